@@ -1,0 +1,1 @@
+//! Typed KMIP enumerations and bit masks (owner: messages helper).

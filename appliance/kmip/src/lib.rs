@@ -1,0 +1,16 @@
+//! KMIP for Keywarden: the binary TTLV codec and the typed request/response messages.
+//!
+//! Owns the wire format and its conversion to typed structures for protocol versions
+//! 1.0–1.4, 2.0 and 2.1. It must never perform I/O, hold keys beyond a message's life,
+//! or panic on any input bytes: every parser here has limits checked before allocation.
+
+pub mod attributes;
+pub mod enums;
+pub mod error;
+pub mod message;
+pub mod objects;
+pub mod payload;
+pub mod tags;
+pub mod ttlv;
+
+pub use error::KmipError;
