@@ -47,11 +47,13 @@ pub fn parse_len(prefix: [u8; LEN_PREFIX]) -> Result<usize, ProtoError> {
 
 /// Encodes a message into a complete frame (length prefix and body).
 pub fn encode_frame<T: Serialize>(msg: &T) -> Result<Zeroizing<Vec<u8>>, ProtoError> {
-    let body = Zeroizing::new(postcard::to_stdvec(msg).map_err(|e| ProtoError::Encode(e.to_string()))?);
+    let body =
+        Zeroizing::new(postcard::to_stdvec(msg).map_err(|e| ProtoError::Encode(e.to_string()))?);
     if body.len() > MAX_FRAME {
         return Err(ProtoError::FrameTooLarge { len: body.len() });
     }
-    let len = u32::try_from(body.len()).map_err(|_| ProtoError::FrameTooLarge { len: body.len() })?;
+    let len =
+        u32::try_from(body.len()).map_err(|_| ProtoError::FrameTooLarge { len: body.len() })?;
     let mut frame = Zeroizing::new(Vec::with_capacity(LEN_PREFIX + body.len()));
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(&body);
@@ -60,18 +62,24 @@ pub fn encode_frame<T: Serialize>(msg: &T) -> Result<Zeroizing<Vec<u8>>, ProtoEr
 
 /// Decodes one frame body; trailing bytes after the message are an error.
 pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProtoError> {
-    let (msg, rest) = postcard::take_from_bytes(body).map_err(|e| ProtoError::Decode(e.to_string()))?;
+    let (msg, rest) =
+        postcard::take_from_bytes(body).map_err(|e| ProtoError::Decode(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(ProtoError::Decode(format!("{} trailing bytes after the message", rest.len())));
+        return Err(ProtoError::Decode(format!(
+            "{} trailing bytes after the message",
+            rest.len()
+        )));
     }
     Ok(msg)
 }
 
 /// Decodes a complete frame held in memory (prefix, then exactly the body).
 pub fn decode_frame<T: DeserializeOwned>(frame: &[u8]) -> Result<T, ProtoError> {
-    let (prefix, body) = frame
-        .split_first_chunk::<LEN_PREFIX>()
-        .ok_or_else(|| ProtoError::Decode(format!("frame shorter than its {LEN_PREFIX}-byte length prefix")))?;
+    let (prefix, body) = frame.split_first_chunk::<LEN_PREFIX>().ok_or_else(|| {
+        ProtoError::Decode(format!(
+            "frame shorter than its {LEN_PREFIX}-byte length prefix"
+        ))
+    })?;
     let len = parse_len(*prefix)?;
     if body.len() != len {
         return Err(ProtoError::Decode(format!(
@@ -83,7 +91,9 @@ pub fn decode_frame<T: DeserializeOwned>(frame: &[u8]) -> Result<T, ProtoError> 
 }
 
 /// Reads one frame body; `Ok(None)` when the peer closed cleanly before a new frame.
-pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Zeroizing<Vec<u8>>>, ProtoError> {
+pub async fn read_frame<R: AsyncRead + Unpin>(
+    r: &mut R,
+) -> Result<Option<Zeroizing<Vec<u8>>>, ProtoError> {
     let mut prefix = [0u8; LEN_PREFIX];
     let mut got = 0;
     while got < LEN_PREFIX {
@@ -104,7 +114,9 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Zeroiz
 }
 
 /// Reads and decodes one message; `Ok(None)` when the peer closed cleanly.
-pub async fn read_message<R: AsyncRead + Unpin, T: DeserializeOwned>(r: &mut R) -> Result<Option<T>, ProtoError> {
+pub async fn read_message<R: AsyncRead + Unpin, T: DeserializeOwned>(
+    r: &mut R,
+) -> Result<Option<T>, ProtoError> {
     match read_frame(r).await? {
         Some(body) => decode_body(&body).map(Some),
         None => Ok(None),
@@ -112,7 +124,10 @@ pub async fn read_message<R: AsyncRead + Unpin, T: DeserializeOwned>(r: &mut R) 
 }
 
 /// Encodes and writes one message, then flushes.
-pub async fn write_message<W: AsyncWrite + Unpin, T: Serialize>(w: &mut W, msg: &T) -> Result<(), ProtoError> {
+pub async fn write_message<W: AsyncWrite + Unpin, T: Serialize>(
+    w: &mut W,
+    msg: &T,
+) -> Result<(), ProtoError> {
     let frame = encode_frame(msg)?;
     w.write_all(&frame).await?;
     w.flush().await?;

@@ -113,9 +113,15 @@ impl std::fmt::Debug for Request {
         match self {
             Request::Hello { version } => write!(f, "Hello {{ version: {version} }}"),
             Request::Health => f.write_str("Health"),
-            Request::WrapKek { domain, .. } => write!(f, "WrapKek {{ domain: {domain:?}, kek: <redacted> }}"),
+            Request::WrapKek { domain, .. } => {
+                write!(f, "WrapKek {{ domain: {domain:?}, kek: <redacted> }}")
+            }
             Request::UnwrapKek { domain, blob } => {
-                write!(f, "UnwrapKek {{ domain: {domain:?}, blob: {} bytes }}", blob.len())
+                write!(
+                    f,
+                    "UnwrapKek {{ domain: {domain:?}, blob: {} bytes }}",
+                    blob.len()
+                )
             }
             Request::Random { len } => write!(f, "Random {{ len: {len} }}"),
         }
@@ -140,8 +146,8 @@ impl std::fmt::Debug for Response {
 mod frame;
 
 pub use frame::{
-    LEN_PREFIX, ProtoError, decode_body, decode_frame, encode_frame, parse_len, read_frame, read_message,
-    write_message,
+    LEN_PREFIX, ProtoError, decode_body, decode_frame, encode_frame, parse_len, read_frame,
+    read_message, write_message,
 };
 
 #[cfg(test)]

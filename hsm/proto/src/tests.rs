@@ -13,9 +13,13 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 fn arb_request() -> impl Strategy<Value = Request> {
     prop_oneof![
         any::<u16>().prop_map(|version| Request::Hello { version }),
-        Just(Request::Health),
-        (".{0,40}", proptest::collection::vec(any::<u8>(), 0..64))
-            .prop_map(|(domain, kek)| Request::WrapKek { domain, kek: Zeroizing::new(kek) }),
+        Just(()).prop_map(|()| Request::Health),
+        (".{0,40}", proptest::collection::vec(any::<u8>(), 0..64)).prop_map(|(domain, kek)| {
+            Request::WrapKek {
+                domain,
+                kek: Zeroizing::new(kek),
+            }
+        }),
         (".{0,40}", proptest::collection::vec(any::<u8>(), 0..128))
             .prop_map(|(domain, blob)| Request::UnwrapKek { domain, blob }),
         any::<u32>().prop_map(|len| Request::Random { len }),
@@ -34,11 +38,17 @@ fn arb_bridge_error() -> impl Strategy<Value = BridgeError> {
 fn arb_response() -> impl Strategy<Value = Response> {
     prop_oneof![
         (any::<u16>(), ".{0,40}").prop_map(|(version, token)| Response::Hello { version, token }),
-        (any::<bool>(), proptest::option::of(".{0,40}"), any::<u64>())
-            .prop_map(|(ok, reason, latency_us)| Response::Health(HealthReport { ok, reason, latency_us })),
+        (any::<bool>(), proptest::option::of(".{0,40}"), any::<u64>()).prop_map(
+            |(ok, reason, latency_us)| Response::Health(HealthReport {
+                ok,
+                reason,
+                latency_us
+            })
+        ),
         proptest::collection::vec(any::<u8>(), 0..128).prop_map(|blob| Response::Wrapped { blob }),
-        proptest::collection::vec(any::<u8>(), 0..64)
-            .prop_map(|kek| Response::Unwrapped { kek: Zeroizing::new(kek) }),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(|kek| Response::Unwrapped {
+            kek: Zeroizing::new(kek)
+        }),
         proptest::collection::vec(any::<u8>(), 0..256).prop_map(|bytes| Response::Random { bytes }),
         arb_bridge_error().prop_map(Response::Error),
     ]
@@ -108,29 +118,47 @@ fn clean_eof_is_none_and_eof_inside_prefix_is_an_error() {
     let mut empty: &[u8] = &[];
     assert!(matches!(block_on(read_frame(&mut empty)), Ok(None)));
     let mut short: &[u8] = &[0, 0];
-    assert!(matches!(block_on(read_frame(&mut short)), Err(ProtoError::Io(_))));
+    assert!(matches!(
+        block_on(read_frame(&mut short)),
+        Err(ProtoError::Io(_))
+    ));
 }
 
 #[test]
 fn oversized_message_is_refused_on_encode() {
-    let resp = Response::Random { bytes: vec![0; MAX_FRAME + 1] };
-    assert!(matches!(encode_frame(&resp), Err(ProtoError::FrameTooLarge { .. })));
+    let resp = Response::Random {
+        bytes: vec![0; MAX_FRAME + 1],
+    };
+    assert!(matches!(
+        encode_frame(&resp),
+        Err(ProtoError::FrameTooLarge { .. })
+    ));
 }
 
 #[test]
 fn trailing_bytes_are_refused() {
-    let mut frame = encode_frame(&Request::Health).map(|f| f.to_vec()).unwrap_or_default();
+    let mut frame = encode_frame(&Request::Health)
+        .map(|f| f.to_vec())
+        .unwrap_or_default();
     assert!(!frame.is_empty());
     frame.push(0);
     let last = frame.len() - 4;
     frame.splice(0..4, u32::try_from(last).unwrap_or_default().to_be_bytes());
-    assert!(matches!(decode_frame::<Request>(&frame), Err(ProtoError::Decode(_))));
+    assert!(matches!(
+        decode_frame::<Request>(&frame),
+        Err(ProtoError::Decode(_))
+    ));
 }
 
 #[test]
 fn debug_redacts_keys() {
-    let req = Request::WrapKek { domain: "d".into(), kek: Zeroizing::new(vec![0xAB; 32]) };
+    let req = Request::WrapKek {
+        domain: "d".into(),
+        kek: Zeroizing::new(vec![0xAB; 32]),
+    };
     assert!(!format!("{req:?}").contains("171"));
-    let resp = Response::Unwrapped { kek: Zeroizing::new(vec![0xAB; 32]) };
+    let resp = Response::Unwrapped {
+        kek: Zeroizing::new(vec![0xAB; 32]),
+    };
     assert!(!format!("{resp:?}").contains("171"));
 }
