@@ -4,7 +4,7 @@
 
 mod codec;
 
-pub use codec::{decode, encode, encode_into, peek_message_length};
+pub use codec::{HEADER_LEN, decode, encode, encode_into, encoded_len, peek_message_length};
 
 use zeroize::Zeroizing;
 
@@ -40,6 +40,43 @@ pub enum ItemType {
     DateTimeExtended = 0x0B,
 }
 
+impl ItemType {
+    /// The item type for a wire type byte, or `None` when the byte is not defined.
+    pub const fn from_byte(byte: u8) -> Option<ItemType> {
+        Some(match byte {
+            0x01 => ItemType::Structure,
+            0x02 => ItemType::Integer,
+            0x03 => ItemType::LongInteger,
+            0x04 => ItemType::BigInteger,
+            0x05 => ItemType::Enumeration,
+            0x06 => ItemType::Boolean,
+            0x07 => ItemType::TextString,
+            0x08 => ItemType::ByteString,
+            0x09 => ItemType::DateTime,
+            0x0A => ItemType::Interval,
+            0x0B => ItemType::DateTimeExtended,
+            _ => return None,
+        })
+    }
+
+    /// The spec's name of the type, as in the XML encoding's `type` attribute (e.g. "TextString").
+    pub const fn name(self) -> &'static str {
+        match self {
+            ItemType::Structure => "Structure",
+            ItemType::Integer => "Integer",
+            ItemType::LongInteger => "LongInteger",
+            ItemType::BigInteger => "BigInteger",
+            ItemType::Enumeration => "Enumeration",
+            ItemType::Boolean => "Boolean",
+            ItemType::TextString => "TextString",
+            ItemType::ByteString => "ByteString",
+            ItemType::DateTime => "DateTime",
+            ItemType::Interval => "Interval",
+            ItemType::DateTimeExtended => "DateTimeExtended",
+        }
+    }
+}
+
 /// One TTLV item: a tag and its typed value.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Ttlv {
@@ -47,6 +84,44 @@ pub struct Ttlv {
     pub tag: Tag,
     /// The item's value; its variant gives the item type.
     pub value: Value,
+}
+
+impl Ttlv {
+    /// Builds an item from a tag and a value.
+    pub fn new(tag: Tag, value: Value) -> Self {
+        Ttlv { tag, value }
+    }
+
+    /// Builds a structure item from its children.
+    pub fn structure(tag: Tag, items: Vec<Ttlv>) -> Self {
+        Ttlv {
+            tag,
+            value: Value::Structure(items),
+        }
+    }
+
+    /// The children of a structure, or an empty slice for any other type.
+    pub fn children(&self) -> &[Ttlv] {
+        match &self.value {
+            Value::Structure(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The first child with `tag`, if this is a structure that has one.
+    pub fn child(&self, tag: Tag) -> Option<&Ttlv> {
+        self.children().iter().find(|c| c.tag == tag)
+    }
+
+    /// Every child with `tag`, in wire order.
+    pub fn children_with(&self, tag: Tag) -> impl Iterator<Item = &Ttlv> {
+        self.children().iter().filter(move |c| c.tag == tag)
+    }
+
+    /// The wire item type of this item.
+    pub fn item_type(&self) -> ItemType {
+        self.value.item_type()
+    }
 }
 
 /// The value of a TTLV item.
@@ -79,6 +154,25 @@ pub enum Value {
     DateTimeExtended(i64),
 }
 
+impl Value {
+    /// The wire item type of this value.
+    pub fn item_type(&self) -> ItemType {
+        match self {
+            Value::Structure(_) => ItemType::Structure,
+            Value::Integer(_) => ItemType::Integer,
+            Value::LongInteger(_) => ItemType::LongInteger,
+            Value::BigInteger(_) => ItemType::BigInteger,
+            Value::Enumeration(_) => ItemType::Enumeration,
+            Value::Boolean(_) => ItemType::Boolean,
+            Value::TextString(_) => ItemType::TextString,
+            Value::ByteString(_) => ItemType::ByteString,
+            Value::DateTime(_) => ItemType::DateTime,
+            Value::Interval(_) => ItemType::Interval,
+            Value::DateTimeExtended(_) => ItemType::DateTimeExtended,
+        }
+    }
+}
+
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -99,7 +193,10 @@ impl std::fmt::Debug for Value {
 
 impl std::fmt::Debug for Tag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tag(0x{:06x})", self.0)
+        match crate::tags::name(*self) {
+            Some(name) => write!(f, "{name}"),
+            None => write!(f, "Tag(0x{:06x})", self.0),
+        }
     }
 }
 
@@ -228,6 +325,14 @@ pub enum DecodeError {
     TrailingBytes {
         /// How many.
         extra: usize,
+    },
+    /// A message header whose item is not a structure.
+    #[error("message {tag:?} has item type 0x{item_type:02x}, not a structure")]
+    NotAStructure {
+        /// Tag of the item.
+        tag: Tag,
+        /// The type byte found.
+        item_type: u8,
     },
     /// The lengths of a structure's children do not add up to the structure's length.
     #[error("structure {tag:?} at offset {offset} has children that overrun its length")]
