@@ -78,10 +78,9 @@ impl Drop for Socket {
         if let Ok(meta) = std::fs::symlink_metadata(&self.path)
             && meta.ino() == self.ino
             && meta.dev() == self.dev
+            && let Err(e) = std::fs::remove_file(&self.path)
         {
-            if let Err(e) = std::fs::remove_file(&self.path) {
-                warn!(path = %self.path.display(), error = %e, "cannot remove socket");
-            }
+            warn!(path = %self.path.display(), error = %e, "cannot remove socket");
         }
     }
 }
