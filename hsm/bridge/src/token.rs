@@ -410,6 +410,12 @@ fn find_or_create_root(session: &Session, label: &str) -> Result<ObjectHandle, S
         Attribute::Extractable(false),
         Attribute::Encrypt(true),
         Attribute::Decrypt(true),
+        // Least privilege: the root key only encrypts and decrypts KEKs.
+        Attribute::Wrap(false),
+        Attribute::Unwrap(false),
+        Attribute::Sign(false),
+        Attribute::Verify(false),
+        Attribute::Derive(false),
     ]);
     let handle = session
         .generate_key(&Mechanism::AesKeyGen, &template)

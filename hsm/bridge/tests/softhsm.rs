@@ -1,0 +1,465 @@
+//! Cross-process tests: the real `hsm-bridge` binary on a real SoftHSM2 token.
+//!
+//! Every test builds its own token directory and `softhsm2.conf` in a temp
+//! dir and passes `SOFTHSM2_CONF` only to the child processes, so no global
+//! state is touched. Without SoftHSM2 these tests fail (never skip): run
+//! `cargo xtask test`, which installs it.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::sleep;
+use std::time::Duration;
+
+use hsm_client::{BridgeError, HsmClient, HsmError, MAX_RANDOM};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const LABEL: &str = "kw-test-token";
+const ROOT_LABEL: &str = "keywarden-root-v1";
+/// Upper bound of polls while waiting for a process; each poll sleeps `POLL`.
+const MAX_POLLS: u32 = 600;
+const POLL: Duration = Duration::from_millis(50);
+
+fn require_softhsm() {
+    let util = Command::new("softhsm2-util").arg("--version").output();
+    let tool = Command::new("pkcs11-tool").arg("--help").output();
+    if util.is_err() || tool.is_err() || !Path::new(MODULE).exists() {
+        panic!(
+            "SoftHSM2 is not installed (need softhsm2-util, pkcs11-tool and {MODULE}); \
+             run `cargo xtask test`, which installs softhsm2 and opensc"
+        );
+    }
+}
+
+/// A private SoftHSM2 installation with one initialized token.
+struct SoftHsm {
+    dir: tempfile::TempDir,
+    logs: std::cell::Cell<u32>,
+}
+
+fn softhsm() -> SoftHsm {
+    require_softhsm();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tokens = dir.path().join("tokens");
+    fs::create_dir(&tokens).expect("tokens dir");
+    let conf = format!(
+        "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+        tokens.display()
+    );
+    fs::write(dir.path().join("softhsm2.conf"), conf).expect("softhsm2.conf");
+    fs::write(dir.path().join("pin"), "1234\n").expect("pin file");
+    let hsm = SoftHsm {
+        dir,
+        logs: std::cell::Cell::new(0),
+    };
+    let out = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            LABEL,
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
+        .env("SOFTHSM2_CONF", hsm.conf())
+        .output()
+        .expect("run softhsm2-util");
+    assert!(
+        out.status.success(),
+        "softhsm2-util failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    hsm
+}
+
+impl SoftHsm {
+    fn conf(&self) -> PathBuf {
+        self.dir.path().join("softhsm2.conf")
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("hsm.sock")
+    }
+
+    fn client(&self) -> HsmClient {
+        HsmClient::new(self.socket())
+    }
+
+    /// Spawns the bridge with its stderr in a log file of the temp dir.
+    fn spawn(&self, label: &str, pin_file: &Path) -> Bridge {
+        let n = self.logs.get() + 1;
+        self.logs.set(n);
+        let log = self.dir.path().join(format!("bridge-{n}.log"));
+        let stderr = fs::File::create(&log).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_hsm-bridge"))
+            .arg("--module")
+            .arg(MODULE)
+            .arg("--token-label")
+            .arg(label)
+            .arg("--pin-file")
+            .arg(pin_file)
+            .arg("--socket")
+            .arg(self.socket())
+            .env("SOFTHSM2_CONF", self.conf())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn hsm-bridge");
+        Bridge { child, log }
+    }
+
+    /// Starts the bridge and waits until it accepts connections.
+    fn start(&self) -> Bridge {
+        let mut bridge = self.spawn(LABEL, &self.dir.path().join("pin"));
+        for _ in 0..MAX_POLLS {
+            if let Ok(Some(status)) = bridge.child.try_wait() {
+                panic!("hsm-bridge exited early with {status}: {}", bridge.log());
+            }
+            if std::os::unix::net::UnixStream::connect(self.socket()).is_ok() {
+                return bridge;
+            }
+            sleep(POLL);
+        }
+        panic!("hsm-bridge never accepted connections: {}", bridge.log());
+    }
+
+    /// Lists the secret key objects of the token with pkcs11-tool.
+    fn list_secret_keys(&self) -> String {
+        let out = Command::new("pkcs11-tool")
+            .args([
+                "--module",
+                MODULE,
+                "--token-label",
+                LABEL,
+                "--login",
+                "--pin",
+                "1234",
+            ])
+            .args(["--list-objects", "--type", "secrkey"])
+            .env("SOFTHSM2_CONF", self.conf())
+            .output()
+            .expect("run pkcs11-tool");
+        assert!(
+            out.status.success(),
+            "pkcs11-tool failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// A running bridge; killed on drop.
+struct Bridge {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Bridge {
+    fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn pid(&self) -> Pid {
+        Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"))
+    }
+
+    /// Waits (bounded) for the process to exit.
+    fn wait(&mut self) -> ExitStatus {
+        for _ in 0..MAX_POLLS {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            sleep(POLL);
+        }
+        panic!("hsm-bridge did not exit: {}", self.log());
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
+        kill(self.pid(), Signal::SIGTERM).expect("send SIGTERM");
+        self.wait()
+    }
+
+    fn kill_hard(&mut self) {
+        kill(self.pid(), Signal::SIGKILL).expect("send SIGKILL");
+        self.wait();
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn kek(seed: u8) -> Vec<u8> {
+    (0..32u8)
+        .map(|i| i.wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrap_unwrap_round_trip_and_domain_binding() {
+    let hsm = softhsm();
+    let _bridge = hsm.start();
+    let client = hsm.client();
+    let kek = kek(1);
+    let blob = client.wrap_kek("tenant-a", &kek).await.expect("wrap");
+    assert_eq!(
+        blob.len(),
+        1 + 12 + kek.len() + 16,
+        "version + iv + ciphertext + tag"
+    );
+    assert_eq!(blob.first(), Some(&1));
+    assert!(
+        !blob.windows(kek.len()).any(|w| w == kek.as_slice()),
+        "KEK must not appear in the blob"
+    );
+
+    let again = client
+        .wrap_kek("tenant-a", &kek)
+        .await
+        .expect("second wrap");
+    assert_ne!(blob, again, "each wrap draws a fresh IV");
+
+    let back = client.unwrap_kek("tenant-a", &blob).await.expect("unwrap");
+    assert_eq!(back.as_slice(), kek.as_slice());
+
+    let other = client.unwrap_kek("tenant-b", &blob).await;
+    assert!(
+        matches!(other, Err(HsmError::Bridge(BridgeError::UnwrapFailed))),
+        "got {other:?}"
+    );
+
+    let mut tampered = blob.clone();
+    if let Some(last) = tampered.last_mut() {
+        *last ^= 1;
+    }
+    let bad = client.unwrap_kek("tenant-a", &tampered).await;
+    assert!(
+        matches!(bad, Err(HsmError::Bridge(BridgeError::UnwrapFailed))),
+        "got {bad:?}"
+    );
+
+    let short = client.unwrap_kek("tenant-a", &blob[..10]).await;
+    assert!(
+        matches!(short, Err(HsmError::Bridge(BridgeError::UnwrapFailed))),
+        "got {short:?}"
+    );
+
+    let empty_domain = client.wrap_kek("", &kek).await;
+    assert!(
+        matches!(
+            empty_domain,
+            Err(HsmError::Bridge(BridgeError::BadRequest(_)))
+        ),
+        "got {empty_domain:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_key_is_created_once_and_reused_by_the_next_process() {
+    let hsm = softhsm();
+    let mut first = hsm.start();
+    let mode = fs::metadata(hsm.socket())
+        .expect("socket metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o660, "socket mode");
+    let kek = kek(2);
+    let blob = hsm.client().wrap_kek("tenant-a", &kek).await.expect("wrap");
+    let status = first.terminate();
+    assert!(
+        status.success(),
+        "SIGTERM must stop the bridge cleanly, got {status}: {}",
+        first.log()
+    );
+    assert!(
+        !hsm.socket().exists(),
+        "the bridge removes its socket on SIGTERM"
+    );
+    assert!(
+        first.log().contains("generated a new root key"),
+        "{}",
+        first.log()
+    );
+
+    let second = hsm.start();
+    let back = hsm
+        .client()
+        .unwrap_kek("tenant-a", &blob)
+        .await
+        .expect("unwrap in the second process");
+    assert_eq!(back.as_slice(), kek.as_slice());
+    assert!(
+        second.log().contains("using existing root key"),
+        "{}",
+        second.log()
+    );
+    drop(second);
+
+    let listing = hsm.list_secret_keys();
+    assert_eq!(
+        listing.matches(ROOT_LABEL).count(),
+        1,
+        "exactly one root key: {listing}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_key_is_sensitive_and_never_extractable() {
+    let hsm = softhsm();
+    let mut bridge = hsm.start();
+    hsm.client().health().await.expect("health");
+    bridge.terminate();
+    let listing = hsm.list_secret_keys();
+    let access = listing
+        .lines()
+        .find(|l| l.trim_start().starts_with("Access:"))
+        .unwrap_or_default();
+    assert!(listing.contains("AES length 32"), "{listing}");
+    assert!(access.contains("sensitive"), "{listing}");
+    assert!(access.contains("never extractable"), "{listing}");
+    assert!(
+        !access
+            .replace("never extractable", "")
+            .contains("extractable"),
+        "{listing}"
+    );
+    let usage = listing
+        .lines()
+        .find(|l| l.trim_start().starts_with("Usage:"))
+        .unwrap_or_default();
+    assert!(
+        usage.contains("encrypt") && usage.contains("decrypt"),
+        "{listing}"
+    );
+    assert!(
+        !usage.contains("wrap") && !usage.contains("sign"),
+        "least privilege: {listing}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_and_health() {
+    let hsm = softhsm();
+    let _bridge = hsm.start();
+    let client = hsm.client();
+    let a = client.random(32).await.expect("random");
+    let b = client.random(32).await.expect("random");
+    assert_eq!(a.len(), 32);
+    assert_ne!(a, b);
+    assert!(client.random(0).await.expect("empty random").is_empty());
+    let max = usize::try_from(MAX_RANDOM).expect("fits usize");
+    assert_eq!(client.random(max).await.expect("max random").len(), max);
+    let report = client.health().await.expect("health");
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.reason, None);
+    assert!(client.last_latency().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients() {
+    let hsm = softhsm();
+    let _bridge = hsm.start();
+    let shared = hsm.client();
+    let mut tasks = Vec::new();
+    for t in 0..16u8 {
+        // Half the tasks share one client (pooled connections), half have their own.
+        let client = if t % 2 == 0 {
+            shared.clone()
+        } else {
+            hsm.client()
+        };
+        tasks.push(tokio::spawn(async move {
+            let domain = format!("tenant-{t}");
+            for i in 0..20u8 {
+                let kek = kek(t.wrapping_mul(20).wrapping_add(i));
+                let blob = client.wrap_kek(&domain, &kek).await.expect("wrap");
+                let back = client.unwrap_kek(&domain, &blob).await.expect("unwrap");
+                assert_eq!(back.as_slice(), kek.as_slice());
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
+    let hsm = softhsm();
+    let mut bridge = hsm.start();
+    let client = hsm.client();
+    let kek = kek(3);
+    let blob = client.wrap_kek("tenant-a", &kek).await.expect("wrap");
+    bridge.kill_hard();
+
+    let down = client.health().await;
+    assert!(
+        matches!(down, Err(HsmError::Unavailable(_))),
+        "got {down:?}"
+    );
+
+    let _restarted = hsm.start();
+    let back = client
+        .unwrap_kek("tenant-a", &blob)
+        .await
+        .expect("unwrap after restart");
+    assert_eq!(back.as_slice(), kek.as_slice());
+    assert!(client.health().await.expect("health after restart").ok);
+}
+
+#[test]
+fn unknown_token_label_exits_non_zero_naming_the_label() {
+    let hsm = softhsm();
+    let mut bridge = hsm.spawn("no-such-token", &hsm.dir.path().join("pin"));
+    let status = bridge.wait();
+    assert!(!status.success());
+    let log = bridge.log();
+    assert!(log.contains("token \"no-such-token\" unavailable"), "{log}");
+    assert!(!hsm.socket().exists());
+}
+
+#[test]
+fn token_gone_before_start_exits_non_zero_naming_the_label() {
+    let hsm = softhsm();
+    fs::rename(
+        hsm.dir.path().join("tokens"),
+        hsm.dir.path().join("tokens.gone"),
+    )
+    .expect("rename tokens");
+    let mut bridge = hsm.spawn(LABEL, &hsm.dir.path().join("pin"));
+    let status = bridge.wait();
+    assert!(!status.success());
+    let log = bridge.log();
+    assert!(
+        log.contains(&format!("token \"{LABEL}\" unavailable")),
+        "{log}"
+    );
+}
+
+#[test]
+fn wrong_pin_exits_non_zero_without_logging_the_pin() {
+    let hsm = softhsm();
+    let pin = hsm.dir.path().join("bad-pin");
+    fs::write(&pin, "98765\n").expect("pin file");
+    let mut bridge = hsm.spawn(LABEL, &pin);
+    let status = bridge.wait();
+    assert!(!status.success());
+    let log = bridge.log();
+    assert!(
+        log.contains(&format!("login to token \"{LABEL}\" failed")),
+        "{log}"
+    );
+    assert!(!log.contains("98765"), "{log}");
+}
