@@ -164,16 +164,27 @@ impl Token {
         }
         let opened = Arc::clone(&lock(&self.current));
         match run_on(&self.ctx, &opened, &op) {
-            Err(e) if is_gone(&e) => {
+            Err(e) if self.token_gone(&opened, &e) => {
                 warn!(error = %e, "token session lost, reopening once");
                 let reopened = self.reopen(opened.generation)?;
                 match run_on(&self.ctx, &reopened, &op) {
-                    Err(e) if is_gone(&e) => Err(self.lost(e.to_string())),
+                    Err(e) if self.token_gone(&reopened, &e) => Err(self.lost(e.to_string())),
                     other => Ok(other),
                 }
             }
             other => Ok(other),
         }
+    }
+
+    /// Whether `e` means the token is gone; a generic failure counts only if the token stops answering.
+    fn token_gone(&self, opened: &Opened, e: &CkError) -> bool {
+        // Modules report a failed GCM tag check and a vanished token alike with
+        // CKR_GENERAL_ERROR or CKR_FUNCTION_FAILED, so ask the token whether it is still there.
+        is_gone(e)
+            || (matches!(
+                e,
+                CkError::Pkcs11(RvError::GeneralError | RvError::FunctionFailed, _)
+            ) && self.ctx.get_token_info(opened.slot).is_err())
     }
 
     fn reopen(&self, failed_generation: u64) -> Result<Arc<Opened>, BridgeError> {

@@ -210,7 +210,7 @@ fn kek(seed: u8) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrap_unwrap_round_trip_and_domain_binding() {
     let hsm = softhsm();
-    let _bridge = hsm.start();
+    let mut bridge = hsm.start();
     let client = hsm.client();
     let kek = kek(1);
     let blob = client.wrap_kek("tenant-a", &kek).await.expect("wrap");
@@ -263,6 +263,19 @@ async fn wrap_unwrap_round_trip_and_domain_binding() {
             Err(HsmError::Bridge(BridgeError::BadRequest(_)))
         ),
         "got {empty_domain:?}"
+    );
+
+    // A blob that fails to authenticate must not be mistaken for a lost token.
+    assert!(
+        client
+            .health()
+            .await
+            .expect("health after failed unwraps")
+            .ok
+    );
+    assert!(
+        bridge.child.try_wait().expect("try_wait").is_none(),
+        "bridge must still run"
     );
 }
 
@@ -417,6 +430,33 @@ async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
         .expect("unwrap after restart");
     assert_eq!(back.as_slice(), kek.as_slice());
     assert!(client.health().await.expect("health after restart").ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_lost_while_serving_answers_unavailable_and_exits_non_zero() {
+    let hsm = softhsm();
+    let mut bridge = hsm.start();
+    let client = hsm.client();
+    assert!(client.health().await.expect("health").ok);
+    fs::rename(
+        hsm.dir.path().join("tokens"),
+        hsm.dir.path().join("tokens.gone"),
+    )
+    .expect("rename tokens");
+
+    let gone = client.health().await;
+    assert!(
+        matches!(gone, Err(HsmError::Unavailable(_))),
+        "got {gone:?}"
+    );
+    let status = bridge.wait();
+    assert!(
+        !status.success(),
+        "the supervisor must see a failure, got {status}"
+    );
+    let log = bridge.log();
+    assert!(log.contains("token lost"), "{log}");
+    assert!(!hsm.socket().exists(), "socket removed on exit");
 }
 
 #[test]
