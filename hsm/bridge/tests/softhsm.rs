@@ -503,3 +503,61 @@ fn wrong_pin_exits_non_zero_without_logging_the_pin() {
     );
     assert!(!log.contains("98765"), "{log}");
 }
+
+/// Sends raw bytes on a fresh connection and returns the first answer, if any.
+async fn raw_exchange(socket: &Path, bytes: &[u8]) -> Option<hsm_proto::Response> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::UnixStream::connect(socket)
+        .await
+        .expect("connect");
+    stream.write_all(bytes).await.expect("write");
+    hsm_proto::read_message(&mut stream).await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridge_refuses_bad_first_frames_and_keeps_serving() {
+    use hsm_proto::{PROTOCOL_VERSION, Request, Response, encode_frame};
+    let hsm = softhsm();
+    let _bridge = hsm.start();
+    let socket = hsm.socket();
+
+    let not_hello = encode_frame(&Request::Random { len: 4 }).expect("encode");
+    let answer = raw_exchange(&socket, &not_hello).await;
+    assert!(
+        matches!(answer, Some(Response::Error(BridgeError::BadRequest(_)))),
+        "got {answer:?}"
+    );
+
+    let newer = encode_frame(&Request::Hello {
+        version: PROTOCOL_VERSION + 1,
+    })
+    .expect("encode");
+    let answer = raw_exchange(&socket, &newer).await;
+    assert!(
+        matches!(answer, Some(Response::Error(BridgeError::BadRequest(_)))),
+        "got {answer:?}"
+    );
+
+    // A length prefix above MAX_FRAME is refused without waiting for the body.
+    let oversized = u32::MAX.to_be_bytes();
+    let answer = raw_exchange(&socket, &oversized).await;
+    assert!(
+        matches!(answer, Some(Response::Error(BridgeError::BadRequest(_)))),
+        "got {answer:?}"
+    );
+
+    let garbage = [0, 0, 0, 3, 0xff, 0xff, 0xff];
+    let answer = raw_exchange(&socket, &garbage).await;
+    assert!(
+        matches!(answer, Some(Response::Error(BridgeError::BadRequest(_)))),
+        "got {answer:?}"
+    );
+
+    assert!(hsm.client().health().await.expect("health").ok);
+}
+
+#[test]
+fn client_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+    assert_traits::<HsmClient>();
+}
