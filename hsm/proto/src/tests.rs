@@ -87,7 +87,8 @@ proptest! {
     }
 
     #[test]
-    fn random_length_prefix_is_bounded(len in any::<u32>(), tail in proptest::collection::vec(any::<u8>(), 0..64)) {
+    fn random_length_prefix_is_bounded(
+        len in prop_oneof![0u32..80, (MAX_FRAME as u32 - 2)..(MAX_FRAME as u32 + 2), any::<u32>()], tail in proptest::collection::vec(any::<u8>(), 0..64)) {
         let mut bytes = len.to_be_bytes().to_vec();
         bytes.extend_from_slice(&tail);
         let mut reader: &[u8] = &bytes;
