@@ -118,14 +118,14 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
             continue;
         }
 
-        let value_start = offset + HEADER_LEN;
         let value = decode_primitive(bytes, limits, tag, item_type, len, offset, end).map_err(
             |e| match (e, stack.last()) {
                 (DecodeError::Truncated { .. }, Some(s)) => overrun(Some(s), offset, 0),
                 (e, _) => e,
             },
         )?;
-        pos = value_start + padded(len);
+        // The value fitted in `end`, so this neither overflows nor passes the input's end.
+        pos = offset + HEADER_LEN + padded(len);
         let item = Ttlv { tag, value };
         match stack.last_mut() {
             Some(parent) => parent.items.push(item),
@@ -201,8 +201,9 @@ fn decode_primitive(
         });
     }
     let value_start = offset + HEADER_LEN;
-    let padded_len = padded(len);
     let avail = end - value_start;
+    // Checked: on a 32-bit target a length near u32::MAX must not wrap to something small.
+    let padded_len = len.checked_add(7).map_or(usize::MAX, |l| l & !7);
     if padded_len > avail {
         // Inside a structure the caller turns this into StructureOverrun.
         return Err(DecodeError::Truncated {
