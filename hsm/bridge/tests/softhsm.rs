@@ -423,13 +423,23 @@ async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
         "got {down:?}"
     );
 
-    let _restarted = hsm.start();
+    let mut restarted = hsm.start();
     let back = client
         .unwrap_kek("tenant-a", &blob)
         .await
         .expect("unwrap after restart");
     assert_eq!(back.as_slice(), kek.as_slice());
     assert!(client.health().await.expect("health after restart").ok);
+
+    // Restart again without a call in between: the pooled connection is dead
+    // and the very next call must succeed by redialing on its own.
+    restarted.kill_hard();
+    let _again = hsm.start();
+    let back = client
+        .unwrap_kek("tenant-a", &blob)
+        .await
+        .expect("transparent redial");
+    assert_eq!(back.as_slice(), kek.as_slice());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
