@@ -213,6 +213,14 @@ impl DevNode {
         self.child.as_ref().map(Child::id)
     }
 
+    /// True while the kmsd we spawned has not exited.
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
     /// Client certificate and key paths for an identity.
     pub fn identity_files(&self, who: Identity) -> (PathBuf, PathBuf) {
         let r = self.ready();
