@@ -79,6 +79,22 @@ macro_rules! kmip_enum {
             }
         }
 
+        impl $crate::enums::KmipEnum for $name {
+            const NAME: &'static str = stringify!($name);
+            fn value(self) -> u32 {
+                $name::value(self)
+            }
+            fn from_value(value: u32) -> Option<Self> {
+                $name::from_value(value)
+            }
+            fn spec_name(self) -> &'static str {
+                $name::spec_name(self)
+            }
+            fn from_spec_name(name: &str) -> Option<Self> {
+                $name::from_spec_name(name)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.spec_name())
@@ -98,6 +114,20 @@ macro_rules! kmip_enum {
             }
         }
     };
+}
+
+/// What every KMIP enumeration offers, for code generic over enumerations.
+pub trait KmipEnum: Copy + Sized + 'static {
+    /// The Rust type name (e.g. "CryptographicAlgorithm").
+    const NAME: &'static str;
+    /// The wire value.
+    fn value(self) -> u32;
+    /// The variant with wire value `value`, if defined.
+    fn from_value(value: u32) -> Option<Self>;
+    /// The XML spelling.
+    fn spec_name(self) -> &'static str;
+    /// Parses the XML spelling (leniently).
+    fn from_spec_name(name: &str) -> Option<Self>;
 }
 
 /// Lower-cases a spec name and drops separators, for lenient name matching.

@@ -5,6 +5,7 @@
 //! or panic on any input bytes: every parser here has limits checked before allocation.
 
 pub mod attributes;
+mod convert;
 pub mod enums;
 pub mod error;
 pub mod message;

@@ -213,3 +213,536 @@ pub struct CryptographicParameters {
     /// Trailer Field.
     pub trailer_field: Option<i32>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// TTLV conversion
+// ---------------------------------------------------------------------------------------------
+
+use crate::KmipError;
+use crate::convert::{Reader, Writer, invalid};
+use crate::enums::{ObjectType, ResultReason};
+use crate::message::ProtocolVersion;
+use crate::tags;
+use crate::ttlv::{Tag, Ttlv, Value};
+
+impl ManagedObject {
+    /// The Object Type of this object.
+    pub fn object_type(&self) -> ObjectType {
+        match self {
+            ManagedObject::SymmetricKey(_) => ObjectType::SymmetricKey,
+            ManagedObject::PublicKey(_) => ObjectType::PublicKey,
+            ManagedObject::PrivateKey(_) => ObjectType::PrivateKey,
+            ManagedObject::SecretData { .. } => ObjectType::SecretData,
+            ManagedObject::OpaqueObject { .. } => ObjectType::OpaqueObject,
+            ManagedObject::Certificate { .. } => ObjectType::Certificate,
+        }
+    }
+
+    /// The tag of the object's structure (Symmetric Key, Certificate, …).
+    pub fn tag(&self) -> Tag {
+        object_tag(self.object_type()).unwrap_or(tags::SYMMETRIC_KEY)
+    }
+
+    /// The key block, for key-block objects.
+    pub fn key_block(&self) -> Option<&KeyBlock> {
+        match self {
+            ManagedObject::SymmetricKey(k)
+            | ManagedObject::PublicKey(k)
+            | ManagedObject::PrivateKey(k)
+            | ManagedObject::SecretData { key_block: k, .. } => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Finds and decodes the object structure among a payload's children, given its type.
+    pub fn find_in(
+        items: &[Ttlv],
+        object_type: ObjectType,
+        ver: ProtocolVersion,
+    ) -> Result<Self, KmipError> {
+        let Some(tag) = object_tag(object_type) else {
+            return Err(KmipError::new(
+                ResultReason::FeatureNotSupported,
+                format!("object type {object_type} is not supported"),
+            ));
+        };
+        match items.iter().find(|i| i.tag == tag) {
+            Some(item) => Self::from_ttlv(item, ver),
+            None => Err(crate::convert::missing(ver, "payload", tag)),
+        }
+    }
+
+    /// Decodes an object structure; its tag names the object type.
+    pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let t = item.tag;
+        let key_block = |name: &'static str| -> Result<KeyBlock, KmipError> {
+            let r = Reader::new(ver, name, item)?;
+            KeyBlock::from_ttlv(r.req(tags::KEY_BLOCK)?, ver)
+        };
+        if t == tags::SYMMETRIC_KEY {
+            Ok(ManagedObject::SymmetricKey(key_block("Symmetric Key")?))
+        } else if t == tags::PUBLIC_KEY {
+            Ok(ManagedObject::PublicKey(key_block("Public Key")?))
+        } else if t == tags::PRIVATE_KEY {
+            Ok(ManagedObject::PrivateKey(key_block("Private Key")?))
+        } else if t == tags::SECRET_DATA {
+            let r = Reader::new(ver, "Secret Data", item)?;
+            Ok(ManagedObject::SecretData {
+                secret_data_type: r.req_enum(tags::SECRET_DATA_TYPE)?,
+                key_block: KeyBlock::from_ttlv(r.req(tags::KEY_BLOCK)?, ver)?,
+            })
+        } else if t == tags::OPAQUE_OBJECT {
+            let r = Reader::new(ver, "Opaque Object", item)?;
+            let raw = r.raw_enum(r.req(tags::OPAQUE_DATA_TYPE)?)?;
+            let value = r
+                .secret(tags::OPAQUE_DATA_VALUE)?
+                .ok_or_else(|| crate::convert::missing(ver, "Opaque Object", tags::OPAQUE_DATA_VALUE))?;
+            Ok(ManagedObject::OpaqueObject {
+                opaque_data_type: raw,
+                value,
+            })
+        } else if t == tags::CERTIFICATE {
+            let r = Reader::new(ver, "Certificate", item)?;
+            Ok(ManagedObject::Certificate {
+                certificate_type: r.req_enum(tags::CERTIFICATE_TYPE)?,
+                value: r.req_bytes(tags::CERTIFICATE_VALUE)?,
+            })
+        } else {
+            Err(KmipError::new(
+                ResultReason::FeatureNotSupported,
+                format!(
+                    "object {} is not supported",
+                    crate::convert::tag_name(item.tag)
+                ),
+            ))
+        }
+    }
+
+    /// Encodes the object structure.
+    pub fn to_ttlv(&self, ver: ProtocolVersion) -> Ttlv {
+        let mut w = Writer::new();
+        match self {
+            ManagedObject::SymmetricKey(k)
+            | ManagedObject::PublicKey(k)
+            | ManagedObject::PrivateKey(k) => {
+                w.push(k.to_ttlv(ver));
+            }
+            ManagedObject::SecretData {
+                secret_data_type,
+                key_block,
+            } => {
+                w.enm(tags::SECRET_DATA_TYPE, *secret_data_type)
+                    .push(key_block.to_ttlv(ver));
+            }
+            ManagedObject::OpaqueObject {
+                opaque_data_type,
+                value,
+            } => {
+                w.value(tags::OPAQUE_DATA_TYPE, Value::Enumeration(*opaque_data_type))
+                    .bytes(tags::OPAQUE_DATA_VALUE, value);
+            }
+            ManagedObject::Certificate {
+                certificate_type,
+                value,
+            } => {
+                w.enm(tags::CERTIFICATE_TYPE, *certificate_type)
+                    .bytes(tags::CERTIFICATE_VALUE, value);
+            }
+        }
+        w.into_structure(self.tag())
+    }
+}
+
+/// The structure tag of an object type we can carry.
+pub fn object_tag(object_type: ObjectType) -> Option<Tag> {
+    Some(match object_type {
+        ObjectType::SymmetricKey => tags::SYMMETRIC_KEY,
+        ObjectType::PublicKey => tags::PUBLIC_KEY,
+        ObjectType::PrivateKey => tags::PRIVATE_KEY,
+        ObjectType::SecretData => tags::SECRET_DATA,
+        ObjectType::OpaqueObject => tags::OPAQUE_OBJECT,
+        ObjectType::Certificate => tags::CERTIFICATE,
+        _ => return None,
+    })
+}
+
+impl KeyBlock {
+    /// Decodes a Key Block.
+    pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let r = Reader::new(ver, "Key Block", item)?;
+        let key_format_type: KeyFormatType = r.req_enum(tags::KEY_FORMAT_TYPE)?;
+        let key_wrapping_data = r
+            .opt(tags::KEY_WRAPPING_DATA)
+            .map(|i| KeyWrappingData::from_ttlv(i, ver))
+            .transpose()?;
+        let kv = r.req(tags::KEY_VALUE)?;
+        let key_value = match &kv.value {
+            Value::ByteString(b) => KeyValue::Wrapped(b.to_vec()),
+            Value::Structure(_) => {
+                let kr = Reader::new(ver, "Key Value", kv)?;
+                let km = kr.req(tags::KEY_MATERIAL)?;
+                let material = if key_wrapping_data.is_some() {
+                    // Wrapped material inside a Key Value structure (e.g. MAC-only wrapping
+                    // keeps the structure): the material bytes are opaque.
+                    match &km.value {
+                        Value::ByteString(b) => KeyMaterial::Bytes(b.clone()),
+                        _ => KeyMaterial::from_ttlv(km, key_format_type, ver)?,
+                    }
+                } else {
+                    KeyMaterial::from_ttlv(km, key_format_type, ver)?
+                };
+                let mut attributes = Attributes::default();
+                for a in kr.all(tags::ATTRIBUTE) {
+                    attributes.push(if ver.uses_attributes_form() {
+                        crate::attributes::Attribute::from_ttlv_2x(a, ver)?
+                    } else {
+                        crate::attributes::Attribute::from_ttlv_1x(a, ver)?
+                    });
+                }
+                if let Some(a) = kr.opt(tags::ATTRIBUTES) {
+                    attributes.0.extend(Attributes::from_attributes_2x(a, ver)?.0);
+                }
+                KeyValue::Plain {
+                    material,
+                    attributes,
+                }
+            }
+            other => {
+                return Err(invalid(
+                    "Key Block",
+                    tags::KEY_VALUE,
+                    format!("must be a Structure or Byte String, found {:?}", other.item_type()),
+                ));
+            }
+        };
+        Ok(KeyBlock {
+            key_format_type,
+            key_compression_type: r.enumeration(tags::KEY_COMPRESSION_TYPE)?,
+            key_value,
+            cryptographic_algorithm: r.enumeration(tags::CRYPTOGRAPHIC_ALGORITHM)?,
+            cryptographic_length: r.int(tags::CRYPTOGRAPHIC_LENGTH)?,
+            key_wrapping_data,
+        })
+    }
+
+    /// Encodes the Key Block.
+    pub fn to_ttlv(&self, ver: ProtocolVersion) -> Ttlv {
+        let mut w = Writer::new();
+        w.enm(tags::KEY_FORMAT_TYPE, self.key_format_type)
+            .opt_enum(tags::KEY_COMPRESSION_TYPE, self.key_compression_type);
+        match &self.key_value {
+            KeyValue::Wrapped(b) => {
+                w.bytes(tags::KEY_VALUE, b);
+            }
+            KeyValue::Plain {
+                material,
+                attributes,
+            } => {
+                let mut kv = Writer::new();
+                kv.push(material.to_ttlv());
+                if !attributes.is_empty() {
+                    if ver.uses_attributes_form() {
+                        kv.push(attributes.to_attributes_2x(tags::ATTRIBUTES));
+                    } else {
+                        kv.0.extend(attributes.to_attribute_items_1x());
+                    }
+                }
+                w.push(kv.into_structure(tags::KEY_VALUE));
+            }
+        }
+        w.opt_enum(tags::CRYPTOGRAPHIC_ALGORITHM, self.cryptographic_algorithm)
+            .opt_int(tags::CRYPTOGRAPHIC_LENGTH, self.cryptographic_length);
+        if let Some(kwd) = &self.key_wrapping_data {
+            w.push(kwd.to_ttlv(ver));
+        }
+        w.into_structure(tags::KEY_BLOCK)
+    }
+}
+
+impl KeyMaterial {
+    /// Decodes Key Material according to the Key Format Type.
+    pub fn from_ttlv(
+        item: &Ttlv,
+        format: KeyFormatType,
+        ver: ProtocolVersion,
+    ) -> Result<Self, KmipError> {
+        if let Value::ByteString(b) = &item.value {
+            return match format {
+                KeyFormatType::TransparentSymmetricKey
+                | KeyFormatType::TransparentRsaPrivateKey
+                | KeyFormatType::TransparentRsaPublicKey
+                | KeyFormatType::TransparentEcPrivateKey
+                | KeyFormatType::TransparentEcPublicKey
+                | KeyFormatType::TransparentEcdsaPrivateKey
+                | KeyFormatType::TransparentEcdsaPublicKey
+                | KeyFormatType::TransparentEcdhPrivateKey
+                | KeyFormatType::TransparentEcdhPublicKey => Err(invalid(
+                    "Key Value",
+                    tags::KEY_MATERIAL,
+                    format!("must be a Structure for key format type {format}"),
+                )),
+                _ => Ok(KeyMaterial::Bytes(b.clone())),
+            };
+        }
+        let r = Reader::new(ver, "Key Material", item)?;
+        let need = |tag: Tag, v: Option<Zeroizing<Vec<u8>>>| {
+            v.ok_or_else(|| crate::convert::missing(ver, "Key Material", tag))
+        };
+        match format {
+            KeyFormatType::TransparentSymmetricKey => Ok(KeyMaterial::TransparentSymmetric {
+                key: need(tags::KEY, r.secret(tags::KEY)?)?,
+            }),
+            KeyFormatType::TransparentRsaPrivateKey => Ok(KeyMaterial::TransparentRsaPrivate {
+                modulus: need(tags::MODULUS, r.big(tags::MODULUS)?)?.to_vec(),
+                private_exponent: r.big(tags::PRIVATE_EXPONENT)?,
+                public_exponent: r.big(tags::PUBLIC_EXPONENT)?.map(|v| v.to_vec()),
+                p: r.big(tags::P)?,
+                q: r.big(tags::Q)?,
+                prime_exponent_p: r.big(tags::PRIME_EXPONENT_P)?,
+                prime_exponent_q: r.big(tags::PRIME_EXPONENT_Q)?,
+                crt_coefficient: r.big(tags::CRT_COEFFICIENT)?,
+            }),
+            KeyFormatType::TransparentRsaPublicKey => Ok(KeyMaterial::TransparentRsaPublic {
+                modulus: need(tags::MODULUS, r.big(tags::MODULUS)?)?.to_vec(),
+                public_exponent: need(tags::PUBLIC_EXPONENT, r.big(tags::PUBLIC_EXPONENT)?)?
+                    .to_vec(),
+            }),
+            KeyFormatType::TransparentEcPrivateKey
+            | KeyFormatType::TransparentEcdsaPrivateKey
+            | KeyFormatType::TransparentEcdhPrivateKey
+            | KeyFormatType::TransparentEcmqvPrivateKey => Ok(KeyMaterial::TransparentEcPrivate {
+                curve: r.req_enum(tags::RECOMMENDED_CURVE)?,
+                d: need(tags::D, r.big(tags::D)?)?,
+            }),
+            KeyFormatType::TransparentEcPublicKey
+            | KeyFormatType::TransparentEcdsaPublicKey
+            | KeyFormatType::TransparentEcdhPublicKey
+            | KeyFormatType::TransparentEcmqvPublicKey => Ok(KeyMaterial::TransparentEcPublic {
+                curve: r.req_enum(tags::RECOMMENDED_CURVE)?,
+                q_string: r.req_bytes(tags::Q_STRING)?,
+            }),
+            other => Err(KmipError::new(
+                ResultReason::KeyFormatTypeNotSupported,
+                format!("Key Material: key format type {other} is not supported"),
+            )),
+        }
+    }
+
+    /// Encodes the Key Material item.
+    pub fn to_ttlv(&self) -> Ttlv {
+        let mut w = Writer::new();
+        match self {
+            KeyMaterial::Bytes(b) => return Ttlv::new(tags::KEY_MATERIAL, Value::ByteString(b.clone())),
+            KeyMaterial::TransparentSymmetric { key } => {
+                w.bytes(tags::KEY, key);
+            }
+            KeyMaterial::TransparentRsaPrivate {
+                modulus,
+                private_exponent,
+                public_exponent,
+                p,
+                q,
+                prime_exponent_p,
+                prime_exponent_q,
+                crt_coefficient,
+            } => {
+                w.big(tags::MODULUS, modulus)
+                    .opt_big(tags::PRIVATE_EXPONENT, private_exponent.as_deref().map(|v| v.as_slice()))
+                    .opt_big(tags::PUBLIC_EXPONENT, public_exponent.as_deref())
+                    .opt_big(tags::P, p.as_deref().map(|v| v.as_slice()))
+                    .opt_big(tags::Q, q.as_deref().map(|v| v.as_slice()))
+                    .opt_big(tags::PRIME_EXPONENT_P, prime_exponent_p.as_deref().map(|v| v.as_slice()))
+                    .opt_big(tags::PRIME_EXPONENT_Q, prime_exponent_q.as_deref().map(|v| v.as_slice()))
+                    .opt_big(tags::CRT_COEFFICIENT, crt_coefficient.as_deref().map(|v| v.as_slice()));
+            }
+            KeyMaterial::TransparentRsaPublic {
+                modulus,
+                public_exponent,
+            } => {
+                w.big(tags::MODULUS, modulus)
+                    .big(tags::PUBLIC_EXPONENT, public_exponent);
+            }
+            KeyMaterial::TransparentEcPrivate { curve, d } => {
+                w.enm(tags::RECOMMENDED_CURVE, *curve).big(tags::D, d);
+            }
+            KeyMaterial::TransparentEcPublic { curve, q_string } => {
+                w.enm(tags::RECOMMENDED_CURVE, *curve)
+                    .bytes(tags::Q_STRING, q_string);
+            }
+        }
+        w.into_structure(tags::KEY_MATERIAL)
+    }
+}
+
+/// Decodes an Encryption Key Information or MAC/Signature Key Information structure.
+fn key_information(
+    item: &Ttlv,
+    ver: ProtocolVersion,
+    name: &'static str,
+) -> Result<(Option<String>, Option<CryptographicParameters>), KmipError> {
+    let r = Reader::new(ver, name, item)?;
+    let params = r
+        .opt(tags::CRYPTOGRAPHIC_PARAMETERS)
+        .map(|p| CryptographicParameters::from_ttlv(p, ver))
+        .transpose()?;
+    Ok((r.text(tags::UNIQUE_IDENTIFIER)?, params))
+}
+
+/// Encodes a key information structure.
+fn key_information_to_ttlv(
+    tag: Tag,
+    uid: Option<&str>,
+    params: Option<&CryptographicParameters>,
+) -> Ttlv {
+    let mut w = Writer::new();
+    w.opt_text(tags::UNIQUE_IDENTIFIER, uid);
+    if let Some(p) = params {
+        w.push(p.to_ttlv());
+    }
+    w.into_structure(tag)
+}
+
+impl KeyWrappingData {
+    /// Decodes Key Wrapping Data. The MAC/Signature and its key's parameters are not kept.
+    pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let r = Reader::new(ver, "Key Wrapping Data", item)?;
+        let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
+            Some(i) => key_information(i, ver, "Encryption Key Information")?,
+            None => (None, None),
+        };
+        let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
+            Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
+            None => None,
+        };
+        Ok(KeyWrappingData {
+            wrapping_method: r.req_enum(tags::WRAPPING_METHOD)?,
+            encryption_key_uid,
+            encryption_parameters,
+            mac_signature_key_uid,
+            iv_counter_nonce: r.bytes(tags::IV_COUNTER_NONCE)?,
+            encoding_option: r.enumeration(tags::ENCODING_OPTION)?,
+        })
+    }
+
+    /// Encodes Key Wrapping Data.
+    pub fn to_ttlv(&self, _ver: ProtocolVersion) -> Ttlv {
+        let mut w = Writer::new();
+        w.enm(tags::WRAPPING_METHOD, self.wrapping_method);
+        if self.encryption_key_uid.is_some() || self.encryption_parameters.is_some() {
+            w.push(key_information_to_ttlv(
+                tags::ENCRYPTION_KEY_INFORMATION,
+                self.encryption_key_uid.as_deref(),
+                self.encryption_parameters.as_ref(),
+            ));
+        }
+        if let Some(uid) = &self.mac_signature_key_uid {
+            w.push(key_information_to_ttlv(
+                tags::MAC_SIGNATURE_KEY_INFORMATION,
+                Some(uid),
+                None,
+            ));
+        }
+        w.opt_bytes(tags::IV_COUNTER_NONCE, self.iv_counter_nonce.as_deref())
+            .opt_enum(tags::ENCODING_OPTION, self.encoding_option);
+        w.into_structure(tags::KEY_WRAPPING_DATA)
+    }
+}
+
+impl KeyWrappingSpecification {
+    /// Decodes a Key Wrapping Specification.
+    pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let r = Reader::new(ver, "Key Wrapping Specification", item)?;
+        let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
+            Some(i) => key_information(i, ver, "Encryption Key Information")?,
+            None => (None, None),
+        };
+        let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
+            Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
+            None => None,
+        };
+        Ok(KeyWrappingSpecification {
+            wrapping_method: r.req_enum(tags::WRAPPING_METHOD)?,
+            encryption_key_uid,
+            encryption_parameters,
+            mac_signature_key_uid,
+            attribute_names: r.texts(tags::ATTRIBUTE_NAME)?,
+            encoding_option: r.enumeration(tags::ENCODING_OPTION)?,
+        })
+    }
+
+    /// Encodes the Key Wrapping Specification.
+    pub fn to_ttlv(&self) -> Ttlv {
+        let mut w = Writer::new();
+        w.enm(tags::WRAPPING_METHOD, self.wrapping_method);
+        if self.encryption_key_uid.is_some() || self.encryption_parameters.is_some() {
+            w.push(key_information_to_ttlv(
+                tags::ENCRYPTION_KEY_INFORMATION,
+                self.encryption_key_uid.as_deref(),
+                self.encryption_parameters.as_ref(),
+            ));
+        }
+        if let Some(uid) = &self.mac_signature_key_uid {
+            w.push(key_information_to_ttlv(
+                tags::MAC_SIGNATURE_KEY_INFORMATION,
+                Some(uid),
+                None,
+            ));
+        }
+        for n in &self.attribute_names {
+            w.text(tags::ATTRIBUTE_NAME, n);
+        }
+        w.opt_enum(tags::ENCODING_OPTION, self.encoding_option);
+        w.into_structure(tags::KEY_WRAPPING_SPECIFICATION)
+    }
+}
+
+impl CryptographicParameters {
+    /// Decodes Cryptographic Parameters.
+    pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let r = Reader::new(ver, "Cryptographic Parameters", item)?;
+        Ok(CryptographicParameters {
+            block_cipher_mode: r.enumeration(tags::BLOCK_CIPHER_MODE)?,
+            padding_method: r.enumeration(tags::PADDING_METHOD)?,
+            hashing_algorithm: r.enumeration(tags::HASHING_ALGORITHM)?,
+            key_role_type: r.enumeration(tags::KEY_ROLE_TYPE)?,
+            digital_signature_algorithm: r.enumeration(tags::DIGITAL_SIGNATURE_ALGORITHM)?,
+            cryptographic_algorithm: r.enumeration(tags::CRYPTOGRAPHIC_ALGORITHM)?,
+            random_iv: r.boolean(tags::RANDOM_IV)?,
+            iv_length: r.int(tags::IV_LENGTH)?,
+            tag_length: r.int(tags::TAG_LENGTH)?,
+            fixed_field_length: r.int(tags::FIXED_FIELD_LENGTH)?,
+            invocation_field_length: r.int(tags::INVOCATION_FIELD_LENGTH)?,
+            counter_length: r.int(tags::COUNTER_LENGTH)?,
+            initial_counter_value: r.int(tags::INITIAL_COUNTER_VALUE)?,
+            salt_length: r.int(tags::SALT_LENGTH)?,
+            mask_generator: r.enumeration(tags::MASK_GENERATOR)?,
+            mask_generator_hashing_algorithm: r.enumeration(tags::MASK_GENERATOR_HASHING_ALGORITHM)?,
+            p_source: r.bytes(tags::P_SOURCE)?,
+            trailer_field: r.int(tags::TRAILER_FIELD)?,
+        })
+    }
+
+    /// Encodes Cryptographic Parameters.
+    pub fn to_ttlv(&self) -> Ttlv {
+        let mut w = Writer::new();
+        w.opt_enum(tags::BLOCK_CIPHER_MODE, self.block_cipher_mode)
+            .opt_enum(tags::PADDING_METHOD, self.padding_method)
+            .opt_enum(tags::HASHING_ALGORITHM, self.hashing_algorithm)
+            .opt_enum(tags::KEY_ROLE_TYPE, self.key_role_type)
+            .opt_enum(tags::DIGITAL_SIGNATURE_ALGORITHM, self.digital_signature_algorithm)
+            .opt_enum(tags::CRYPTOGRAPHIC_ALGORITHM, self.cryptographic_algorithm)
+            .opt_bool(tags::RANDOM_IV, self.random_iv)
+            .opt_int(tags::IV_LENGTH, self.iv_length)
+            .opt_int(tags::TAG_LENGTH, self.tag_length)
+            .opt_int(tags::FIXED_FIELD_LENGTH, self.fixed_field_length)
+            .opt_int(tags::INVOCATION_FIELD_LENGTH, self.invocation_field_length)
+            .opt_int(tags::COUNTER_LENGTH, self.counter_length)
+            .opt_int(tags::INITIAL_COUNTER_VALUE, self.initial_counter_value)
+            .opt_int(tags::SALT_LENGTH, self.salt_length)
+            .opt_enum(tags::MASK_GENERATOR, self.mask_generator)
+            .opt_enum(tags::MASK_GENERATOR_HASHING_ALGORITHM, self.mask_generator_hashing_algorithm)
+            .opt_bytes(tags::P_SOURCE, self.p_source.as_deref())
+            .opt_int(tags::TRAILER_FIELD, self.trailer_field);
+        w.into_structure(tags::CRYPTOGRAPHIC_PARAMETERS)
+    }
+}
