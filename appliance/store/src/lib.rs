@@ -1,1 +1,29 @@
-//! placeholder
+//! Durable object store of a Keywarden node, on redb with group commit.
+//!
+//! Owns: the node's redb database (objects, Locate indexes, the per-origin replication log,
+//! the version vector, node-local wrapped domain KEKs), the node id and hybrid logical clock,
+//! and the sealing of key material under domain KEKs. It is KMIP-agnostic: KMIP enums are
+//! stored as u32 values and attribute values as opaque TTLV bytes encoded by the caller.
+//!
+//! Must never: hold or store clear key material (only [`SealedMaterial`] goes to disk),
+//! acknowledge a write before its transaction is durable, scan every object to open the
+//! database or to answer a Locate by name or custom attribute, or replicate node-local tables.
+
+mod clock;
+mod error;
+mod index;
+mod oplog;
+mod record;
+mod seal;
+mod store;
+mod writer;
+
+pub use clock::{Hlc, HlcClock, NodeId, Stamp};
+pub use error::StoreError;
+pub use oplog::{LogEntry, LogOp};
+pub use record::{
+    IndexTerms, Lifecycle, LifecycleEvent, LifecycleState, ObjectRecord, ObjectRecordV1, Record,
+    StoredAttribute, StoredLink,
+};
+pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
+pub use store::{CommitInfo, LocateQuery, LocateResult, Store, StoreOptions, StoreStats, WriteOp};

@@ -1,0 +1,619 @@
+//! The `Store` handle: open, reads, Locate, and the async write entry point.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use redb::{
+    Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
+};
+
+use crate::clock::{HlcClock, NodeId, Stamp};
+use crate::error::StoreError;
+use crate::index::{self, Facts};
+use crate::oplog::{LogEntry, StoredLogEntry};
+use crate::record::{LifecycleState, ObjectRecord, Record};
+use crate::writer::{self, Msg};
+
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
+pub(crate) const INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index");
+pub(crate) const INDEX_COUNTS: TableDefinition<&[u8], u64> = TableDefinition::new("index_counts");
+pub(crate) const ORIGIN_LOG: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("origin_log");
+pub(crate) const VERSION_VECTOR: TableDefinition<u64, u64> = TableDefinition::new("version_vector");
+pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::new("wrapped_keks");
+
+const META_NODE_ID: &str = "node_id";
+const META_FORMAT: &str = "format";
+/// Layout version of the tables themselves (records carry their own version tag).
+const FORMAT_VERSION: u32 = 1;
+
+/// Tuning of a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Most commits applied in one durable transaction (default 512).
+    pub group_commit_max_batch: usize,
+    /// redb page cache size in bytes (default 64 MiB); bounds the store's share of RSS.
+    pub cache_bytes: usize,
+    /// Save allocator state with each commit so start-up after a crash needs no full scan
+    /// (default true; costs a little per transaction, amortized by group commit).
+    pub quick_repair: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            group_commit_max_batch: 512,
+            cache_bytes: 64 * 1024 * 1024,
+            quick_repair: true,
+        }
+    }
+}
+
+/// One write inside a commit.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // moved once into the writer; boxing would only add an allocation
+pub enum WriteOp {
+    /// Insert or replace an object (indexes updated, replication log entry appended).
+    PutObject(ObjectRecord),
+    /// Store the node-local wrapped KEK of a domain (never replicated).
+    PutWrappedKek {
+        /// Domain name.
+        domain: String,
+        /// KEK wrapped under this node's HSM root key.
+        blob: Vec<u8>,
+    },
+}
+
+/// What a durable commit reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Local replication-log sequence numbers given to this commit's `PutObject` ops, in order.
+    pub seqs: Vec<u64>,
+    /// How many commits shared the durable transaction (1 = no grouping).
+    pub group_size: usize,
+}
+
+/// A Locate query; every `Some`/non-empty field must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocateQuery {
+    /// Owner; `None` = any owner (administrator).
+    pub owner: Option<String>,
+    /// Domain; `None` = any domain.
+    pub domain: Option<String>,
+    /// KMIP Object Type value.
+    pub object_type: Option<u32>,
+    /// KMIP state at `now`.
+    pub state: Option<LifecycleState>,
+    /// Exact Name value.
+    pub name: Option<String>,
+    /// Cryptographic Algorithm value.
+    pub algorithm: Option<u32>,
+    /// Cryptographic Length.
+    pub length: Option<i32>,
+    /// Custom index terms (attribute name, canonical value bytes); all must match.
+    pub custom: Vec<(String, Vec<u8>)>,
+    /// Matches to skip (KMIP Offset Items).
+    pub offset: usize,
+    /// Most UUIDs to return (KMIP Maximum Items); `None` = all.
+    pub limit: Option<usize>,
+    /// Unix seconds at which states are evaluated.
+    pub now: i64,
+}
+
+/// Locate answer, in creation order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocateResult {
+    /// Number of matches before offset and limit.
+    pub total: usize,
+    /// The matching UUIDs within offset and limit, ordered by creation stamp.
+    pub uuids: Vec<String>,
+    /// The subset of `uuids` that are destroyed (tombstones still locatable by state).
+    pub destroyed: Vec<String>,
+}
+
+/// Size of the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Objects stored, tombstones included.
+    pub objects: u64,
+    /// Database file size.
+    pub file_bytes: u64,
+}
+
+/// Work done by one Locate, for tests and diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LocateCost {
+    /// Index entries visited by the driving range scan.
+    pub scanned: u64,
+    /// Point lookups into other indexes.
+    pub probes: u64,
+}
+
+pub(crate) struct Inner {
+    pub db: Arc<Database>,
+    node: NodeId,
+    clock: Arc<HlcClock>,
+    path: PathBuf,
+    tx: mpsc::Sender<Msg>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Inner {
+    fn stop_writer(&self) {
+        let _ = self.tx.send(Msg::Shutdown);
+        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(h) = handle
+            && h.join().is_err()
+        {
+            tracing::error!("store writer thread panicked");
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop_writer();
+    }
+}
+
+/// The node's durable object store. Cheap to clone; all clones share one database and writer.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .field("node", &self.inner.node)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read_u64(b: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(b.try_into().ok()?))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and starts the group-commit writer.
+    /// Work is independent of the number of objects.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        if options.group_commit_max_batch == 0 {
+            return Err(StoreError::Invalid {
+                field: "group_commit_max_batch",
+                reason: "must be at least 1".to_string(),
+            });
+        }
+        let db = redb::Builder::new()
+            .set_cache_size(options.cache_bytes)
+            .create(path)?;
+
+        let mut txn = db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        let node = {
+            let mut meta = txn.open_table(META)?;
+            let format = match meta.get(META_FORMAT)? {
+                Some(v) => Some(v.value().try_into().map(u32::from_be_bytes).map_err(|_| {
+                    StoreError::Decode {
+                        what: "meta format",
+                        reason: "not 4 bytes".to_string(),
+                    }
+                })?),
+                None => None,
+            };
+            match format {
+                Some(f) if f > FORMAT_VERSION => {
+                    return Err(StoreError::Invalid {
+                        field: "database format",
+                        reason: format!(
+                            "version {f} is newer than this binary supports ({FORMAT_VERSION})"
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes()[..])?;
+                }
+            }
+            let existing = match meta.get(META_NODE_ID)? {
+                Some(v) => Some(read_u64(v.value()).ok_or(StoreError::Decode {
+                    what: "meta node_id",
+                    reason: "not 8 bytes".to_string(),
+                })?),
+                None => None,
+            };
+            match existing {
+                Some(id) => NodeId(id),
+                None => {
+                    let id = NodeId::random();
+                    meta.insert(META_NODE_ID, &id.0.to_be_bytes()[..])?;
+                    id
+                }
+            }
+        };
+        // Create every table so readers never meet a missing one.
+        txn.open_table(OBJECTS)?;
+        txn.open_table(INDEX)?;
+        txn.open_table(INDEX_COUNTS)?;
+        txn.open_table(ORIGIN_LOG)?;
+        txn.open_table(VERSION_VECTOR)?;
+        txn.open_table(WRAPPED_KEKS)?;
+        txn.commit()?;
+
+        let clock = Arc::new(HlcClock::new(node));
+        // The clock must never issue a stamp below one already made durable, even if the wall
+        // clock stepped back across a restart: observe the last stamp of our own log.
+        {
+            let read = db.begin_read()?;
+            let vv = read.open_table(VERSION_VECTOR)?;
+            if let Some(seq) = vv.get(node.0)? {
+                let log = read.open_table(ORIGIN_LOG)?;
+                if let Some(v) = log.get((node.0, seq.value()))? {
+                    clock.observe(StoredLogEntry::decode(v.value())?.stamp);
+                }
+            }
+        }
+
+        let db = Arc::new(db);
+        let (tx, rx) = mpsc::channel();
+        let handle = writer::spawn(
+            Arc::clone(&db),
+            Arc::clone(&clock),
+            node,
+            options.clone(),
+            rx,
+        )
+        .map_err(|source| StoreError::Io {
+            what: "store writer thread",
+            source,
+        })?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                node,
+                clock,
+                path: path.to_path_buf(),
+                tx,
+                writer: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> NodeId {
+        self.inner.node
+    }
+
+    /// This node's hybrid logical clock (stamps for records, attributes and lifecycle facts).
+    pub fn clock(&self) -> &HlcClock {
+        &self.inner.clock
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        def: TableDefinition<K, V>,
+    ) -> Result<ReadOnlyTable<K, V>, StoreError> {
+        Ok(self.inner.db.begin_read()?.open_table(def)?)
+    }
+
+    /// The object with this UUID (tombstones included), upgraded to the current record version.
+    pub fn get(&self, uuid: &str) -> Result<Option<ObjectRecord>, StoreError> {
+        let objects = self.table(OBJECTS)?;
+        match objects.get(uuid)? {
+            Some(v) => Ok(Some(Record::decode(v.value())?.into_current())),
+            None => Ok(None),
+        }
+    }
+
+    /// The node-local wrapped KEK of a domain.
+    pub fn wrapped_kek(&self, domain: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = self.table(WRAPPED_KEKS)?;
+        Ok(t.get(domain)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Domains that have a wrapped KEK on this node.
+    pub fn wrapped_kek_domains(&self) -> Result<Vec<String>, StoreError> {
+        let t = self.table(WRAPPED_KEKS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, _) = item?;
+            out.push(k.value().to_string());
+        }
+        Ok(out)
+    }
+
+    /// Objects matching `query`, in creation order; driven by the most selective index.
+    pub fn locate(&self, query: &LocateQuery) -> Result<LocateResult, StoreError> {
+        self.locate_with_cost(query).map(|(r, _)| r)
+    }
+
+    pub(crate) fn locate_with_cost(
+        &self,
+        q: &LocateQuery,
+    ) -> Result<(LocateResult, LocateCost), StoreError> {
+        let read = self.inner.db.begin_read()?;
+        let idx = read.open_table(INDEX)?;
+        let counts = read.open_table(INDEX_COUNTS)?;
+        let mut cost = LocateCost::default();
+
+        let mut prefixes: Vec<Vec<u8>> = Vec::new();
+        if let Some(n) = &q.name {
+            prefixes.push(index::prefix(index::KIND_NAME, n.as_bytes()));
+        }
+        for (name, value) in &q.custom {
+            prefixes.push(index::prefix(
+                index::KIND_CUSTOM,
+                &index::custom_term(name, value),
+            ));
+        }
+        if let Some(o) = &q.owner {
+            prefixes.push(index::prefix(index::KIND_OWNER, o.as_bytes()));
+        }
+        if let Some(d) = &q.domain {
+            prefixes.push(index::prefix(index::KIND_DOMAIN, d.as_bytes()));
+        }
+        if let Some(t) = q.object_type {
+            prefixes.push(index::prefix(index::KIND_TYPE, &t.to_be_bytes()));
+        }
+        if let Some(a) = q.algorithm {
+            prefixes.push(index::prefix(index::KIND_ALGORITHM, &a.to_be_bytes()));
+        }
+        if let Some(l) = q.length {
+            prefixes.push(index::prefix(index::KIND_LENGTH, &l.to_be_bytes()));
+        }
+        if let Some(s) = q.state {
+            prefixes.push(index::prefix(index::KIND_STATE, &[index::state_class(s)]));
+        }
+        let all_prefix = index::prefix(index::KIND_ALL, &[]);
+        if prefixes.is_empty() {
+            prefixes.push(all_prefix.clone());
+        }
+
+        // Pick the rarest term to drive the scan; a missing term means no match at all.
+        let mut driver = 0usize;
+        let mut driver_count = u64::MAX;
+        for (i, p) in prefixes.iter().enumerate() {
+            let c = counts.get(p.as_slice())?.map_or(0, |v| v.value());
+            cost.probes += 1;
+            if c < driver_count {
+                driver_count = c;
+                driver = i;
+            }
+        }
+        let mut result = LocateResult::default();
+        if driver_count == 0 {
+            return Ok((result, cost));
+        }
+        let driver_prefix = prefixes.swap_remove(driver);
+        let others = prefixes;
+        // Time-dependent states (PreActive/Active/Deactivated) share one class: check the
+        // dates from the ALL entry; the other states are exact by class.
+        let state_needs_facts = matches!(
+            q.state,
+            Some(LifecycleState::PreActive | LifecycleState::Active | LifecycleState::Deactivated)
+        );
+        // When the driver is the only condition, its count is the total: stop once the page is full.
+        let count_is_total = others.is_empty() && !state_needs_facts;
+        let limit = q.limit.unwrap_or(usize::MAX);
+
+        let mut key = Vec::with_capacity(128);
+        for item in idx.range(driver_prefix.as_slice()..)? {
+            let (k, v) = item?;
+            let k = k.value();
+            if !k.starts_with(&driver_prefix) {
+                break;
+            }
+            cost.scanned += 1;
+            let tail = &k[driver_prefix.len()..];
+            let mut matched = true;
+            for p in &others {
+                key.clear();
+                key.extend_from_slice(p);
+                key.extend_from_slice(tail);
+                cost.probes += 1;
+                if idx.get(key.as_slice())?.is_none() {
+                    matched = false;
+                    break;
+                }
+            }
+            if !matched {
+                continue;
+            }
+            let in_page = result.total >= q.offset && result.uuids.len() < limit;
+            let facts = if state_needs_facts || in_page {
+                let facts = if driver_prefix == all_prefix {
+                    Facts::decode(v.value())
+                } else {
+                    key.clear();
+                    key.extend_from_slice(&all_prefix);
+                    key.extend_from_slice(tail);
+                    cost.probes += 1;
+                    idx.get(key.as_slice())?
+                        .and_then(|v| Facts::decode(v.value()))
+                };
+                Some(facts.ok_or(StoreError::IndexInconsistent {
+                    reason: "index entry without lifecycle facts".to_string(),
+                })?)
+            } else {
+                None
+            };
+            if let (Some(want), Some(f)) = (q.state, facts)
+                && state_needs_facts
+                && f.state(q.now) != want
+            {
+                continue;
+            }
+            if in_page {
+                let uuid = uuid_of(tail)?;
+                if facts.is_some_and(|f| f.is_destroyed()) {
+                    result.destroyed.push(uuid.clone());
+                }
+                result.uuids.push(uuid);
+            }
+            result.total += 1;
+            if count_is_total && result.uuids.len() >= limit {
+                break;
+            }
+        }
+        if count_is_total {
+            result.total = usize::try_from(driver_count).unwrap_or(usize::MAX);
+        }
+        Ok((result, cost))
+    }
+
+    /// Object count and file size.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let objects = self.table(OBJECTS)?.len()?;
+        let file_bytes = std::fs::metadata(&self.inner.path)
+            .map_err(|source| StoreError::Io {
+                what: "database file metadata",
+                source,
+            })?
+            .len();
+        Ok(StoreStats {
+            objects,
+            file_bytes,
+        })
+    }
+
+    /// Entries of `origin`'s log after `after_seq` (exclusive), at most `max`, in sequence order.
+    pub fn log_since(
+        &self,
+        origin: NodeId,
+        after_seq: u64,
+        max: usize,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        let log = self.table(ORIGIN_LOG)?;
+        let mut out = Vec::new();
+        let Some(start) = after_seq.checked_add(1) else {
+            return Ok(out);
+        };
+        for item in log.range((origin.0, start)..=(origin.0, u64::MAX))? {
+            if out.len() >= max {
+                break;
+            }
+            let (k, v) = item?;
+            let (_, seq) = k.value();
+            let stored = StoredLogEntry::decode(v.value())?;
+            out.push(LogEntry {
+                origin,
+                seq,
+                stamp: stored.stamp,
+                op: stored.op,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Per origin, the highest contiguous log sequence stored here.
+    pub fn version_vector(&self) -> Result<BTreeMap<NodeId, u64>, StoreError> {
+        let vv = self.table(VERSION_VECTOR)?;
+        let mut out = BTreeMap::new();
+        for item in vv.iter()? {
+            let (k, v) = item?;
+            out.insert(NodeId(k.value()), v.value());
+        }
+        Ok(out)
+    }
+
+    /// Applies `ops` atomically; resolves only once the transaction holding them is durable.
+    /// Concurrent commits share one transaction (group commit).
+    pub async fn commit(&self, ops: Vec<WriteOp>) -> Result<CommitInfo, StoreError> {
+        writer::validate(&ops)?;
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.inner
+            .tx
+            .send(Msg::Commit { ops, reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Stops accepting writes, waits until every queued commit is durable, and stops the writer.
+    /// Other clones of this handle then fail writes with [`StoreError::Closed`].
+    pub async fn close(self) {
+        let inner = self.inner;
+        let joined = tokio::task::spawn_blocking(move || {
+            inner.stop_writer();
+            drop(inner);
+        })
+        .await;
+        if joined.is_err() {
+            tracing::error!("store close task failed");
+        }
+    }
+
+    /// Full consistency check: every index entry and count matches the objects table.
+    /// Reads every object; meant for tests and an operator's integrity check, not the hot path.
+    pub fn verify_indexes(&self) -> Result<(), StoreError> {
+        let read = self.inner.db.begin_read()?;
+        let objects = read.open_table(OBJECTS)?;
+        let idx = read.open_table(INDEX)?;
+        let counts = read.open_table(INDEX_COUNTS)?;
+        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        for item in objects.iter()? {
+            let (k, v) = item?;
+            let rec = Record::decode(v.value())?.into_current();
+            if rec.uuid != k.value() {
+                return Err(StoreError::IndexInconsistent {
+                    reason: format!("object key {} holds record {}", k.value(), rec.uuid),
+                });
+            }
+            for (key, e) in index::entries(&rec) {
+                *expected_counts
+                    .entry(key[..e.prefix_len].to_vec())
+                    .or_default() += 1;
+                expected.insert(key, e.value);
+            }
+        }
+        let mut actual = BTreeMap::new();
+        for item in idx.iter()? {
+            let (k, v) = item?;
+            actual.insert(k.value().to_vec(), v.value().to_vec());
+        }
+        if actual != expected {
+            let stale = actual.keys().filter(|k| !expected.contains_key(*k)).count();
+            let missing = expected.keys().filter(|k| !actual.contains_key(*k)).count();
+            return Err(StoreError::IndexInconsistent {
+                reason: format!(
+                    "{stale} stale, {missing} missing, {} index entries in total",
+                    actual.len()
+                ),
+            });
+        }
+        let mut actual_counts = BTreeMap::new();
+        for item in counts.iter()? {
+            let (k, v) = item?;
+            actual_counts.insert(k.value().to_vec(), v.value());
+        }
+        if actual_counts != expected_counts {
+            return Err(StoreError::IndexInconsistent {
+                reason: "term counts disagree with the index".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn uuid_of(tail: &[u8]) -> Result<String, StoreError> {
+    tail.get(Stamp::ENCODED_LEN..)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(str::to_string)
+        .ok_or(StoreError::IndexInconsistent {
+            reason: "index key without a UTF-8 uuid".to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests;
