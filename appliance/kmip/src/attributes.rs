@@ -44,16 +44,25 @@ pub const STANDARD_ATTRIBUTES: &[(&str, Tag)] = &[
     ("Cryptographic Algorithm", tags::CRYPTOGRAPHIC_ALGORITHM),
     ("Cryptographic Length", tags::CRYPTOGRAPHIC_LENGTH),
     ("Cryptographic Parameters", tags::CRYPTOGRAPHIC_PARAMETERS),
-    ("Cryptographic Domain Parameters", tags::CRYPTOGRAPHIC_DOMAIN_PARAMETERS),
+    (
+        "Cryptographic Domain Parameters",
+        tags::CRYPTOGRAPHIC_DOMAIN_PARAMETERS,
+    ),
     ("Certificate Type", tags::CERTIFICATE_TYPE),
     ("Certificate Length", tags::CERTIFICATE_LENGTH),
-    ("X.509 Certificate Identifier", tags::X509_CERTIFICATE_IDENTIFIER),
+    (
+        "X.509 Certificate Identifier",
+        tags::X509_CERTIFICATE_IDENTIFIER,
+    ),
     ("X.509 Certificate Subject", tags::X509_CERTIFICATE_SUBJECT),
     ("X.509 Certificate Issuer", tags::X509_CERTIFICATE_ISSUER),
     ("Certificate Identifier", tags::CERTIFICATE_IDENTIFIER),
     ("Certificate Subject", tags::CERTIFICATE_SUBJECT),
     ("Certificate Issuer", tags::CERTIFICATE_ISSUER),
-    ("Digital Signature Algorithm", tags::DIGITAL_SIGNATURE_ALGORITHM),
+    (
+        "Digital Signature Algorithm",
+        tags::DIGITAL_SIGNATURE_ALGORITHM,
+    ),
     ("Digest", tags::DIGEST),
     ("Operation Policy Name", tags::OPERATION_POLICY_NAME),
     ("Cryptographic Usage Mask", tags::CRYPTOGRAPHIC_USAGE_MASK),
@@ -66,14 +75,20 @@ pub const STANDARD_ATTRIBUTES: &[(&str, Tag)] = &[
     ("Protect Stop Date", tags::PROTECT_STOP_DATE),
     ("Deactivation Date", tags::DEACTIVATION_DATE),
     ("Destroy Date", tags::DESTROY_DATE),
-    ("Compromise Occurrence Date", tags::COMPROMISE_OCCURRENCE_DATE),
+    (
+        "Compromise Occurrence Date",
+        tags::COMPROMISE_OCCURRENCE_DATE,
+    ),
     ("Compromise Date", tags::COMPROMISE_DATE),
     ("Revocation Reason", tags::REVOCATION_REASON),
     ("Archive Date", tags::ARCHIVE_DATE),
     ("Object Group", tags::OBJECT_GROUP),
     ("Fresh", tags::FRESH),
     ("Link", tags::LINK),
-    ("Application Specific Information", tags::APPLICATION_SPECIFIC_INFORMATION),
+    (
+        "Application Specific Information",
+        tags::APPLICATION_SPECIFIC_INFORMATION,
+    ),
     ("Contact Information", tags::CONTACT_INFORMATION),
     ("Last Change Date", tags::LAST_CHANGE_DATE),
     ("Custom Attribute", tags::CUSTOM_ATTRIBUTE),
@@ -97,10 +112,16 @@ pub const STANDARD_ATTRIBUTES: &[(&str, Tag)] = &[
     ("Certificate Subject ST", tags::CERTIFICATE_SUBJECT_ST),
     ("Certificate Subject L", tags::CERTIFICATE_SUBJECT_L),
     ("Certificate Subject UID", tags::CERTIFICATE_SUBJECT_UID),
-    ("Certificate Subject Serial Number", tags::CERTIFICATE_SUBJECT_SERIAL_NUMBER),
+    (
+        "Certificate Subject Serial Number",
+        tags::CERTIFICATE_SUBJECT_SERIAL_NUMBER,
+    ),
     ("Certificate Subject Title", tags::CERTIFICATE_SUBJECT_TITLE),
     ("Certificate Subject DC", tags::CERTIFICATE_SUBJECT_DC),
-    ("Certificate Subject DN Qualifier", tags::CERTIFICATE_SUBJECT_DN_QUALIFIER),
+    (
+        "Certificate Subject DN Qualifier",
+        tags::CERTIFICATE_SUBJECT_DN_QUALIFIER,
+    ),
     ("Certificate Issuer CN", tags::CERTIFICATE_ISSUER_CN),
     ("Certificate Issuer O", tags::CERTIFICATE_ISSUER_O),
     ("Certificate Issuer OU", tags::CERTIFICATE_ISSUER_OU),
@@ -109,10 +130,16 @@ pub const STANDARD_ATTRIBUTES: &[(&str, Tag)] = &[
     ("Certificate Issuer ST", tags::CERTIFICATE_ISSUER_ST),
     ("Certificate Issuer L", tags::CERTIFICATE_ISSUER_L),
     ("Certificate Issuer UID", tags::CERTIFICATE_ISSUER_UID),
-    ("Certificate Issuer Serial Number", tags::CERTIFICATE_ISSUER_SERIAL_NUMBER),
+    (
+        "Certificate Issuer Serial Number",
+        tags::CERTIFICATE_ISSUER_SERIAL_NUMBER,
+    ),
     ("Certificate Issuer Title", tags::CERTIFICATE_ISSUER_TITLE),
     ("Certificate Issuer DC", tags::CERTIFICATE_ISSUER_DC),
-    ("Certificate Issuer DN Qualifier", tags::CERTIFICATE_ISSUER_DN_QUALIFIER),
+    (
+        "Certificate Issuer DN Qualifier",
+        tags::CERTIFICATE_ISSUER_DN_QUALIFIER,
+    ),
     ("Key Format Type", tags::KEY_FORMAT_TYPE),
     ("NIST Key Type", tags::NIST_KEY_TYPE),
     ("Opaque Data Type", tags::OPAQUE_DATA_TYPE),
@@ -174,7 +201,10 @@ pub fn canonical_name(name: &str) -> String {
 /// True for a client-defined name ("x-…", "y-…", or any vendor prefix written "vendor-name"
 /// that is not a standard attribute).
 fn is_custom(name: &str) -> bool {
-    name.starts_with("x-") || name.starts_with("y-") || name.starts_with("X-") || name.starts_with("Y-")
+    name.starts_with("x-")
+        || name.starts_with("y-")
+        || name.starts_with("X-")
+        || name.starts_with("Y-")
 }
 
 /// Splits a custom name into (Vendor Identification, Attribute Name) for 2.x.
@@ -206,8 +236,10 @@ impl Attribute {
     /// A Link attribute.
     pub fn link(link_type: LinkType, linked_object_identifier: impl Into<String>) -> Self {
         let mut w = Writer::new();
-        w.enm(tags::LINK_TYPE, link_type)
-            .text(tags::LINKED_OBJECT_IDENTIFIER, &linked_object_identifier.into());
+        w.enm(tags::LINK_TYPE, link_type).text(
+            tags::LINKED_OBJECT_IDENTIFIER,
+            &linked_object_identifier.into(),
+        );
         Attribute::new("Link", Value::Structure(w.0))
     }
 
@@ -303,9 +335,13 @@ impl Attribute {
 /// structure {Vendor Identification, Attribute Name}) to an attribute name.
 pub fn reference_from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<String, KmipError> {
     match &item.value {
-        Value::Enumeration(t) => name_for_tag(Tag(*t))
-            .map(str::to_string)
-            .ok_or_else(|| invalid("Attribute Reference", item.tag, format!("names unknown attribute tag 0x{t:06x}"))),
+        Value::Enumeration(t) => name_for_tag(Tag(*t)).map(str::to_string).ok_or_else(|| {
+            invalid(
+                "Attribute Reference",
+                item.tag,
+                format!("names unknown attribute tag 0x{t:06x}"),
+            )
+        }),
         Value::Structure(_) => {
             let r = Reader::new(ver, "Attribute Reference", item)?;
             let name = r.req_text(tags::ATTRIBUTE_NAME)?;
@@ -317,7 +353,10 @@ pub fn reference_from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<String, 
         other => Err(invalid(
             "Attribute Reference",
             item.tag,
-            format!("must be an Enumeration or Structure, found {:?}", other.item_type()),
+            format!(
+                "must be an Enumeration or Structure, found {:?}",
+                other.item_type()
+            ),
         )),
     }
 }
@@ -589,7 +628,10 @@ impl Attributes {
 
     /// Encodes as a 2.x Attributes family structure with `tag`.
     pub fn to_attributes_2x(&self, tag: Tag) -> Ttlv {
-        Ttlv::structure(tag, self.0.iter().filter_map(Attribute::to_ttlv_2x).collect())
+        Ttlv::structure(
+            tag,
+            self.0.iter().filter_map(Attribute::to_ttlv_2x).collect(),
+        )
     }
 
     /// Encodes the 1.x Attribute items (for payloads that list them directly).
@@ -626,8 +668,14 @@ mod tests {
             assert_eq!(name_for_tag(*t), Some(*n), "{n}");
             assert!(tags::name(*t).is_some(), "{n} has no tag name");
         }
-        assert_eq!(tag_for_name("CryptographicAlgorithm"), Some(tags::CRYPTOGRAPHIC_ALGORITHM));
-        assert_eq!(canonical_name("CryptographicLength"), "Cryptographic Length");
+        assert_eq!(
+            tag_for_name("CryptographicAlgorithm"),
+            Some(tags::CRYPTOGRAPHIC_ALGORITHM)
+        );
+        assert_eq!(
+            canonical_name("CryptographicLength"),
+            "Cryptographic Length"
+        );
     }
 
     #[test]
@@ -643,23 +691,38 @@ mod tests {
     #[test]
     fn standard_attribute_round_trips_both_forms() {
         let mut attrs = Attributes::new();
-        attrs.push(Attribute::enumeration("Cryptographic Algorithm", CryptographicAlgorithm::Aes));
+        attrs.push(Attribute::enumeration(
+            "Cryptographic Algorithm",
+            CryptographicAlgorithm::Aes,
+        ));
         attrs.push(Attribute::new("Cryptographic Length", Value::Integer(256)));
-        attrs.push(Attribute::name_value("k1", NameType::UninterpretedTextString));
+        attrs.push(Attribute::name_value(
+            "k1",
+            NameType::UninterpretedTextString,
+        ));
         let t2 = attrs.to_attributes_2x(tags::ATTRIBUTES);
         assert_eq!(Attributes::from_ttlv(&t2, V21).unwrap(), attrs);
         let t1 = attrs.to_template_attribute(tags::TEMPLATE_ATTRIBUTE);
         assert_eq!(Attributes::from_ttlv(&t1, V14).unwrap(), attrs);
-        assert_eq!(attrs.cryptographic_algorithm(), Some(CryptographicAlgorithm::Aes));
+        assert_eq!(
+            attrs.cryptographic_algorithm(),
+            Some(CryptographicAlgorithm::Aes)
+        );
         assert_eq!(attrs.cryptographic_length(), Some(256));
-        assert_eq!(attrs.object_names(), vec![("k1".to_string(), Some(NameType::UninterpretedTextString))]);
+        assert_eq!(
+            attrs.object_names(),
+            vec![("k1".to_string(), Some(NameType::UninterpretedTextString))]
+        );
     }
 
     #[test]
     fn template_name_is_refused() {
         let t = Ttlv::structure(
             tags::TEMPLATE_ATTRIBUTE,
-            vec![Attribute::name_value("tpl", NameType::UninterpretedTextString).value_as(tags::NAME)],
+            vec![
+                Attribute::name_value("tpl", NameType::UninterpretedTextString)
+                    .value_as(tags::NAME),
+            ],
         );
         let e = Attributes::from_ttlv(&t, V14).unwrap_err();
         assert!(e.message.contains("template"), "{e}");

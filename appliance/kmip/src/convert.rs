@@ -69,7 +69,8 @@ impl<'a> Reader<'a> {
 
     /// The first child with `tag`, required.
     pub fn req(&self, tag: Tag) -> Result<&'a Ttlv, KmipError> {
-        self.opt(tag).ok_or_else(|| missing(self.ver, self.parent, tag))
+        self.opt(tag)
+            .ok_or_else(|| missing(self.ver, self.parent, tag))
     }
 
     /// Every child with `tag`.
@@ -131,16 +132,6 @@ impl<'a> Reader<'a> {
     pub fn mask(&self, tag: Tag) -> Result<Option<u32>, KmipError> {
         // Masks are Integers on the wire; reinterpret the bits.
         Ok(self.int(tag)?.map(|v| v as u32))
-    }
-
-    /// Long Integer field.
-    pub fn long(&self, tag: Tag) -> Result<Option<i64>, KmipError> {
-        self.opt(tag)
-            .map(|i| match &i.value {
-                Value::LongInteger(v) => Ok(*v),
-                _ => Err(self.wrong(i, ItemType::LongInteger)),
-            })
-            .transpose()
     }
 
     /// Interval field.
@@ -407,8 +398,14 @@ mod tests {
 
     #[test]
     fn big_integer_padding() {
-        assert_eq!(big_from_magnitude(&[1]).to_vec(), vec![0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(big_from_magnitude(&[0x80]).to_vec(), vec![0, 0, 0, 0, 0, 0, 0, 0x80]);
+        assert_eq!(
+            big_from_magnitude(&[1]).to_vec(),
+            vec![0, 0, 0, 0, 0, 0, 0, 1]
+        );
+        assert_eq!(
+            big_from_magnitude(&[0x80]).to_vec(),
+            vec![0, 0, 0, 0, 0, 0, 0, 0x80]
+        );
         assert_eq!(big_from_magnitude(&[0xff; 8]).len(), 16);
         assert_eq!(big_from_magnitude(&[]).to_vec(), vec![0; 8]);
     }

@@ -294,9 +294,9 @@ impl ManagedObject {
         } else if t == tags::OPAQUE_OBJECT {
             let r = Reader::new(ver, "Opaque Object", item)?;
             let raw = r.raw_enum(r.req(tags::OPAQUE_DATA_TYPE)?)?;
-            let value = r
-                .secret(tags::OPAQUE_DATA_VALUE)?
-                .ok_or_else(|| crate::convert::missing(ver, "Opaque Object", tags::OPAQUE_DATA_VALUE))?;
+            let value = r.secret(tags::OPAQUE_DATA_VALUE)?.ok_or_else(|| {
+                crate::convert::missing(ver, "Opaque Object", tags::OPAQUE_DATA_VALUE)
+            })?;
             Ok(ManagedObject::OpaqueObject {
                 opaque_data_type: raw,
                 value,
@@ -338,8 +338,11 @@ impl ManagedObject {
                 opaque_data_type,
                 value,
             } => {
-                w.value(tags::OPAQUE_DATA_TYPE, Value::Enumeration(*opaque_data_type))
-                    .bytes(tags::OPAQUE_DATA_VALUE, value);
+                w.value(
+                    tags::OPAQUE_DATA_TYPE,
+                    Value::Enumeration(*opaque_data_type),
+                )
+                .bytes(tags::OPAQUE_DATA_VALUE, value);
             }
             ManagedObject::Certificate {
                 certificate_type,
@@ -400,7 +403,9 @@ impl KeyBlock {
                     });
                 }
                 if let Some(a) = kr.opt(tags::ATTRIBUTES) {
-                    attributes.0.extend(Attributes::from_attributes_2x(a, ver)?.0);
+                    attributes
+                        .0
+                        .extend(Attributes::from_attributes_2x(a, ver)?.0);
                 }
                 KeyValue::Plain {
                     material,
@@ -411,7 +416,10 @@ impl KeyBlock {
                 return Err(invalid(
                     "Key Block",
                     tags::KEY_VALUE,
-                    format!("must be a Structure or Byte String, found {:?}", other.item_type()),
+                    format!(
+                        "must be a Structure or Byte String, found {:?}",
+                        other.item_type()
+                    ),
                 ));
             }
         };
@@ -532,7 +540,9 @@ impl KeyMaterial {
     pub fn to_ttlv(&self) -> Ttlv {
         let mut w = Writer::new();
         match self {
-            KeyMaterial::Bytes(b) => return Ttlv::new(tags::KEY_MATERIAL, Value::ByteString(b.clone())),
+            KeyMaterial::Bytes(b) => {
+                return Ttlv::new(tags::KEY_MATERIAL, Value::ByteString(b.clone()));
+            }
             KeyMaterial::TransparentSymmetric { key } => {
                 w.bytes(tags::KEY, key);
             }
@@ -547,13 +557,25 @@ impl KeyMaterial {
                 crt_coefficient,
             } => {
                 w.big(tags::MODULUS, modulus)
-                    .opt_big(tags::PRIVATE_EXPONENT, private_exponent.as_deref().map(|v| v.as_slice()))
+                    .opt_big(
+                        tags::PRIVATE_EXPONENT,
+                        private_exponent.as_deref().map(|v| v.as_slice()),
+                    )
                     .opt_big(tags::PUBLIC_EXPONENT, public_exponent.as_deref())
                     .opt_big(tags::P, p.as_deref().map(|v| v.as_slice()))
                     .opt_big(tags::Q, q.as_deref().map(|v| v.as_slice()))
-                    .opt_big(tags::PRIME_EXPONENT_P, prime_exponent_p.as_deref().map(|v| v.as_slice()))
-                    .opt_big(tags::PRIME_EXPONENT_Q, prime_exponent_q.as_deref().map(|v| v.as_slice()))
-                    .opt_big(tags::CRT_COEFFICIENT, crt_coefficient.as_deref().map(|v| v.as_slice()));
+                    .opt_big(
+                        tags::PRIME_EXPONENT_P,
+                        prime_exponent_p.as_deref().map(|v| v.as_slice()),
+                    )
+                    .opt_big(
+                        tags::PRIME_EXPONENT_Q,
+                        prime_exponent_q.as_deref().map(|v| v.as_slice()),
+                    )
+                    .opt_big(
+                        tags::CRT_COEFFICIENT,
+                        crt_coefficient.as_deref().map(|v| v.as_slice()),
+                    );
             }
             KeyMaterial::TransparentRsaPublic {
                 modulus,
@@ -606,10 +628,11 @@ impl KeyWrappingData {
     /// Decodes Key Wrapping Data. The MAC/Signature and its key's parameters are not kept.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let r = Reader::new(ver, "Key Wrapping Data", item)?;
-        let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
-            Some(i) => key_information(i, ver, "Encryption Key Information")?,
-            None => (None, None),
-        };
+        let (encryption_key_uid, encryption_parameters) =
+            match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
+                Some(i) => key_information(i, ver, "Encryption Key Information")?,
+                None => (None, None),
+            };
         let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
             Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
             None => None,
@@ -652,10 +675,11 @@ impl KeyWrappingSpecification {
     /// Decodes a Key Wrapping Specification.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let r = Reader::new(ver, "Key Wrapping Specification", item)?;
-        let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
-            Some(i) => key_information(i, ver, "Encryption Key Information")?,
-            None => (None, None),
-        };
+        let (encryption_key_uid, encryption_parameters) =
+            match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
+                Some(i) => key_information(i, ver, "Encryption Key Information")?,
+                None => (None, None),
+            };
         let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
             Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
             None => None,
@@ -716,7 +740,8 @@ impl CryptographicParameters {
             initial_counter_value: r.int(tags::INITIAL_COUNTER_VALUE)?,
             salt_length: r.int(tags::SALT_LENGTH)?,
             mask_generator: r.enumeration(tags::MASK_GENERATOR)?,
-            mask_generator_hashing_algorithm: r.enumeration(tags::MASK_GENERATOR_HASHING_ALGORITHM)?,
+            mask_generator_hashing_algorithm: r
+                .enumeration(tags::MASK_GENERATOR_HASHING_ALGORITHM)?,
             p_source: r.bytes(tags::P_SOURCE)?,
             trailer_field: r.int(tags::TRAILER_FIELD)?,
         })
@@ -729,7 +754,10 @@ impl CryptographicParameters {
             .opt_enum(tags::PADDING_METHOD, self.padding_method)
             .opt_enum(tags::HASHING_ALGORITHM, self.hashing_algorithm)
             .opt_enum(tags::KEY_ROLE_TYPE, self.key_role_type)
-            .opt_enum(tags::DIGITAL_SIGNATURE_ALGORITHM, self.digital_signature_algorithm)
+            .opt_enum(
+                tags::DIGITAL_SIGNATURE_ALGORITHM,
+                self.digital_signature_algorithm,
+            )
             .opt_enum(tags::CRYPTOGRAPHIC_ALGORITHM, self.cryptographic_algorithm)
             .opt_bool(tags::RANDOM_IV, self.random_iv)
             .opt_int(tags::IV_LENGTH, self.iv_length)
@@ -740,7 +768,10 @@ impl CryptographicParameters {
             .opt_int(tags::INITIAL_COUNTER_VALUE, self.initial_counter_value)
             .opt_int(tags::SALT_LENGTH, self.salt_length)
             .opt_enum(tags::MASK_GENERATOR, self.mask_generator)
-            .opt_enum(tags::MASK_GENERATOR_HASHING_ALGORITHM, self.mask_generator_hashing_algorithm)
+            .opt_enum(
+                tags::MASK_GENERATOR_HASHING_ALGORITHM,
+                self.mask_generator_hashing_algorithm,
+            )
             .opt_bytes(tags::P_SOURCE, self.p_source.as_deref())
             .opt_int(tags::TRAILER_FIELD, self.trailer_field);
         w.into_structure(tags::CRYPTOGRAPHIC_PARAMETERS)

@@ -11,6 +11,9 @@ use crate::objects::{CryptographicParameters, KeyWrappingSpecification, ManagedO
 use zeroize::Zeroizing;
 
 /// A request payload, one variant per supported operation.
+// Boxing the large variants would change the contract other crates match on; payloads are
+// short-lived, one per batch item.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestPayload {
     /// Discover Versions: the client's versions, most preferred first (empty = all).
@@ -228,6 +231,7 @@ pub enum RequestPayload {
 }
 
 /// A response payload, one variant per supported operation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponsePayload {
     /// Discover Versions: supported versions in order of preference.
@@ -370,4 +374,1013 @@ pub enum ResponsePayload {
         /// Random bytes.
         data: Vec<u8>,
     },
+}
+
+// ---------------------------------------------------------------------------------------------
+// TTLV conversion
+// ---------------------------------------------------------------------------------------------
+
+use crate::KmipError;
+use crate::attributes::{reference_from_ttlv, reference_to_ttlv};
+use crate::convert::{Reader, Writer, missing};
+use crate::enums::{ResultReason, ValidityIndicator};
+use crate::tags;
+use crate::ttlv::{Tag, Ttlv, Value};
+
+/// The operations with a typed payload here, in Operation value order.
+pub const SUPPORTED_OPERATIONS: &[Operation] = &[
+    Operation::Create,
+    Operation::CreateKeyPair,
+    Operation::Register,
+    Operation::ReKey,
+    Operation::Locate,
+    Operation::Get,
+    Operation::GetAttributes,
+    Operation::GetAttributeList,
+    Operation::AddAttribute,
+    Operation::ModifyAttribute,
+    Operation::DeleteAttribute,
+    Operation::Activate,
+    Operation::Revoke,
+    Operation::Destroy,
+    Operation::Query,
+    Operation::DiscoverVersions,
+    Operation::Encrypt,
+    Operation::Decrypt,
+    Operation::Sign,
+    Operation::SignatureVerify,
+    Operation::Mac,
+    Operation::MacVerify,
+    Operation::RngRetrieve,
+    Operation::SetAttribute,
+];
+
+/// True when `op` has a typed payload here.
+pub fn is_supported(op: Operation) -> bool {
+    SUPPORTED_OPERATIONS.contains(&op)
+}
+
+/// The error for an operation without a typed payload.
+pub fn unsupported(op: Operation) -> KmipError {
+    KmipError::new(
+        ResultReason::OperationNotSupported,
+        format!("operation {op} is not supported"),
+    )
+}
+
+fn protocol_version_from(item: &Ttlv, ver: ProtocolVersion) -> Result<ProtocolVersion, KmipError> {
+    let r = Reader::new(ver, "Protocol Version", item)?;
+    Ok(ProtocolVersion {
+        major: r.req_int(tags::PROTOCOL_VERSION_MAJOR)?,
+        minor: r.req_int(tags::PROTOCOL_VERSION_MINOR)?,
+    })
+}
+
+impl ProtocolVersion {
+    /// Decodes a Protocol Version structure.
+    pub fn from_ttlv(item: &Ttlv) -> Result<Self, KmipError> {
+        protocol_version_from(item, ProtocolVersion { major: 1, minor: 0 })
+    }
+
+    /// Encodes a Protocol Version structure.
+    pub fn to_ttlv(self) -> Ttlv {
+        let mut w = Writer::new();
+        w.int(tags::PROTOCOL_VERSION_MAJOR, self.major)
+            .int(tags::PROTOCOL_VERSION_MINOR, self.minor);
+        w.into_structure(tags::PROTOCOL_VERSION)
+    }
+}
+
+/// The attributes of a request in either form (Template-Attribute or Attributes); empty when
+/// absent. Both forms are accepted in every version: clients mix them up.
+fn attributes_in(r: &Reader<'_>, form_1x: Tag, form_2x: Tag) -> Result<Attributes, KmipError> {
+    let first = if r.ver.uses_attributes_form() {
+        r.opt(form_2x).or_else(|| r.opt(form_1x))
+    } else {
+        r.opt(form_1x).or_else(|| r.opt(form_2x))
+    };
+    match first {
+        Some(item) => Attributes::from_ttlv(item, r.ver),
+        None => Ok(Attributes::default()),
+    }
+}
+
+/// Encodes attributes in the form of `ver`.
+fn attributes_out(
+    w: &mut Writer,
+    ver: ProtocolVersion,
+    attrs: &Attributes,
+    tag_1x: Tag,
+    tag_2x: Tag,
+) {
+    if ver.uses_attributes_form() {
+        w.push(attrs.to_attributes_2x(tag_2x));
+    } else {
+        w.push(attrs.to_template_attribute(tag_1x));
+    }
+}
+
+/// The single attribute inside a 2.x New Attribute / Current Attribute structure.
+fn single_attribute(item: &Ttlv, ver: ProtocolVersion) -> Result<Attribute, KmipError> {
+    let r = Reader::new(
+        ver,
+        crate::tags::name(item.tag).unwrap_or("attribute"),
+        item,
+    )?;
+    match r.items {
+        [one] => Attribute::from_ttlv_2x(one, ver),
+        [] => Err(missing(ver, r.parent, tags::ATTRIBUTE)),
+        _ => Err(KmipError::new(
+            ResultReason::InvalidField,
+            format!("{}: must hold exactly one attribute", r.parent),
+        )),
+    }
+}
+
+/// Encodes one attribute inside a New Attribute / Current Attribute structure.
+fn single_attribute_out(tag: Tag, a: &Attribute) -> Ttlv {
+    Ttlv::structure(tag, a.to_ttlv_2x().into_iter().collect())
+}
+
+/// The New Attribute (2.x) or Attribute (1.x) of an Add/Set/Modify Attribute request.
+fn new_attribute_in(r: &Reader<'_>) -> Result<Attribute, KmipError> {
+    if let Some(n) = r.opt(tags::NEW_ATTRIBUTE) {
+        return single_attribute(n, r.ver);
+    }
+    match r.opt(tags::ATTRIBUTE) {
+        Some(a) if r.ver.uses_attributes_form() => Attribute::from_ttlv_2x(a, r.ver),
+        Some(a) => Attribute::from_ttlv_1x(a, r.ver),
+        None if r.ver.uses_attributes_form() => Err(missing(r.ver, r.parent, tags::NEW_ATTRIBUTE)),
+        None => Err(missing(r.ver, r.parent, tags::ATTRIBUTE)),
+    }
+}
+
+fn params_in(r: &Reader<'_>) -> Result<Option<CryptographicParameters>, KmipError> {
+    r.opt(tags::CRYPTOGRAPHIC_PARAMETERS)
+        .map(|p| CryptographicParameters::from_ttlv(p, r.ver))
+        .transpose()
+}
+
+fn params_out(w: &mut Writer, p: &Option<CryptographicParameters>) {
+    if let Some(p) = p {
+        w.push(p.to_ttlv());
+    }
+}
+
+fn req_data(r: &Reader<'_>, tag: Tag) -> Result<Vec<u8>, KmipError> {
+    r.req_bytes(tag)
+}
+
+fn uid(r: &Reader<'_>) -> Result<Option<String>, KmipError> {
+    r.text(tags::UNIQUE_IDENTIFIER)
+}
+
+impl RequestPayload {
+    /// The operation this payload belongs to.
+    pub fn operation(&self) -> Operation {
+        match self {
+            RequestPayload::DiscoverVersions { .. } => Operation::DiscoverVersions,
+            RequestPayload::Query { .. } => Operation::Query,
+            RequestPayload::Create { .. } => Operation::Create,
+            RequestPayload::CreateKeyPair { .. } => Operation::CreateKeyPair,
+            RequestPayload::Register { .. } => Operation::Register,
+            RequestPayload::ReKey { .. } => Operation::ReKey,
+            RequestPayload::Get { .. } => Operation::Get,
+            RequestPayload::GetAttributes { .. } => Operation::GetAttributes,
+            RequestPayload::GetAttributeList { .. } => Operation::GetAttributeList,
+            RequestPayload::AddAttribute { .. } => Operation::AddAttribute,
+            RequestPayload::SetAttribute { .. } => Operation::SetAttribute,
+            RequestPayload::ModifyAttribute { .. } => Operation::ModifyAttribute,
+            RequestPayload::DeleteAttribute { .. } => Operation::DeleteAttribute,
+            RequestPayload::Locate { .. } => Operation::Locate,
+            RequestPayload::Activate { .. } => Operation::Activate,
+            RequestPayload::Revoke { .. } => Operation::Revoke,
+            RequestPayload::Destroy { .. } => Operation::Destroy,
+            RequestPayload::Encrypt { .. } => Operation::Encrypt,
+            RequestPayload::Decrypt { .. } => Operation::Decrypt,
+            RequestPayload::Sign { .. } => Operation::Sign,
+            RequestPayload::SignatureVerify { .. } => Operation::SignatureVerify,
+            RequestPayload::Mac { .. } => Operation::Mac,
+            RequestPayload::MacVerify { .. } => Operation::MacVerify,
+            RequestPayload::RngRetrieve { .. } => Operation::RngRetrieve,
+        }
+    }
+
+    /// Decodes the Request Payload structure of operation `op` in protocol version `ver`.
+    pub fn from_ttlv(op: Operation, item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let parent = format!("{op} Request Payload");
+        let r = Reader::new(ver, &parent, item)?;
+        Ok(match op {
+            Operation::DiscoverVersions => RequestPayload::DiscoverVersions {
+                versions: r
+                    .all(tags::PROTOCOL_VERSION)
+                    .map(|v| protocol_version_from(v, ver))
+                    .collect::<Result<_, _>>()?,
+            },
+            Operation::Query => RequestPayload::Query {
+                functions: r.enums(tags::QUERY_FUNCTION)?,
+            },
+            Operation::Create => RequestPayload::Create {
+                object_type: r.req_enum(tags::OBJECT_TYPE)?,
+                attributes: attributes_in(&r, tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTES)?,
+            },
+            Operation::CreateKeyPair => RequestPayload::CreateKeyPair {
+                common: attributes_in(
+                    &r,
+                    tags::COMMON_TEMPLATE_ATTRIBUTE,
+                    tags::COMMON_ATTRIBUTES,
+                )?,
+                private: attributes_in(
+                    &r,
+                    tags::PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+                    tags::PRIVATE_KEY_ATTRIBUTES,
+                )?,
+                public: attributes_in(
+                    &r,
+                    tags::PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+                    tags::PUBLIC_KEY_ATTRIBUTES,
+                )?,
+            },
+            Operation::Register => {
+                let object_type: ObjectType = r.req_enum(tags::OBJECT_TYPE)?;
+                RequestPayload::Register {
+                    object_type,
+                    attributes: attributes_in(&r, tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTES)?,
+                    object: ManagedObject::find_in(r.items, object_type, ver)?,
+                }
+            }
+            Operation::ReKey => RequestPayload::ReKey {
+                unique_identifier: uid(&r)?,
+                offset: r.interval(tags::OFFSET)?,
+                attributes: attributes_in(&r, tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTES)?,
+            },
+            Operation::Get => RequestPayload::Get {
+                unique_identifier: uid(&r)?,
+                key_format_type: r.enumeration(tags::KEY_FORMAT_TYPE)?,
+                key_compression_type: r.enumeration(tags::KEY_COMPRESSION_TYPE)?,
+                key_wrapping_specification: r
+                    .opt(tags::KEY_WRAPPING_SPECIFICATION)
+                    .map(|k| KeyWrappingSpecification::from_ttlv(k, ver))
+                    .transpose()?,
+            },
+            Operation::GetAttributes => {
+                let mut names: Vec<String> = r
+                    .texts(tags::ATTRIBUTE_NAME)?
+                    .iter()
+                    .map(|n| crate::attributes::canonical_name(n))
+                    .collect();
+                for a in r.all(tags::ATTRIBUTE_REFERENCE) {
+                    names.push(reference_from_ttlv(a, ver)?);
+                }
+                RequestPayload::GetAttributes {
+                    unique_identifier: uid(&r)?,
+                    names,
+                }
+            }
+            Operation::GetAttributeList => RequestPayload::GetAttributeList {
+                unique_identifier: uid(&r)?,
+            },
+            Operation::AddAttribute => RequestPayload::AddAttribute {
+                unique_identifier: uid(&r)?,
+                attribute: new_attribute_in(&r)?,
+            },
+            Operation::SetAttribute => RequestPayload::SetAttribute {
+                unique_identifier: uid(&r)?,
+                attribute: new_attribute_in(&r)?,
+            },
+            Operation::ModifyAttribute => RequestPayload::ModifyAttribute {
+                unique_identifier: uid(&r)?,
+                attribute: new_attribute_in(&r)?,
+                current: r
+                    .opt(tags::CURRENT_ATTRIBUTE)
+                    .map(|c| single_attribute(c, ver))
+                    .transpose()?,
+            },
+            Operation::DeleteAttribute => {
+                let current = r
+                    .opt(tags::CURRENT_ATTRIBUTE)
+                    .map(|c| single_attribute(c, ver))
+                    .transpose()?;
+                let name = if let Some(c) = &current {
+                    c.name.clone()
+                } else if let Some(a) = r.opt(tags::ATTRIBUTE_REFERENCE) {
+                    reference_from_ttlv(a, ver)?
+                } else if let Some(n) = r.text(tags::ATTRIBUTE_NAME)? {
+                    crate::attributes::canonical_name(&n)
+                } else if ver.uses_attributes_form() {
+                    return Err(missing(ver, &parent, tags::ATTRIBUTE_REFERENCE));
+                } else {
+                    return Err(missing(ver, &parent, tags::ATTRIBUTE_NAME));
+                };
+                RequestPayload::DeleteAttribute {
+                    unique_identifier: uid(&r)?,
+                    name,
+                    index: r.int(tags::ATTRIBUTE_INDEX)?,
+                    current,
+                }
+            }
+            Operation::Locate => {
+                let mut attributes = match r.opt(tags::ATTRIBUTES) {
+                    Some(a) => Attributes::from_attributes_2x(a, ver)?,
+                    None => Attributes::default(),
+                };
+                for a in r.all(tags::ATTRIBUTE) {
+                    attributes.push(if ver.uses_attributes_form() {
+                        Attribute::from_ttlv_2x(a, ver)?
+                    } else {
+                        Attribute::from_ttlv_1x(a, ver)?
+                    });
+                }
+                RequestPayload::Locate {
+                    maximum_items: r.int(tags::MAXIMUM_ITEMS)?,
+                    offset_items: r.int(tags::OFFSET_ITEMS)?,
+                    storage_status_mask: r.mask(tags::STORAGE_STATUS_MASK)?,
+                    object_group_member: r
+                        .opt(tags::OBJECT_GROUP_MEMBER)
+                        .map(|i| r.raw_enum(i))
+                        .transpose()?,
+                    attributes,
+                }
+            }
+            Operation::Activate => RequestPayload::Activate {
+                unique_identifier: uid(&r)?,
+            },
+            Operation::Revoke => {
+                let rr = r
+                    .sub(tags::REVOCATION_REASON, "Revocation Reason")?
+                    .ok_or_else(|| missing(ver, &parent, tags::REVOCATION_REASON))?;
+                RequestPayload::Revoke {
+                    unique_identifier: uid(&r)?,
+                    reason: rr.req_enum(tags::REVOCATION_REASON_CODE)?,
+                    message: rr.text(tags::REVOCATION_MESSAGE)?,
+                    compromise_occurrence_date: r.datetime(tags::COMPROMISE_OCCURRENCE_DATE)?,
+                }
+            }
+            Operation::Destroy => RequestPayload::Destroy {
+                unique_identifier: uid(&r)?,
+            },
+            Operation::Encrypt => RequestPayload::Encrypt {
+                unique_identifier: uid(&r)?,
+                parameters: params_in(&r)?,
+                data: r
+                    .secret(tags::DATA)?
+                    .ok_or_else(|| missing(ver, &parent, tags::DATA))?,
+                iv_counter_nonce: r.bytes(tags::IV_COUNTER_NONCE)?,
+                aad: r.bytes(tags::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA)?,
+            },
+            Operation::Decrypt => RequestPayload::Decrypt {
+                unique_identifier: uid(&r)?,
+                parameters: params_in(&r)?,
+                data: req_data(&r, tags::DATA)?,
+                iv_counter_nonce: r.bytes(tags::IV_COUNTER_NONCE)?,
+                aad: r.bytes(tags::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA)?,
+                tag: r.bytes(tags::AUTHENTICATED_ENCRYPTION_TAG)?,
+            },
+            Operation::Sign => {
+                let data = r.bytes(tags::DATA)?;
+                let digested_data = r.bytes(tags::DIGESTED_DATA)?;
+                if data.is_none() && digested_data.is_none() {
+                    return Err(missing(ver, &parent, tags::DATA));
+                }
+                RequestPayload::Sign {
+                    unique_identifier: uid(&r)?,
+                    parameters: params_in(&r)?,
+                    data,
+                    digested_data,
+                }
+            }
+            Operation::SignatureVerify => RequestPayload::SignatureVerify {
+                unique_identifier: uid(&r)?,
+                parameters: params_in(&r)?,
+                data: r.bytes(tags::DATA)?,
+                digested_data: r.bytes(tags::DIGESTED_DATA)?,
+                signature: req_data(&r, tags::SIGNATURE_DATA)?,
+            },
+            Operation::Mac => RequestPayload::Mac {
+                unique_identifier: uid(&r)?,
+                parameters: params_in(&r)?,
+                data: req_data(&r, tags::DATA)?,
+            },
+            Operation::MacVerify => RequestPayload::MacVerify {
+                unique_identifier: uid(&r)?,
+                parameters: params_in(&r)?,
+                data: req_data(&r, tags::DATA)?,
+                mac: req_data(&r, tags::MAC_DATA)?,
+            },
+            Operation::RngRetrieve => RequestPayload::RngRetrieve {
+                length: r.req_int(tags::DATA_LENGTH)?,
+            },
+            other => return Err(unsupported(other)),
+        })
+    }
+
+    /// Encodes the Request Payload structure for protocol version `ver`.
+    pub fn to_ttlv(&self, ver: ProtocolVersion) -> Ttlv {
+        let mut w = Writer::new();
+        let v2 = ver.uses_attributes_form();
+        match self {
+            RequestPayload::DiscoverVersions { versions } => {
+                for v in versions {
+                    w.push(v.to_ttlv());
+                }
+            }
+            RequestPayload::Query { functions } => {
+                for f in functions {
+                    w.enm(tags::QUERY_FUNCTION, *f);
+                }
+            }
+            RequestPayload::Create {
+                object_type,
+                attributes,
+            } => {
+                w.enm(tags::OBJECT_TYPE, *object_type);
+                attributes_out(
+                    &mut w,
+                    ver,
+                    attributes,
+                    tags::TEMPLATE_ATTRIBUTE,
+                    tags::ATTRIBUTES,
+                );
+            }
+            RequestPayload::CreateKeyPair {
+                common,
+                private,
+                public,
+            } => {
+                attributes_out(
+                    &mut w,
+                    ver,
+                    common,
+                    tags::COMMON_TEMPLATE_ATTRIBUTE,
+                    tags::COMMON_ATTRIBUTES,
+                );
+                attributes_out(
+                    &mut w,
+                    ver,
+                    private,
+                    tags::PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+                    tags::PRIVATE_KEY_ATTRIBUTES,
+                );
+                attributes_out(
+                    &mut w,
+                    ver,
+                    public,
+                    tags::PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+                    tags::PUBLIC_KEY_ATTRIBUTES,
+                );
+            }
+            RequestPayload::Register {
+                object_type,
+                attributes,
+                object,
+            } => {
+                w.enm(tags::OBJECT_TYPE, *object_type);
+                attributes_out(
+                    &mut w,
+                    ver,
+                    attributes,
+                    tags::TEMPLATE_ATTRIBUTE,
+                    tags::ATTRIBUTES,
+                );
+                w.push(object.to_ttlv(ver));
+            }
+            RequestPayload::ReKey {
+                unique_identifier,
+                offset,
+                attributes,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref())
+                    .opt_interval(tags::OFFSET, *offset);
+                if !attributes.is_empty() {
+                    attributes_out(
+                        &mut w,
+                        ver,
+                        attributes,
+                        tags::TEMPLATE_ATTRIBUTE,
+                        tags::ATTRIBUTES,
+                    );
+                }
+            }
+            RequestPayload::Get {
+                unique_identifier,
+                key_format_type,
+                key_compression_type,
+                key_wrapping_specification,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref())
+                    .opt_enum(tags::KEY_FORMAT_TYPE, *key_format_type)
+                    .opt_enum(tags::KEY_COMPRESSION_TYPE, *key_compression_type);
+                if let Some(k) = key_wrapping_specification {
+                    w.push(k.to_ttlv());
+                }
+            }
+            RequestPayload::GetAttributes {
+                unique_identifier,
+                names,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                for n in names {
+                    if v2 {
+                        if let Some(r) = reference_to_ttlv(n) {
+                            w.push(r);
+                        }
+                    } else {
+                        w.text(tags::ATTRIBUTE_NAME, n);
+                    }
+                }
+            }
+            RequestPayload::GetAttributeList { unique_identifier }
+            | RequestPayload::Activate { unique_identifier }
+            | RequestPayload::Destroy { unique_identifier } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+            }
+            RequestPayload::AddAttribute {
+                unique_identifier,
+                attribute,
+            }
+            | RequestPayload::SetAttribute {
+                unique_identifier,
+                attribute,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                if v2 {
+                    w.push(single_attribute_out(tags::NEW_ATTRIBUTE, attribute));
+                } else {
+                    w.push(attribute.to_ttlv_1x());
+                }
+            }
+            RequestPayload::ModifyAttribute {
+                unique_identifier,
+                attribute,
+                current,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                if v2 {
+                    if let Some(c) = current {
+                        w.push(single_attribute_out(tags::CURRENT_ATTRIBUTE, c));
+                    }
+                    w.push(single_attribute_out(tags::NEW_ATTRIBUTE, attribute));
+                } else {
+                    w.push(attribute.to_ttlv_1x());
+                }
+            }
+            RequestPayload::DeleteAttribute {
+                unique_identifier,
+                name,
+                index,
+                current,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                if v2 {
+                    match current {
+                        Some(c) => {
+                            w.push(single_attribute_out(tags::CURRENT_ATTRIBUTE, c));
+                        }
+                        None => {
+                            if let Some(r) = reference_to_ttlv(name) {
+                                w.push(r);
+                            }
+                        }
+                    }
+                } else {
+                    w.text(tags::ATTRIBUTE_NAME, name)
+                        .opt_int(tags::ATTRIBUTE_INDEX, *index);
+                }
+            }
+            RequestPayload::Locate {
+                maximum_items,
+                offset_items,
+                storage_status_mask,
+                object_group_member,
+                attributes,
+            } => {
+                w.opt_int(tags::MAXIMUM_ITEMS, *maximum_items)
+                    .opt_int(tags::OFFSET_ITEMS, *offset_items)
+                    .opt_mask(tags::STORAGE_STATUS_MASK, *storage_status_mask);
+                if let Some(g) = object_group_member {
+                    w.value(tags::OBJECT_GROUP_MEMBER, Value::Enumeration(*g));
+                }
+                if v2 {
+                    w.push(attributes.to_attributes_2x(tags::ATTRIBUTES));
+                } else {
+                    w.0.extend(attributes.to_attribute_items_1x());
+                }
+            }
+            RequestPayload::Revoke {
+                unique_identifier,
+                reason,
+                message,
+                compromise_occurrence_date,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                let mut rr = Writer::new();
+                rr.enm(tags::REVOCATION_REASON_CODE, *reason)
+                    .opt_text(tags::REVOCATION_MESSAGE, message.as_deref());
+                w.push(rr.into_structure(tags::REVOCATION_REASON))
+                    .opt_datetime(
+                        tags::COMPROMISE_OCCURRENCE_DATE,
+                        *compromise_occurrence_date,
+                    );
+            }
+            RequestPayload::Encrypt {
+                unique_identifier,
+                parameters,
+                data,
+                iv_counter_nonce,
+                aad,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.bytes(tags::DATA, data)
+                    .opt_bytes(tags::IV_COUNTER_NONCE, iv_counter_nonce.as_deref())
+                    .opt_bytes(
+                        tags::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
+                        aad.as_deref(),
+                    );
+            }
+            RequestPayload::Decrypt {
+                unique_identifier,
+                parameters,
+                data,
+                iv_counter_nonce,
+                aad,
+                tag,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.bytes(tags::DATA, data)
+                    .opt_bytes(tags::IV_COUNTER_NONCE, iv_counter_nonce.as_deref())
+                    .opt_bytes(
+                        tags::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
+                        aad.as_deref(),
+                    )
+                    .opt_bytes(tags::AUTHENTICATED_ENCRYPTION_TAG, tag.as_deref());
+            }
+            RequestPayload::Sign {
+                unique_identifier,
+                parameters,
+                data,
+                digested_data,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.opt_bytes(tags::DATA, data.as_deref())
+                    .opt_bytes(tags::DIGESTED_DATA, digested_data.as_deref());
+            }
+            RequestPayload::SignatureVerify {
+                unique_identifier,
+                parameters,
+                data,
+                digested_data,
+                signature,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.opt_bytes(tags::DATA, data.as_deref())
+                    .opt_bytes(tags::DIGESTED_DATA, digested_data.as_deref())
+                    .bytes(tags::SIGNATURE_DATA, signature);
+            }
+            RequestPayload::Mac {
+                unique_identifier,
+                parameters,
+                data,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.bytes(tags::DATA, data);
+            }
+            RequestPayload::MacVerify {
+                unique_identifier,
+                parameters,
+                data,
+                mac,
+            } => {
+                w.opt_text(tags::UNIQUE_IDENTIFIER, unique_identifier.as_deref());
+                params_out(&mut w, parameters);
+                w.bytes(tags::DATA, data).bytes(tags::MAC_DATA, mac);
+            }
+            RequestPayload::RngRetrieve { length } => {
+                w.int(tags::DATA_LENGTH, *length);
+            }
+        }
+        w.into_structure(tags::REQUEST_PAYLOAD)
+    }
+}
+
+fn validity(v: bool) -> ValidityIndicator {
+    if v {
+        ValidityIndicator::Valid
+    } else {
+        ValidityIndicator::Invalid
+    }
+}
+
+impl ResponsePayload {
+    /// Decodes the Response Payload structure of operation `op` in protocol version `ver`.
+    pub fn from_ttlv(op: Operation, item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        let parent = format!("{op} Response Payload");
+        let r = Reader::new(ver, &parent, item)?;
+        let req_uid = || r.req_text(tags::UNIQUE_IDENTIFIER);
+        Ok(match op {
+            Operation::DiscoverVersions => ResponsePayload::DiscoverVersions {
+                versions: r
+                    .all(tags::PROTOCOL_VERSION)
+                    .map(|v| protocol_version_from(v, ver))
+                    .collect::<Result<_, _>>()?,
+            },
+            Operation::Query => {
+                // Unknown operation or object type values from newer servers are skipped.
+                let operations = r
+                    .all(tags::OPERATION)
+                    .filter_map(|i| r.raw_enum(i).ok().and_then(Operation::from_value))
+                    .collect();
+                let object_types = r
+                    .all(tags::OBJECT_TYPE)
+                    .filter_map(|i| r.raw_enum(i).ok().and_then(ObjectType::from_value))
+                    .collect();
+                let server_information =
+                    match r.sub(tags::SERVER_INFORMATION, "Server Information")? {
+                        Some(s) => s.text(tags::SERVER_NAME)?,
+                        None => None,
+                    };
+                ResponsePayload::Query {
+                    operations,
+                    object_types,
+                    vendor_identification: r.text(tags::VENDOR_IDENTIFICATION)?,
+                    server_information,
+                }
+            }
+            Operation::Create => ResponsePayload::Create {
+                object_type: r.req_enum(tags::OBJECT_TYPE)?,
+                unique_identifier: req_uid()?,
+            },
+            Operation::CreateKeyPair => ResponsePayload::CreateKeyPair {
+                private_key_unique_identifier: r.req_text(tags::PRIVATE_KEY_UNIQUE_IDENTIFIER)?,
+                public_key_unique_identifier: r.req_text(tags::PUBLIC_KEY_UNIQUE_IDENTIFIER)?,
+            },
+            Operation::Register => ResponsePayload::Register {
+                unique_identifier: req_uid()?,
+            },
+            Operation::ReKey => ResponsePayload::ReKey {
+                unique_identifier: req_uid()?,
+            },
+            Operation::Get => {
+                let object_type: ObjectType = r.req_enum(tags::OBJECT_TYPE)?;
+                ResponsePayload::Get {
+                    object_type,
+                    unique_identifier: req_uid()?,
+                    object: ManagedObject::find_in(r.items, object_type, ver)?,
+                }
+            }
+            Operation::GetAttributes => {
+                let mut attributes = match r.opt(tags::ATTRIBUTES) {
+                    Some(a) => Attributes::from_attributes_2x(a, ver)?,
+                    None => Attributes::default(),
+                };
+                for a in r.all(tags::ATTRIBUTE) {
+                    attributes.push(Attribute::from_ttlv_1x(a, ver)?);
+                }
+                ResponsePayload::GetAttributes {
+                    unique_identifier: req_uid()?,
+                    attributes,
+                }
+            }
+            Operation::GetAttributeList => {
+                let mut names: Vec<String> = r.texts(tags::ATTRIBUTE_NAME)?;
+                for a in r.all(tags::ATTRIBUTE_REFERENCE) {
+                    names.push(reference_from_ttlv(a, ver)?);
+                }
+                ResponsePayload::GetAttributeList {
+                    unique_identifier: req_uid()?,
+                    names,
+                }
+            }
+            Operation::AddAttribute | Operation::SetAttribute | Operation::ModifyAttribute => {
+                ResponsePayload::AttributeChanged {
+                    unique_identifier: req_uid()?,
+                    attribute: r
+                        .opt(tags::ATTRIBUTE)
+                        .map(|a| Attribute::from_ttlv_1x(a, ver))
+                        .transpose()?,
+                }
+            }
+            Operation::DeleteAttribute => ResponsePayload::DeleteAttribute {
+                unique_identifier: req_uid()?,
+                attribute: r
+                    .opt(tags::ATTRIBUTE)
+                    .map(|a| Attribute::from_ttlv_1x(a, ver))
+                    .transpose()?,
+            },
+            Operation::Locate => ResponsePayload::Locate {
+                located_items: r.int(tags::LOCATED_ITEMS)?,
+                unique_identifiers: r.texts(tags::UNIQUE_IDENTIFIER)?,
+            },
+            Operation::Activate | Operation::Revoke | Operation::Destroy => {
+                ResponsePayload::Identifier {
+                    unique_identifier: req_uid()?,
+                }
+            }
+            Operation::Encrypt => ResponsePayload::Encrypt {
+                unique_identifier: req_uid()?,
+                data: r.req_bytes(tags::DATA)?,
+                iv_counter_nonce: r.bytes(tags::IV_COUNTER_NONCE)?,
+                tag: r.bytes(tags::AUTHENTICATED_ENCRYPTION_TAG)?,
+            },
+            Operation::Decrypt => ResponsePayload::Decrypt {
+                unique_identifier: req_uid()?,
+                data: r
+                    .secret(tags::DATA)?
+                    .ok_or_else(|| missing(ver, &parent, tags::DATA))?,
+            },
+            Operation::Sign => ResponsePayload::Sign {
+                unique_identifier: req_uid()?,
+                signature: r.req_bytes(tags::SIGNATURE_DATA)?,
+            },
+            Operation::SignatureVerify => ResponsePayload::SignatureVerify {
+                unique_identifier: req_uid()?,
+                valid: r.req_enum::<ValidityIndicator>(tags::VALIDITY_INDICATOR)?
+                    == ValidityIndicator::Valid,
+            },
+            Operation::Mac => ResponsePayload::Mac {
+                unique_identifier: req_uid()?,
+                mac: r.req_bytes(tags::MAC_DATA)?,
+            },
+            Operation::MacVerify => ResponsePayload::MacVerify {
+                unique_identifier: req_uid()?,
+                valid: r.req_enum::<ValidityIndicator>(tags::VALIDITY_INDICATOR)?
+                    == ValidityIndicator::Valid,
+            },
+            Operation::RngRetrieve => ResponsePayload::RngRetrieve {
+                data: r.req_bytes(tags::DATA)?,
+            },
+            other => return Err(unsupported(other)),
+        })
+    }
+
+    /// Encodes the Response Payload structure for protocol version `ver`.
+    pub fn to_ttlv(&self, ver: ProtocolVersion) -> Ttlv {
+        let mut w = Writer::new();
+        let v2 = ver.uses_attributes_form();
+        match self {
+            ResponsePayload::DiscoverVersions { versions } => {
+                for v in versions {
+                    w.push(v.to_ttlv());
+                }
+            }
+            ResponsePayload::Query {
+                operations,
+                object_types,
+                vendor_identification,
+                server_information,
+            } => {
+                for o in operations {
+                    w.enm(tags::OPERATION, *o);
+                }
+                for o in object_types {
+                    w.enm(tags::OBJECT_TYPE, *o);
+                }
+                w.opt_text(
+                    tags::VENDOR_IDENTIFICATION,
+                    vendor_identification.as_deref(),
+                );
+                if let Some(s) = server_information {
+                    let mut si = Writer::new();
+                    si.text(tags::SERVER_NAME, s);
+                    w.push(si.into_structure(tags::SERVER_INFORMATION));
+                }
+            }
+            ResponsePayload::Create {
+                object_type,
+                unique_identifier,
+            } => {
+                w.enm(tags::OBJECT_TYPE, *object_type)
+                    .text(tags::UNIQUE_IDENTIFIER, unique_identifier);
+            }
+            ResponsePayload::CreateKeyPair {
+                private_key_unique_identifier,
+                public_key_unique_identifier,
+            } => {
+                w.text(
+                    tags::PRIVATE_KEY_UNIQUE_IDENTIFIER,
+                    private_key_unique_identifier,
+                )
+                .text(
+                    tags::PUBLIC_KEY_UNIQUE_IDENTIFIER,
+                    public_key_unique_identifier,
+                );
+            }
+            ResponsePayload::Register { unique_identifier }
+            | ResponsePayload::ReKey { unique_identifier }
+            | ResponsePayload::Identifier { unique_identifier } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier);
+            }
+            ResponsePayload::Get {
+                object_type,
+                unique_identifier,
+                object,
+            } => {
+                w.enm(tags::OBJECT_TYPE, *object_type)
+                    .text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .push(object.to_ttlv(ver));
+            }
+            ResponsePayload::GetAttributes {
+                unique_identifier,
+                attributes,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier);
+                if v2 {
+                    w.push(attributes.to_attributes_2x(tags::ATTRIBUTES));
+                } else {
+                    w.0.extend(attributes.to_attribute_items_1x());
+                }
+            }
+            ResponsePayload::GetAttributeList {
+                unique_identifier,
+                names,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier);
+                for n in names {
+                    if v2 {
+                        if let Some(r) = reference_to_ttlv(n) {
+                            w.push(r);
+                        }
+                    } else {
+                        w.text(tags::ATTRIBUTE_NAME, n);
+                    }
+                }
+            }
+            ResponsePayload::AttributeChanged {
+                unique_identifier,
+                attribute,
+            }
+            | ResponsePayload::DeleteAttribute {
+                unique_identifier,
+                attribute,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier);
+                if let (false, Some(a)) = (v2, attribute) {
+                    w.push(a.to_ttlv_1x());
+                }
+            }
+            ResponsePayload::Locate {
+                located_items,
+                unique_identifiers,
+            } => {
+                // Located Items exists from 1.3 on.
+                if ver >= (ProtocolVersion { major: 1, minor: 3 }) {
+                    w.opt_int(tags::LOCATED_ITEMS, *located_items);
+                }
+                for u in unique_identifiers {
+                    w.text(tags::UNIQUE_IDENTIFIER, u);
+                }
+            }
+            ResponsePayload::Encrypt {
+                unique_identifier,
+                data,
+                iv_counter_nonce,
+                tag,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .bytes(tags::DATA, data)
+                    .opt_bytes(tags::IV_COUNTER_NONCE, iv_counter_nonce.as_deref())
+                    .opt_bytes(tags::AUTHENTICATED_ENCRYPTION_TAG, tag.as_deref());
+            }
+            ResponsePayload::Decrypt {
+                unique_identifier,
+                data,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .bytes(tags::DATA, data);
+            }
+            ResponsePayload::Sign {
+                unique_identifier,
+                signature,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .bytes(tags::SIGNATURE_DATA, signature);
+            }
+            ResponsePayload::SignatureVerify {
+                unique_identifier,
+                valid,
+            }
+            | ResponsePayload::MacVerify {
+                unique_identifier,
+                valid,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .enm(tags::VALIDITY_INDICATOR, validity(*valid));
+            }
+            ResponsePayload::Mac {
+                unique_identifier,
+                mac,
+            } => {
+                w.text(tags::UNIQUE_IDENTIFIER, unique_identifier)
+                    .bytes(tags::MAC_DATA, mac);
+            }
+            ResponsePayload::RngRetrieve { data } => {
+                w.bytes(tags::DATA, data);
+            }
+        }
+        w.into_structure(tags::RESPONSE_PAYLOAD)
+    }
 }
