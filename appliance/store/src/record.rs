@@ -228,7 +228,7 @@ pub struct IndexTerms {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::clock::Hlc;
     use proptest::prelude::*;

@@ -41,6 +41,18 @@ impl SealedMaterial {
     }
 }
 
+#[cfg(test)]
+impl SealedMaterial {
+    /// Test-only constructor for fixtures (golden encodings); production code must use `seal`.
+    pub(crate) fn fixture(kek_version: u32, nonce: [u8; NONCE_LEN], ciphertext: Vec<u8>) -> Self {
+        SealedMaterial {
+            kek_version,
+            nonce,
+            ciphertext,
+        }
+    }
+}
+
 impl std::fmt::Debug for SealedMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SealedMaterial")
