@@ -1871,3 +1871,197 @@ kmip_enum! {
         ReKeyKeyPairPublicKey = 0x00000011, "ReKeyKeyPairPublicKey", (2, 0);
     }
 }
+
+kmip_enum! {
+    /// PKCS#11 Function (2.0): the 1-based position of the function in the PKCS#11
+    /// function list (`pkcs11f.h` order); only the PKCS#11 2.40 functions are listed.
+    Pkcs11Function {
+        /// C_Initialize.
+        CInitialize = 0x00000001, "C_Initialize", (2, 0);
+        /// C_Finalize.
+        CFinalize = 0x00000002, "C_Finalize", (2, 0);
+        /// C_GetInfo.
+        CGetInfo = 0x00000003, "C_GetInfo", (2, 0);
+        /// C_GetFunctionList.
+        CGetFunctionList = 0x00000004, "C_GetFunctionList", (2, 0);
+        /// C_GetSlotList.
+        CGetSlotList = 0x00000005, "C_GetSlotList", (2, 0);
+        /// C_GetSlotInfo.
+        CGetSlotInfo = 0x00000006, "C_GetSlotInfo", (2, 0);
+        /// C_GetTokenInfo.
+        CGetTokenInfo = 0x00000007, "C_GetTokenInfo", (2, 0);
+        /// C_GetMechanismList.
+        CGetMechanismList = 0x00000008, "C_GetMechanismList", (2, 0);
+        /// C_GetMechanismInfo.
+        CGetMechanismInfo = 0x00000009, "C_GetMechanismInfo", (2, 0);
+        /// C_InitToken.
+        CInitToken = 0x0000000A, "C_InitToken", (2, 0);
+        /// C_InitPIN.
+        CInitPIN = 0x0000000B, "C_InitPIN", (2, 0);
+        /// C_SetPIN.
+        CSetPIN = 0x0000000C, "C_SetPIN", (2, 0);
+        /// C_OpenSession.
+        COpenSession = 0x0000000D, "C_OpenSession", (2, 0);
+        /// C_CloseSession.
+        CCloseSession = 0x0000000E, "C_CloseSession", (2, 0);
+        /// C_CloseAllSessions.
+        CCloseAllSessions = 0x0000000F, "C_CloseAllSessions", (2, 0);
+        /// C_GetSessionInfo.
+        CGetSessionInfo = 0x00000010, "C_GetSessionInfo", (2, 0);
+        /// C_GetOperationState.
+        CGetOperationState = 0x00000011, "C_GetOperationState", (2, 0);
+        /// C_SetOperationState.
+        CSetOperationState = 0x00000012, "C_SetOperationState", (2, 0);
+        /// C_Login.
+        CLogin = 0x00000013, "C_Login", (2, 0);
+        /// C_Logout.
+        CLogout = 0x00000014, "C_Logout", (2, 0);
+        /// C_CreateObject.
+        CCreateObject = 0x00000015, "C_CreateObject", (2, 0);
+        /// C_CopyObject.
+        CCopyObject = 0x00000016, "C_CopyObject", (2, 0);
+        /// C_DestroyObject.
+        CDestroyObject = 0x00000017, "C_DestroyObject", (2, 0);
+        /// C_GetObjectSize.
+        CGetObjectSize = 0x00000018, "C_GetObjectSize", (2, 0);
+        /// C_GetAttributeValue.
+        CGetAttributeValue = 0x00000019, "C_GetAttributeValue", (2, 0);
+        /// C_SetAttributeValue.
+        CSetAttributeValue = 0x0000001A, "C_SetAttributeValue", (2, 0);
+        /// C_FindObjectsInit.
+        CFindObjectsInit = 0x0000001B, "C_FindObjectsInit", (2, 0);
+        /// C_FindObjects.
+        CFindObjects = 0x0000001C, "C_FindObjects", (2, 0);
+        /// C_FindObjectsFinal.
+        CFindObjectsFinal = 0x0000001D, "C_FindObjectsFinal", (2, 0);
+        /// C_EncryptInit.
+        CEncryptInit = 0x0000001E, "C_EncryptInit", (2, 0);
+        /// C_Encrypt.
+        CEncrypt = 0x0000001F, "C_Encrypt", (2, 0);
+        /// C_EncryptUpdate.
+        CEncryptUpdate = 0x00000020, "C_EncryptUpdate", (2, 0);
+        /// C_EncryptFinal.
+        CEncryptFinal = 0x00000021, "C_EncryptFinal", (2, 0);
+        /// C_DecryptInit.
+        CDecryptInit = 0x00000022, "C_DecryptInit", (2, 0);
+        /// C_Decrypt.
+        CDecrypt = 0x00000023, "C_Decrypt", (2, 0);
+        /// C_DecryptUpdate.
+        CDecryptUpdate = 0x00000024, "C_DecryptUpdate", (2, 0);
+        /// C_DecryptFinal.
+        CDecryptFinal = 0x00000025, "C_DecryptFinal", (2, 0);
+        /// C_DigestInit.
+        CDigestInit = 0x00000026, "C_DigestInit", (2, 0);
+        /// C_Digest.
+        CDigest = 0x00000027, "C_Digest", (2, 0);
+        /// C_DigestUpdate.
+        CDigestUpdate = 0x00000028, "C_DigestUpdate", (2, 0);
+        /// C_DigestKey.
+        CDigestKey = 0x00000029, "C_DigestKey", (2, 0);
+        /// C_DigestFinal.
+        CDigestFinal = 0x0000002A, "C_DigestFinal", (2, 0);
+        /// C_SignInit.
+        CSignInit = 0x0000002B, "C_SignInit", (2, 0);
+        /// C_Sign.
+        CSign = 0x0000002C, "C_Sign", (2, 0);
+        /// C_SignUpdate.
+        CSignUpdate = 0x0000002D, "C_SignUpdate", (2, 0);
+        /// C_SignFinal.
+        CSignFinal = 0x0000002E, "C_SignFinal", (2, 0);
+        /// C_SignRecoverInit.
+        CSignRecoverInit = 0x0000002F, "C_SignRecoverInit", (2, 0);
+        /// C_SignRecover.
+        CSignRecover = 0x00000030, "C_SignRecover", (2, 0);
+        /// C_VerifyInit.
+        CVerifyInit = 0x00000031, "C_VerifyInit", (2, 0);
+        /// C_Verify.
+        CVerify = 0x00000032, "C_Verify", (2, 0);
+        /// C_VerifyUpdate.
+        CVerifyUpdate = 0x00000033, "C_VerifyUpdate", (2, 0);
+        /// C_VerifyFinal.
+        CVerifyFinal = 0x00000034, "C_VerifyFinal", (2, 0);
+        /// C_VerifyRecoverInit.
+        CVerifyRecoverInit = 0x00000035, "C_VerifyRecoverInit", (2, 0);
+        /// C_VerifyRecover.
+        CVerifyRecover = 0x00000036, "C_VerifyRecover", (2, 0);
+        /// C_DigestEncryptUpdate.
+        CDigestEncryptUpdate = 0x00000037, "C_DigestEncryptUpdate", (2, 0);
+        /// C_DecryptDigestUpdate.
+        CDecryptDigestUpdate = 0x00000038, "C_DecryptDigestUpdate", (2, 0);
+        /// C_SignEncryptUpdate.
+        CSignEncryptUpdate = 0x00000039, "C_SignEncryptUpdate", (2, 0);
+        /// C_DecryptVerifyUpdate.
+        CDecryptVerifyUpdate = 0x0000003A, "C_DecryptVerifyUpdate", (2, 0);
+        /// C_GenerateKey.
+        CGenerateKey = 0x0000003B, "C_GenerateKey", (2, 0);
+        /// C_GenerateKeyPair.
+        CGenerateKeyPair = 0x0000003C, "C_GenerateKeyPair", (2, 0);
+        /// C_WrapKey.
+        CWrapKey = 0x0000003D, "C_WrapKey", (2, 0);
+        /// C_UnwrapKey.
+        CUnwrapKey = 0x0000003E, "C_UnwrapKey", (2, 0);
+        /// C_DeriveKey.
+        CDeriveKey = 0x0000003F, "C_DeriveKey", (2, 0);
+        /// C_SeedRandom.
+        CSeedRandom = 0x00000040, "C_SeedRandom", (2, 0);
+        /// C_GenerateRandom.
+        CGenerateRandom = 0x00000041, "C_GenerateRandom", (2, 0);
+        /// C_GetFunctionStatus.
+        CGetFunctionStatus = 0x00000042, "C_GetFunctionStatus", (2, 0);
+        /// C_CancelFunction.
+        CCancelFunction = 0x00000043, "C_CancelFunction", (2, 0);
+        /// C_WaitForSlotEvent.
+        CWaitForSlotEvent = 0x00000044, "C_WaitForSlotEvent", (2, 0);
+    }
+}
+
+kmip_enum! {
+    /// PKCS#11 Return Code (2.0): the `CK_RV` value; the XML name drops the `CKR_` prefix.
+    /// Only common codes are listed.
+    Pkcs11ReturnCode {
+        /// CKR_OK.
+        Ok = 0x00000000, "OK", (2, 0);
+        /// CKR_CANCEL.
+        Cancel = 0x00000001, "CANCEL", (2, 0);
+        /// CKR_HOST_MEMORY.
+        HostMemory = 0x00000002, "HOST_MEMORY", (2, 0);
+        /// CKR_SLOT_ID_INVALID.
+        SlotIdInvalid = 0x00000003, "SLOT_ID_INVALID", (2, 0);
+        /// CKR_GENERAL_ERROR.
+        GeneralError = 0x00000005, "GENERAL_ERROR", (2, 0);
+        /// CKR_FUNCTION_FAILED.
+        FunctionFailed = 0x00000006, "FUNCTION_FAILED", (2, 0);
+        /// CKR_ARGUMENTS_BAD.
+        ArgumentsBad = 0x00000007, "ARGUMENTS_BAD", (2, 0);
+        /// CKR_ATTRIBUTE_READ_ONLY.
+        AttributeReadOnly = 0x00000010, "ATTRIBUTE_READ_ONLY", (2, 0);
+        /// CKR_ATTRIBUTE_TYPE_INVALID.
+        AttributeTypeInvalid = 0x00000012, "ATTRIBUTE_TYPE_INVALID", (2, 0);
+        /// CKR_ATTRIBUTE_VALUE_INVALID.
+        AttributeValueInvalid = 0x00000013, "ATTRIBUTE_VALUE_INVALID", (2, 0);
+        /// CKR_DATA_INVALID.
+        DataInvalid = 0x00000020, "DATA_INVALID", (2, 0);
+        /// CKR_DATA_LEN_RANGE.
+        DataLenRange = 0x00000021, "DATA_LEN_RANGE", (2, 0);
+        /// CKR_DEVICE_ERROR.
+        DeviceError = 0x00000030, "DEVICE_ERROR", (2, 0);
+        /// CKR_FUNCTION_NOT_SUPPORTED.
+        FunctionNotSupported = 0x00000054, "FUNCTION_NOT_SUPPORTED", (2, 0);
+        /// CKR_KEY_HANDLE_INVALID.
+        KeyHandleInvalid = 0x00000060, "KEY_HANDLE_INVALID", (2, 0);
+        /// CKR_MECHANISM_INVALID.
+        MechanismInvalid = 0x00000070, "MECHANISM_INVALID", (2, 0);
+        /// CKR_OBJECT_HANDLE_INVALID.
+        ObjectHandleInvalid = 0x00000082, "OBJECT_HANDLE_INVALID", (2, 0);
+        /// CKR_PIN_INCORRECT.
+        PinIncorrect = 0x000000A0, "PIN_INCORRECT", (2, 0);
+        /// CKR_SESSION_HANDLE_INVALID.
+        SessionHandleInvalid = 0x000000B3, "SESSION_HANDLE_INVALID", (2, 0);
+        /// CKR_USER_NOT_LOGGED_IN.
+        UserNotLoggedIn = 0x00000101, "USER_NOT_LOGGED_IN", (2, 0);
+        /// CKR_CRYPTOKI_NOT_INITIALIZED.
+        CryptokiNotInitialized = 0x00000190, "CRYPTOKI_NOT_INITIALIZED", (2, 0);
+        /// CKR_CRYPTOKI_ALREADY_INITIALIZED.
+        CryptokiAlreadyInitialized = 0x00000191, "CRYPTOKI_ALREADY_INITIALIZED", (2, 0);
+    }
+}

@@ -13,5 +13,6 @@ pub mod objects;
 pub mod payload;
 pub mod tags;
 pub mod ttlv;
+pub mod xml;
 
 pub use error::KmipError;

@@ -123,6 +123,54 @@ pub enum KeyMaterial {
         /// Q String, the encoded point.
         q_string: Vec<u8>,
     },
+    /// Transparent DSA Private Key.
+    TransparentDsaPrivate {
+        /// P, the prime modulus.
+        p: Vec<u8>,
+        /// Q, the prime divisor of P-1.
+        q: Vec<u8>,
+        /// G, the generator.
+        g: Vec<u8>,
+        /// X, the private key.
+        x: Zeroizing<Vec<u8>>,
+    },
+    /// Transparent DSA Public Key.
+    TransparentDsaPublic {
+        /// P.
+        p: Vec<u8>,
+        /// Q.
+        q: Vec<u8>,
+        /// G.
+        g: Vec<u8>,
+        /// Y, the public key.
+        y: Vec<u8>,
+    },
+    /// Transparent DH Private Key.
+    TransparentDhPrivate {
+        /// P, the prime modulus.
+        p: Vec<u8>,
+        /// Q, the prime factor of P-1.
+        q: Option<Vec<u8>>,
+        /// G, the generator.
+        g: Vec<u8>,
+        /// J, (P-1)/Q.
+        j: Option<Vec<u8>>,
+        /// X, the private key.
+        x: Zeroizing<Vec<u8>>,
+    },
+    /// Transparent DH Public Key.
+    TransparentDhPublic {
+        /// P.
+        p: Vec<u8>,
+        /// Q.
+        q: Option<Vec<u8>>,
+        /// G.
+        g: Vec<u8>,
+        /// J.
+        j: Option<Vec<u8>>,
+        /// Y, the public key.
+        y: Vec<u8>,
+    },
 }
 
 impl std::fmt::Debug for KeyMaterial {
@@ -134,6 +182,10 @@ impl std::fmt::Debug for KeyMaterial {
             KeyMaterial::TransparentRsaPublic { .. } => "TransparentRsaPublic",
             KeyMaterial::TransparentEcPrivate { .. } => "TransparentEcPrivate",
             KeyMaterial::TransparentEcPublic { .. } => "TransparentEcPublic",
+            KeyMaterial::TransparentDsaPrivate { .. } => "TransparentDsaPrivate",
+            KeyMaterial::TransparentDsaPublic { .. } => "TransparentDsaPublic",
+            KeyMaterial::TransparentDhPrivate { .. } => "TransparentDhPrivate",
+            KeyMaterial::TransparentDhPublic { .. } => "TransparentDhPublic",
         };
         write!(f, "KeyMaterial::{kind}(<redacted>)")
     }
@@ -484,7 +536,11 @@ impl KeyMaterial {
                 | KeyFormatType::TransparentEcdsaPrivateKey
                 | KeyFormatType::TransparentEcdsaPublicKey
                 | KeyFormatType::TransparentEcdhPrivateKey
-                | KeyFormatType::TransparentEcdhPublicKey => Err(invalid(
+                | KeyFormatType::TransparentEcdhPublicKey
+                | KeyFormatType::TransparentDsaPrivateKey
+                | KeyFormatType::TransparentDsaPublicKey
+                | KeyFormatType::TransparentDhPrivateKey
+                | KeyFormatType::TransparentDhPublicKey => Err(invalid(
                     "Key Value",
                     tags::KEY_MATERIAL,
                     format!("must be a Structure for key format type {format}"),
@@ -528,6 +584,32 @@ impl KeyMaterial {
             | KeyFormatType::TransparentEcmqvPublicKey => Ok(KeyMaterial::TransparentEcPublic {
                 curve: r.req_enum(tags::RECOMMENDED_CURVE)?,
                 q_string: r.req_bytes(tags::Q_STRING)?,
+            }),
+            KeyFormatType::TransparentDsaPrivateKey => Ok(KeyMaterial::TransparentDsaPrivate {
+                p: need(tags::P, r.big(tags::P)?)?.to_vec(),
+                q: need(tags::Q, r.big(tags::Q)?)?.to_vec(),
+                g: need(tags::G, r.big(tags::G)?)?.to_vec(),
+                x: need(tags::X, r.big(tags::X)?)?,
+            }),
+            KeyFormatType::TransparentDsaPublicKey => Ok(KeyMaterial::TransparentDsaPublic {
+                p: need(tags::P, r.big(tags::P)?)?.to_vec(),
+                q: need(tags::Q, r.big(tags::Q)?)?.to_vec(),
+                g: need(tags::G, r.big(tags::G)?)?.to_vec(),
+                y: need(tags::Y, r.big(tags::Y)?)?.to_vec(),
+            }),
+            KeyFormatType::TransparentDhPrivateKey => Ok(KeyMaterial::TransparentDhPrivate {
+                p: need(tags::P, r.big(tags::P)?)?.to_vec(),
+                q: r.big(tags::Q)?.map(|v| v.to_vec()),
+                g: need(tags::G, r.big(tags::G)?)?.to_vec(),
+                j: r.big(tags::J)?.map(|v| v.to_vec()),
+                x: need(tags::X, r.big(tags::X)?)?,
+            }),
+            KeyFormatType::TransparentDhPublicKey => Ok(KeyMaterial::TransparentDhPublic {
+                p: need(tags::P, r.big(tags::P)?)?.to_vec(),
+                q: r.big(tags::Q)?.map(|v| v.to_vec()),
+                g: need(tags::G, r.big(tags::G)?)?.to_vec(),
+                j: r.big(tags::J)?.map(|v| v.to_vec()),
+                y: need(tags::Y, r.big(tags::Y)?)?.to_vec(),
             }),
             other => Err(KmipError::new(
                 ResultReason::KeyFormatTypeNotSupported,
@@ -590,6 +672,32 @@ impl KeyMaterial {
             KeyMaterial::TransparentEcPublic { curve, q_string } => {
                 w.enm(tags::RECOMMENDED_CURVE, *curve)
                     .bytes(tags::Q_STRING, q_string);
+            }
+            KeyMaterial::TransparentDsaPrivate { p, q, g, x } => {
+                w.big(tags::P, p)
+                    .big(tags::Q, q)
+                    .big(tags::G, g)
+                    .big(tags::X, x);
+            }
+            KeyMaterial::TransparentDsaPublic { p, q, g, y } => {
+                w.big(tags::P, p)
+                    .big(tags::Q, q)
+                    .big(tags::G, g)
+                    .big(tags::Y, y);
+            }
+            KeyMaterial::TransparentDhPrivate { p, q, g, j, x } => {
+                w.big(tags::P, p)
+                    .opt_big(tags::Q, q.as_deref())
+                    .big(tags::G, g)
+                    .opt_big(tags::J, j.as_deref())
+                    .big(tags::X, x);
+            }
+            KeyMaterial::TransparentDhPublic { p, q, g, j, y } => {
+                w.big(tags::P, p)
+                    .opt_big(tags::Q, q.as_deref())
+                    .big(tags::G, g)
+                    .opt_big(tags::J, j.as_deref())
+                    .big(tags::Y, y);
             }
         }
         w.into_structure(tags::KEY_MATERIAL)
