@@ -1,1 +1,172 @@
-fn main() {}
+//! `kmsd`: the KMS daemon. Runs in the foreground under a supervisor and serves KMIP over
+//! mutually authenticated TLS and HTTPS (health, readiness, metrics) in front of the key
+//! service.
+//!
+//! It owns listeners, TLS, connection limits and timeouts, dev-mode provisioning and the
+//! dev-mode supervision of `hsm-bridge`. It must never load a PKCS#11 module (that is
+//! `hsm-bridge`), never interpret KMIP operations (that is `keywarden-kms`), never log PINs,
+//! keys or message bodies, and never hard-code paths or users beyond dev-mode defaults.
+
+mod accept;
+mod config;
+mod dev;
+mod error;
+mod fsutil;
+mod https;
+mod kmip;
+mod kms;
+mod metrics;
+mod pki;
+mod ready;
+mod server;
+mod service;
+mod supervisor;
+mod tls;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use tokio::signal::unix::{SignalKind, signal};
+use tracing::{error, info};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::dev::{DevLayout, DevOptions};
+use crate::error::Error;
+use crate::supervisor::Supervisor;
+
+/// Keywarden KMS daemon.
+#[derive(Debug, Parser)]
+#[command(name = "kmsd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How to run.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run on this host with a SoftHSM token, a dev PKI and a database under DIR.
+    Dev(DevArgs),
+}
+
+/// Arguments of `kmsd dev`.
+#[derive(Debug, Args)]
+struct DevArgs {
+    /// Directory of all state (created if missing, reused if provisioned).
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// KMIP over TLS listen address (port 0: any free port, see ready.json).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5696")]
+    kmip: SocketAddr,
+    /// HTTPS listen address (port 0: any free port, see ready.json).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8443")]
+    https: SocketAddr,
+    /// The hsm-bridge executable [default: next to kmsd].
+    #[arg(long, value_name = "PATH")]
+    hsm_bridge: Option<PathBuf>,
+    /// PKCS#11 module loaded by hsm-bridge.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+    )]
+    pkcs11_module: PathBuf,
+    /// Seconds a client connection may stay silent between requests.
+    #[arg(long, value_name = "SECS", default_value_t = 60, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Most concurrent connections per listener; more are closed at accept.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Dev(args) => run_dev(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("kmsd: {e}");
+            // Also on stderr when logs go to journald, so a person starting it sees why.
+            if std::env::var_os("JOURNAL_STREAM").is_some() {
+                eprintln!("kmsd: {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// journald when started by systemd (JOURNAL_STREAM set), else stderr; filtered by RUST_LOG.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var_os("JOURNAL_STREAM").is_some()
+        && let Ok(journald) = tracing_journald::layer()
+    {
+        registry.with(journald).init();
+        return;
+    }
+    registry
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .init();
+}
+
+fn run_dev(args: DevArgs) -> Result<(), Error> {
+    let hsm_bridge = match args.hsm_bridge {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(Error::io("<current executable>"))?
+            .with_file_name("hsm-bridge"),
+    };
+    let options = DevOptions {
+        kmip: args.kmip,
+        https: args.https,
+        hsm_bridge,
+        pkcs11_module: args.pkcs11_module,
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    };
+    let layout = DevLayout::create(&args.dir)?;
+    let _lock = layout.lock()?;
+    layout.provision()?;
+    let bridge = layout.bridge_spec(&options)?;
+    let config = layout.server_config(&options);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    runtime.block_on(async {
+        let stop = stop_signal()?;
+        let supervisor = Supervisor::start(bridge);
+        let result = server::serve(config, stop).await;
+        supervisor.stop().await;
+        result
+    })
+}
+
+/// Resolves on the first SIGTERM or SIGINT. Handlers are installed now, so a signal that
+/// arrives while the key service opens is not lost.
+fn stop_signal() -> Result<impl Future<Output = ()>, Error> {
+    let handler = |e: std::io::Error| Error::Runtime(format!("cannot install signal handler: {e}"));
+    let mut term = signal(SignalKind::terminate()).map_err(handler)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(handler)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => info!("SIGTERM received"),
+            _ = int.recv() => info!("SIGINT received"),
+        }
+    })
+}

@@ -1,0 +1,105 @@
+//! `ServerConfig`: everything `serve` needs, whether it comes from dev provisioning or, later, a
+//! production configuration file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use keywarden_kmip::ttlv::Limits;
+use serde::Serialize;
+
+/// The typed configuration of one running daemon.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// KMIP over TLS listener address (port 0: chosen by the OS).
+    pub kmip_addr: SocketAddr,
+    /// HTTPS listener address (port 0: chosen by the OS).
+    pub https_addr: SocketAddr,
+    /// Certificates and keys of both listeners.
+    pub tls: TlsFiles,
+    /// Client identities (certificate subject CN) with administrator rights.
+    pub admin_identities: Vec<String>,
+    /// Directory of the database.
+    pub data_dir: PathBuf,
+    /// Unix socket of `hsm-bridge`.
+    pub hsm_socket: PathBuf,
+    /// Decoding limits of KMIP messages.
+    pub limits: Limits,
+    /// Connection timeouts.
+    pub timeouts: Timeouts,
+    /// Most concurrent connections per listener; more are accepted and closed at once.
+    pub max_connections: usize,
+    /// Where to announce the endpoints once serving, if anywhere.
+    pub ready_file: Option<ReadyFile>,
+}
+
+/// PEM files of the TLS setup shared by both listeners.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// CA that client certificates must chain to.
+    pub client_ca: PathBuf,
+    /// Server certificate chain.
+    pub server_cert: PathBuf,
+    /// Server private key (PKCS#8).
+    pub server_key: PathBuf,
+}
+
+/// Connection timeouts; each bounds one wait on a client.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// From accept to the end of the TLS handshake.
+    pub handshake: Duration,
+    /// Waiting for the first bytes of the next request; closes silent clients.
+    pub idle: Duration,
+    /// Reading the rest of a request once its header arrived; cuts slow clients.
+    pub read: Duration,
+    /// Writing one response; cuts clients that do not read.
+    pub write: Duration,
+    /// How long in-flight requests may run after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+            read: Duration::from_secs(10),
+            write: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The readiness file: written atomically once both listeners are bound and the key service is
+/// open, removed on clean shutdown.
+#[derive(Clone, Debug)]
+pub struct ReadyFile {
+    /// Where to write it.
+    pub path: PathBuf,
+    /// Dev-mode paths announced with the endpoints.
+    pub dev: DevDetails,
+}
+
+/// Paths a dev-mode client needs, announced in `ready.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DevDetails {
+    /// The dev directory.
+    pub dir: PathBuf,
+    /// CA certificate of the dev PKI.
+    pub ca_cert: PathBuf,
+    /// Admin client certificate.
+    pub admin_cert: PathBuf,
+    /// Admin client key.
+    pub admin_key: PathBuf,
+    /// Non-admin client certificate.
+    pub user_cert: PathBuf,
+    /// Non-admin client key.
+    pub user_key: PathBuf,
+    /// SoftHSM configuration file.
+    pub softhsm2_conf: PathBuf,
+    /// The hsm-bridge socket.
+    pub hsm_socket: PathBuf,
+    /// SoftHSM token directory.
+    pub token_dir: PathBuf,
+}

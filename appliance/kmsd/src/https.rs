@@ -1,0 +1,172 @@
+//! The HTTPS listener: health, readiness and metrics (REST comes later on the same listener).
+//!
+//! A client certificate is optional here (load balancer probes carry none) but verified
+//! against the CA when presented.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use prometheus_client::registry::Registry;
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_rustls::TlsAcceptor;
+use tracing::{debug, error};
+
+use crate::accept::Shutdown;
+use crate::config::Timeouts;
+use crate::metrics::ListenerMetrics;
+use crate::service::KmipService;
+
+/// Content type of `/metrics` as encoded by prometheus-client.
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Shared state of all HTTPS connections.
+pub struct HttpsContext<S> {
+    /// The key service (for readiness).
+    pub service: Arc<S>,
+    /// TLS with optional client certificates.
+    pub acceptor: TlsAcceptor,
+    /// Every metric of the process.
+    pub registry: Arc<Registry>,
+    /// Timeouts.
+    pub timeouts: Timeouts,
+    /// Listener metrics.
+    pub metrics: ListenerMetrics,
+}
+
+/// Serves one accepted TCP connection with HTTP/1.1 until it ends or shutdown.
+pub async fn connection<S: KmipService>(
+    ctx: Arc<HttpsContext<S>>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    mut shutdown: Shutdown,
+) {
+    let _open = ctx.metrics.open_guard();
+    let io = ctx.metrics.count(tcp);
+    let tls = match timeout(ctx.timeouts.handshake, ctx.acceptor.accept(io)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            ctx.metrics.handshake_failures.inc();
+            debug!(%peer, error = %e, "HTTPS TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            ctx.metrics.handshake_failures.inc();
+            debug!(%peer, "HTTPS TLS handshake timed out");
+            return;
+        }
+    };
+    let service_ctx = Arc::clone(&ctx);
+    let service = hyper::service::service_fn(move |request| {
+        let ctx = Arc::clone(&service_ctx);
+        async move { Ok::<_, Infallible>(route(&ctx, &request).await) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(ctx.timeouts.idle);
+    let conn = builder.serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = shutdown.wait() => {
+            conn.as_mut().graceful_shutdown();
+            conn.as_mut().await
+        }
+    };
+    if let Err(e) = result {
+        debug!(%peer, error = %e, "HTTPS connection ended with an error");
+    }
+}
+
+/// Answers one request; never fails.
+pub async fn route<S: KmipService>(
+    ctx: &HttpsContext<S>,
+    request: &Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
+    if !known {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            &format!("no resource at {path}"),
+        );
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            &format!("{path} supports GET only"),
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match path {
+        "/healthz" => respond(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            Bytes::from_static(b"ok"),
+        ),
+        "/readyz" => {
+            let readiness = ctx.service.readiness().await;
+            let (status, body) = if readiness.ready {
+                (StatusCode::OK, json!({ "ready": true }))
+            } else {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({ "ready": false, "reasons": readiness.reasons }),
+                )
+            };
+            respond(status, "application/json", Bytes::from(body.to_string()))
+        }
+        _ => {
+            let mut text = String::new();
+            match prometheus_client::encoding::text::encode(&mut text, &ctx.registry) {
+                Ok(()) => respond(StatusCode::OK, METRICS_CONTENT_TYPE, Bytes::from(text)),
+                Err(e) => {
+                    error!(error = %e, "cannot encode metrics");
+                    problem(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                        "metrics could not be encoded",
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// An RFC 9457 problem document.
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response<Full<Bytes>> {
+    let body = json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    respond(
+        status,
+        "application/problem+json",
+        Bytes::from(body.to_string()),
+    )
+}

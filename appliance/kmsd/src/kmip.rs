@@ -1,0 +1,199 @@
+//! The KMIP listener: binary TTLV over mutually authenticated TLS.
+//!
+//! Per connection: TLS handshake within a timeout, the caller identity from the client
+//! certificate, then requests strictly in order (a pipelining client simply finds its next
+//! request waiting in the socket). Bodies are never logged.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use keywarden_kmip::ttlv::{Limits, peek_message_length};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_rustls::TlsAcceptor;
+use tracing::{Instrument, debug, info_span, warn};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::accept::Shutdown;
+use crate::config::Timeouts;
+use crate::metrics::ListenerMetrics;
+use crate::service::KmipService;
+use crate::tls::subject_common_name;
+
+/// Bytes of the TTLV header that carries the message length.
+const HEADER_LEN: usize = 8;
+/// A read buffer that grew past this is released after its request, so one large request does
+/// not pin memory for the life of a connection.
+const KEEP_BUFFER: usize = 64 * 1024;
+/// How long a close_notify may take.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Shared state of all KMIP connections.
+pub struct KmipContext<S> {
+    /// The key service.
+    pub service: Arc<S>,
+    /// TLS with client certificates required.
+    pub acceptor: TlsAcceptor,
+    /// Message limits.
+    pub limits: Limits,
+    /// Timeouts.
+    pub timeouts: Timeouts,
+    /// Listener metrics.
+    pub metrics: ListenerMetrics,
+}
+
+/// Serves one accepted TCP connection until the client leaves, misbehaves or shutdown.
+pub async fn connection<S: KmipService>(
+    ctx: Arc<KmipContext<S>>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    shutdown: Shutdown,
+) {
+    let _open = ctx.metrics.open_guard();
+    let io = ctx.metrics.count(tcp);
+    let mut tls = match timeout(ctx.timeouts.handshake, ctx.acceptor.accept(io)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            ctx.metrics.handshake_failures.inc();
+            debug!(%peer, error = %e, "KMIP TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            ctx.metrics.handshake_failures.inc();
+            debug!(%peer, "KMIP TLS handshake timed out");
+            return;
+        }
+    };
+    let identity = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|certs| certs.first())
+        .and_then(subject_common_name);
+    let Some(identity) = identity else {
+        warn!(%peer, "client certificate has no usable subject CN, closing");
+        return;
+    };
+    let caller = ctx.service.caller(&identity);
+    let span = info_span!("kmip", %peer, caller = %identity);
+    async {
+        debug!("connection open");
+        serve_requests(&ctx, &caller, &mut tls, shutdown).await;
+        let _ = timeout(CLOSE_TIMEOUT, tls.shutdown()).await;
+        debug!("connection closed");
+    }
+    .instrument(span)
+    .await;
+}
+
+/// The request loop over an established stream.
+pub async fn serve_requests<S, T>(
+    ctx: &KmipContext<S>,
+    caller: &S::Caller,
+    stream: &mut T,
+    mut shutdown: Shutdown,
+) where
+    S: KmipService,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    // Requests may carry key material (Register, Import): the buffer is wiped when released.
+    let mut buf = Zeroizing::new(Vec::<u8>::new());
+    loop {
+        if shutdown.is_triggered() {
+            return;
+        }
+        let mut header = [0u8; HEADER_LEN];
+        let read = tokio::select! {
+            biased;
+            () = shutdown.wait() => return,
+            read = timeout(ctx.timeouts.idle, stream.read_exact(&mut header)) => read,
+        };
+        match read {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return,
+            Ok(Err(e)) => {
+                debug!(error = %e, "read failed");
+                return;
+            }
+            Err(_) => {
+                debug!(idle = ?ctx.timeouts.idle, "idle timeout, closing");
+                return;
+            }
+        }
+        let total = match peek_message_length(&header, &ctx.limits) {
+            Ok(total) => total,
+            Err(e) => {
+                warn!(error = %e, "unacceptable message header, answering and closing");
+                let response = ctx.service.frame_error(&e);
+                let _ = write_response(ctx, stream, &response).await;
+                return;
+            }
+        };
+        prepare(&mut buf, total);
+        buf[..HEADER_LEN].copy_from_slice(&header);
+        match timeout(ctx.timeouts.read, stream.read_exact(&mut buf[HEADER_LEN..])).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                debug!(error = %e, "connection lost inside a request");
+                return;
+            }
+            Err(_) => {
+                warn!(len = total, "request body too slow, closing");
+                return;
+            }
+        }
+        let response = Zeroizing::new(ctx.service.handle(caller, &buf).await);
+        release_if_large(&mut buf);
+        if write_response(ctx, stream, &response).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Sizes the reused buffer to `total` bytes, wiping any memory it gives up.
+fn prepare(buf: &mut Zeroizing<Vec<u8>>, total: usize) {
+    if buf.capacity() < total {
+        // A fresh allocation instead of a realloc, so no unwiped copy is left behind.
+        buf.zeroize();
+        **buf = Vec::with_capacity(total);
+    }
+    buf.resize(total, 0);
+}
+
+/// Wipes and frees a buffer that one large request made big.
+fn release_if_large(buf: &mut Zeroizing<Vec<u8>>) {
+    if buf.capacity() > KEEP_BUFFER {
+        buf.zeroize();
+        **buf = Vec::new();
+    }
+}
+
+/// One write of a whole response, bounded by the write timeout.
+async fn write_response<S, T>(
+    ctx: &KmipContext<S>,
+    stream: &mut T,
+    response: &[u8],
+) -> Result<(), ()>
+where
+    T: AsyncWrite + Unpin,
+{
+    let write = async {
+        stream.write_all(response).await?;
+        stream.flush().await
+    };
+    match timeout(ctx.timeouts.write, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            debug!(error = %e, "write failed");
+            Err(())
+        }
+        Err(_) => {
+            warn!(
+                len = response.len(),
+                "client does not read its responses, closing"
+            );
+            Err(())
+        }
+    }
+}

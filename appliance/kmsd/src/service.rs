@@ -1,0 +1,37 @@
+//! What the listeners need from the key service, as a trait: the real `keywarden_kms::Kms` in
+//! the daemon, a test double in unit tests.
+
+use std::future::Future;
+
+use keywarden_kmip::ttlv::DecodeError;
+
+/// Whether the node can serve, with the reasons when it cannot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// True when every dependency (HSM, KEKs, store) is usable.
+    pub ready: bool,
+    /// Why not, one short sentence each.
+    pub reasons: Vec<String>,
+}
+
+/// The key service as seen by the listeners.
+pub trait KmipService: Send + Sync + 'static {
+    /// The authenticated caller of one connection, built once per connection.
+    type Caller: Send + Sync + 'static;
+
+    /// The caller for a verified client certificate with this subject CN.
+    fn caller(&self, identity: &str) -> Self::Caller;
+
+    /// Answers one whole TTLV request message with one whole TTLV response; never fails.
+    fn handle(&self, caller: &Self::Caller, request: &[u8])
+    -> impl Future<Output = Vec<u8>> + Send;
+
+    /// The response to a message whose header is unacceptable; the connection closes after it.
+    fn frame_error(&self, error: &DecodeError) -> Vec<u8>;
+
+    /// Whether the node can serve.
+    fn readiness(&self) -> impl Future<Output = Readiness> + Send;
+
+    /// Flushes and closes; called once, after the listeners have drained.
+    fn shutdown(&self) -> impl Future<Output = ()> + Send;
+}

@@ -1,0 +1,518 @@
+//! Listener tests against a test double of the key service, over real sockets and real TLS.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use keywarden_kmip::ttlv::{DecodeError, Limits};
+use prometheus_client::registry::Registry;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, NamedGroup, RootCertStore};
+use rustls_pki_types::PrivateKeyDer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
+use crate::error::Error;
+use crate::pki::DevPki;
+use crate::server::Server;
+use crate::service::{KmipService, Readiness};
+use crate::tls::{load_certs, load_key};
+
+/// Safety net so a broken test fails instead of hanging; never a timing assertion.
+const TEST_DEADLINE: Duration = Duration::from_secs(30);
+/// Tag of a KMIP Response Message, for the double's framing.
+const RESPONSE_TAG: [u8; 3] = [0x42, 0x00, 0x7B];
+
+/// The key service double: answers `caller|request`, counts requests.
+#[derive(Default)]
+struct Double {
+    ready: bool,
+    handled: AtomicUsize,
+    shut_down: AtomicUsize,
+}
+
+fn frame(tag: [u8; 3], body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len()).unwrap().to_be_bytes();
+    let mut out = vec![tag[0], tag[1], tag[2], 0x01];
+    out.extend_from_slice(&len);
+    out.extend_from_slice(body);
+    out
+}
+
+impl KmipService for Double {
+    type Caller = String;
+
+    fn caller(&self, identity: &str) -> String {
+        identity.to_owned()
+    }
+
+    async fn handle(&self, caller: &String, request: &[u8]) -> Vec<u8> {
+        self.handled.fetch_add(1, Ordering::SeqCst);
+        let mut body = caller.as_bytes().to_vec();
+        body.push(b'|');
+        body.extend_from_slice(request);
+        frame(RESPONSE_TAG, &body)
+    }
+
+    fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
+        frame(RESPONSE_TAG, format!("FRAME-ERROR {error}").as_bytes())
+    }
+
+    async fn readiness(&self) -> Readiness {
+        if self.ready {
+            Readiness {
+                ready: true,
+                reasons: Vec::new(),
+            }
+        } else {
+            Readiness {
+                ready: false,
+                reasons: vec!["hsm-bridge unreachable".to_owned()],
+            }
+        }
+    }
+
+    async fn shutdown(&self) {
+        self.shut_down.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A request as a client sends it: a structure header and a body.
+fn request(body: &[u8]) -> Vec<u8> {
+    frame([0x42, 0x00, 0x78], body)
+}
+
+struct Harness {
+    dir: tempfile::TempDir,
+    pki: DevPki,
+    kmip: SocketAddr,
+    https: SocketAddr,
+    service: Arc<Double>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), Error>>>,
+}
+
+#[derive(Clone, Copy)]
+struct Options {
+    idle: Duration,
+    max_connections: usize,
+    ready: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            idle: Duration::from_secs(20),
+            max_connections: 16,
+            ready: true,
+        }
+    }
+}
+
+fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
+    ServerConfig {
+        kmip_addr: "127.0.0.1:0".parse().unwrap(),
+        https_addr: "127.0.0.1:0".parse().unwrap(),
+        tls: TlsFiles {
+            client_ca: pki.ca.cert.clone(),
+            server_cert: pki.server.cert.clone(),
+            server_key: pki.server.key.clone(),
+        },
+        admin_identities: vec!["admin".to_owned()],
+        data_dir: dir.join("data"),
+        hsm_socket: dir.join("run/hsm.sock"),
+        limits: Limits {
+            max_message: 4096,
+            ..Limits::default()
+        },
+        timeouts: Timeouts {
+            idle: options.idle,
+            shutdown_grace: Duration::from_secs(5),
+            ..Timeouts::default()
+        },
+        max_connections: options.max_connections,
+        ready_file: Some(ReadyFile {
+            path: dir.join("ready.json"),
+            dev: DevDetails {
+                dir: dir.to_path_buf(),
+                ca_cert: pki.ca.cert.clone(),
+                admin_cert: pki.admin.cert.clone(),
+                admin_key: pki.admin.key.clone(),
+                user_cert: pki.user.cert.clone(),
+                user_key: pki.user.key.clone(),
+                softhsm2_conf: dir.join("hsm/softhsm2.conf"),
+                hsm_socket: dir.join("run/hsm.sock"),
+                token_dir: dir.join("hsm/tokens"),
+            },
+        }),
+    }
+}
+
+impl Harness {
+    async fn start(options: Options) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = DevPki::at(&dir.path().join("pki"));
+        pki.ensure().unwrap();
+        let service = Arc::new(Double {
+            ready: options.ready,
+            ..Double::default()
+        });
+        let config = server_config(dir.path(), &pki, options);
+        let server = Server::bind(config, Arc::clone(&service), Registry::default())
+            .await
+            .unwrap();
+        let kmip = server.kmip_addr().unwrap();
+        let https = server.https_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        // The ready file is written once serving; wait for it (bounded).
+        let ready = dir.path().join("ready.json");
+        for _ in 0..300 {
+            if ready.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Harness {
+            dir,
+            pki,
+            kmip,
+            https,
+            service,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(TEST_DEADLINE, task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    fn client_config(&self, identity: Option<(&Path, &Path)>) -> ClientConfig {
+        client_config(&self.pki.ca.cert, identity)
+    }
+
+    async fn connect(
+        &self,
+        config: ClientConfig,
+        addr: SocketAddr,
+    ) -> std::io::Result<TlsStream<TcpStream>> {
+        let tcp = TcpStream::connect(addr).await?;
+        let name = ServerName::try_from("localhost").unwrap();
+        TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+    }
+
+    async fn connect_admin(&self) -> TlsStream<TcpStream> {
+        let config = self.client_config(Some((&self.pki.admin.cert, &self.pki.admin.key)));
+        self.connect(config, self.kmip).await.unwrap()
+    }
+
+    async fn metrics(&self) -> String {
+        let config = self.client_config(None);
+        let mut tls = self.connect(config, self.https).await.unwrap();
+        http_get(&mut tls, "/metrics").await
+    }
+}
+
+fn client_config(ca: &Path, identity: Option<(&Path, &Path)>) -> ClientConfig {
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(ca).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    match identity {
+        Some((cert, key)) => {
+            let key: PrivateKeyDer<'static> = load_key(key).unwrap();
+            builder
+                .with_client_auth_cert(load_certs(cert).unwrap(), key)
+                .unwrap()
+        }
+        None => builder.with_no_client_auth(),
+    }
+}
+
+/// Reads one framed message, or `None` at a clean or abrupt end of stream.
+async fn read_frame(stream: &mut TlsStream<TcpStream>) -> Option<Vec<u8>> {
+    let read = async {
+        let mut header = [0u8; 8];
+        stream.read_exact(&mut header).await.ok()?;
+        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let mut body = vec![0u8; len];
+        stream.read_exact(&mut body).await.ok()?;
+        Some(body)
+    };
+    tokio::time::timeout(TEST_DEADLINE, read)
+        .await
+        .expect("test deadline")
+}
+
+/// True when the server closes the stream (EOF or error) without sending anything.
+async fn closed_without_data(stream: &mut TlsStream<TcpStream>) -> bool {
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(TEST_DEADLINE, stream.read(&mut byte))
+        .await
+        .expect("test deadline");
+    matches!(read, Ok(0) | Err(_))
+}
+
+/// One HTTP/1.1 GET with `Connection: close`; returns the whole response text.
+async fn http_get(stream: &mut TlsStream<TcpStream>, path: &str) -> String {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(TEST_DEADLINE, stream.read_to_end(&mut response));
+    // A peer that skips close_notify ends with an error after the data; the data counts.
+    let _ = read.await.expect("test deadline");
+    String::from_utf8(response).unwrap()
+}
+
+#[tokio::test]
+async fn requests_are_answered_in_order_with_the_caller_identity() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut tls = h.connect_admin().await;
+    // Pipelined: both requests are sent before any response is read.
+    let (first, second) = (request(b"first"), request(b"second"));
+    let mut both = first.clone();
+    both.extend_from_slice(&second);
+    tls.write_all(&both).await.unwrap();
+    let mut expect = b"admin|".to_vec();
+    expect.extend_from_slice(&first);
+    assert_eq!(read_frame(&mut tls).await.unwrap(), expect);
+    let mut expect = b"admin|".to_vec();
+    expect.extend_from_slice(&second);
+    assert_eq!(read_frame(&mut tls).await.unwrap(), expect);
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 2);
+    drop(tls);
+    h.stop().await;
+    assert_eq!(h.service.shut_down.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_client_without_certificate_is_refused() {
+    let mut h = Harness::start(Options::default()).await;
+    let config = h.client_config(None);
+    // With TLS 1.3 the client may finish its side before the server's verdict arrives, so
+    // the refusal shows either at connect or at the first read.
+    if let Ok(mut tls) = h.connect(config, h.kmip).await {
+        let _ = tls.write_all(&request(b"x")).await;
+        assert!(closed_without_data(&mut tls).await);
+    }
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 0);
+    let metrics = h.metrics().await;
+    assert!(
+        metrics.contains("keywarden_kmsd_tls_handshake_failures_total{listener=\"Kmip\"} 1")
+            || metrics.contains("kmsd_tls_handshake_failures_total{listener=\"Kmip\"} 1"),
+        "{metrics}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_certificate_from_another_ca_is_refused() {
+    let mut h = Harness::start(Options::default()).await;
+    let other = tempfile::tempdir().unwrap();
+    let rogue = DevPki::at(other.path());
+    rogue.ensure().unwrap();
+    let config = h.client_config(Some((&rogue.admin.cert, &rogue.admin.key)));
+    if let Ok(mut tls) = h.connect(config, h.kmip).await {
+        let _ = tls.write_all(&request(b"x")).await;
+        assert!(closed_without_data(&mut tls).await);
+    }
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 0);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn hybrid_post_quantum_key_exchange_is_negotiated() {
+    let mut h = Harness::start(Options::default()).await;
+    let tls = h.connect_admin().await;
+    let group = tls
+        .get_ref()
+        .1
+        .negotiated_key_exchange_group()
+        .map(|g| g.name());
+    assert_eq!(group, Some(NamedGroup::X25519MLKEM768));
+    drop(tls);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_client_is_closed_by_the_idle_timeout() {
+    let mut h = Harness::start(Options {
+        idle: Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    let mut tls = h.connect_admin().await;
+    assert!(closed_without_data(&mut tls).await);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_closed_at_accept() {
+    let mut h = Harness::start(Options {
+        max_connections: 1,
+        ..Options::default()
+    })
+    .await;
+    let mut first = h.connect_admin().await;
+    first.write_all(&request(b"one")).await.unwrap();
+    assert!(
+        read_frame(&mut first).await.is_some(),
+        "first connection served"
+    );
+
+    let config = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
+    if let Ok(mut second) = h.connect(config, h.kmip).await {
+        let _ = second.write_all(&request(b"two")).await;
+        assert!(closed_without_data(&mut second).await);
+    }
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 1);
+    let metrics = h.metrics().await;
+    assert!(
+        metrics.contains("kmsd_connections_rejected_total{listener=\"Kmip\"} 1"),
+        "{metrics}"
+    );
+
+    // The slot frees when the first client leaves (bounded retries: the server notices the
+    // close asynchronously).
+    drop(first);
+    let mut served = false;
+    for _ in 0..100 {
+        let config = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
+        if let Ok(mut third) = h.connect(config, h.kmip).await
+            && third.write_all(&request(b"three")).await.is_ok()
+            && read_frame(&mut third).await.is_some()
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(served, "a new connection is served once the first closed");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversize_header_gets_a_frame_error_then_close() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut tls = h.connect_admin().await;
+    // Claims 1 MiB, over the 4 KiB limit of the harness; no body follows.
+    let header = [0x42, 0x00, 0x78, 0x01, 0x00, 0x10, 0x00, 0x00];
+    tls.write_all(&header).await.unwrap();
+    let response = read_frame(&mut tls).await.expect("a frame error response");
+    let text = String::from_utf8(response).unwrap();
+    assert!(text.starts_with("FRAME-ERROR"), "{text}");
+    assert!(text.contains("exceeds"), "{text}");
+    assert!(
+        closed_without_data(&mut tls).await,
+        "closed after the frame error"
+    );
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 0);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn ready_file_announces_the_bound_endpoints_and_goes_away_on_stop() {
+    let mut h = Harness::start(Options::default()).await;
+    let path = h.dir.path().join("ready.json");
+    let ready: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(ready["kmip"], h.kmip.to_string());
+    assert_eq!(ready["https"], h.https.to_string());
+    assert_eq!(ready["pid"], std::process::id());
+    assert_eq!(ready["ca_cert"], h.pki.ca.cert.display().to_string());
+    assert_eq!(ready["admin_key"], h.pki.admin.key.display().to_string());
+    for field in [
+        "dir",
+        "user_cert",
+        "user_key",
+        "admin_cert",
+        "softhsm2_conf",
+        "hsm_socket",
+        "token_dir",
+    ] {
+        assert!(
+            ready[field].as_str().is_some_and(|p| p.starts_with('/')),
+            "{field}"
+        );
+    }
+    h.stop().await;
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn https_serves_health_readiness_metrics_and_problems() {
+    let mut h = Harness::start(Options {
+        ready: false,
+        ..Options::default()
+    })
+    .await;
+    let get = |path: &'static str| {
+        let config = h.client_config(None);
+        let addr = h.https;
+        let h = &h;
+        async move {
+            let mut tls = h.connect(config, addr).await.unwrap();
+            http_get(&mut tls, path).await
+        }
+    };
+    let health = get("/healthz").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("ok"), "{health}");
+
+    let ready = get("/readyz").await;
+    assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+    assert!(
+        ready.ends_with(r#"{"ready":false,"reasons":["hsm-bridge unreachable"]}"#),
+        "{ready}"
+    );
+
+    let missing = get("/nope").await;
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    assert!(missing.contains("application/problem+json"), "{missing}");
+    assert!(missing.contains(r#""status":404"#), "{missing}");
+
+    let metrics = h.metrics().await;
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(metrics.contains("kmsd_connections_open"), "{metrics}");
+    assert!(
+        metrics.contains("kmsd_bytes_total{listener=\"Https\",direction=\"In\"}"),
+        "{metrics}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn readyz_is_200_when_ready_and_client_certificates_are_accepted_on_https() {
+    let mut h = Harness::start(Options::default()).await;
+    let config = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
+    let mut tls = h.connect(config, h.https).await.unwrap();
+    let ready = http_get(&mut tls, "/readyz").await;
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(ready.ends_with(r#"{"ready":true}"#), "{ready}");
+    h.stop().await;
+}
