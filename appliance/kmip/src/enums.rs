@@ -93,6 +93,9 @@ macro_rules! kmip_enum {
             fn from_spec_name(name: &str) -> Option<Self> {
                 $name::from_spec_name(name)
             }
+            fn all() -> &'static [Self] {
+                $name::ALL
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -128,6 +131,8 @@ pub trait KmipEnum: Copy + Sized + 'static {
     fn spec_name(self) -> &'static str;
     /// Parses the XML spelling (leniently).
     fn from_spec_name(name: &str) -> Option<Self>;
+    /// Every variant, in ascending value order.
+    fn all() -> &'static [Self];
 }
 
 /// Lower-cases a spec name and drops separators, for lenient name matching.
@@ -1334,19 +1339,19 @@ kmip_enum! {
         /// Key Compression Type Not Supported.
         KeyCompressionTypeNotSupported = 0x00000011, "KeyCompressionTypeNotSupported", (1, 0);
         /// Encoding Option Error.
-        EncodingOptionError = 0x00000012, "EncodingOptionError", (1, 0);
+        EncodingOptionError = 0x00000012, "EncodingOptionError", (1, 1);
         /// Key Value Not Present.
-        KeyValueNotPresent = 0x00000013, "KeyValueNotPresent", (1, 0);
+        KeyValueNotPresent = 0x00000013, "KeyValueNotPresent", (1, 2);
         /// Attestation Required.
-        AttestationRequired = 0x00000014, "AttestationRequired", (1, 0);
+        AttestationRequired = 0x00000014, "AttestationRequired", (1, 2);
         /// Attestation Failed.
-        AttestationFailed = 0x00000015, "AttestationFailed", (1, 0);
+        AttestationFailed = 0x00000015, "AttestationFailed", (1, 2);
         /// Sensitive.
-        Sensitive = 0x00000016, "Sensitive", (1, 0);
+        Sensitive = 0x00000016, "Sensitive", (1, 4);
         /// Not Extractable.
-        NotExtractable = 0x00000017, "NotExtractable", (1, 0);
+        NotExtractable = 0x00000017, "NotExtractable", (1, 4);
         /// Object Already Exists.
-        ObjectAlreadyExists = 0x00000018, "ObjectAlreadyExists", (1, 0);
+        ObjectAlreadyExists = 0x00000018, "ObjectAlreadyExists", (1, 4);
         /// Invalid Ticket.
         InvalidTicket = 0x00000019, "InvalidTicket", (2, 0);
         /// Usage Limit Exceeded.
@@ -2063,5 +2068,174 @@ kmip_enum! {
         CryptokiNotInitialized = 0x00000190, "CRYPTOKI_NOT_INITIALIZED", (2, 0);
         /// CKR_CRYPTOKI_ALREADY_INITIALIZED.
         CryptokiAlreadyInitialized = 0x00000191, "CRYPTOKI_ALREADY_INITIALIZED", (2, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<E: KmipEnum + PartialEq + std::fmt::Debug>() {
+        let all = E::all();
+        assert!(!all.is_empty(), "{}", E::NAME);
+        for (i, v) in all.iter().enumerate() {
+            assert_eq!(E::from_value(v.value()), Some(*v), "{} {v:?}", E::NAME);
+            assert_eq!(
+                E::from_spec_name(v.spec_name()),
+                Some(*v),
+                "{} {v:?}",
+                E::NAME
+            );
+            // Names are unique within an enumeration, even compared loosely.
+            for w in all.iter().skip(i + 1) {
+                assert_ne!(
+                    loose_name(v.spec_name()),
+                    loose_name(w.spec_name()),
+                    "{}",
+                    E::NAME
+                );
+                assert!(v.value() < w.value(), "{} not in value order", E::NAME);
+            }
+        }
+    }
+
+    macro_rules! check_all {
+        ($($e:ident),+ $(,)?) => { $(check::<$e>();)+ };
+    }
+
+    #[test]
+    fn every_enumeration_round_trips() {
+        check_all!(
+            CredentialType,
+            KeyCompressionType,
+            KeyFormatType,
+            WrappingMethod,
+            RecommendedCurve,
+            CertificateType,
+            DigitalSignatureAlgorithm,
+            SplitKeyMethod,
+            SecretDataType,
+            NameType,
+            ObjectType,
+            CryptographicAlgorithm,
+            BlockCipherMode,
+            PaddingMethod,
+            HashingAlgorithm,
+            KeyRoleType,
+            State,
+            RevocationReasonCode,
+            LinkType,
+            DerivationMethod,
+            CertificateRequestType,
+            ValidityIndicator,
+            QueryFunction,
+            CancellationResult,
+            PutFunction,
+            Operation,
+            ResultStatus,
+            ResultReason,
+            BatchErrorContinuationOption,
+            UsageLimitsUnit,
+            EncodingOption,
+            ObjectGroupMember,
+            AlternativeNameType,
+            KeyValueLocationType,
+            AttestationType,
+            RngAlgorithm,
+            DrbgAlgorithm,
+            Fips186Variation,
+            ValidationAuthorityType,
+            ValidationType,
+            UnwrapMode,
+            DestroyAction,
+            ShreddingAlgorithm,
+            RngMode,
+            ClientRegistrationMethod,
+            KeyWrapType,
+            MaskGenerator,
+            AdjustmentType,
+            AsynchronousIndicator,
+            Data,
+            EndpointRole,
+            InteropFunction,
+            NistKeyType,
+            ProtectionLevel,
+            TicketType,
+            UniqueIdentifier,
+            Pkcs11Function,
+            Pkcs11ReturnCode,
+        );
+    }
+
+    #[test]
+    fn values_from_the_specification() {
+        // Spot checks against the KMIP 1.4 / 2.0 / 2.1 tables.
+        assert_eq!(CryptographicAlgorithm::Aes.value(), 0x03);
+        assert_eq!(CryptographicAlgorithm::HmacSha256.value(), 0x09);
+        assert_eq!(CryptographicAlgorithm::Ec.value(), 0x1A);
+        assert_eq!(CryptographicAlgorithm::Ed25519.value(), 0x37);
+        assert_eq!(CryptographicAlgorithm::Ed25519.since(), (2, 0));
+        assert_eq!(ObjectType::PgpKey.value(), 0x09);
+        assert_eq!(ObjectType::CertificateRequest.value(), 0x0A);
+        assert_eq!(Operation::DiscoverVersions.value(), 0x1E);
+        assert_eq!(Operation::RngRetrieve.value(), 0x25);
+        assert_eq!(Operation::SetAttribute.value(), 0x31);
+        assert_eq!(Operation::Ping.value(), 0x3B);
+        assert_eq!(ResultReason::GeneralFailure.value(), 0x100);
+        assert_eq!(ResultReason::ObjectAlreadyExists.value(), 0x18);
+        assert_eq!(ResultReason::UnsupportedProtocolVersion.value(), 0x3F);
+        assert_eq!(ResultReason::WrongKeyLifecycleState.value(), 0x43);
+        assert_eq!(ResultReason::WrongKeyLifecycleState.since(), (2, 0));
+        assert_eq!(ResultReason::Sensitive.since(), (1, 4));
+        assert_eq!(KeyFormatType::TransparentEcPublicKey.value(), 0x15);
+        assert_eq!(KeyFormatType::Pkcs12.value(), 0x16);
+        assert_eq!(BlockCipherMode::Aead.value(), 0x12);
+        assert_eq!(HashingAlgorithm::Sha512_224.value(), 0x0C);
+        assert_eq!(HashingAlgorithm::Sha3_512.value(), 0x11);
+        assert_eq!(RecommendedCurve::P256.value(), 0x07);
+        assert_eq!(LinkType::ReplacementObjectLink.value(), 0x106);
+        assert_eq!(PaddingMethod::Pkcs1V15.value(), 0x08);
+        assert_eq!(DigitalSignatureAlgorithm::EcdsaWithSha256.value(), 0x0E);
+        assert_eq!(CryptographicUsageMask::MAC_VERIFY.0, 0x100);
+        assert_eq!(StorageStatusMask::ARCHIVAL_STORAGE.0, 0x2);
+    }
+
+    #[test]
+    fn xml_spellings() {
+        assert_eq!(
+            CryptographicAlgorithm::HmacSha256.spec_name(),
+            "HMAC_SHA256"
+        );
+        assert_eq!(CryptographicAlgorithm::Des3.spec_name(), "DES3");
+        assert_eq!(ObjectType::SymmetricKey.spec_name(), "SymmetricKey");
+        assert_eq!(KeyFormatType::X509.spec_name(), "X_509");
+        assert_eq!(Operation::MacVerify.spec_name(), "MACVerify");
+        assert_eq!(HashingAlgorithm::Sha256.spec_name(), "SHA_256");
+        assert_eq!(Operation::from_spec_name("Re-key"), Some(Operation::ReKey));
+        assert_eq!(Operation::from_spec_name("Frobnicate"), None);
+    }
+
+    #[test]
+    fn masks_parse_and_print() {
+        let m = CryptographicUsageMask::from_spec_text("Encrypt Decrypt").unwrap();
+        assert_eq!(
+            m,
+            CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT
+        );
+        assert_eq!(m.to_spec_text(), "Encrypt Decrypt");
+        assert_eq!(
+            CryptographicUsageMask::from_spec_text("0x0000000C"),
+            Some(m)
+        );
+        assert_eq!(
+            CryptographicUsageMask::from_spec_text("Encrypt Bogus"),
+            None
+        );
+        assert_eq!(
+            CryptographicUsageMask(0x8000_0001).to_spec_text(),
+            "Sign 0x80000000"
+        );
+        assert!(m.contains(CryptographicUsageMask::ENCRYPT));
+        assert!(!m.intersects(CryptographicUsageMask::SIGN));
     }
 }

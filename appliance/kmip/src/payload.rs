@@ -531,6 +531,38 @@ fn req_data(r: &Reader<'_>, tag: Tag) -> Result<Vec<u8>, KmipError> {
     r.req_bytes(tag)
 }
 
+/// Multi-part ("streaming") cryptographic requests carry Init Indicator, Final Indicator or
+/// Correlation Value. The payload types have no place for them, and answering one part as if it
+/// were a whole message would be wrong, so such requests are refused.
+fn streaming(r: &Reader<'_>, op: Operation) -> Option<KmipError> {
+    let crypto = matches!(
+        op,
+        Operation::Encrypt
+            | Operation::Decrypt
+            | Operation::Sign
+            | Operation::SignatureVerify
+            | Operation::Mac
+            | Operation::MacVerify
+    );
+    let tag = [
+        tags::INIT_INDICATOR,
+        tags::FINAL_INDICATOR,
+        tags::CORRELATION_VALUE,
+    ]
+    .into_iter()
+    .find(|t| r.opt(*t).is_some())?;
+    crypto.then(|| {
+        KmipError::new(
+            ResultReason::FeatureNotSupported,
+            format!(
+                "{}: multi-part (streaming) operations are not supported ({} given)",
+                r.parent,
+                crate::convert::tag_name(tag)
+            ),
+        )
+    })
+}
+
 fn uid(r: &Reader<'_>) -> Result<Option<String>, KmipError> {
     r.text(tags::UNIQUE_IDENTIFIER)
 }
@@ -570,6 +602,9 @@ impl RequestPayload {
     pub fn from_ttlv(op: Operation, item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let parent = format!("{op} Request Payload");
         let r = Reader::new(ver, &parent, item)?;
+        if let Some(e) = streaming(&r, op) {
+            return Err(e);
+        }
         Ok(match op {
             Operation::DiscoverVersions => RequestPayload::DiscoverVersions {
                 versions: r

@@ -319,7 +319,7 @@ fn parse_hex_u32(s: &str) -> Option<u32> {
 
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {
     let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -523,10 +523,10 @@ fn convert(e: &Element, ph: &Placeholders, value_tag: Option<Tag>) -> Result<Ttl
             let mut attr_tag: Option<Tag> = None;
             for c in &e.children {
                 let item = convert(c, ph, attr_tag)?;
-                if item.tag == tags::ATTRIBUTE_NAME {
-                    if let Value::TextString(n) = &item.value {
-                        attr_tag = attributes::tag_for_name(n);
-                    }
+                if let (true, Value::TextString(n)) =
+                    (item.tag == tags::ATTRIBUTE_NAME, &item.value)
+                {
+                    attr_tag = attributes::tag_for_name(n);
                 }
                 items.push(item);
             }
