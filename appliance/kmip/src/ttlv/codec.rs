@@ -14,7 +14,9 @@ pub const HEADER_LEN: usize = 8;
 /// Rounds a value length up to the 8-byte alignment of TTLV.
 #[inline]
 fn padded(len: usize) -> usize {
-    (len + 7) & !7
+    // Saturating, so a hostile length near `usize::MAX` (32-bit targets) cannot wrap to a small
+    // value; the result is then compared with the bytes available and refused.
+    len.checked_add(7).map_or(usize::MAX, |l| l & !7)
 }
 
 /// A structure whose header has been read and whose children are being collected.
@@ -33,7 +35,8 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
             max: limits.max_message,
         });
     }
-    let mut stack: Vec<OpenStructure> = Vec::new();
+    // Eight levels cover well-formed KMIP messages without regrowing.
+    let mut stack: Vec<OpenStructure> = Vec::with_capacity(limits.max_depth.min(8));
     let mut pos = 0usize;
     let mut count = 0usize;
     loop {
@@ -66,9 +69,10 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
                 ));
             }
         };
-        let tag = Tag(u32::from_be_bytes([0, header[0], header[1], header[2]]));
-        let type_byte = header[3];
-        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let word = u64::from_be_bytes(array8(header));
+        let tag = Tag((word >> 40) as u32);
+        let type_byte = (word >> 32) as u8;
+        let len = (word as u32) as usize;
 
         count += 1;
         if count > limits.max_items {
@@ -109,11 +113,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
                 });
             }
             pos = offset + HEADER_LEN;
+            let end = pos + len;
+            let items = Vec::with_capacity(count_children(bytes, pos, end));
             stack.push(OpenStructure {
                 tag,
                 offset,
-                end: pos + len,
-                items: Vec::new(),
+                end,
+                items,
             });
             continue;
         }
@@ -141,6 +147,35 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
     }
 }
 
+/// How many direct children the structure body `bytes[start..end]` appears to hold, so its
+/// vector is allocated once at the right size.
+///
+/// Only the children's headers are read (each child is skipped by its length), so over a whole
+/// message this costs one extra header read per item. Malformed bodies are not judged here: the
+/// count stops at the first header that does not fit and the decoder reports the fault later.
+/// The result is at most `(end - start) / 8`, so it never allocates beyond the input's size.
+fn count_children(bytes: &[u8], start: usize, end: usize) -> usize {
+    let mut pos = start;
+    let mut count = 0;
+    while end - pos >= HEADER_LEN {
+        let Some(h) = bytes.get(pos..pos + HEADER_LEN) else {
+            break;
+        };
+        let len = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        let body = if h[3] == ItemType::Structure as u8 {
+            len
+        } else {
+            padded(len)
+        };
+        count += 1;
+        match body.checked_add(HEADER_LEN) {
+            Some(step) if step <= end - pos => pos += step,
+            _ => break,
+        }
+    }
+    count
+}
+
 /// The error for an item that does not fit: inside a structure it overruns the structure, at the
 /// top level the input is too short.
 fn overrun(parent: Option<&OpenStructure>, offset: usize, needed: usize) -> DecodeError {
@@ -155,6 +190,9 @@ fn overrun(parent: Option<&OpenStructure>, offset: usize, needed: usize) -> Deco
 
 /// Decodes the value of a non-structure item whose header starts at `offset`; `end` is the end
 /// of the enclosing structure (or of the input).
+///
+/// Fixed-size values are read as one 8-byte word (value and padding together); the checks run
+/// in the order: length for the type, the per-item limit, bytes present, padding, content.
 fn decode_primitive(
     bytes: &[u8],
     limits: &Limits,
@@ -164,91 +202,95 @@ fn decode_primitive(
     offset: usize,
     end: usize,
 ) -> Result<Value, DecodeError> {
+    let value_start = offset + HEADER_LEN;
+    let avail = end - value_start;
     let bad_length = || DecodeError::BadLength {
         tag,
         item_type,
         len,
         offset,
     };
-    // Fixed sizes first, then the variable-size limit, then whether the bytes are there.
+    let truncated = |padded_len: usize| DecodeError::Truncated {
+        offset,
+        needed: padded_len.saturating_sub(avail),
+    };
     match item_type {
-        ItemType::Integer | ItemType::Enumeration | ItemType::Interval => {
-            if len != 4 {
-                return Err(bad_length());
-            }
-        }
-        ItemType::LongInteger
+        ItemType::Integer
+        | ItemType::Enumeration
+        | ItemType::Interval
+        | ItemType::LongInteger
         | ItemType::Boolean
         | ItemType::DateTime
         | ItemType::DateTimeExtended => {
-            if len != 8 {
+            let four = matches!(
+                item_type,
+                ItemType::Integer | ItemType::Enumeration | ItemType::Interval
+            );
+            if len != if four { 4 } else { 8 } {
                 return Err(bad_length());
             }
+            let word = match bytes.get(value_start..value_start + 8) {
+                Some(w) if avail >= 8 => u64::from_be_bytes(array8(w)),
+                _ => return Err(truncated(8)),
+            };
+            if four && word as u32 != 0 {
+                return Err(DecodeError::BadPadding { tag, offset });
+            }
+            let high = (word >> 32) as u32;
+            Ok(match item_type {
+                ItemType::Integer => Value::Integer(high as i32),
+                ItemType::Enumeration => Value::Enumeration(high),
+                ItemType::Interval => Value::Interval(high),
+                ItemType::LongInteger => Value::LongInteger(word as i64),
+                ItemType::DateTime => Value::DateTime(word as i64),
+                ItemType::DateTimeExtended => Value::DateTimeExtended(word as i64),
+                _ => match word {
+                    0 => Value::Boolean(false),
+                    1 => Value::Boolean(true),
+                    value => return Err(DecodeError::BadBoolean { tag, value, offset }),
+                },
+            })
         }
-        ItemType::BigInteger => {
-            if len % 8 != 0 {
+        ItemType::BigInteger | ItemType::TextString | ItemType::ByteString => {
+            if item_type == ItemType::BigInteger && !len.is_multiple_of(8) {
                 return Err(bad_length());
             }
+            if len > limits.max_item_len {
+                return Err(DecodeError::ItemTooLarge {
+                    tag,
+                    offset,
+                    len,
+                    max: limits.max_item_len,
+                });
+            }
+            let padded_len = padded(len);
+            let raw = match bytes.get(value_start..value_start.saturating_add(padded_len)) {
+                Some(r) if padded_len <= avail => r,
+                // Inside a structure the caller turns this into StructureOverrun.
+                _ => return Err(truncated(padded_len)),
+            };
+            let pad = padded_len - len;
+            if pad > 0 {
+                // The padding is the low end of the last 8-byte word.
+                let tail = raw
+                    .get(padded_len - 8..)
+                    .map_or(0, |t| u64::from_be_bytes(array8(t)));
+                if tail & ((1u64 << (pad * 8)) - 1) != 0 {
+                    return Err(DecodeError::BadPadding { tag, offset });
+                }
+            }
+            let data = raw.get(..len).unwrap_or_default();
+            Ok(match item_type {
+                ItemType::BigInteger => Value::BigInteger(Zeroizing::new(data.to_vec())),
+                ItemType::ByteString => Value::ByteString(Zeroizing::new(data.to_vec())),
+                _ => match std::str::from_utf8(data) {
+                    Ok(text) => Value::TextString(text.to_owned()),
+                    Err(_) => return Err(DecodeError::InvalidUtf8 { tag, offset }),
+                },
+            })
         }
-        ItemType::TextString | ItemType::ByteString | ItemType::Structure => {}
+        ItemType::Structure => Err(bad_length()),
     }
-    if len > limits.max_item_len {
-        return Err(DecodeError::ItemTooLarge {
-            tag,
-            offset,
-            len,
-            max: limits.max_item_len,
-        });
-    }
-    let value_start = offset + HEADER_LEN;
-    let avail = end - value_start;
-    // Checked: on a 32-bit target a length near u32::MAX must not wrap to something small.
-    let padded_len = len.checked_add(7).map_or(usize::MAX, |l| l & !7);
-    if padded_len > avail {
-        // Inside a structure the caller turns this into StructureOverrun.
-        return Err(DecodeError::Truncated {
-            offset,
-            needed: padded_len - avail,
-        });
-    }
-    let Some(raw) = bytes.get(value_start..value_start + padded_len) else {
-        return Err(DecodeError::Truncated {
-            offset,
-            needed: padded_len,
-        });
-    };
-    let (data, padding) = raw.split_at(len);
-    if padding.iter().any(|&b| b != 0) {
-        return Err(DecodeError::BadPadding { tag, offset });
-    }
-    let value = match item_type {
-        ItemType::Integer => Value::Integer(i32::from_be_bytes(array4(data))),
-        ItemType::Enumeration => Value::Enumeration(u32::from_be_bytes(array4(data))),
-        ItemType::Interval => Value::Interval(u32::from_be_bytes(array4(data))),
-        ItemType::LongInteger => Value::LongInteger(i64::from_be_bytes(array8(data))),
-        ItemType::DateTime => Value::DateTime(i64::from_be_bytes(array8(data))),
-        ItemType::DateTimeExtended => Value::DateTimeExtended(i64::from_be_bytes(array8(data))),
-        ItemType::Boolean => match u64::from_be_bytes(array8(data)) {
-            0 => Value::Boolean(false),
-            1 => Value::Boolean(true),
-            value => return Err(DecodeError::BadBoolean { tag, value, offset }),
-        },
-        ItemType::BigInteger => Value::BigInteger(Zeroizing::new(data.to_vec())),
-        ItemType::ByteString => Value::ByteString(Zeroizing::new(data.to_vec())),
-        ItemType::TextString => match std::str::from_utf8(data) {
-            Ok(s) => Value::TextString(s.to_owned()),
-            Err(_) => return Err(DecodeError::InvalidUtf8 { tag, offset }),
-        },
-        ItemType::Structure => return Err(bad_length()),
-    };
-    Ok(value)
-}
-
-#[inline]
-fn array4(data: &[u8]) -> [u8; 4] {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(data);
-    a
 }
 
 #[inline]
