@@ -623,3 +623,402 @@ pub fn certificate_info(der: &[u8]) -> Result<CertificateInfo, CryptoError> {
         not_after: cert.validity().not_after.timestamp(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::*;
+    use crate::{
+        GeneratedKeyPair, HashAlg, KeyPairSpec, SignatureScheme, generate_key_pair, sign, verify,
+    };
+    use proptest::prelude::*;
+
+    #[test]
+    fn inspects_foreign_keys() {
+        assert_eq!(
+            inspect_private_pkcs8(RSA_PKCS8).unwrap(),
+            (AsymmetricKind::Rsa, 2048)
+        );
+        assert_eq!(
+            inspect_public_spki(RSA_SPKI).unwrap(),
+            (AsymmetricKind::Rsa, 2048)
+        );
+        assert_eq!(
+            inspect_private_pkcs8(P256_PKCS8).unwrap(),
+            (AsymmetricKind::EcP256, 256)
+        );
+        assert_eq!(
+            inspect_public_spki(P256_SPKI).unwrap(),
+            (AsymmetricKind::EcP256, 256)
+        );
+        assert_eq!(
+            inspect_private_pkcs8(P384_PKCS8).unwrap(),
+            (AsymmetricKind::EcP384, 384)
+        );
+        assert_eq!(
+            inspect_public_spki(P384_SPKI).unwrap(),
+            (AsymmetricKind::EcP384, 384)
+        );
+        assert_eq!(public_from_private(RSA_PKCS8).unwrap(), RSA_SPKI);
+        assert_eq!(public_from_private(P256_PKCS8).unwrap(), P256_SPKI);
+        assert_eq!(public_from_private(P384_PKCS8).unwrap(), P384_SPKI);
+    }
+
+    #[test]
+    fn rsa_conversions_match_openssl() {
+        assert_eq!(
+            rsa_private_pkcs8_to_pkcs1(RSA_PKCS8).unwrap().as_slice(),
+            RSA_PKCS1
+        );
+        let pkcs8 = rsa_private_pkcs1_to_pkcs8(RSA_PKCS1).unwrap();
+        assert_eq!(pkcs8.as_slice(), RSA_PKCS8);
+        assert_eq!(rsa_public_spki_to_pkcs1(RSA_SPKI).unwrap(), RSA_PUB_PKCS1);
+        assert_eq!(rsa_public_pkcs1_to_spki(RSA_PUB_PKCS1).unwrap(), RSA_SPKI);
+    }
+
+    #[test]
+    fn rsa_components_match_openssl() {
+        let want = rsa_components();
+        let c = rsa_private_components(RSA_PKCS8).unwrap();
+        let got = [&c.n, &c.e, &*c.d, &*c.p, &*c.q, &*c.dp, &*c.dq, &*c.qinv];
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.as_slice(), w.as_slice(), "component {i}");
+        }
+        assert_eq!(
+            rsa_private_from_components(&c).unwrap().as_slice(),
+            RSA_PKCS8
+        );
+        let (n, e) = rsa_public_components(RSA_SPKI).unwrap();
+        assert_eq!((&n, &e), (&want[0], &want[1]));
+        assert_eq!(rsa_public_from_components(&n, &e).unwrap(), RSA_SPKI);
+        assert!(!format!("{c:?}").contains(&format!("{:?}", c.d.as_slice())));
+    }
+
+    #[test]
+    fn rsa_components_are_validated() {
+        let mut c = rsa_private_components(RSA_PKCS8).unwrap();
+        let last = c.d.len() - 1;
+        c.d[last] ^= 2;
+        assert!(matches!(
+            rsa_private_from_components(&c),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        let (n, _) = rsa_public_components(RSA_SPKI).unwrap();
+        assert!(matches!(
+            rsa_public_from_components(&n[..100], &[1, 0, 1]),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+
+    #[test]
+    fn ec_conversions_match_openssl() {
+        for (pkcs8, sec1, spki, point, scalar, kind) in [
+            (
+                P256_PKCS8,
+                P256_SEC1,
+                P256_SPKI,
+                P256_POINT,
+                P256_SCALAR,
+                AsymmetricKind::EcP256,
+            ),
+            (
+                P384_PKCS8,
+                P384_SEC1,
+                P384_SPKI,
+                P384_POINT,
+                P384_SCALAR,
+                AsymmetricKind::EcP384,
+            ),
+        ] {
+            let from_sec1 = ec_private_sec1_to_pkcs8(sec1).unwrap();
+            assert_eq!(
+                ec_private_scalar(&from_sec1).unwrap(),
+                (kind, Zeroizing::new(scalar.to_vec()))
+            );
+            assert_eq!(
+                ec_private_scalar(pkcs8).unwrap(),
+                (kind, Zeroizing::new(scalar.to_vec()))
+            );
+            let to_sec1 = ec_private_pkcs8_to_sec1(pkcs8).unwrap();
+            assert_eq!(ec_private_sec1_to_pkcs8(&to_sec1).unwrap(), from_sec1);
+            assert_eq!(ec_public_point(spki).unwrap(), (kind, point.to_vec()));
+            assert_eq!(ec_public_from_point(kind, point).unwrap(), spki);
+            let from_scalar = ec_private_from_scalar(kind, scalar).unwrap();
+            assert_eq!(public_from_private(&from_scalar).unwrap(), spki);
+        }
+    }
+
+    // RFC 8032 section 7.1, test 1.
+    #[test]
+    fn ed25519_rfc8032_vector() {
+        let seed = hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        let public = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        let sig = hex(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46b\
+             d25bf5f0595bbe24655141438e7a100b",
+        );
+        let pkcs8 = ec_private_from_scalar(AsymmetricKind::Ed25519, &seed).unwrap();
+        assert_eq!(
+            ec_private_scalar(&pkcs8).unwrap(),
+            (AsymmetricKind::Ed25519, Zeroizing::new(seed))
+        );
+        let spki = public_from_private(&pkcs8).unwrap();
+        assert_eq!(
+            ec_public_point(&spki).unwrap(),
+            (AsymmetricKind::Ed25519, public.clone())
+        );
+        assert_eq!(
+            ec_public_from_point(AsymmetricKind::Ed25519, &public).unwrap(),
+            spki
+        );
+        assert_eq!(sign(&pkcs8, SignatureScheme::Ed25519, b"").unwrap(), sig);
+        assert!(verify(&spki, SignatureScheme::Ed25519, b"", &sig).unwrap());
+    }
+
+    #[test]
+    fn ec_scalar_and_point_validation() {
+        let zero = [0u8; 32];
+        assert!(matches!(
+            ec_private_from_scalar(AsymmetricKind::EcP256, &zero),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_private_from_scalar(AsymmetricKind::EcP256, &[1u8; 33]),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_private_from_scalar(AsymmetricKind::Rsa, &[1u8; 32]),
+            Err(CryptoError::InvalidParameters(_))
+        ));
+        // Short scalars are left-padded: scalar 1 gives the generator point.
+        let one = ec_private_from_scalar(AsymmetricKind::EcP256, &[1]).unwrap();
+        let (_, scalar) = ec_private_scalar(&one).unwrap();
+        assert_eq!(scalar.len(), 32);
+        assert_eq!(scalar[31], 1);
+        let mut off_curve = P256_POINT.to_vec();
+        off_curve[64] ^= 1;
+        assert!(matches!(
+            ec_public_from_point(AsymmetricKind::EcP256, &off_curve),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_public_from_point(AsymmetricKind::EcP384, P256_POINT),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_public_from_point(AsymmetricKind::Ed25519, &[0u8; 31]),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_kind_is_rejected() {
+        assert!(matches!(
+            rsa_private_pkcs8_to_pkcs1(P256_PKCS8),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            rsa_public_spki_to_pkcs1(P256_SPKI),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            rsa_private_components(P256_PKCS8),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_private_pkcs8_to_sec1(RSA_PKCS8),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_private_scalar(RSA_PKCS8),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            ec_public_point(RSA_SPKI),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        // A private key is not a public key and vice versa.
+        assert!(matches!(
+            inspect_public_spki(RSA_PKCS8),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            inspect_private_pkcs8(RSA_SPKI),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+
+    #[test]
+    fn garbage_is_invalid_key_naming_the_format() {
+        let garbage = b"this is not a key";
+        let name = |r: Result<(), CryptoError>| match r {
+            Err(CryptoError::InvalidKey(m)) => m,
+            other => panic!("expected InvalidKey, got {other:?}"),
+        };
+        assert!(name(inspect_private_pkcs8(garbage).map(drop)).starts_with("PKCS#8"));
+        assert!(name(inspect_public_spki(garbage).map(drop)).starts_with("SPKI"));
+        assert!(
+            name(rsa_private_pkcs1_to_pkcs8(garbage).map(drop)).starts_with("PKCS#1 RSA private")
+        );
+        assert!(name(rsa_public_pkcs1_to_spki(garbage).map(drop)).starts_with("PKCS#1 RSA public"));
+        assert!(name(ec_private_sec1_to_pkcs8(garbage).map(drop)).starts_with("SEC1"));
+        assert!(name(certificate_info(garbage).map(drop)).starts_with("X.509"));
+        assert!(name(certificate_public_key(garbage).map(drop)).starts_with("X.509"));
+    }
+
+    #[test]
+    fn certificate_fields() {
+        let info = certificate_info(CERT_RSA).unwrap();
+        assert_eq!(info.subject, "O=Keywarden, CN=crypto test");
+        assert_eq!(info.issuer, "CN=test ca");
+        assert_eq!(info.serial, vec![0x12, 0x34, 0xAB, 0xCD]);
+        assert_eq!(info.not_before, 1_704_164_645);
+        assert_eq!(info.not_after, 2_019_783_845);
+        assert_eq!(certificate_public_key(CERT_RSA).unwrap(), RSA_SPKI);
+        let mut trailing = CERT_RSA.to_vec();
+        trailing.push(0);
+        assert!(matches!(
+            certificate_info(&trailing),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+
+    fn sign_scheme(spec: KeyPairSpec) -> SignatureScheme {
+        match spec {
+            KeyPairSpec::Rsa(_) => SignatureScheme::RsaPss(HashAlg::Sha256),
+            KeyPairSpec::EcP256 => SignatureScheme::Ecdsa(HashAlg::Sha256),
+            KeyPairSpec::EcP384 => SignatureScheme::Ecdsa(HashAlg::Sha384),
+            KeyPairSpec::Ed25519 => SignatureScheme::Ed25519,
+        }
+    }
+
+    /// Every private form of `pair` converted back to PKCS#8 and every public form back to SPKI.
+    fn all_forms(
+        spec: KeyPairSpec,
+        pair: &GeneratedKeyPair,
+    ) -> (Vec<Zeroizing<Vec<u8>>>, Vec<Vec<u8>>) {
+        let pkcs8 = &pair.private_pkcs8;
+        let spki = &pair.public_spki;
+        let mut privates = vec![pkcs8.clone()];
+        let mut publics = vec![spki.clone(), public_from_private(pkcs8).unwrap()];
+        match spec {
+            KeyPairSpec::Rsa(_) => {
+                privates.push(
+                    rsa_private_pkcs1_to_pkcs8(&rsa_private_pkcs8_to_pkcs1(pkcs8).unwrap())
+                        .unwrap(),
+                );
+                privates.push(
+                    rsa_private_from_components(&rsa_private_components(pkcs8).unwrap()).unwrap(),
+                );
+                publics.push(
+                    rsa_public_pkcs1_to_spki(&rsa_public_spki_to_pkcs1(spki).unwrap()).unwrap(),
+                );
+                let (n, e) = rsa_public_components(spki).unwrap();
+                publics.push(rsa_public_from_components(&n, &e).unwrap());
+            }
+            _ => {
+                if spec != KeyPairSpec::Ed25519 {
+                    privates.push(
+                        ec_private_sec1_to_pkcs8(&ec_private_pkcs8_to_sec1(pkcs8).unwrap())
+                            .unwrap(),
+                    );
+                }
+                let (kind, d) = ec_private_scalar(pkcs8).unwrap();
+                privates.push(ec_private_from_scalar(kind, &d).unwrap());
+                let (kind, q) = ec_public_point(spki).unwrap();
+                publics.push(ec_public_from_point(kind, &q).unwrap());
+            }
+        }
+        (privates, publics)
+    }
+
+    #[test]
+    fn every_generated_key_survives_every_conversion() {
+        for spec in ALL_SPECS {
+            let pair = generate_key_pair(spec).unwrap();
+            let (privates, publics) = all_forms(spec, &pair);
+            for p in &privates {
+                assert_eq!(p.as_slice(), pair.private_pkcs8.as_slice(), "{spec:?}");
+            }
+            for p in &publics {
+                assert_eq!(p, &pair.public_spki, "{spec:?}");
+            }
+            let scheme = sign_scheme(spec);
+            for private in &privates {
+                let sig = sign(private, scheme, MSG).unwrap();
+                for public in &publics {
+                    assert!(verify(public, scheme, MSG, &sig).unwrap(), "{spec:?}");
+                    assert!(
+                        !verify(public, scheme, b"other message", &sig).unwrap(),
+                        "{spec:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn never_panics(data: &[u8]) {
+        let _ = inspect_private_pkcs8(data);
+        let _ = inspect_public_spki(data);
+        let _ = public_from_private(data);
+        let _ = rsa_private_pkcs8_to_pkcs1(data);
+        let _ = rsa_private_pkcs1_to_pkcs8(data);
+        let _ = rsa_public_spki_to_pkcs1(data);
+        let _ = rsa_public_pkcs1_to_spki(data);
+        let _ = ec_private_pkcs8_to_sec1(data);
+        let _ = ec_private_sec1_to_pkcs8(data);
+        let _ = rsa_private_components(data);
+        let _ = rsa_public_components(data);
+        let _ = ec_private_scalar(data);
+        let _ = ec_public_point(data);
+        let _ = certificate_public_key(data);
+        let _ = certificate_info(data);
+        for kind in [
+            AsymmetricKind::Rsa,
+            AsymmetricKind::EcP256,
+            AsymmetricKind::EcP384,
+            AsymmetricKind::Ed25519,
+        ] {
+            let _ = ec_private_from_scalar(kind, data);
+            let _ = ec_public_from_point(kind, data);
+        }
+        let _ = rsa_public_from_components(data, data);
+    }
+
+    const VALID: [&[u8]; 12] = [
+        RSA_PKCS8,
+        RSA_PKCS1,
+        RSA_SPKI,
+        RSA_PUB_PKCS1,
+        P256_PKCS8,
+        P256_SEC1,
+        P256_SPKI,
+        P384_PKCS8,
+        P384_SEC1,
+        P384_SPKI,
+        CERT_RSA,
+        P256_POINT,
+    ];
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic_on_random_bytes(data in prop::collection::vec(any::<u8>(), 0..600)) {
+            never_panics(&data);
+        }
+
+        #[test]
+        fn parsers_never_panic_on_damaged_keys(
+            which in 0..VALID.len(),
+            pos in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut data = VALID[which].to_vec();
+            let i = pos.index(data.len());
+            data[i] = byte;
+            never_panics(&data);
+            data.truncate(cut.index(data.len()));
+            never_panics(&data);
+        }
+    }
+}

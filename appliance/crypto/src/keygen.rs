@@ -137,3 +137,62 @@ pub fn generate_key_pair(spec: KeyPairSpec) -> Result<GeneratedKeyPair, CryptoEr
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::ALL_SPECS;
+    use crate::{AsymmetricKind, inspect_private_pkcs8, inspect_public_spki, public_from_private};
+
+    #[test]
+    fn random_bytes_have_length_and_differ() {
+        assert!(random_bytes(0).unwrap().is_empty());
+        let a = random_bytes(32).unwrap();
+        let b = random_bytes(32).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn symmetric_key_lengths() {
+        for bits in [128, 192, 256, 512, 1024] {
+            assert_eq!(generate_symmetric(bits).unwrap().len() * 8, bits as usize);
+        }
+        for bits in [0, 64, 120, 129, 8200] {
+            assert!(matches!(
+                generate_symmetric(bits),
+                Err(CryptoError::InvalidParameters(_))
+            ));
+        }
+        for bits in [128, 192, 256] {
+            assert_eq!(generate_aes_key(bits).unwrap().len() * 8, bits as usize);
+        }
+        assert!(
+            matches!(generate_aes_key(512), Err(CryptoError::InvalidParameters(m)) if m.contains("512"))
+        );
+    }
+
+    #[test]
+    fn key_pairs_have_declared_kind_and_size() {
+        for spec in ALL_SPECS {
+            let pair = generate_key_pair(spec).unwrap();
+            let want = match spec {
+                KeyPairSpec::Rsa(bits) => (AsymmetricKind::Rsa, bits),
+                KeyPairSpec::EcP256 => (AsymmetricKind::EcP256, 256),
+                KeyPairSpec::EcP384 => (AsymmetricKind::EcP384, 384),
+                KeyPairSpec::Ed25519 => (AsymmetricKind::Ed25519, 256),
+            };
+            assert_eq!(inspect_private_pkcs8(&pair.private_pkcs8).unwrap(), want);
+            assert_eq!(inspect_public_spki(&pair.public_spki).unwrap(), want);
+            assert_eq!(
+                public_from_private(&pair.private_pkcs8).unwrap(),
+                pair.public_spki
+            );
+            assert!(format!("{pair:?}").contains("<redacted>"));
+        }
+        assert!(matches!(
+            generate_key_pair(KeyPairSpec::Rsa(1024)),
+            Err(CryptoError::InvalidParameters(_))
+        ));
+    }
+}

@@ -19,6 +19,8 @@ mod mac;
 mod oaep;
 mod signature;
 mod symmetric;
+#[cfg(test)]
+mod testdata;
 mod wrap;
 
 pub use error::CryptoError;

@@ -98,3 +98,93 @@ pub fn rsa_oaep_decrypt(
     out.truncate(len);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::*;
+
+    #[test]
+    fn decrypts_openssl_ciphertexts() {
+        let p = rsa_oaep_decrypt(
+            RSA_PKCS8,
+            OaepHash::Sha256,
+            Some(b"label"),
+            RSA_OAEP_SHA256_LABEL,
+        )
+        .unwrap();
+        assert_eq!(p.as_slice(), MSG);
+        let p = rsa_oaep_decrypt(RSA_PKCS8, OaepHash::Sha1, None, RSA_OAEP_SHA1).unwrap();
+        assert_eq!(p.as_slice(), MSG);
+    }
+
+    #[test]
+    fn wrong_label_hash_or_data_fail_authentication() {
+        let fail = Err(CryptoError::AuthenticationFailed);
+        assert_eq!(
+            rsa_oaep_decrypt(
+                RSA_PKCS8,
+                OaepHash::Sha256,
+                Some(b"lab"),
+                RSA_OAEP_SHA256_LABEL
+            ),
+            fail
+        );
+        assert_eq!(
+            rsa_oaep_decrypt(RSA_PKCS8, OaepHash::Sha256, None, RSA_OAEP_SHA256_LABEL),
+            fail
+        );
+        assert_eq!(
+            rsa_oaep_decrypt(
+                RSA_PKCS8,
+                OaepHash::Sha1,
+                Some(b"label"),
+                RSA_OAEP_SHA256_LABEL
+            ),
+            fail
+        );
+        let mut bad = RSA_OAEP_SHA1.to_vec();
+        bad[100] ^= 1;
+        assert_eq!(
+            rsa_oaep_decrypt(RSA_PKCS8, OaepHash::Sha1, None, &bad),
+            fail
+        );
+        let err = rsa_oaep_decrypt(RSA_PKCS8, OaepHash::Sha1, None, &RSA_OAEP_SHA1[..255]);
+        assert!(matches!(err, Err(CryptoError::InvalidParameters(_))));
+    }
+
+    #[test]
+    fn round_trips_every_hash() {
+        for hash in [
+            OaepHash::Sha1,
+            OaepHash::Sha256,
+            OaepHash::Sha384,
+            OaepHash::Sha512,
+        ] {
+            for label in [None, Some(&b"a label"[..])] {
+                let c =
+                    rsa_oaep_encrypt(RSA_SPKI, hash, label, b"a 32-byte AES key goes in here..")
+                        .unwrap();
+                assert_eq!(c.len(), 256);
+                let p = rsa_oaep_decrypt(RSA_PKCS8, hash, label, &c).unwrap();
+                assert_eq!(p.as_slice(), b"a 32-byte AES key goes in here..");
+            }
+        }
+    }
+
+    #[test]
+    fn parameter_errors() {
+        // 2048-bit key, SHA-256: at most 256 - 2*32 - 2 = 190 bytes.
+        assert!(rsa_oaep_encrypt(RSA_SPKI, OaepHash::Sha256, None, &[0u8; 190]).is_ok());
+        let err = rsa_oaep_encrypt(RSA_SPKI, OaepHash::Sha256, None, &[0u8; 191]);
+        assert!(matches!(err, Err(CryptoError::InvalidParameters(m)) if m.contains("190")));
+        let err = rsa_oaep_encrypt(P256_SPKI, OaepHash::Sha256, None, b"x");
+        assert!(matches!(err, Err(CryptoError::InvalidParameters(_))));
+        let err = rsa_oaep_decrypt(P256_PKCS8, OaepHash::Sha256, None, b"x");
+        assert!(matches!(err, Err(CryptoError::InvalidParameters(_))));
+        assert!(matches!(
+            rsa_oaep_encrypt(b"junk", OaepHash::Sha1, None, b"x"),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+}

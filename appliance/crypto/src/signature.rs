@@ -161,3 +161,148 @@ pub fn verify(
         .verify(data, signature)
         .is_ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::*;
+    use crate::{KeyPairSpec, generate_key_pair};
+
+    #[test]
+    fn verifies_openssl_signatures() {
+        let cases: [(&[u8], SignatureScheme, &[u8]); 4] = [
+            (
+                RSA_SPKI,
+                SignatureScheme::RsaPkcs1v15(HashAlg::Sha256),
+                RSA_SIG_PKCS1V15_SHA256,
+            ),
+            (
+                RSA_SPKI,
+                SignatureScheme::RsaPss(HashAlg::Sha384),
+                RSA_SIG_PSS_SHA384,
+            ),
+            (P256_SPKI, SignatureScheme::Ecdsa(HashAlg::Sha256), P256_SIG),
+            (P384_SPKI, SignatureScheme::Ecdsa(HashAlg::Sha384), P384_SIG),
+        ];
+        for (spki, scheme, sig) in cases {
+            assert!(verify(spki, scheme, MSG, sig).unwrap(), "{scheme:?}");
+            assert!(
+                !verify(spki, scheme, b"keywarden test messagf", sig).unwrap(),
+                "{scheme:?}"
+            );
+            let mut bad = sig.to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(!verify(spki, scheme, MSG, &bad).unwrap(), "{scheme:?}");
+            assert!(!verify(spki, scheme, MSG, b"").unwrap(), "{scheme:?}");
+            assert!(
+                !verify(spki, scheme, MSG, &[0u8; 600]).unwrap(),
+                "{scheme:?}"
+            );
+        }
+    }
+
+    // PKCS#1 v1.5 signatures are deterministic: ours must equal OpenSSL's byte for byte.
+    #[test]
+    fn pkcs1v15_signature_matches_openssl() {
+        let sig = sign(
+            RSA_PKCS8,
+            SignatureScheme::RsaPkcs1v15(HashAlg::Sha256),
+            MSG,
+        )
+        .unwrap();
+        assert_eq!(sig, RSA_SIG_PKCS1V15_SHA256);
+    }
+
+    #[test]
+    fn sign_and_verify_all_supported_schemes() {
+        let rsa = generate_key_pair(KeyPairSpec::Rsa(2048)).unwrap();
+        for h in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+            for scheme in [SignatureScheme::RsaPss(h), SignatureScheme::RsaPkcs1v15(h)] {
+                let sig = sign(&rsa.private_pkcs8, scheme, MSG).unwrap();
+                assert!(verify(&rsa.public_spki, scheme, MSG, &sig).unwrap());
+                let other = if h == HashAlg::Sha256 {
+                    HashAlg::Sha384
+                } else {
+                    HashAlg::Sha256
+                };
+                let other_scheme = match scheme {
+                    SignatureScheme::RsaPss(_) => SignatureScheme::RsaPss(other),
+                    _ => SignatureScheme::RsaPkcs1v15(other),
+                };
+                assert!(!verify(&rsa.public_spki, other_scheme, MSG, &sig).unwrap());
+            }
+        }
+        let other = generate_key_pair(KeyPairSpec::EcP256).unwrap();
+        let sig = sign(P256_PKCS8, SignatureScheme::Ecdsa(HashAlg::Sha256), MSG).unwrap();
+        assert!(
+            verify(
+                P256_SPKI,
+                SignatureScheme::Ecdsa(HashAlg::Sha256),
+                MSG,
+                &sig
+            )
+            .unwrap()
+        );
+        assert!(
+            !verify(
+                &other.public_spki,
+                SignatureScheme::Ecdsa(HashAlg::Sha256),
+                MSG,
+                &sig
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn key_and_scheme_must_fit() {
+        let err = sign(P256_PKCS8, SignatureScheme::RsaPss(HashAlg::Sha256), MSG).unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(_)));
+        let err = verify(RSA_SPKI, SignatureScheme::Ecdsa(HashAlg::Sha256), MSG, b"x").unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(_)));
+        let err = verify(P256_SPKI, SignatureScheme::Ed25519, MSG, b"x").unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(_)));
+    }
+
+    #[test]
+    fn unsupported_hashes() {
+        for scheme in [
+            SignatureScheme::RsaPss(HashAlg::Sha1),
+            SignatureScheme::RsaPkcs1v15(HashAlg::Sha1),
+            SignatureScheme::RsaPkcs1v15(HashAlg::Sha224),
+        ] {
+            assert!(matches!(
+                sign(RSA_PKCS8, scheme, MSG),
+                Err(CryptoError::Unsupported(_))
+            ));
+        }
+        let p256_sha512 = SignatureScheme::Ecdsa(HashAlg::Sha512);
+        assert!(matches!(
+            sign(P256_PKCS8, p256_sha512, MSG),
+            Err(CryptoError::Unsupported(_))
+        ));
+        // ... but verification of that combination is available.
+        assert!(!verify(P256_SPKI, p256_sha512, MSG, P256_SIG).unwrap());
+        let err = verify(
+            P384_SPKI,
+            SignatureScheme::Ecdsa(HashAlg::Sha1),
+            MSG,
+            P384_SIG,
+        );
+        assert!(matches!(err, Err(CryptoError::Unsupported(_))));
+    }
+
+    #[test]
+    fn bad_keys_are_errors_not_false() {
+        let scheme = SignatureScheme::Ed25519;
+        assert!(matches!(
+            verify(b"junk", scheme, MSG, b"sig"),
+            Err(CryptoError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            sign(b"junk", scheme, MSG),
+            Err(CryptoError::InvalidKey(_))
+        ));
+    }
+}

@@ -379,3 +379,347 @@ fn gcm_open(
         .map_err(|_| CryptoError::AuthenticationFailed)?;
     Ok(plaintext)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::hex;
+    use proptest::prelude::*;
+
+    const GCM_K: &str = "feffe9928665731c6d6a8f9467308308";
+    const GCM_IV: &str = "cafebabefacedbaddecaf888";
+    const GCM_P: &str = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72\
+                         1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255";
+    const GCM_C: &str = "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e\
+                         21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985";
+    const GCM_AAD: &str = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
+
+    fn gcm(tag_len: usize) -> SymmetricMode {
+        SymmetricMode::Gcm { tag_len }
+    }
+
+    fn kat_gcm(k: &str, iv: &str, p: &str, aad: Option<&str>, c: &str, t: &str) {
+        let (k, iv, p, c, t) = (hex(k), hex(iv), hex(p), hex(c), hex(t));
+        let aad = aad.map(hex);
+        let enc = aes_encrypt(&k, gcm(t.len()), Some(&iv), aad.as_deref(), &p).unwrap();
+        assert_eq!(enc.ciphertext, c);
+        assert_eq!(enc.tag.as_deref(), Some(t.as_slice()));
+        assert_eq!(enc.iv, iv);
+        let dec = aes_decrypt(&k, gcm(t.len()), &iv, aad.as_deref(), &c, Some(&t)).unwrap();
+        assert_eq!(dec.as_slice(), p.as_slice());
+    }
+
+    // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 1-4, 13, 14.
+    #[test]
+    fn gcm_known_answers() {
+        let z16 = "00000000000000000000000000000000";
+        let z12 = "000000000000000000000000";
+        kat_gcm(z16, z12, "", None, "", "58e2fccefa7e3061367f1d57a4e7455a");
+        kat_gcm(
+            z16,
+            z12,
+            z16,
+            None,
+            "0388dace60b6a392f328c2b971b2fe78",
+            "ab6e47d42cec13bdf53a67b21257bddf",
+        );
+        kat_gcm(
+            GCM_K,
+            GCM_IV,
+            GCM_P,
+            None,
+            GCM_C,
+            "4d5c2af327cd64a62cf35abd2ba6fab4",
+        );
+        kat_gcm(
+            GCM_K,
+            GCM_IV,
+            &GCM_P[..120],
+            Some(GCM_AAD),
+            &GCM_C[..120],
+            "5bc94fbc3221a5db94fae95ae7121a47",
+        );
+        let z32 = "0000000000000000000000000000000000000000000000000000000000000000";
+        kat_gcm(z32, z12, "", None, "", "530f8afbc74536b9a963b4f1c4cb738b");
+        kat_gcm(
+            z32,
+            z12,
+            z16,
+            None,
+            "cea7403d4d606b6e074ec5d3baf39d18",
+            "d0d1c8a799996bf0265b98b5d48ab919",
+        );
+    }
+
+    #[test]
+    fn gcm_truncated_tags_known_answers() {
+        let full = "5bc94fbc3221a5db94fae95ae7121a47";
+        for tag_len in 12..=16 {
+            kat_gcm(
+                GCM_K,
+                GCM_IV,
+                &GCM_P[..120],
+                Some(GCM_AAD),
+                &GCM_C[..120],
+                &full[..tag_len * 2],
+            );
+        }
+    }
+
+    #[test]
+    fn gcm_rejects_tampering() {
+        let k = hex(GCM_K);
+        let aad = hex(GCM_AAD);
+        for tag_len in [12, 14, 16] {
+            let enc = aes_encrypt(&k, gcm(tag_len), None, Some(&aad), b"attack at dawn").unwrap();
+            let tag = enc.tag.clone().unwrap();
+            let open = |key: &[u8], aad: &[u8], ct: &[u8], tag: &[u8]| {
+                aes_decrypt(key, gcm(tag_len), &enc.iv, Some(aad), ct, Some(tag))
+            };
+            assert_eq!(
+                open(&k, &aad, &enc.ciphertext, &tag).unwrap().as_slice(),
+                b"attack at dawn"
+            );
+            let mut bad_tag = tag.clone();
+            bad_tag[0] ^= 1;
+            assert_eq!(
+                open(&k, &aad, &enc.ciphertext, &bad_tag),
+                Err(CryptoError::AuthenticationFailed)
+            );
+            let mut bad_ct = enc.ciphertext.clone();
+            bad_ct[3] ^= 0x80;
+            assert_eq!(
+                open(&k, &aad, &bad_ct, &tag),
+                Err(CryptoError::AuthenticationFailed)
+            );
+            let truncated = &enc.ciphertext[..enc.ciphertext.len() - 1];
+            assert_eq!(
+                open(&k, &aad, truncated, &tag),
+                Err(CryptoError::AuthenticationFailed)
+            );
+            assert_eq!(
+                open(&k, b"other aad", &enc.ciphertext, &tag),
+                Err(CryptoError::AuthenticationFailed)
+            );
+            let mut other_key = k.clone();
+            other_key[0] ^= 1;
+            assert_eq!(
+                open(&other_key, &aad, &enc.ciphertext, &tag),
+                Err(CryptoError::AuthenticationFailed)
+            );
+        }
+    }
+
+    #[test]
+    fn gcm_parameter_errors_name_the_parameter() {
+        let k = [7u8; 16];
+        let err = aes_encrypt(&k, gcm(16), Some(&[0u8; 7]), None, b"x").unwrap_err();
+        assert_eq!(
+            err,
+            CryptoError::InvalidParameters("IV length 7: AES-GCM needs 12 bytes".into())
+        );
+        let err = aes_encrypt(&k, gcm(11), None, None, b"x").unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("tag length 11")));
+        let err = aes_encrypt(&[0u8; 15], gcm(16), None, None, b"x").unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidKey(m) if m.contains("15 bytes")));
+        let err = aes_decrypt(&k, gcm(16), &[0u8; 12], None, b"x", None).unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("tag")));
+        let err = aes_decrypt(&k, gcm(16), &[0u8; 12], None, b"x", Some(&[0u8; 12])).unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("tag length 12")));
+        let err = aes_encrypt(&k, SymmetricMode::Ctr, None, Some(b"aad"), b"x").unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("additional")));
+    }
+
+    const SP800_38A_KEY128: &str = "2b7e151628aed2a6abf7158809cf4f3c";
+    const SP800_38A_KEY256: &str =
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+    const SP800_38A_P: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
+                               30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+    const CBC_IV: &str = "000102030405060708090a0b0c0d0e0f";
+
+    fn kat_unauthenticated(mode: SymmetricMode, k: &str, iv: &str, c: &str) {
+        let (k, iv, p, c) = (hex(k), hex(iv), hex(SP800_38A_P), hex(c));
+        let enc = aes_encrypt(&k, mode, Some(&iv), None, &p).unwrap();
+        assert_eq!(enc.ciphertext, c);
+        assert_eq!(enc.tag, None);
+        assert_eq!(
+            aes_decrypt(&k, mode, &iv, None, &c, None)
+                .unwrap()
+                .as_slice(),
+            p.as_slice()
+        );
+    }
+
+    // NIST SP 800-38A F.2.1, F.2.5 (CBC) and F.5.1, F.5.5 (CTR).
+    #[test]
+    fn cbc_and_ctr_known_answers() {
+        let cbc = SymmetricMode::Cbc { pkcs7: false };
+        kat_unauthenticated(
+            cbc,
+            SP800_38A_KEY128,
+            CBC_IV,
+            "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2\
+             73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7",
+        );
+        kat_unauthenticated(
+            cbc,
+            SP800_38A_KEY256,
+            CBC_IV,
+            "f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d\
+             39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b",
+        );
+        let ctr_iv = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+        kat_unauthenticated(
+            SymmetricMode::Ctr,
+            SP800_38A_KEY128,
+            ctr_iv,
+            "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff\
+             5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee",
+        );
+        kat_unauthenticated(
+            SymmetricMode::Ctr,
+            SP800_38A_KEY256,
+            ctr_iv,
+            "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5\
+             2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6",
+        );
+    }
+
+    #[test]
+    fn cbc_pkcs7_pads_and_matches_unpadded_prefix() {
+        let k = hex(SP800_38A_KEY128);
+        let iv = hex(CBC_IV);
+        let p = hex(SP800_38A_P);
+        let padded =
+            aes_encrypt(&k, SymmetricMode::Cbc { pkcs7: true }, Some(&iv), None, &p).unwrap();
+        let raw =
+            aes_encrypt(&k, SymmetricMode::Cbc { pkcs7: false }, Some(&iv), None, &p).unwrap();
+        assert_eq!(padded.ciphertext.len(), p.len() + 16);
+        assert_eq!(&padded.ciphertext[..p.len()], raw.ciphertext.as_slice());
+        let back = aes_decrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: true },
+            &iv,
+            None,
+            &padded.ciphertext,
+            None,
+        );
+        assert_eq!(back.unwrap().as_slice(), p.as_slice());
+    }
+
+    #[test]
+    fn cbc_bad_padding_is_authentication_failure() {
+        let k = [9u8; 32];
+        let iv = [1u8; 16];
+        // A block ending in 0x00 is never valid PKCS#7 padding once decrypted.
+        let block = [0u8; 16];
+        let enc = aes_encrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: false },
+            Some(&iv),
+            None,
+            &block,
+        )
+        .unwrap();
+        let err = aes_decrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: true },
+            &iv,
+            None,
+            &enc.ciphertext,
+            None,
+        );
+        assert_eq!(err, Err(CryptoError::AuthenticationFailed));
+        let err = aes_decrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: true },
+            &iv,
+            None,
+            &enc.ciphertext[..15],
+            None,
+        );
+        assert!(matches!(err, Err(CryptoError::InvalidParameters(_))));
+        let err = aes_encrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: false },
+            None,
+            None,
+            &[0u8; 15],
+        );
+        assert!(
+            matches!(err, Err(CryptoError::InvalidParameters(m)) if m.contains("multiple of 16"))
+        );
+        let err = aes_encrypt(
+            &k,
+            SymmetricMode::Cbc { pkcs7: true },
+            Some(&[0u8; 12]),
+            None,
+            b"x",
+        );
+        assert!(
+            matches!(err, Err(CryptoError::InvalidParameters(m)) if m.contains("IV length 12"))
+        );
+    }
+
+    #[test]
+    fn generated_ivs_have_mode_length_and_differ() {
+        let k = [3u8; 16];
+        for (mode, len) in [
+            (gcm(16), 12),
+            (SymmetricMode::Cbc { pkcs7: true }, 16),
+            (SymmetricMode::Ctr, 16),
+        ] {
+            let a = aes_encrypt(&k, mode, None, None, b"same").unwrap();
+            let b = aes_encrypt(&k, mode, None, None, b"same").unwrap();
+            assert_eq!(a.iv.len(), len);
+            assert_ne!(a.iv, b.iv);
+        }
+    }
+
+    fn mode_strategy() -> impl Strategy<Value = SymmetricMode> {
+        prop_oneof![
+            (12usize..=16).prop_map(|tag_len| SymmetricMode::Gcm { tag_len }),
+            any::<bool>().prop_map(|pkcs7| SymmetricMode::Cbc { pkcs7 }),
+            Just(SymmetricMode::Ctr),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(
+            key_len in prop::sample::select(vec![16usize, 24, 32]),
+            mode in mode_strategy(),
+            data in prop::collection::vec(any::<u8>(), 0..300),
+            aad in prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+        ) {
+            let key = random_bytes(key_len).unwrap();
+            let gcm = matches!(mode, SymmetricMode::Gcm { .. });
+            let aad = if gcm { aad } else { None };
+            let mut data = data;
+            if mode == (SymmetricMode::Cbc { pkcs7: false }) {
+                data.truncate(data.len() / 16 * 16);
+            }
+            let enc = aes_encrypt(&key, mode, None, aad.as_deref(), &data).unwrap();
+            let dec = aes_decrypt(&key, mode, &enc.iv, aad.as_deref(), &enc.ciphertext, enc.tag.as_deref()).unwrap();
+            prop_assert_eq!(dec.as_slice(), data.as_slice());
+            if gcm {
+                let mut tag = enc.tag.clone().unwrap();
+                tag[0] ^= 0x40;
+                let bad = aes_decrypt(&key, mode, &enc.iv, aad.as_deref(), &enc.ciphertext, Some(&tag));
+                prop_assert_eq!(bad, Err(CryptoError::AuthenticationFailed));
+            }
+        }
+
+        #[test]
+        fn decrypt_never_panics(
+            key in prop::collection::vec(any::<u8>(), 0..40),
+            mode in mode_strategy(),
+            iv in prop::collection::vec(any::<u8>(), 0..20),
+            data in prop::collection::vec(any::<u8>(), 0..100),
+            tag in prop::option::of(prop::collection::vec(any::<u8>(), 0..20)),
+        ) {
+            let _ = aes_decrypt(&key, mode, &iv, None, &data, tag.as_deref());
+            let _ = aes_encrypt(&key, mode, Some(&iv), None, &data);
+        }
+    }
+}
