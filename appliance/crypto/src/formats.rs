@@ -185,6 +185,14 @@ fn parse_spki(der: &[u8]) -> Result<SubjectPublicKeyInfoRef<'_>, CryptoError> {
     SubjectPublicKeyInfoRef::from_der(der).map_err(|e| bad("SPKI public key", e))
 }
 
+/// Key type named by a PKCS#8 key's algorithm identifier, without validating the key: for
+/// callers that load the key into aws-lc right after (which validates it), to avoid checking an
+/// RSA key twice on the signing path.
+pub(crate) fn private_kind(der: &[u8]) -> Result<AsymmetricKind, CryptoError> {
+    let info = parse_pkcs8(der)?;
+    algorithm_kind(&info.algorithm, "PKCS#8 private key")
+}
+
 /// Checks a PKCS#8 private key and tells its type and size in bits (modulus or curve size).
 pub fn inspect_private_pkcs8(der: &[u8]) -> Result<(AsymmetricKind, u32), CryptoError> {
     let info = parse_pkcs8(der)?;
@@ -276,6 +284,33 @@ pub fn public_from_private(pkcs8: &[u8]) -> Result<Vec<u8>, CryptoError> {
     der.map_err(|_| CryptoError::internal("SPKI encoding"))
 }
 
+/// Re-encodes a PKCS#8 private key in the canonical storage form (PKCS#8 v1, as aws-lc writes
+/// it): drops optional attributes and the v2 public key, so equal keys store as equal bytes.
+pub fn canonical_private_pkcs8(pkcs8: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let (kind, _) = inspect_private_pkcs8(pkcs8)?;
+    let der = match kind {
+        AsymmetricKind::Rsa => RsaKeyPair::from_pkcs8(pkcs8)
+            .map_err(|e| bad("PKCS#8 RSA private key", e))?
+            .as_der()
+            .map(|d| d.as_ref().to_vec()),
+        AsymmetricKind::EcP256 | AsymmetricKind::EcP384 => {
+            let alg = kind
+                .ecdsa_alg()
+                .ok_or_else(|| CryptoError::internal("EC algorithm"))?;
+            EcdsaKeyPair::from_pkcs8(alg, pkcs8)
+                .map_err(|e| bad("PKCS#8 EC private key", e))?
+                .to_pkcs8v1()
+                .map(|d| d.as_ref().to_vec())
+        }
+        AsymmetricKind::Ed25519 => Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
+            .map_err(|e| bad("PKCS#8 Ed25519 private key", e))?
+            .to_pkcs8v1()
+            .map(|d| d.as_ref().to_vec()),
+    };
+    der.map(Zeroizing::new)
+        .map_err(|_| CryptoError::internal("PKCS#8 encoding"))
+}
+
 fn require_kind(
     got: AsymmetricKind,
     want: &[AsymmetricKind],
@@ -339,10 +374,10 @@ pub fn rsa_public_pkcs1_to_spki(pkcs1_der: &[u8]) -> Result<Vec<u8>, CryptoError
     Ok(der)
 }
 
-fn uint(bytes: &[u8], field: &str) -> Result<Vec<u8>, CryptoError> {
-    let _ = field;
+/// Big-endian bytes without leading zeros (DER INTEGERs may carry a sign byte).
+fn uint(bytes: &[u8]) -> Vec<u8> {
     let first_nonzero = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    Ok(bytes.get(first_nonzero..).unwrap_or_default().to_vec())
+    bytes.get(first_nonzero..).unwrap_or_default().to_vec()
 }
 
 /// PKCS#8 RSA private key → transparent components.
@@ -358,14 +393,14 @@ pub fn rsa_private_components(pkcs8: &[u8]) -> Result<RsaPrivateComponents, Cryp
         ));
     }
     Ok(RsaPrivateComponents {
-        n: uint(key.modulus.as_bytes(), "n")?,
-        e: uint(key.public_exponent.as_bytes(), "e")?,
-        d: Zeroizing::new(uint(key.private_exponent.as_bytes(), "d")?),
-        p: Zeroizing::new(uint(key.prime1.as_bytes(), "p")?),
-        q: Zeroizing::new(uint(key.prime2.as_bytes(), "q")?),
-        dp: Zeroizing::new(uint(key.exponent1.as_bytes(), "dp")?),
-        dq: Zeroizing::new(uint(key.exponent2.as_bytes(), "dq")?),
-        qinv: Zeroizing::new(uint(key.coefficient.as_bytes(), "qinv")?),
+        n: uint(key.modulus.as_bytes()),
+        e: uint(key.public_exponent.as_bytes()),
+        d: Zeroizing::new(uint(key.private_exponent.as_bytes())),
+        p: Zeroizing::new(uint(key.prime1.as_bytes())),
+        q: Zeroizing::new(uint(key.prime2.as_bytes())),
+        dp: Zeroizing::new(uint(key.exponent1.as_bytes())),
+        dq: Zeroizing::new(uint(key.exponent2.as_bytes())),
+        qinv: Zeroizing::new(uint(key.coefficient.as_bytes())),
     })
 }
 
@@ -404,8 +439,8 @@ pub fn rsa_public_components(spki_der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Cryp
     let key =
         pkcs1::RsaPublicKey::from_der(&pkcs1_der).map_err(|e| bad("SPKI RSA public key", e))?;
     Ok((
-        uint(key.modulus.as_bytes(), "n")?,
-        uint(key.public_exponent.as_bytes(), "e")?,
+        uint(key.modulus.as_bytes()),
+        uint(key.public_exponent.as_bytes()),
     ))
 }
 
@@ -812,6 +847,30 @@ mod tests {
     }
 
     #[test]
+    fn canonical_form_drops_v2_public_key_and_is_stable() {
+        let pair = aws_lc_rs::signature::Ed25519KeyPair::generate().unwrap();
+        let v2 = pair.to_pkcs8().unwrap();
+        let v1 = pair.to_pkcs8v1().unwrap();
+        assert_ne!(v2.as_ref(), v1.as_ref());
+        assert_eq!(
+            canonical_private_pkcs8(v2.as_ref()).unwrap().as_slice(),
+            v1.as_ref()
+        );
+        for der in [RSA_PKCS8, P256_PKCS8, P384_PKCS8, v1.as_ref()] {
+            let once = canonical_private_pkcs8(der).unwrap();
+            assert_eq!(canonical_private_pkcs8(&once).unwrap(), once);
+            assert_eq!(
+                public_from_private(&once).unwrap(),
+                public_from_private(der).unwrap()
+            );
+        }
+        assert_eq!(
+            canonical_private_pkcs8(RSA_PKCS8).unwrap().as_slice(),
+            RSA_PKCS8
+        );
+    }
+
+    #[test]
     fn wrong_kind_is_rejected() {
         assert!(matches!(
             rsa_private_pkcs8_to_pkcs1(P256_PKCS8),
@@ -973,6 +1032,7 @@ mod tests {
         let _ = ec_public_point(data);
         let _ = certificate_public_key(data);
         let _ = certificate_info(data);
+        let _ = canonical_private_pkcs8(data);
         for kind in [
             AsymmetricKind::Rsa,
             AsymmetricKind::EcP256,

@@ -25,12 +25,13 @@ mod wrap;
 
 pub use error::CryptoError;
 pub use formats::{
-    AsymmetricKind, CertificateInfo, RsaPrivateComponents, certificate_info,
-    certificate_public_key, ec_private_from_scalar, ec_private_pkcs8_to_sec1, ec_private_scalar,
-    ec_private_sec1_to_pkcs8, ec_public_from_point, ec_public_point, inspect_private_pkcs8,
-    inspect_public_spki, public_from_private, rsa_private_components, rsa_private_from_components,
-    rsa_private_pkcs1_to_pkcs8, rsa_private_pkcs8_to_pkcs1, rsa_public_components,
-    rsa_public_from_components, rsa_public_pkcs1_to_spki, rsa_public_spki_to_pkcs1,
+    AsymmetricKind, CertificateInfo, RsaPrivateComponents, canonical_private_pkcs8,
+    certificate_info, certificate_public_key, ec_private_from_scalar, ec_private_pkcs8_to_sec1,
+    ec_private_scalar, ec_private_sec1_to_pkcs8, ec_public_from_point, ec_public_point,
+    inspect_private_pkcs8, inspect_public_spki, public_from_private, rsa_private_components,
+    rsa_private_from_components, rsa_private_pkcs1_to_pkcs8, rsa_private_pkcs8_to_pkcs1,
+    rsa_public_components, rsa_public_from_components, rsa_public_pkcs1_to_spki,
+    rsa_public_spki_to_pkcs1,
 };
 pub use keygen::{
     GeneratedKeyPair, KeyPairSpec, generate_aes_key, generate_key_pair, generate_symmetric,

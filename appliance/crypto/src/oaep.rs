@@ -8,7 +8,7 @@ use aws_lc_rs::rsa::{
 use zeroize::Zeroizing;
 
 use crate::CryptoError;
-use crate::formats::{AsymmetricKind, inspect_private_pkcs8, inspect_public_spki};
+use crate::formats::{AsymmetricKind, inspect_public_spki, private_kind};
 
 /// Hash for OAEP (used for both the label hash and MGF1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,7 +73,8 @@ pub fn rsa_oaep_decrypt(
     label: Option<&[u8]>,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let (kind, _) = inspect_private_pkcs8(pkcs8)?;
+    // aws-lc validates the key when loading it below.
+    let kind = private_kind(pkcs8)?;
     if kind != AsymmetricKind::Rsa {
         return Err(CryptoError::InvalidParameters(format!(
             "RSA-OAEP needs an RSA private key, got {kind:?}"

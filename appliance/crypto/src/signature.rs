@@ -9,12 +9,11 @@
 //! Anything else is `Unsupported`. RSA needs a modulus of 2048 to 8192 bits. PSS uses a salt as
 //! long as the digest.
 
-use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
+use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
 
 use crate::CryptoError;
 use crate::formats::{
-    AsymmetricKind, ec_public_point, inspect_private_pkcs8, inspect_public_spki,
-    rsa_public_spki_to_pkcs1,
+    AsymmetricKind, ec_public_point, inspect_public_spki, private_kind, rsa_public_spki_to_pkcs1,
 };
 
 /// Message digest for signatures and HMAC.
@@ -68,7 +67,8 @@ fn check_compatible(scheme: SignatureScheme, kind: AsymmetricKind) -> Result<(),
 
 /// Signs `data` with the private key `pkcs8` (PKCS#8 DER).
 pub fn sign(pkcs8: &[u8], scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let (kind, _) = inspect_private_pkcs8(pkcs8)?;
+    // aws-lc validates the key when loading it below.
+    let kind = private_kind(pkcs8)?;
     check_compatible(scheme, kind)?;
     match scheme {
         SignatureScheme::RsaPss(h) | SignatureScheme::RsaPkcs1v15(h) => {
@@ -110,7 +110,6 @@ pub fn sign(pkcs8: &[u8], scheme: SignatureScheme, data: &[u8]) -> Result<Vec<u8
         SignatureScheme::Ed25519 => {
             let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
                 .map_err(|e| CryptoError::InvalidKey(format!("Ed25519 PKCS#8: {e}")))?;
-            let _ = pair.public_key();
             Ok(pair.sign(data).as_ref().to_vec())
         }
     }

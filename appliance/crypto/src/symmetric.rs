@@ -26,7 +26,7 @@ const BLOCK_LEN: usize = 16;
 /// Full GCM tag length.
 const GCM_TAG_LEN: usize = 16;
 /// Messages above this are refused (GCM's limit is 2^36 - 32 bytes; keep far below it).
-const MAX_MESSAGE_LEN: usize = 1 << 32;
+const MAX_MESSAGE_LEN: usize = u32::MAX as usize;
 
 /// Block-cipher mode for [`aes_encrypt`] / [`aes_decrypt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +140,7 @@ pub fn aes_encrypt(
     plaintext: &[u8],
 ) -> Result<Encrypted, CryptoError> {
     check_len(plaintext.len())?;
+    let aad = aad.filter(|a| !a.is_empty() || matches!(mode, SymmetricMode::Gcm { .. }));
     if aad.is_some() && !matches!(mode, SymmetricMode::Gcm { .. }) {
         return Err(CryptoError::InvalidParameters(
             "additional authenticated data: only AES-GCM accepts it".into(),
@@ -238,6 +239,7 @@ pub fn aes_decrypt(
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     check_len(ciphertext.len())?;
     check_iv(mode, iv)?;
+    let aad = aad.filter(|a| !a.is_empty() || matches!(mode, SymmetricMode::Gcm { .. }));
     if !matches!(mode, SymmetricMode::Gcm { .. }) {
         if aad.is_some() {
             return Err(CryptoError::InvalidParameters(
@@ -365,8 +367,11 @@ fn gcm_open(
         return Ok(buf);
     }
     // Truncated tag: see the module comment.
+    let iv12 = <[u8; GCM_IV_LEN]>::try_from(iv).map_err(|_| {
+        CryptoError::InvalidParameters(format!("IV length {}: AES-GCM needs 12 bytes", iv.len()))
+    })?;
     let mut counter = [0u8; BLOCK_LEN];
-    counter[..GCM_IV_LEN].copy_from_slice(iv);
+    counter[..GCM_IV_LEN].copy_from_slice(&iv12);
     counter[BLOCK_LEN - 1] = 2;
     let mut plaintext = Zeroizing::new(ciphertext.to_vec());
     ctr_apply(key_bytes, &counter, &mut plaintext)?;
@@ -528,6 +533,17 @@ mod tests {
         assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("tag length 12")));
         let err = aes_encrypt(&k, SymmetricMode::Ctr, None, Some(b"aad"), b"x").unwrap_err();
         assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("additional")));
+        // Empty AAD is the same as none, so a caller may always pass it.
+        let enc = aes_encrypt(&k, SymmetricMode::Ctr, None, Some(b""), b"x").unwrap();
+        let dec = aes_decrypt(
+            &k,
+            SymmetricMode::Ctr,
+            &enc.iv,
+            Some(b""),
+            &enc.ciphertext,
+            None,
+        );
+        assert_eq!(dec.unwrap().as_slice(), b"x");
     }
 
     const SP800_38A_KEY128: &str = "2b7e151628aed2a6abf7158809cf4f3c";
