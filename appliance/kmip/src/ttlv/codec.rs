@@ -28,6 +28,16 @@ struct OpenStructure {
 }
 
 /// Decodes exactly one TTLV item spanning all of `bytes`, enforcing `limits` before allocating.
+///
+/// Strict: fixed-size values must have their exact length, padding must be zero, booleans 0 or
+/// 1, text UTF-8, a structure's children must fill it exactly, and nothing may follow the item.
+/// Hence an accepted input is the one canonical encoding of its tree: `encode(&decode(b)?) == b`.
+///
+/// # Errors
+///
+/// The first fault found, in wire order, as the [`DecodeError`] variant that names it; limits
+/// are [`DecodeError::MessageTooLarge`], [`DecodeError::ItemTooLarge`], [`DecodeError::TooDeep`]
+/// and [`DecodeError::TooManyItems`].
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Ttlv, DecodeError> {
     if bytes.len() > limits.max_message {
         return Err(DecodeError::MessageTooLarge {
@@ -301,6 +311,15 @@ fn array8(data: &[u8]) -> [u8; 8] {
 }
 
 /// Encodes an item to a new buffer of exactly the right size.
+///
+/// Tags are written as their low 24 bits. A [`Value::BigInteger`] whose length is not a multiple
+/// of 8 is sign-extended on the left to the next multiple, as the wire format requires; every
+/// other value is written as is, so `decode(&encode(x)) == x` for any tree whose big integers
+/// are already padded.
+///
+/// # Panics
+///
+/// If a single value or structure exceeds the 4 GiB a TTLV length field can express.
 pub fn encode(item: &Ttlv) -> Vec<u8> {
     let mut out = Vec::with_capacity(encoded_len(item));
     write_item(item, &mut out);
@@ -308,6 +327,10 @@ pub fn encode(item: &Ttlv) -> Vec<u8> {
 }
 
 /// Appends the encoding of an item to `out`, reserving the exact size first.
+///
+/// # Panics
+///
+/// As [`encode`].
 pub fn encode_into(item: &Ttlv, out: &mut Vec<u8>) {
     out.reserve(encoded_len(item));
     write_item(item, out);
