@@ -3,7 +3,6 @@
 use keywarden_kmip::KmipError;
 use keywarden_kmip::enums::ResultReason;
 use keywarden_kmip::ttlv::{self, Limits, Tag, Ttlv, Value};
-use zeroize::Zeroizing;
 
 /// Tag numbers of the structured attribute values the server builds or reads.
 pub(crate) mod tag {
@@ -15,6 +14,7 @@ pub(crate) mod tag {
     /// Linked Object Identifier.
     pub const LINKED_OBJECT_IDENTIFIER: Tag = Tag(0x42004C);
     /// Name Type.
+    #[cfg(test)]
     pub const NAME_TYPE: Tag = Tag(0x420054);
     /// Name Value.
     pub const NAME_VALUE: Tag = Tag(0x420055);
@@ -173,17 +173,18 @@ pub(crate) fn encode_value(value: &Value) -> Vec<u8> {
 
 /// The value of stored bytes.
 pub(crate) fn decode_value(bytes: &[u8]) -> Result<Value, KmipError> {
-    ttlv::decode(bytes, &Limits::default()).map(|t| t.value).map_err(|e| {
-        KmipError::new(ResultReason::GeneralFailure, format!("stored attribute is corrupt: {e}"))
-    })
-}
-
-/// An enumeration value.
-pub(crate) fn enumeration(v: u32) -> Value {
-    Value::Enumeration(v)
+    ttlv::decode(bytes, &Limits::default())
+        .map(|t| t.value)
+        .map_err(|e| {
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                format!("stored attribute is corrupt: {e}"),
+            )
+        })
 }
 
 /// A Name value (uninterpreted text).
+#[cfg(test)]
 pub(crate) fn name_value(text: &str) -> Value {
     Value::Structure(vec![
         Ttlv::new(tag::NAME_VALUE, Value::TextString(text.to_owned())),
@@ -194,12 +195,13 @@ pub(crate) fn name_value(text: &str) -> Value {
 /// The text of a Name value.
 pub(crate) fn name_text(value: &Value) -> Option<String> {
     match value {
-        Value::Structure(items) => items.iter().find(|t| t.tag == tag::NAME_VALUE).and_then(|t| {
-            match &t.value {
+        Value::Structure(items) => items
+            .iter()
+            .find(|t| t.tag == tag::NAME_VALUE)
+            .and_then(|t| match &t.value {
                 Value::TextString(s) => Some(s.clone()),
                 _ => None,
-            }
-        }),
+            }),
         Value::TextString(s) => Some(s.clone()),
         _ => None,
     }
@@ -209,31 +211,46 @@ pub(crate) fn name_text(value: &Value) -> Option<String> {
 pub(crate) fn link_value(link_type: u32, target: &str) -> Value {
     Value::Structure(vec![
         Ttlv::new(tag::LINK_TYPE, Value::Enumeration(link_type)),
-        Ttlv::new(tag::LINKED_OBJECT_IDENTIFIER, Value::TextString(target.to_owned())),
+        Ttlv::new(
+            tag::LINKED_OBJECT_IDENTIFIER,
+            Value::TextString(target.to_owned()),
+        ),
     ])
 }
 
 /// The (type, target) of a Link value.
 pub(crate) fn link_parts(value: &Value) -> Option<(u32, String)> {
-    let Value::Structure(items) = value else { return None };
-    let link_type = items.iter().find(|t| t.tag == tag::LINK_TYPE).and_then(|t| match t.value {
-        Value::Enumeration(v) => Some(v),
-        _ => None,
-    })?;
-    let target = items.iter().find(|t| t.tag == tag::LINKED_OBJECT_IDENTIFIER).and_then(|t| {
-        match &t.value {
+    let Value::Structure(items) = value else {
+        return None;
+    };
+    let link_type = items
+        .iter()
+        .find(|t| t.tag == tag::LINK_TYPE)
+        .and_then(|t| match t.value {
+            Value::Enumeration(v) => Some(v),
+            _ => None,
+        })?;
+    let target = items
+        .iter()
+        .find(|t| t.tag == tag::LINKED_OBJECT_IDENTIFIER)
+        .and_then(|t| match &t.value {
             Value::TextString(s) => Some(s.clone()),
             _ => None,
-        }
-    })?;
+        })?;
     Some((link_type, target))
 }
 
 /// A Revocation Reason value.
 pub(crate) fn revocation_value(code: u32, message: Option<&str>) -> Value {
-    let mut items = vec![Ttlv::new(tag::REVOCATION_REASON_CODE, Value::Enumeration(code))];
+    let mut items = vec![Ttlv::new(
+        tag::REVOCATION_REASON_CODE,
+        Value::Enumeration(code),
+    )];
     if let Some(m) = message {
-        items.push(Ttlv::new(tag::REVOCATION_MESSAGE, Value::TextString(m.to_owned())));
+        items.push(Ttlv::new(
+            tag::REVOCATION_MESSAGE,
+            Value::TextString(m.to_owned()),
+        ));
     }
     Value::Structure(items)
 }
@@ -269,15 +286,13 @@ pub(crate) fn index_bytes(value: &Value) -> Vec<u8> {
     encode_value(value)
 }
 
-/// A byte string value.
-pub(crate) fn bytes(b: &[u8]) -> Value {
-    Value::ByteString(Zeroizing::new(b.to_vec()))
-}
-
 /// The tag of a Recommended Curve child, for reading Cryptographic Domain Parameters.
 pub(crate) fn child_enum(value: &Value, t: Tag) -> Option<u32> {
     match value {
-        Value::Structure(items) => items.iter().find(|i| i.tag == t).and_then(|i| as_enum(&i.value)),
+        Value::Structure(items) => items
+            .iter()
+            .find(|i| i.tag == t)
+            .and_then(|i| as_enum(&i.value)),
         _ => None,
     }
 }
@@ -298,7 +313,10 @@ mod tests {
             assert_eq!(decode_value(&encode_value(&v)).ok(), Some(v.clone()));
         }
         assert_eq!(name_text(&name_value("k1")).as_deref(), Some("k1"));
-        assert_eq!(link_parts(&link_value(0x102, "abc")), Some((0x102, "abc".to_owned())));
+        assert_eq!(
+            link_parts(&link_value(0x102, "abc")),
+            Some((0x102, "abc".to_owned()))
+        );
     }
 
     #[test]

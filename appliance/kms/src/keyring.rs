@@ -22,7 +22,9 @@ pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
         return Ok(());
     }
     let store = kms.store().ok_or("store is closed")?;
-    let wrapped = store.wrapped_kek(DEFAULT_DOMAIN).map_err(|e| format!("store: {e}"))?;
+    let wrapped = store
+        .wrapped_kek(DEFAULT_DOMAIN)
+        .map_err(|e| format!("store: {e}"))?;
     let kek: Zeroizing<Vec<u8>> = match wrapped {
         Some(blob) => kms
             .hsm
@@ -38,7 +40,10 @@ pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
                 .map_err(|e| format!("wrapping the new domain KEK: {e}"))?;
             // Durable before first use: material sealed under a KEK that is not stored would be lost.
             store
-                .commit(vec![WriteOp::PutWrappedKek { domain: DEFAULT_DOMAIN.to_owned(), blob }])
+                .commit(vec![WriteOp::PutWrappedKek {
+                    domain: DEFAULT_DOMAIN.to_owned(),
+                    blob,
+                }])
                 .await
                 .map_err(|e| format!("storing the wrapped KEK: {e}"))?;
             tracing::info!(domain = DEFAULT_DOMAIN, "created a new domain KEK");
@@ -88,7 +93,9 @@ pub(crate) async fn health_loop(kms: Weak<Kms>) {
         if let Some(store) = kms.store() {
             let stats = tokio::task::spawn_blocking(move || store.stats()).await;
             if let Ok(Ok(stats)) = stats {
-                kms.metrics.store_objects.set(i64::try_from(stats.objects).unwrap_or(i64::MAX));
+                kms.metrics
+                    .store_objects
+                    .set(i64::try_from(stats.objects).unwrap_or(i64::MAX));
                 kms.metrics
                     .store_file_bytes
                     .set(i64::try_from(stats.file_bytes).unwrap_or(i64::MAX));
@@ -106,7 +113,9 @@ pub(crate) fn kek(kms: &Kms) -> Result<Arc<DomainKek>, keywarden_kmip::KmipError
         // says to retry.
         keywarden_kmip::KmipError::new(
             keywarden_kmip::enums::ResultReason::GeneralFailure,
-            format!("key material is unavailable: the domain KEK is not unwrapped ({why}); retry later"),
+            format!(
+                "key material is unavailable: the domain KEK is not unwrapped ({why}); retry later"
+            ),
         )
     })
 }

@@ -5,7 +5,7 @@
 //! listens on a socket (that is `kmsd`), and never stores key material that is not sealed under
 //! the domain KEK.
 //!
-//! API contract used by `kmsd` (bodies to be implemented by the kms owner):
+//! API contract used by `kmsd`:
 //!
 //! ```ignore
 //! pub struct KmsConfig { pub data_dir: PathBuf, pub hsm_socket: PathBuf,
@@ -21,3 +21,249 @@
 //!     pub async fn shutdown(&self);                      // flushes and closes the store
 //! }
 //! ```
+
+mod attrs;
+mod batch;
+mod error;
+mod keyring;
+mod material;
+mod metrics;
+mod object;
+mod ops;
+mod policy;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use hsm_client::HsmClient;
+use keywarden_kmip::ttlv::{DecodeError, Limits};
+use keywarden_store::{DomainKek, Store, StoreOptions};
+use tokio::task::JoinHandle;
+
+pub use error::KmsError;
+
+/// The tenant domain every object belongs to until multi-domain support lands.
+pub const DEFAULT_DOMAIN: &str = "default";
+
+/// File name of the node database inside the data directory.
+pub const DATABASE_FILE: &str = "keywarden.redb";
+
+/// How long a health answer of the HSM stays fresh for [`Kms::readiness`].
+const HEALTH_TTL: Duration = Duration::from_secs(1);
+
+/// Stripes of the per-object mutation locks.
+const LOCK_STRIPES: usize = 256;
+
+/// What the key service needs to start.
+#[derive(Clone, Debug)]
+pub struct KmsConfig {
+    /// Directory holding the node database.
+    pub data_dir: PathBuf,
+    /// Unix socket of `hsm-bridge`.
+    pub hsm_socket: PathBuf,
+    /// Caller identities allowed to act on every object.
+    pub admin_identities: Vec<String>,
+    /// Limits applied when decoding requests.
+    pub limits: Limits,
+}
+
+/// Who sends a request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Caller {
+    /// Identity from the client certificate (subject CN) or token.
+    pub identity: String,
+}
+
+/// Whether this node can serve, and why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Readiness {
+    /// True when the KEK is unwrapped and the HSM answers.
+    pub ready: bool,
+    /// Why the node is not ready; empty when ready.
+    pub reasons: Vec<String>,
+}
+
+/// The cached result of the last HSM health check.
+struct HealthCache {
+    at: Option<Instant>,
+    result: Result<(), String>,
+}
+
+/// The key service of one node.
+pub struct Kms {
+    me: Weak<Kms>,
+    config: KmsConfig,
+    store: Mutex<Option<Store>>,
+    hsm: HsmClient,
+    kek: OnceLock<Arc<DomainKek>>,
+    kek_error: Mutex<Option<String>>,
+    health: tokio::sync::Mutex<HealthCache>,
+    metrics: metrics::Metrics,
+    locks: Vec<tokio::sync::Mutex<()>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Kms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kms")
+            .field("data_dir", &self.config.data_dir)
+            .field("kek_ready", &self.kek.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every guarded value here is replaced whole, never left half-updated.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Kms {
+    /// Opens the store and starts unwrapping the domain KEK; a down HSM makes the service not
+    /// ready instead of failing, and a background task keeps trying until the KEK is unwrapped.
+    pub async fn open(
+        config: KmsConfig,
+        registry: &mut prometheus_client::registry::Registry,
+    ) -> Result<Arc<Kms>, KmsError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| KmsError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let path = config.data_dir.join(DATABASE_FILE);
+        let store = {
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || Store::open(&p, StoreOptions::default()))
+                .await
+                .map_err(|e| KmsError::Task(e.to_string()))?
+                .map_err(|source| KmsError::Store { path, source })?
+        };
+        let hsm = HsmClient::new(config.hsm_socket.clone()).with_timeout(Duration::from_secs(3));
+        let metrics = metrics::Metrics::register(registry);
+        let kms = Arc::new_cyclic(|me| Kms {
+            me: me.clone(),
+            config,
+            store: Mutex::new(Some(store)),
+            hsm,
+            kek: OnceLock::new(),
+            kek_error: Mutex::new(Some("domain KEK not unwrapped yet".to_owned())),
+            health: tokio::sync::Mutex::new(HealthCache {
+                at: None,
+                result: Err("HSM not checked yet".to_owned()),
+            }),
+            metrics,
+            locks: (0..LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            tasks: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        });
+        if let Err(e) = keyring::load_or_create_kek(&kms).await {
+            tracing::warn!(error = %e, "domain KEK not available yet; retrying in the background");
+            *lock(&kms.kek_error) = Some(e.to_string());
+            let task = tokio::spawn(keyring::retry_kek(Arc::downgrade(&kms)));
+            lock(&kms.tasks).push(task);
+        }
+        let health = tokio::spawn(keyring::health_loop(Arc::downgrade(&kms)));
+        lock(&kms.tasks).push(health);
+        Ok(kms)
+    }
+
+    /// Answers one whole TTLV request message with one whole TTLV response message.
+    pub async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {
+        batch::handle(self, caller, request).await
+    }
+
+    /// The response to a request whose TTLV framing could not be decoded.
+    pub fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
+        batch::frame_error(self, error)
+    }
+
+    /// Ready iff the domain KEK is unwrapped and a fresh HSM health check passes.
+    pub async fn readiness(&self) -> Readiness {
+        let mut reasons = Vec::new();
+        if self.kek.get().is_none() {
+            let why = lock(&self.kek_error)
+                .clone()
+                .unwrap_or_else(|| "domain KEK not unwrapped yet".to_owned());
+            reasons.push(format!("domain KEK unavailable: {why}"));
+        }
+        if let Err(why) = self.hsm_health(false).await {
+            reasons.push(format!("HSM not healthy: {why}"));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            reasons.push("key service is shut down".to_owned());
+        }
+        Readiness {
+            ready: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// Stops the background tasks, waits for queued writes to be durable and closes the store.
+    pub async fn shutdown(&self) {
+        self.closed.store(true, Ordering::Release);
+        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&self.tasks));
+        for t in &tasks {
+            t.abort();
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+        let store = lock(&self.store).take();
+        if let Some(store) = store {
+            store.close().await;
+        }
+    }
+
+    /// The HSM health, from the cache when it is younger than [`HEALTH_TTL`] unless `force`.
+    async fn hsm_health(&self, force: bool) -> Result<(), String> {
+        let mut cache = self.health.lock().await;
+        if !force
+            && let Some(at) = cache.at
+            && at.elapsed() < HEALTH_TTL
+        {
+            return cache.result.clone();
+        }
+        let result = match self.hsm.health().await {
+            Ok(report) if report.ok => Ok(()),
+            Ok(report) => Err(report
+                .reason
+                .unwrap_or_else(|| "token not usable".to_owned())),
+            Err(e) => Err(e.to_string()),
+        };
+        self.metrics.hsm_up.set(i64::from(result.is_ok()));
+        if let Some(latency) = self.hsm.last_latency() {
+            self.metrics.hsm_latency.observe(latency.as_secs_f64());
+        }
+        cache.at = Some(Instant::now());
+        cache.result = result.clone();
+        result
+    }
+
+    /// A handle on the store, unless the service is shut down.
+    fn store(&self) -> Option<Store> {
+        lock(&self.store).clone()
+    }
+
+    /// True for identities allowed to act on every object.
+    fn is_admin(&self, caller: &Caller) -> bool {
+        self.config
+            .admin_identities
+            .iter()
+            .any(|a| a == &caller.identity)
+    }
+
+    /// The mutation lock of one object.
+    fn object_lock(&self, uuid: &str) -> &tokio::sync::Mutex<()> {
+        // FNV-1a: cheap, stable, and uuids are random anyway.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in uuid.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let i = usize::try_from(h % LOCK_STRIPES as u64).unwrap_or(0);
+        &self.locks[i % self.locks.len()]
+    }
+}

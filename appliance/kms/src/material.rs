@@ -9,8 +9,8 @@ use keywarden_crypto as crypto;
 use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::Attributes;
 use keywarden_kmip::enums::{
-    CertificateType, CryptographicAlgorithm, KeyFormatType, ObjectType, RecommendedCurve,
-    ResultReason, SecretDataType,
+    CertificateType, CryptographicAlgorithm, KeyFormatType, RecommendedCurve, ResultReason,
+    SecretDataType,
 };
 use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::objects::{KeyBlock, KeyMaterial, KeyValue, ManagedObject};
@@ -41,19 +41,6 @@ impl Kind {
             4 => Kind::Certificate,
             5 => Kind::Secret,
             6 => Kind::Opaque,
-            _ => return None,
-        })
-    }
-
-    /// The kind for a KMIP object type, when the server stores that type.
-    pub(crate) fn of(object_type: ObjectType) -> Option<Kind> {
-        Some(match object_type {
-            ObjectType::SymmetricKey => Kind::Symmetric,
-            ObjectType::PrivateKey => Kind::Private,
-            ObjectType::PublicKey => Kind::Public,
-            ObjectType::Certificate => Kind::Certificate,
-            ObjectType::SecretData => Kind::Secret,
-            ObjectType::OpaqueObject => Kind::Opaque,
             _ => return None,
         })
     }
@@ -98,7 +85,12 @@ impl Material {
         let kind = Kind::from_byte(head[1]).ok_or_else(corrupt)?;
         let native_format = u32::from_be_bytes([head[2], head[3], head[4], head[5]]);
         let subtype = u32::from_be_bytes([head[6], head[7], head[8], head[9]]);
-        Ok(Material { kind, native_format, subtype, bytes: Zeroizing::new(body.to_vec()) })
+        Ok(Material {
+            kind,
+            native_format,
+            subtype,
+            bytes: Zeroizing::new(body.to_vec()),
+        })
     }
 }
 
@@ -112,9 +104,16 @@ fn asym_facts(kind: crypto::AsymmetricKind, bits: u32) -> KeyFacts {
         K::Rsa => (CryptographicAlgorithm::Rsa, None),
         K::EcP256 => (CryptographicAlgorithm::Ec, Some(RecommendedCurve::P256)),
         K::EcP384 => (CryptographicAlgorithm::Ec, Some(RecommendedCurve::P384)),
-        K::Ed25519 => (CryptographicAlgorithm::Ed25519, Some(RecommendedCurve::Curve25519)),
+        K::Ed25519 => (
+            CryptographicAlgorithm::Ed25519,
+            Some(RecommendedCurve::Curve25519),
+        ),
     };
-    KeyFacts { algorithm: Some(algorithm), length: i32::try_from(bits).ok(), curve }
+    KeyFacts {
+        algorithm: Some(algorithm),
+        length: i32::try_from(bits).ok(),
+        curve,
+    }
 }
 
 /// Facts of a PKCS#8 private key.
@@ -161,20 +160,21 @@ fn unsupported_format(format: KeyFormatType, what: &str) -> KmipError {
 }
 
 /// Validates a Register payload's object and converts it to canonical material.
-pub(crate) fn from_object(
-    object: &ManagedObject,
-) -> Result<(Material, KeyFacts), KmipError> {
+pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts), KmipError> {
     match object {
         ManagedObject::SymmetricKey(block) => {
             let key = match (block.key_format_type, plain_material(block)?) {
                 (KeyFormatType::Raw, KeyMaterial::Bytes(b)) => b.clone(),
-                (KeyFormatType::TransparentSymmetricKey, KeyMaterial::TransparentSymmetric { key }) => {
-                    key.clone()
-                }
+                (
+                    KeyFormatType::TransparentSymmetricKey,
+                    KeyMaterial::TransparentSymmetric { key },
+                ) => key.clone(),
                 (f, _) => return Err(unsupported_format(f, "a symmetric key")),
             };
             let algorithm = block.cryptographic_algorithm.ok_or_else(|| {
-                policy::missing("Key Block: Cryptographic Algorithm is required for a symmetric key")
+                policy::missing(
+                    "Key Block: Cryptographic Algorithm is required for a symmetric key",
+                )
             })?;
             let bits = i32::try_from(key.len() * 8).map_err(|_| policy::invalid("key too long"))?;
             if let Some(len) = block.cryptographic_length
@@ -185,7 +185,11 @@ pub(crate) fn from_object(
                 )));
             }
             check_symmetric(algorithm, bits)?;
-            let facts = KeyFacts { algorithm: Some(algorithm), length: Some(bits), curve: None };
+            let facts = KeyFacts {
+                algorithm: Some(algorithm),
+                length: Some(bits),
+                curve: None,
+            };
             Ok((
                 Material {
                     kind: Kind::Symmetric,
@@ -199,10 +203,14 @@ pub(crate) fn from_object(
         ManagedObject::PrivateKey(block) => {
             let pkcs8: Zeroizing<Vec<u8>> = match (block.key_format_type, plain_material(block)?) {
                 (KeyFormatType::Pkcs8, KeyMaterial::Bytes(b)) => b.clone(),
-                (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => crypto::rsa_private_pkcs1_to_pkcs8(b)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
-                (KeyFormatType::EcPrivateKey, KeyMaterial::Bytes(b)) => crypto::ec_private_sec1_to_pkcs8(b)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
+                (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => {
+                    crypto::rsa_private_pkcs1_to_pkcs8(b)
+                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                }
+                (KeyFormatType::EcPrivateKey, KeyMaterial::Bytes(b)) => {
+                    crypto::ec_private_sec1_to_pkcs8(b)
+                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                }
                 (
                     KeyFormatType::TransparentRsaPrivateKey,
                     KeyMaterial::TransparentRsaPrivate {
@@ -224,7 +232,9 @@ pub(crate) fn from_object(
                     let comps = crypto::RsaPrivateComponents {
                         n: modulus.clone(),
                         e: public_exponent.clone().ok_or_else(|| {
-                            policy::missing("Transparent RSA Private Key: Public Exponent is required")
+                            policy::missing(
+                                "Transparent RSA Private Key: Public Exponent is required",
+                            )
                         })?,
                         d: need(private_exponent, "Private Exponent")?,
                         p: need(p, "P")?,
@@ -259,15 +269,21 @@ pub(crate) fn from_object(
         ManagedObject::PublicKey(block) => {
             let spki: Vec<u8> = match (block.key_format_type, plain_material(block)?) {
                 (KeyFormatType::X509, KeyMaterial::Bytes(b)) => b.to_vec(),
-                (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => crypto::rsa_public_pkcs1_to_spki(b)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
+                (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => {
+                    crypto::rsa_public_pkcs1_to_spki(b)
+                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                }
                 (
                     KeyFormatType::TransparentRsaPublicKey,
-                    KeyMaterial::TransparentRsaPublic { modulus, public_exponent },
+                    KeyMaterial::TransparentRsaPublic {
+                        modulus,
+                        public_exponent,
+                    },
                 ) => crypto::rsa_public_from_components(modulus, public_exponent)
                     .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
                 (
-                    KeyFormatType::TransparentEcPublicKey | KeyFormatType::TransparentEcdsaPublicKey,
+                    KeyFormatType::TransparentEcPublicKey
+                    | KeyFormatType::TransparentEcdsaPublicKey,
                     KeyMaterial::TransparentEcPublic { curve, q_string },
                 ) => crypto::ec_public_from_point(curve_name(*curve)?, q_string)
                     .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
@@ -285,7 +301,10 @@ pub(crate) fn from_object(
                 facts,
             ))
         }
-        ManagedObject::Certificate { certificate_type, value } => {
+        ManagedObject::Certificate {
+            certificate_type,
+            value,
+        } => {
             if *certificate_type != CertificateType::X509 {
                 return Err(KmipError::new(
                     ResultReason::FeatureNotSupported,
@@ -306,10 +325,17 @@ pub(crate) fn from_object(
                     subtype: certificate_type.value(),
                     bytes: Zeroizing::new(value.clone()),
                 },
-                KeyFacts { algorithm: facts.algorithm, length: facts.length, curve: facts.curve },
+                KeyFacts {
+                    algorithm: facts.algorithm,
+                    length: facts.length,
+                    curve: facts.curve,
+                },
             ))
         }
-        ManagedObject::SecretData { secret_data_type, key_block } => {
+        ManagedObject::SecretData {
+            secret_data_type,
+            key_block,
+        } => {
             let bytes = match plain_material(key_block)? {
                 KeyMaterial::Bytes(b) => b.clone(),
                 KeyMaterial::TransparentSymmetric { key } => key.clone(),
@@ -325,17 +351,28 @@ pub(crate) fn from_object(
                     subtype: secret_data_type.value(),
                     bytes,
                 },
-                KeyFacts { algorithm: None, length: None, curve: None },
+                KeyFacts {
+                    algorithm: None,
+                    length: None,
+                    curve: None,
+                },
             ))
         }
-        ManagedObject::OpaqueObject { opaque_data_type, value } => Ok((
+        ManagedObject::OpaqueObject {
+            opaque_data_type,
+            value,
+        } => Ok((
             Material {
                 kind: Kind::Opaque,
                 native_format: KeyFormatType::Opaque.value(),
                 subtype: *opaque_data_type,
                 bytes: value.clone(),
             },
-            KeyFacts { algorithm: None, length: None, curve: None },
+            KeyFacts {
+                algorithm: None,
+                length: None,
+                curve: None,
+            },
         )),
     }
 }
@@ -367,7 +404,10 @@ fn check_block_facts(block: &KeyBlock, facts: &KeyFacts) -> Result<(), KmipError
 }
 
 /// Symmetric algorithms and lengths the server offers.
-pub(crate) fn check_symmetric(algorithm: CryptographicAlgorithm, bits: i32) -> Result<(), KmipError> {
+pub(crate) fn check_symmetric(
+    algorithm: CryptographicAlgorithm,
+    bits: i32,
+) -> Result<(), KmipError> {
     let ok = match algorithm {
         CryptographicAlgorithm::Aes => matches!(bits, 128 | 192 | 256),
         CryptographicAlgorithm::HmacSha1
@@ -392,15 +432,14 @@ pub(crate) fn check_symmetric(algorithm: CryptographicAlgorithm, bits: i32) -> R
     }
 }
 
-fn key_block(
-    format: KeyFormatType,
-    material: KeyMaterial,
-    facts: &KeyFacts,
-) -> KeyBlock {
+fn key_block(format: KeyFormatType, material: KeyMaterial, facts: &KeyFacts) -> KeyBlock {
     KeyBlock {
         key_format_type: format,
         key_compression_type: None,
-        key_value: KeyValue::Plain { material, attributes: Attributes::default() },
+        key_value: KeyValue::Plain {
+            material,
+            attributes: Attributes::default(),
+        },
         cryptographic_algorithm: facts.algorithm,
         cryptographic_length: facts.length,
         key_wrapping_data: None,
@@ -422,9 +461,9 @@ pub(crate) fn to_object(
         Kind::Symmetric => {
             let m = match format {
                 KeyFormatType::Raw => KeyMaterial::Bytes(material.bytes.clone()),
-                KeyFormatType::TransparentSymmetricKey => {
-                    KeyMaterial::TransparentSymmetric { key: material.bytes.clone() }
-                }
+                KeyFormatType::TransparentSymmetricKey => KeyMaterial::TransparentSymmetric {
+                    key: material.bytes.clone(),
+                },
                 f => return Err(unsupported_format(f, "a symmetric key")),
             };
             Ok(ManagedObject::SymmetricKey(key_block(format, m, facts)))
@@ -437,7 +476,9 @@ pub(crate) fn to_object(
                 KeyFormatType::Pkcs1 if is_rsa => {
                     KeyMaterial::Bytes(crypto::rsa_private_pkcs8_to_pkcs1(pkcs8).map_err(conv)?)
                 }
-                KeyFormatType::EcPrivateKey if facts.curve.is_some() && !is_rsa => {
+                KeyFormatType::EcPrivateKey
+                    if facts.algorithm == Some(CryptographicAlgorithm::Ec) =>
+                {
                     KeyMaterial::Bytes(crypto::ec_private_pkcs8_to_sec1(pkcs8).map_err(conv)?)
                 }
                 KeyFormatType::TransparentRsaPrivateKey if is_rsa => {
@@ -453,7 +494,8 @@ pub(crate) fn to_object(
                         crt_coefficient: Some(c.qinv),
                     }
                 }
-                KeyFormatType::TransparentEcPrivateKey | KeyFormatType::TransparentEcdsaPrivateKey
+                KeyFormatType::TransparentEcPrivateKey
+                | KeyFormatType::TransparentEcdsaPrivateKey
                     if facts.curve.is_some() && !is_rsa =>
                 {
                     let curve = facts
@@ -477,9 +519,13 @@ pub(crate) fn to_object(
                 KeyFormatType::TransparentRsaPublicKey if is_rsa => {
                     let (modulus, public_exponent) =
                         crypto::rsa_public_components(spki).map_err(conv)?;
-                    KeyMaterial::TransparentRsaPublic { modulus, public_exponent }
+                    KeyMaterial::TransparentRsaPublic {
+                        modulus,
+                        public_exponent,
+                    }
                 }
-                KeyFormatType::TransparentEcPublicKey | KeyFormatType::TransparentEcdsaPublicKey
+                KeyFormatType::TransparentEcPublicKey
+                | KeyFormatType::TransparentEcdsaPublicKey
                     if facts.curve.is_some() && !is_rsa =>
                 {
                     let curve = facts
@@ -512,7 +558,11 @@ pub(crate) fn to_object(
                 key_block: key_block(
                     format,
                     KeyMaterial::Bytes(material.bytes.clone()),
-                    &KeyFacts { algorithm: None, length: None, curve: None },
+                    &KeyFacts {
+                        algorithm: None,
+                        length: None,
+                        curve: None,
+                    },
                 ),
             })
         }
@@ -526,7 +576,9 @@ pub(crate) fn to_object(
 /// The bytes that a Key Wrapping Specification wraps: the key value in `format`.
 pub(crate) fn wrap_input(object: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, KmipError> {
     let block = match object {
-        ManagedObject::SymmetricKey(b) | ManagedObject::PrivateKey(b) | ManagedObject::PublicKey(b) => b,
+        ManagedObject::SymmetricKey(b)
+        | ManagedObject::PrivateKey(b)
+        | ManagedObject::PublicKey(b) => b,
         ManagedObject::SecretData { key_block, .. } => key_block,
         _ => {
             return Err(KmipError::new(
@@ -536,10 +588,14 @@ pub(crate) fn wrap_input(object: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, K
         }
     };
     match &block.key_value {
-        KeyValue::Plain { material: KeyMaterial::Bytes(b), .. } => Ok(b.clone()),
-        KeyValue::Plain { material: KeyMaterial::TransparentSymmetric { key }, .. } => {
-            Ok(key.clone())
-        }
+        KeyValue::Plain {
+            material: KeyMaterial::Bytes(b),
+            ..
+        } => Ok(b.clone()),
+        KeyValue::Plain {
+            material: KeyMaterial::TransparentSymmetric { key },
+            ..
+        } => Ok(key.clone()),
         _ => Err(KmipError::new(
             ResultReason::KeyFormatTypeNotSupported,
             "wrapping needs a byte-string key format (Raw, PKCS#1, PKCS#8, X.509)",

@@ -41,16 +41,36 @@ impl Metrics {
             store_objects: Gauge::default(),
             store_file_bytes: Gauge::default(),
         };
-        registry.register("kmip_requests", "KMIP batch items by operation and result", m.requests.clone());
+        registry.register(
+            "kmip_requests",
+            "KMIP batch items by operation and result",
+            m.requests.clone(),
+        );
         registry.register(
             "kmip_request_duration_seconds",
             "Time to process one KMIP batch item",
             m.duration.clone(),
         );
-        registry.register("hsm_latency_seconds", "Round trip of HSM health checks", m.hsm_latency.clone());
-        registry.register("hsm_up", "1 when the HSM answered the last health check", m.hsm_up.clone());
-        registry.register("store_objects", "Objects in the store, tombstones included", m.store_objects.clone());
-        registry.register("store_file_bytes", "Size of the database file", m.store_file_bytes.clone());
+        registry.register(
+            "hsm_latency_seconds",
+            "Round trip of HSM health checks",
+            m.hsm_latency.clone(),
+        );
+        registry.register(
+            "hsm_up",
+            "1 when the HSM answered the last health check",
+            m.hsm_up.clone(),
+        );
+        registry.register(
+            "store_objects",
+            "Objects in the store, tombstones included",
+            m.store_objects.clone(),
+        );
+        registry.register(
+            "store_file_bytes",
+            "Size of the database file",
+            m.store_file_bytes.clone(),
+        );
         m
     }
 

@@ -17,7 +17,11 @@ pub(crate) fn reason(
     preferred: ResultReason,
     fallback: ResultReason,
 ) -> ResultReason {
-    if preferred.exists_in(version.major, version.minor) { preferred } else { fallback }
+    if preferred.exists_in(version.major, version.minor) {
+        preferred
+    } else {
+        fallback
+    }
 }
 
 /// An error with a reason chosen for the client's version.
@@ -32,7 +36,12 @@ pub(crate) fn err(
 
 /// The object is in a state that forbids the operation.
 pub(crate) fn wrong_state(version: ProtocolVersion, message: impl Into<String>) -> KmipError {
-    err(version, ResultReason::WrongKeyLifecycleState, ResultReason::PermissionDenied, message)
+    err(
+        version,
+        ResultReason::WrongKeyLifecycleState,
+        ResultReason::PermissionDenied,
+        message,
+    )
 }
 
 /// The object's Cryptographic Usage Mask lacks the bit the operation needs.
@@ -53,7 +62,12 @@ pub(crate) fn destroyed(version: ProtocolVersion, uid: &str) -> KmipError {
     } else {
         ResultReason::ItemNotFound
     };
-    err(version, ResultReason::ObjectDestroyed, fallback, format!("object {uid} is destroyed"))
+    err(
+        version,
+        ResultReason::ObjectDestroyed,
+        fallback,
+        format!("object {uid} is destroyed"),
+    )
 }
 
 /// A client tried to change an attribute only the server sets.
@@ -85,7 +99,12 @@ pub(crate) fn missing(message: impl Into<String>) -> KmipError {
 
 /// A combination of parameters the server does not offer.
 pub(crate) fn bad_params(version: ProtocolVersion, message: impl Into<String>) -> KmipError {
-    err(version, ResultReason::BadCryptographicParameters, ResultReason::InvalidField, message)
+    err(
+        version,
+        ResultReason::BadCryptographicParameters,
+        ResultReason::InvalidField,
+        message,
+    )
 }
 
 /// The KMIP state enumeration of a store lifecycle state.
@@ -115,11 +134,10 @@ pub(crate) enum KeyUse {
 /// data (the spec's "special permission" is granted to the object's owner and to admins, the
 /// only callers that reach this check); Destroyed objects have no material.
 pub(crate) fn state_allows(state: State, key_use: KeyUse) -> bool {
-    match (state, key_use) {
-        (State::Active, _) => true,
-        (State::Deactivated | State::Compromised, KeyUse::Process) => true,
-        _ => false,
-    }
+    matches!(
+        (state, key_use),
+        (State::Active, _) | (State::Deactivated | State::Compromised, KeyUse::Process)
+    )
 }
 
 /// The usage-mask bit each operation needs.
@@ -147,12 +165,21 @@ mod tests {
     #[test]
     fn reasons_fall_back_for_old_versions() {
         assert_eq!(wrong_state(V14, "x").reason, ResultReason::PermissionDenied);
-        assert_eq!(wrong_state(V21, "x").reason, ResultReason::WrongKeyLifecycleState);
+        assert_eq!(
+            wrong_state(V21, "x").reason,
+            ResultReason::WrongKeyLifecycleState
+        );
         assert_eq!(destroyed(V14, "u").reason, ResultReason::KeyValueNotPresent);
         assert_eq!(destroyed(V10, "u").reason, ResultReason::ItemNotFound);
         assert_eq!(destroyed(V21, "u").reason, ResultReason::ObjectDestroyed);
-        assert_eq!(read_only(V14, "State").reason, ResultReason::PermissionDenied);
-        assert_eq!(read_only(V21, "State").reason, ResultReason::ReadOnlyAttribute);
+        assert_eq!(
+            read_only(V14, "State").reason,
+            ResultReason::PermissionDenied
+        );
+        assert_eq!(
+            read_only(V21, "State").reason,
+            ResultReason::ReadOnlyAttribute
+        );
         assert_eq!(
             usage_denied(V21, "x").reason,
             ResultReason::IncompatibleCryptographicUsageMask

@@ -1,0 +1,251 @@
+//! One request message: version negotiation, the batch loop with the ID Placeholder and the
+//! Batch Error Continuation Option, panic isolation per item, and the response.
+
+use std::time::Instant;
+
+use keywarden_kmip::KmipError;
+use keywarden_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
+use keywarden_kmip::message::{
+    MessageError, ProtocolVersion, RequestBatchItem, RequestMessage, ResponseBatchItem,
+    ResponseHeader, ResponseMessage,
+};
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use keywarden_kmip::ttlv::DecodeError;
+
+use crate::ops::{self, Ctx};
+use crate::{Caller, Kms};
+
+/// Protocol versions offered, most preferred first.
+pub(crate) const SUPPORTED_VERSIONS: &[ProtocolVersion] = &[
+    ProtocolVersion { major: 2, minor: 1 },
+    ProtocolVersion { major: 2, minor: 0 },
+    ProtocolVersion { major: 1, minor: 4 },
+    ProtocolVersion { major: 1, minor: 3 },
+    ProtocolVersion { major: 1, minor: 2 },
+    ProtocolVersion { major: 1, minor: 1 },
+    ProtocolVersion { major: 1, minor: 0 },
+];
+
+/// Unix seconds now.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The response to an undecodable frame.
+pub(crate) fn frame_error(kms: &Kms, error: &DecodeError) -> Vec<u8> {
+    kms.metrics.record("Unknown", "InvalidMessage", 0.0);
+    let error = MessageError {
+        protocol_version: None,
+        batch_items: Vec::new(),
+        error: KmipError::new(
+            ResultReason::InvalidMessage,
+            format!("TTLV framing: {error}"),
+        ),
+    };
+    ResponseMessage::for_message_error(&error, unix_now()).encode()
+}
+
+/// Answers one message; never panics (each item runs in its own task).
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8> {
+    let now = unix_now();
+    let message = match RequestMessage::decode(request, &kms.config.limits) {
+        Ok(m) => m,
+        Err(e) => {
+            kms.metrics.record("Unknown", "InvalidMessage", 0.0);
+            return ResponseMessage::for_message_error(&e, now).encode();
+        }
+    };
+    let requested = message.header.protocol_version;
+    let (version, version_ok) = negotiate(requested);
+    let header = ResponseHeader {
+        protocol_version: version,
+        time_stamp: now,
+        client_correlation_value: message.header.client_correlation_value.clone(),
+        server_correlation_value: None,
+    };
+    let continuation = message
+        .header
+        .batch_error_continuation
+        .unwrap_or(BatchErrorContinuationOption::Stop);
+    let mut items = Vec::with_capacity(message.items.len());
+    let mut placeholder: Option<String> = None;
+    for item in message.items {
+        let started = Instant::now();
+        let operation = item.operation.ok();
+        let id = item.unique_batch_item_id.clone();
+        let result = if !version_ok {
+            Err(KmipError::new(
+                ResultReason::InvalidMessage,
+                format!(
+                    "protocol version {}.{} is not supported; use Discover Versions",
+                    requested.major, requested.minor
+                ),
+            ))
+        } else if continuation == BatchErrorContinuationOption::Undo {
+            Err(KmipError::new(
+                ResultReason::FeatureNotSupported,
+                "Batch Error Continuation Option Undo is not supported; use Stop or Continue",
+            ))
+        } else {
+            run_item(kms, caller, version, item, placeholder.clone()).await
+        };
+        let op_name = operation.map_or("Unknown", |o| o.spec_name());
+        let failed = result.is_err();
+        let response = match result {
+            Ok((op, payload)) => {
+                if let Some(uid) = placeholder_of(&payload) {
+                    placeholder = Some(uid);
+                }
+                kms.metrics
+                    .record(op_name, "Success", started.elapsed().as_secs_f64());
+                ResponseBatchItem::success(op, id, Some(payload))
+            }
+            Err(e) => {
+                tracing::debug!(operation = op_name, reason = ?e.reason, message = %e.message, "batch item failed");
+                kms.metrics.record(
+                    op_name,
+                    e.reason.spec_name(),
+                    started.elapsed().as_secs_f64(),
+                );
+                ResponseBatchItem::failure(operation, id, e)
+            }
+        };
+        items.push(response);
+        // Stop (the default): KMIP 1.4 §6.15 / 2.1 §7.10 — the items after a failure are not
+        // processed and get no response item; the processed ones are returned as they are.
+        if failed && continuation != BatchErrorContinuationOption::Continue {
+            break;
+        }
+    }
+    let mut response = ResponseMessage { header, items };
+    let mut bytes = response.encode();
+    if let Some(max) = message.header.maximum_response_size
+        && let Ok(max) = usize::try_from(max)
+        && bytes.len() > max
+    {
+        for item in &mut response.items {
+            if item.result_status == ResultStatus::Success {
+                item.result_status = ResultStatus::OperationFailed;
+                item.result_reason = Some(ResultReason::ResponseTooLarge);
+                item.result_message = Some(format!(
+                    "response of {} bytes exceeds Maximum Response Size {max}",
+                    bytes.len()
+                ));
+                item.payload = None;
+            }
+        }
+        bytes = response.encode();
+    }
+    bytes
+}
+
+/// The version to answer in, and whether the request's version is one the server speaks.
+fn negotiate(requested: ProtocolVersion) -> (ProtocolVersion, bool) {
+    if SUPPORTED_VERSIONS.contains(&requested) {
+        return (requested, true);
+    }
+    // Answer in the closest version the client can read: the highest one not above its own.
+    let fallback = SUPPORTED_VERSIONS
+        .iter()
+        .copied()
+        .find(|v| *v <= requested)
+        .unwrap_or(ProtocolVersion { major: 1, minor: 0 });
+    (fallback, false)
+}
+
+/// The identifier a successful item leaves in the ID Placeholder.
+fn placeholder_of(payload: &ResponsePayload) -> Option<String> {
+    match payload {
+        ResponsePayload::Create {
+            unique_identifier, ..
+        }
+        | ResponsePayload::Register { unique_identifier }
+        | ResponsePayload::ReKey { unique_identifier }
+        | ResponsePayload::Get {
+            unique_identifier, ..
+        }
+        | ResponsePayload::GetAttributes {
+            unique_identifier, ..
+        }
+        | ResponsePayload::GetAttributeList {
+            unique_identifier, ..
+        }
+        | ResponsePayload::AttributeChanged {
+            unique_identifier, ..
+        }
+        | ResponsePayload::DeleteAttribute {
+            unique_identifier, ..
+        }
+        | ResponsePayload::Identifier { unique_identifier } => Some(unique_identifier.clone()),
+        // Create Key Pair leaves the private key (KMIP 1.4 §4.2, 2.1 §6.1.4).
+        ResponsePayload::CreateKeyPair {
+            private_key_unique_identifier,
+            ..
+        } => Some(private_key_unique_identifier.clone()),
+        ResponsePayload::Locate {
+            unique_identifiers, ..
+        } if unique_identifiers.len() == 1 => unique_identifiers.first().cloned(),
+        _ => None,
+    }
+}
+
+/// Runs one item in its own task so a panic becomes that item's failure.
+async fn run_item(
+    kms: &Kms,
+    caller: &Caller,
+    version: ProtocolVersion,
+    item: RequestBatchItem,
+    placeholder: Option<String>,
+) -> Result<(Operation, ResponsePayload), KmipError> {
+    let operation = match item.operation {
+        Ok(op) => op,
+        Err(raw) => {
+            return Err(KmipError::new(
+                ResultReason::OperationNotSupported,
+                format!("operation 0x{raw:08x} is not supported"),
+            ));
+        }
+    };
+    let payload: RequestPayload = item.payload?;
+    let Some(me) = kms.me.upgrade() else {
+        return Err(KmipError::new(
+            ResultReason::GeneralFailure,
+            "key service is shutting down",
+        ));
+    };
+    let caller = caller.clone();
+    let task = tokio::spawn(async move {
+        let ctx = Ctx::new(&me, &caller, version, placeholder);
+        ops::dispatch(&ctx, operation, payload).await
+    });
+    match task.await {
+        Ok(result) => result.map(|p| (operation, p)),
+        Err(e) => {
+            tracing::error!(operation = operation.spec_name(), error = %e, "batch item task failed");
+            Err(crate::policy::err(
+                version,
+                ResultReason::InternalServerError,
+                ResultReason::GeneralFailure,
+                "internal error while processing this batch item",
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation() {
+        let v = |major, minor| ProtocolVersion { major, minor };
+        assert_eq!(negotiate(v(1, 4)), (v(1, 4), true));
+        assert_eq!(negotiate(v(2, 1)), (v(2, 1), true));
+        assert_eq!(negotiate(v(3, 0)), (v(2, 1), false));
+        assert_eq!(negotiate(v(1, 9)), (v(1, 4), false));
+        assert_eq!(negotiate(v(0, 9)), (v(1, 0), false));
+    }
+}

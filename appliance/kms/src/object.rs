@@ -1,0 +1,360 @@
+//! A managed object as the operations see it: the store record plus attribute views.
+//!
+//! Attributes live in the record as last-writer-wins registers (name, index) with TTLV value
+//! bytes; links as an add-wins set; lifecycle as grow-only facts. Everything derived from the
+//! lifecycle (State and the lifecycle dates) is computed on read, never stored twice.
+
+use keywarden_kmip::KmipError;
+use keywarden_kmip::attributes::Attribute;
+use keywarden_kmip::enums::{
+    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, RecommendedCurve, ResultReason,
+    State,
+};
+use keywarden_kmip::ttlv::Value;
+use keywarden_store::{
+    DomainKek, IndexTerms, LifecycleEvent, MaterialBinding, ObjectRecord, Stamp, StoredAttribute,
+    StoredLink,
+};
+
+use crate::attrs::{self, name};
+use crate::material::{KeyFacts, Material};
+use crate::policy;
+
+/// Attributes (besides custom ones) whose values Locate can find through the store's index.
+const INDEXED: &[&str] = &[
+    name::OBJECT_GROUP,
+    name::CONTACT_INFORMATION,
+    name::USAGE_MASK,
+];
+
+/// Unix seconds of a stamp.
+pub(crate) fn stamp_secs(stamp: &Stamp) -> i64 {
+    i64::try_from(stamp.hlc.wall_ms / 1000).unwrap_or(i64::MAX)
+}
+
+/// A loaded or new object.
+pub(crate) struct Object {
+    pub rec: ObjectRecord,
+}
+
+impl Object {
+    /// The object's KMIP type.
+    pub(crate) fn object_type(&self) -> Result<ObjectType, KmipError> {
+        ObjectType::from_value(self.rec.object_type).ok_or_else(|| {
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                "stored object has an unknown type",
+            )
+        })
+    }
+
+    /// Live instances of an attribute, by index.
+    pub(crate) fn values(&self, attr: &str) -> Vec<(u32, Value)> {
+        let mut out: Vec<(u32, Value)> = self
+            .rec
+            .attributes
+            .iter()
+            .filter(|a| a.name == attr && !a.deleted)
+            .filter_map(|a| attrs::decode_value(&a.value).ok().map(|v| (a.index, v)))
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out
+    }
+
+    /// The first live instance of an attribute.
+    pub(crate) fn first(&self, attr: &str) -> Option<Value> {
+        self.values(attr).into_iter().next().map(|(_, v)| v)
+    }
+
+    /// Sets instance `index` of `attr` (replacing it, or reviving a deleted slot).
+    pub(crate) fn set(&mut self, attr: &str, index: u32, value: &Value, stamp: Stamp) {
+        let bytes = attrs::encode_value(value);
+        match self
+            .rec
+            .attributes
+            .iter_mut()
+            .find(|a| a.name == attr && a.index == index)
+        {
+            Some(slot) => {
+                slot.value = bytes;
+                slot.stamp = stamp;
+                slot.deleted = false;
+            }
+            None => self.rec.attributes.push(StoredAttribute {
+                name: attr.to_owned(),
+                index,
+                value: bytes,
+                stamp,
+                deleted: false,
+            }),
+        }
+    }
+
+    /// Marks instance `index` of `attr` deleted; false when it was not live.
+    pub(crate) fn delete(&mut self, attr: &str, index: u32, stamp: Stamp) -> bool {
+        match self
+            .rec
+            .attributes
+            .iter_mut()
+            .find(|a| a.name == attr && a.index == index && !a.deleted)
+        {
+            Some(slot) => {
+                slot.deleted = true;
+                slot.stamp = stamp;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The lowest index never used by `attr` (deleted slots keep their index retired so a
+    /// replica's late write cannot collide with a new instance).
+    pub(crate) fn next_index(&self, attr: &str) -> u32 {
+        self.rec
+            .attributes
+            .iter()
+            .filter(|a| a.name == attr)
+            .map(|a| a.index.saturating_add(1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Live links, in insertion order.
+    pub(crate) fn links(&self) -> Vec<(u32, String)> {
+        self.rec
+            .links
+            .iter()
+            .filter(|l| !l.removed)
+            .map(|l| (l.link_type, l.target.clone()))
+            .collect()
+    }
+
+    /// Adds a link (idempotent).
+    pub(crate) fn add_link(&mut self, link_type: u32, target: &str, stamp: Stamp) {
+        match self
+            .rec
+            .links
+            .iter_mut()
+            .find(|l| l.link_type == link_type && l.target == target)
+        {
+            Some(l) => {
+                l.removed = false;
+                l.stamp = stamp;
+            }
+            None => self.rec.links.push(StoredLink {
+                link_type,
+                target: target.to_owned(),
+                stamp,
+                removed: false,
+            }),
+        }
+    }
+
+    /// Removes a link; false when it was not live.
+    pub(crate) fn remove_link(&mut self, link_type: u32, target: &str, stamp: Stamp) -> bool {
+        match self
+            .rec
+            .links
+            .iter_mut()
+            .find(|l| l.link_type == link_type && l.target == target && !l.removed)
+        {
+            Some(l) => {
+                l.removed = true;
+                l.stamp = stamp;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The KMIP state at `now`.
+    pub(crate) fn state(&self, now: i64) -> State {
+        policy::kmip_state(self.rec.lifecycle.state(now))
+    }
+
+    /// The Cryptographic Usage Mask (0 when absent).
+    pub(crate) fn usage_mask(&self) -> CryptographicUsageMask {
+        let bits = self
+            .first(name::USAGE_MASK)
+            .and_then(|v| attrs::as_i32(&v))
+            .unwrap_or(0);
+        CryptographicUsageMask(u32::from_ne_bytes(bits.to_ne_bytes()))
+    }
+
+    /// Algorithm, length and curve as recorded in the attributes.
+    pub(crate) fn facts(&self) -> KeyFacts {
+        let algorithm = self
+            .first(name::ALGORITHM)
+            .and_then(|v| attrs::as_enum(&v))
+            .and_then(CryptographicAlgorithm::from_value);
+        let length = self.first(name::LENGTH).and_then(|v| attrs::as_i32(&v));
+        let curve = self
+            .first(name::DOMAIN_PARAMETERS)
+            .and_then(|v| attrs::child_enum(&v, attrs::tag::RECOMMENDED_CURVE))
+            .and_then(RecommendedCurve::from_value);
+        KeyFacts {
+            algorithm,
+            length,
+            curve,
+        }
+    }
+
+    /// The binding of the sealed material: uuid, type, algorithm and length.
+    fn binding(&self) -> MaterialBinding<'_> {
+        MaterialBinding {
+            uuid: &self.rec.uuid,
+            object_type: self.rec.object_type,
+            algorithm: self.rec.index.algorithm,
+            length: self.rec.index.length,
+        }
+    }
+
+    /// Seals `material` into the record. Call after the algorithm and length are final.
+    pub(crate) fn seal(&mut self, kek: &DomainKek, material: &Material) -> Result<(), KmipError> {
+        self.reindex();
+        let sealed = kek.seal(&self.binding(), &material.frame()).map_err(|e| {
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                format!("sealing key material: {e}"),
+            )
+        })?;
+        self.rec.material = Some(sealed);
+        Ok(())
+    }
+
+    /// Opens the sealed material; a destroyed object answers the version's destroyed reason.
+    pub(crate) fn open(
+        &self,
+        kek: &DomainKek,
+        version: keywarden_kmip::message::ProtocolVersion,
+    ) -> Result<Material, KmipError> {
+        let Some(sealed) = &self.rec.material else {
+            return Err(policy::destroyed(version, &self.rec.uuid));
+        };
+        let plain = kek.open(&self.binding(), sealed).map_err(|e| {
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                format!("opening key material: {e}"),
+            )
+        })?;
+        Material::unframe(&plain)
+    }
+
+    /// Recomputes the Locate terms from the attributes.
+    pub(crate) fn reindex(&mut self) {
+        let names = self
+            .values(name::NAME)
+            .iter()
+            .filter_map(|(_, v)| attrs::name_text(v))
+            .collect();
+        let algorithm = self.first(name::ALGORITHM).and_then(|v| attrs::as_enum(&v));
+        let length = self.first(name::LENGTH).and_then(|v| attrs::as_i32(&v));
+        let mut custom = Vec::new();
+        for a in self.rec.attributes.iter().filter(|a| !a.deleted) {
+            if attrs::is_custom(&a.name) || INDEXED.contains(&a.name.as_str()) {
+                custom.push((a.name.clone(), a.value.clone()));
+            }
+        }
+        custom.sort();
+        custom.dedup();
+        self.rec.index = IndexTerms {
+            names,
+            algorithm,
+            length,
+            custom,
+        };
+    }
+
+    /// Marks a change: Last Change Date and the record's updated stamp.
+    pub(crate) fn touch(&mut self, stamp: Stamp) {
+        let now = stamp_secs(&stamp);
+        self.set(name::LAST_CHANGE_DATE, 0, &Value::DateTime(now), stamp);
+        self.rec.updated = stamp;
+        self.reindex();
+    }
+
+    /// Every attribute, server-computed ones included, in a stable order.
+    pub(crate) fn all_attributes(&self, now: i64) -> Vec<Attribute> {
+        let mut out = Vec::new();
+        let mut push = |n: &str, index: Option<i32>, value: Value| {
+            out.push(Attribute {
+                name: n.to_owned(),
+                index,
+                value,
+            });
+        };
+        push(
+            name::UNIQUE_IDENTIFIER,
+            None,
+            Value::TextString(self.rec.uuid.clone()),
+        );
+        push(
+            name::OBJECT_TYPE,
+            None,
+            Value::Enumeration(self.rec.object_type),
+        );
+        push(
+            name::STATE,
+            None,
+            Value::Enumeration(self.state(now).value()),
+        );
+        let lc = &self.rec.lifecycle;
+        if let Some(e) = &lc.activated {
+            push(name::ACTIVATION_DATE, None, Value::DateTime(e.effective));
+        }
+        if let Some(e) = &lc.deactivated {
+            push(name::DEACTIVATION_DATE, None, Value::DateTime(e.effective));
+        }
+        if let Some(e) = &lc.compromised {
+            push(
+                name::COMPROMISE_OCCURRENCE_DATE,
+                None,
+                Value::DateTime(e.effective),
+            );
+            push(
+                name::COMPROMISE_DATE,
+                None,
+                Value::DateTime(stamp_secs(&e.stamp)),
+            );
+        }
+        if let Some(e) = &lc.destroyed {
+            push(name::DESTROY_DATE, None, Value::DateTime(e.effective));
+        }
+        if let Some(e) = revocation(lc.compromised.as_ref(), lc.deactivated.as_ref())
+            && let Some(code) = e.reason
+        {
+            push(
+                name::REVOCATION_REASON,
+                None,
+                attrs::revocation_value(code, e.message.as_deref()),
+            );
+        }
+        let mut stored: Vec<&StoredAttribute> =
+            self.rec.attributes.iter().filter(|a| !a.deleted).collect();
+        stored.sort_by(|a, b| (&a.name, a.index).cmp(&(&b.name, b.index)));
+        for a in stored {
+            if let Ok(v) = attrs::decode_value(&a.value) {
+                let index =
+                    attrs::is_multi(&a.name).then(|| i32::try_from(a.index).unwrap_or(i32::MAX));
+                push(&a.name, index, v);
+            }
+        }
+        for (i, (link_type, target)) in self.links().into_iter().enumerate() {
+            push(
+                name::LINK,
+                Some(i32::try_from(i).unwrap_or(i32::MAX)),
+                attrs::link_value(link_type, &target),
+            );
+        }
+        out
+    }
+}
+
+/// The event that carries the Revocation Reason: the compromise if any, else the deactivation
+/// when it came from a Revoke (it has a reason code).
+fn revocation<'a>(
+    compromised: Option<&'a LifecycleEvent>,
+    deactivated: Option<&'a LifecycleEvent>,
+) -> Option<&'a LifecycleEvent> {
+    compromised.or(deactivated).filter(|e| e.reason.is_some())
+}

@@ -1,0 +1,416 @@
+//! Encrypt, Decrypt, Sign, Signature Verify, MAC, MAC Verify, RNG Retrieve.
+
+use keywarden_crypto as crypto;
+use keywarden_kmip::KmipError;
+use keywarden_kmip::enums::{
+    BlockCipherMode, CryptographicAlgorithm, DigitalSignatureAlgorithm, HashingAlgorithm,
+    ObjectType, PaddingMethod, RecommendedCurve, ResultReason, State,
+};
+use keywarden_kmip::objects::CryptographicParameters;
+use keywarden_kmip::payload::ResponsePayload;
+use zeroize::Zeroizing;
+
+use super::Ctx;
+use super::get::{material_facts, oaep_params};
+use crate::material::{KeyFacts, Material};
+use crate::policy::{self, KeyUse};
+
+fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> KmipError {
+    match e {
+        crypto::CryptoError::InvalidParameters(m) | crypto::CryptoError::Unsupported(m) => {
+            policy::bad_params(ctx.version, m)
+        }
+        crypto::CryptoError::AuthenticationFailed => {
+            KmipError::new(ResultReason::CryptographicFailure, "authentication failed")
+        }
+        other => KmipError::new(ResultReason::CryptographicFailure, other.to_string()),
+    }
+}
+
+/// Loads a key for a cryptographic operation: ownership, state, usage mask, then material.
+fn use_key(
+    ctx: &Ctx<'_>,
+    uid: &str,
+    operation: &str,
+    key_use: KeyUse,
+) -> Result<(ObjectType, Material, KeyFacts), KmipError> {
+    let obj = ctx.load(uid)?;
+    let state = obj.state(ctx.now);
+    if matches!(state, State::Destroyed | State::DestroyedCompromised) {
+        return Err(policy::destroyed(ctx.version, uid));
+    }
+    if !policy::state_allows(state, key_use) {
+        return Err(policy::wrong_state(
+            ctx.version,
+            format!("{operation} is not allowed with key {uid} in state {state}"),
+        ));
+    }
+    if let Some(bit) = policy::needed_usage(operation)
+        && !obj.usage_mask().contains(bit)
+    {
+        return Err(policy::usage_denied(
+            ctx.version,
+            format!("key {uid}'s Cryptographic Usage Mask does not allow {operation}"),
+        ));
+    }
+    let kek = ctx.kek()?;
+    let m = obj.open(&kek, ctx.version)?;
+    let facts = material_facts(&obj, &m)?;
+    Ok((obj.object_type()?, m, facts))
+}
+
+fn wrong_type(
+    ctx: &Ctx<'_>,
+    operation: &str,
+    t: ObjectType,
+    alg: Option<CryptographicAlgorithm>,
+) -> KmipError {
+    ctx.err(
+        ResultReason::IllegalObjectType,
+        ResultReason::IllegalOperation,
+        format!("{operation} is not offered for a {t} with algorithm {alg:?}"),
+    )
+}
+
+/// The AES mode: GCM unless the parameters say otherwise.
+fn aes_mode(
+    ctx: &Ctx<'_>,
+    p: &CryptographicParameters,
+    tag_len: Option<usize>,
+) -> Result<crypto::SymmetricMode, KmipError> {
+    match p.block_cipher_mode.unwrap_or(BlockCipherMode::Gcm) {
+        BlockCipherMode::Gcm => {
+            let from_params = p.tag_length.map(|t| usize::try_from(t).unwrap_or(0));
+            Ok(crypto::SymmetricMode::Gcm {
+                tag_len: tag_len.or(from_params).unwrap_or(16),
+            })
+        }
+        BlockCipherMode::Cbc => match p.padding_method {
+            None | Some(PaddingMethod::Pkcs5) => Ok(crypto::SymmetricMode::Cbc { pkcs7: true }),
+            Some(PaddingMethod::None) => Ok(crypto::SymmetricMode::Cbc { pkcs7: false }),
+            Some(other) => Err(policy::bad_params(
+                ctx.version,
+                format!("AES-CBC supports PKCS5 padding or none, not {other}"),
+            )),
+        },
+        BlockCipherMode::Ctr => Ok(crypto::SymmetricMode::Ctr),
+        other => Err(policy::bad_params(
+            ctx.version,
+            format!("block cipher mode {other} is not supported; use GCM, CBC or CTR"),
+        )),
+    }
+}
+
+/// Encrypt: AES (GCM, CBC, CTR) with symmetric keys, RSA-OAEP with public keys.
+pub(crate) fn encrypt(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: &[u8],
+    iv: Option<Vec<u8>>,
+    aad: Option<Vec<u8>>,
+) -> Result<ResponsePayload, KmipError> {
+    let (t, m, facts) = use_key(ctx, &uid, "Encrypt", KeyUse::Protect)?;
+    let p = parameters.unwrap_or_default();
+    match (t, facts.algorithm) {
+        (ObjectType::SymmetricKey, Some(CryptographicAlgorithm::Aes)) => {
+            let mode = aes_mode(ctx, &p, None)?;
+            let generated = iv.is_none();
+            let out = crypto::aes_encrypt(&m.bytes, mode, iv.as_deref(), aad.as_deref(), data)
+                .map_err(|e| crypto_err(ctx, e))?;
+            Ok(ResponsePayload::Encrypt {
+                unique_identifier: uid,
+                data: out.ciphertext,
+                iv_counter_nonce: generated.then_some(out.iv),
+                tag: out.tag,
+            })
+        }
+        (ObjectType::PublicKey, Some(CryptographicAlgorithm::Rsa)) => {
+            let hash = oaep_params(ctx, &p)?;
+            let out = crypto::rsa_oaep_encrypt(&m.bytes, hash, p.p_source.as_deref(), data)
+                .map_err(|e| crypto_err(ctx, e))?;
+            Ok(ResponsePayload::Encrypt {
+                unique_identifier: uid,
+                data: out,
+                iv_counter_nonce: None,
+                tag: None,
+            })
+        }
+        (t, a) => Err(wrong_type(ctx, "Encrypt", t, a)),
+    }
+}
+
+/// Decrypt: the inverse of [`encrypt`], with private keys for RSA-OAEP.
+pub(crate) fn decrypt(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: &[u8],
+    iv: Option<Vec<u8>>,
+    aad: Option<Vec<u8>>,
+    tag: Option<Vec<u8>>,
+) -> Result<ResponsePayload, KmipError> {
+    let (t, m, facts) = use_key(ctx, &uid, "Decrypt", KeyUse::Process)?;
+    let p = parameters.unwrap_or_default();
+    let plain: Zeroizing<Vec<u8>> = match (t, facts.algorithm) {
+        (ObjectType::SymmetricKey, Some(CryptographicAlgorithm::Aes)) => {
+            let mode = aes_mode(ctx, &p, tag.as_ref().map(Vec::len))?;
+            let iv = iv.ok_or_else(|| {
+                ctx.err(
+                    ResultReason::MissingInitializationVector,
+                    ResultReason::MissingData,
+                    "Decrypt: IV/Counter/Nonce is required",
+                )
+            })?;
+            crypto::aes_decrypt(&m.bytes, mode, &iv, aad.as_deref(), data, tag.as_deref())
+                .map_err(|e| crypto_err(ctx, e))?
+        }
+        (ObjectType::PrivateKey, Some(CryptographicAlgorithm::Rsa)) => {
+            let hash = oaep_params(ctx, &p)?;
+            crypto::rsa_oaep_decrypt(&m.bytes, hash, p.p_source.as_deref(), data)
+                .map_err(|e| crypto_err(ctx, e))?
+        }
+        (t, a) => return Err(wrong_type(ctx, "Decrypt", t, a)),
+    };
+    Ok(ResponsePayload::Decrypt {
+        unique_identifier: uid,
+        data: plain,
+    })
+}
+
+fn hash_alg(ctx: &Ctx<'_>, h: HashingAlgorithm) -> Result<crypto::HashAlg, KmipError> {
+    Ok(match h {
+        HashingAlgorithm::Sha1 => crypto::HashAlg::Sha1,
+        HashingAlgorithm::Sha224 => crypto::HashAlg::Sha224,
+        HashingAlgorithm::Sha256 => crypto::HashAlg::Sha256,
+        HashingAlgorithm::Sha384 => crypto::HashAlg::Sha384,
+        HashingAlgorithm::Sha512 => crypto::HashAlg::Sha512,
+        other => {
+            return Err(policy::bad_params(
+                ctx.version,
+                format!("hashing algorithm {other} is not supported"),
+            ));
+        }
+    })
+}
+
+/// The signature scheme from the parameters, with defaults from the key.
+fn scheme(
+    ctx: &Ctx<'_>,
+    p: &CryptographicParameters,
+    facts: &KeyFacts,
+) -> Result<crypto::SignatureScheme, KmipError> {
+    use DigitalSignatureAlgorithm as D;
+    use crypto::SignatureScheme as S;
+    if let Some(d) = p.digital_signature_algorithm {
+        let h = |x| hash_alg(ctx, x);
+        return Ok(match d {
+            D::Sha1WithRsaEncryption => S::RsaPkcs1v15(h(HashingAlgorithm::Sha1)?),
+            D::Sha224WithRsaEncryption => S::RsaPkcs1v15(h(HashingAlgorithm::Sha224)?),
+            D::Sha256WithRsaEncryption => S::RsaPkcs1v15(h(HashingAlgorithm::Sha256)?),
+            D::Sha384WithRsaEncryption => S::RsaPkcs1v15(h(HashingAlgorithm::Sha384)?),
+            D::Sha512WithRsaEncryption => S::RsaPkcs1v15(h(HashingAlgorithm::Sha512)?),
+            D::RsassaPss => S::RsaPss(h(p.hashing_algorithm.unwrap_or(HashingAlgorithm::Sha256))?),
+            D::EcdsaWithSha1 => S::Ecdsa(h(HashingAlgorithm::Sha1)?),
+            D::EcdsaWithSha224 => S::Ecdsa(h(HashingAlgorithm::Sha224)?),
+            D::EcdsaWithSha256 => S::Ecdsa(h(HashingAlgorithm::Sha256)?),
+            D::EcdsaWithSha384 => S::Ecdsa(h(HashingAlgorithm::Sha384)?),
+            D::EcdsaWithSha512 => S::Ecdsa(h(HashingAlgorithm::Sha512)?),
+            other => {
+                return Err(policy::bad_params(
+                    ctx.version,
+                    format!("signature algorithm {other} is not supported"),
+                ));
+            }
+        });
+    }
+    match facts.algorithm {
+        Some(CryptographicAlgorithm::Rsa) => {
+            let h = hash_alg(ctx, p.hashing_algorithm.unwrap_or(HashingAlgorithm::Sha256))?;
+            match p.padding_method {
+                Some(PaddingMethod::Pss) => Ok(S::RsaPss(h)),
+                None | Some(PaddingMethod::Pkcs1V15) => Ok(S::RsaPkcs1v15(h)),
+                Some(other) => Err(policy::bad_params(
+                    ctx.version,
+                    format!("RSA signatures support PSS or PKCS1 v1.5 padding, not {other}"),
+                )),
+            }
+        }
+        Some(CryptographicAlgorithm::Ed25519) => Ok(S::Ed25519),
+        Some(CryptographicAlgorithm::Ec | CryptographicAlgorithm::Ecdsa) => {
+            let default = if facts.curve == Some(RecommendedCurve::P384) {
+                HashingAlgorithm::Sha384
+            } else {
+                HashingAlgorithm::Sha256
+            };
+            Ok(S::Ecdsa(hash_alg(
+                ctx,
+                p.hashing_algorithm.unwrap_or(default),
+            )?))
+        }
+        other => Err(policy::bad_params(
+            ctx.version,
+            format!("no signature scheme for algorithm {other:?}"),
+        )),
+    }
+}
+
+fn message<'d>(
+    data: &'d Option<Vec<u8>>,
+    digested: &Option<Vec<u8>>,
+) -> Result<&'d [u8], KmipError> {
+    if digested.is_some() {
+        return Err(KmipError::new(
+            ResultReason::FeatureNotSupported,
+            "Digested Data is not supported; send the Data to be signed",
+        ));
+    }
+    data.as_deref()
+        .ok_or_else(|| policy::missing("Data is required"))
+}
+
+/// Sign with a private key.
+pub(crate) fn sign(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: Option<Vec<u8>>,
+    digested: Option<Vec<u8>>,
+) -> Result<ResponsePayload, KmipError> {
+    let data = message(&data, &digested)?;
+    let (t, m, facts) = use_key(ctx, &uid, "Sign", KeyUse::Protect)?;
+    if t != ObjectType::PrivateKey {
+        return Err(wrong_type(ctx, "Sign", t, facts.algorithm));
+    }
+    let scheme = scheme(ctx, &parameters.unwrap_or_default(), &facts)?;
+    let signature = crypto::sign(&m.bytes, scheme, data).map_err(|e| crypto_err(ctx, e))?;
+    Ok(ResponsePayload::Sign {
+        unique_identifier: uid,
+        signature,
+    })
+}
+
+/// Signature Verify with a public key.
+pub(crate) fn verify(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: Option<Vec<u8>>,
+    digested: Option<Vec<u8>>,
+    signature: &[u8],
+) -> Result<ResponsePayload, KmipError> {
+    let data = message(&data, &digested)?;
+    let (t, m, facts) = use_key(ctx, &uid, "Signature Verify", KeyUse::Process)?;
+    if t != ObjectType::PublicKey {
+        return Err(wrong_type(ctx, "Signature Verify", t, facts.algorithm));
+    }
+    let scheme = scheme(ctx, &parameters.unwrap_or_default(), &facts)?;
+    let valid =
+        crypto::verify(&m.bytes, scheme, data, signature).map_err(|e| crypto_err(ctx, e))?;
+    Ok(ResponsePayload::SignatureVerify {
+        unique_identifier: uid,
+        valid,
+    })
+}
+
+/// The HMAC hash of a key algorithm.
+fn hmac_hash(
+    ctx: &Ctx<'_>,
+    alg: Option<CryptographicAlgorithm>,
+) -> Result<crypto::HashAlg, KmipError> {
+    Ok(match alg {
+        Some(CryptographicAlgorithm::HmacSha1) => crypto::HashAlg::Sha1,
+        Some(CryptographicAlgorithm::HmacSha224) => crypto::HashAlg::Sha224,
+        Some(CryptographicAlgorithm::HmacSha256) => crypto::HashAlg::Sha256,
+        Some(CryptographicAlgorithm::HmacSha384) => crypto::HashAlg::Sha384,
+        Some(CryptographicAlgorithm::HmacSha512) => crypto::HashAlg::Sha512,
+        other => {
+            return Err(ctx.err(
+                ResultReason::IllegalObjectType,
+                ResultReason::IllegalOperation,
+                format!("MAC needs an HMAC key, not {other:?}"),
+            ));
+        }
+    })
+}
+
+fn mac_key(
+    ctx: &Ctx<'_>,
+    uid: &str,
+    operation: &str,
+    key_use: KeyUse,
+    parameters: Option<CryptographicParameters>,
+) -> Result<(Material, crypto::HashAlg), KmipError> {
+    let (t, m, facts) = use_key(ctx, uid, operation, key_use)?;
+    if t != ObjectType::SymmetricKey {
+        return Err(wrong_type(ctx, operation, t, facts.algorithm));
+    }
+    let hash = hmac_hash(ctx, facts.algorithm)?;
+    if let Some(asked) = parameters.and_then(|p| p.cryptographic_algorithm)
+        && hmac_hash(ctx, Some(asked))? != hash
+    {
+        return Err(policy::bad_params(
+            ctx.version,
+            format!(
+                "Cryptographic Parameters ask for {asked}, the key is {:?}",
+                facts.algorithm
+            ),
+        ));
+    }
+    Ok((m, hash))
+}
+
+/// MAC (HMAC).
+pub(crate) fn mac(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: &[u8],
+) -> Result<ResponsePayload, KmipError> {
+    let (m, hash) = mac_key(ctx, &uid, "MAC", KeyUse::Protect, parameters)?;
+    let mac = crypto::hmac(hash, &m.bytes, data);
+    Ok(ResponsePayload::Mac {
+        unique_identifier: uid,
+        mac,
+    })
+}
+
+/// MAC Verify (HMAC, constant-time comparison).
+pub(crate) fn mac_verify(
+    ctx: &Ctx<'_>,
+    uid: String,
+    parameters: Option<CryptographicParameters>,
+    data: &[u8],
+    mac: &[u8],
+) -> Result<ResponsePayload, KmipError> {
+    let (m, hash) = mac_key(ctx, &uid, "MAC Verify", KeyUse::Process, parameters)?;
+    let valid = crypto::hmac_verify(hash, &m.bytes, data, mac);
+    Ok(ResponsePayload::MacVerify {
+        unique_identifier: uid,
+        valid,
+    })
+}
+
+/// RNG Retrieve: from the HSM when it answers, else from aws-lc's DRBG.
+pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponsePayload, KmipError> {
+    let max = hsm_client::MAX_RANDOM;
+    let len = u32::try_from(length)
+        .ok()
+        .filter(|l| (1..=max).contains(l))
+        .ok_or_else(|| {
+            policy::invalid(format!(
+                "RNG Retrieve: Data Length {length} must be 1..={max}"
+            ))
+        })?;
+    let len = usize::try_from(len).map_err(|_| policy::invalid("Data Length"))?;
+    let data = match ctx.kms.hsm.random(len).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::debug!(error = %e, "HSM random unavailable; using the software DRBG");
+            crypto::random_bytes(len)
+                .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?
+                .to_vec()
+        }
+    };
+    Ok(ResponsePayload::RngRetrieve { data })
+}

@@ -1,0 +1,140 @@
+//! Locate: the store's indexes answer owner, type, state, name, algorithm, length and custom
+//! attributes; any other attribute is checked on the candidates.
+
+use keywarden_kmip::KmipError;
+use keywarden_kmip::attributes::{Attribute, Attributes};
+use keywarden_kmip::enums::{ResultReason, State, StorageStatusMask};
+use keywarden_kmip::payload::ResponsePayload;
+use keywarden_store::{LifecycleState, LocateQuery};
+
+use super::Ctx;
+use crate::attrs::{self, name};
+use crate::{DEFAULT_DOMAIN, policy};
+
+fn store_state(state: State) -> LifecycleState {
+    match state {
+        State::PreActive => LifecycleState::PreActive,
+        State::Active => LifecycleState::Active,
+        State::Deactivated => LifecycleState::Deactivated,
+        State::Compromised => LifecycleState::Compromised,
+        State::Destroyed => LifecycleState::Destroyed,
+        State::DestroyedCompromised => LifecycleState::DestroyedCompromised,
+    }
+}
+
+/// Locate.
+pub(crate) async fn locate(
+    ctx: &Ctx<'_>,
+    maximum_items: Option<i32>,
+    offset_items: Option<i32>,
+    storage_status_mask: Option<u32>,
+    attributes: Attributes,
+) -> Result<ResponsePayload, KmipError> {
+    let mut query = LocateQuery {
+        owner: (!ctx.admin).then(|| ctx.caller.identity.clone()),
+        domain: Some(DEFAULT_DOMAIN.to_owned()),
+        now: ctx.now,
+        ..LocateQuery::default()
+    };
+    let mut extra: Vec<Attribute> = Vec::new();
+    let bad = |a: &Attribute| {
+        ctx.err(
+            ResultReason::InvalidAttributeValue,
+            ResultReason::InvalidField,
+            format!(
+                "Locate: attribute {:?} has a value of the wrong type",
+                a.name
+            ),
+        )
+    };
+    for a in attributes.0 {
+        match a.name.as_str() {
+            name::OBJECT_TYPE if query.object_type.is_none() => {
+                query.object_type = Some(attrs::as_enum(&a.value).ok_or_else(|| bad(&a))?);
+            }
+            name::STATE if query.state.is_none() => {
+                let s = attrs::as_enum(&a.value)
+                    .and_then(State::from_value)
+                    .ok_or_else(|| bad(&a))?;
+                query.state = Some(store_state(s));
+            }
+            name::NAME if query.name.is_none() => {
+                query.name = Some(attrs::name_text(&a.value).ok_or_else(|| bad(&a))?);
+            }
+            name::ALGORITHM if query.algorithm.is_none() => {
+                query.algorithm = Some(attrs::as_enum(&a.value).ok_or_else(|| bad(&a))?);
+            }
+            name::LENGTH if query.length.is_none() => {
+                query.length = Some(attrs::as_i32(&a.value).ok_or_else(|| bad(&a))?);
+            }
+            n if attrs::is_custom(n)
+                || matches!(
+                    n,
+                    name::OBJECT_GROUP | name::CONTACT_INFORMATION | name::USAGE_MASK
+                ) =>
+            {
+                query
+                    .custom
+                    .push((a.name.clone(), attrs::index_bytes(&a.value)));
+            }
+            _ => extra.push(a),
+        }
+    }
+    let mask = StorageStatusMask(storage_status_mask.unwrap_or(0));
+    // Default (no mask): on-line objects only, i.e. not destroyed, unless the client asked for
+    // a destroyed state explicitly.
+    let want_destroyed = mask.contains(StorageStatusMask::DESTROYED_STORAGE)
+        || matches!(
+            query.state,
+            Some(LifecycleState::Destroyed | LifecycleState::DestroyedCompromised)
+        );
+    let want_online = mask.0 == 0 || mask.contains(StorageStatusMask::ON_LINE_STORAGE);
+    let store = ctx.store()?;
+    let result = store
+        .locate(&query)
+        .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?;
+    let mut found = Vec::new();
+    for uid in result.uuids {
+        let destroyed = result.destroyed.contains(&uid);
+        if (destroyed && !want_destroyed) || (!destroyed && !want_online) {
+            continue;
+        }
+        if !extra.is_empty() {
+            let Some(rec) = store
+                .get(&uid)
+                .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
+            else {
+                continue;
+            };
+            let all = crate::object::Object { rec }.all_attributes(ctx.now);
+            let matches_all = extra.iter().all(|want| {
+                all.iter()
+                    .any(|have| have.name == want.name && have.value == want.value)
+            });
+            if !matches_all {
+                continue;
+            }
+        }
+        found.push(uid);
+    }
+    let total = found.len();
+    let offset = usize::try_from(offset_items.unwrap_or(0))
+        .map_err(|_| policy::invalid("Offset Items is negative"))?;
+    let max = match maximum_items {
+        Some(m) => {
+            Some(usize::try_from(m).map_err(|_| policy::invalid("Maximum Items is negative"))?)
+        }
+        None => None,
+    };
+    let page: Vec<String> = found
+        .into_iter()
+        .skip(offset)
+        .take(max.unwrap_or(usize::MAX))
+        .collect();
+    let located_items = ((ctx.version.major, ctx.version.minor) >= (1, 3))
+        .then(|| i32::try_from(total).unwrap_or(i32::MAX));
+    Ok(ResponsePayload::Locate {
+        located_items,
+        unique_identifiers: page,
+    })
+}

@@ -1,0 +1,407 @@
+//! Operations that make objects: Create, Create Key Pair, Register, Re-key.
+
+use keywarden_crypto as crypto;
+use keywarden_kmip::KmipError;
+use keywarden_kmip::attributes::Attributes;
+use keywarden_kmip::enums::{
+    CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, RecommendedCurve, ResultReason,
+    State,
+};
+use keywarden_kmip::objects::ManagedObject;
+use keywarden_kmip::payload::ResponsePayload;
+use keywarden_kmip::ttlv::Value;
+
+use super::{Ctx, Template, TemplateUse, event, set_server_attributes};
+use crate::attrs::{self, name};
+use crate::material::{self, Kind, Material};
+use crate::policy;
+
+fn crypto_failure(e: crypto::CryptoError) -> KmipError {
+    KmipError::new(ResultReason::CryptographicFailure, e.to_string())
+}
+
+/// The default length of an HMAC key: the hash output size.
+fn hmac_default_length(algorithm: CryptographicAlgorithm) -> Option<i32> {
+    Some(match algorithm {
+        CryptographicAlgorithm::HmacSha1 => 160,
+        CryptographicAlgorithm::HmacSha224 => 224,
+        CryptographicAlgorithm::HmacSha256 => 256,
+        CryptographicAlgorithm::HmacSha384 => 384,
+        CryptographicAlgorithm::HmacSha512 => 512,
+        _ => return None,
+    })
+}
+
+/// Create: a symmetric key (AES or HMAC).
+pub(crate) async fn create(
+    ctx: &Ctx<'_>,
+    object_type: ObjectType,
+    attributes: Attributes,
+) -> Result<ResponsePayload, KmipError> {
+    if object_type != ObjectType::SymmetricKey {
+        return Err(ctx.err(
+            ResultReason::InvalidObjectType,
+            ResultReason::InvalidField,
+            format!("Create makes symmetric keys only, not {object_type}"),
+        ));
+    }
+    let kek = ctx.kek()?;
+    let template = Template::parse(ctx, attributes, TemplateUse::Generate)?;
+    let algorithm = template
+        .algorithm()
+        .ok_or_else(|| policy::missing("Create: attribute Cryptographic Algorithm is required"))?;
+    let length = template
+        .length()
+        .or_else(|| hmac_default_length(algorithm))
+        .ok_or_else(|| policy::missing("Create: attribute Cryptographic Length is required"))?;
+    material::check_symmetric(algorithm, length)?;
+    let bits =
+        u32::try_from(length).map_err(|_| policy::invalid("Cryptographic Length is negative"))?;
+    let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let stamp = ctx.stamp()?;
+    let mut obj = ctx.new_object(ObjectType::SymmetricKey, stamp);
+    template.apply(&mut obj, stamp);
+    set_server_attributes(&mut obj, Some(algorithm), Some(length), None, stamp)?;
+    obj.seal(
+        &kek,
+        &Material {
+            kind: Kind::Symmetric,
+            native_format: KeyFormatType::Raw.value(),
+            subtype: 0,
+            bytes: key,
+        },
+    )?;
+    let uid = obj.rec.uuid.clone();
+    ctx.commit(vec![obj]).await?;
+    Ok(ResponsePayload::Create {
+        object_type,
+        unique_identifier: uid,
+    })
+}
+
+/// The key pair to generate from the merged templates.
+fn key_pair_spec(
+    ctx: &Ctx<'_>,
+    template: &Template,
+) -> Result<(crypto::KeyPairSpec, CryptographicAlgorithm), KmipError> {
+    let algorithm = template.algorithm().ok_or_else(|| {
+        policy::missing("Create Key Pair: attribute Cryptographic Algorithm is required")
+    })?;
+    let curve = template
+        .get(name::DOMAIN_PARAMETERS)
+        .and_then(|v| attrs::child_enum(v, attrs::tag::RECOMMENDED_CURVE))
+        .or_else(|| template.get("Recommended Curve").and_then(attrs::as_enum))
+        .and_then(RecommendedCurve::from_value);
+    let length = template.length();
+    let bad = |m: String| {
+        ctx.err(
+            ResultReason::InvalidAttributeValue,
+            ResultReason::InvalidField,
+            m,
+        )
+    };
+    let spec = match algorithm {
+        CryptographicAlgorithm::Rsa => match length {
+            Some(bits @ (2048 | 3072 | 4096)) => crypto::KeyPairSpec::Rsa(bits.unsigned_abs()),
+            Some(bits) => {
+                return Err(bad(format!(
+                    "RSA key length {bits}: use 2048, 3072 or 4096"
+                )));
+            }
+            None => {
+                return Err(policy::missing(
+                    "Create Key Pair: attribute Cryptographic Length is required for RSA",
+                ));
+            }
+        },
+        CryptographicAlgorithm::Ec
+        | CryptographicAlgorithm::Ecdsa
+        | CryptographicAlgorithm::Ecdh => match (curve, length) {
+            (Some(RecommendedCurve::P256), None | Some(256)) | (None, Some(256)) => {
+                crypto::KeyPairSpec::EcP256
+            }
+            (Some(RecommendedCurve::P384), None | Some(384)) | (None, Some(384)) => {
+                crypto::KeyPairSpec::EcP384
+            }
+            (Some(RecommendedCurve::Curve25519), _) => crypto::KeyPairSpec::Ed25519,
+            (None, None) => {
+                return Err(policy::missing(
+                    "Create Key Pair: EC keys need a Recommended Curve or a Cryptographic Length",
+                ));
+            }
+            (c, l) => {
+                return Err(bad(format!(
+                    "EC curve {c:?} with length {l:?}: use P-256 or P-384"
+                )));
+            }
+        },
+        CryptographicAlgorithm::Ed25519 => crypto::KeyPairSpec::Ed25519,
+        other => {
+            return Err(bad(format!(
+                "Cryptographic Algorithm {other} is not offered for key pairs"
+            )));
+        }
+    };
+    Ok((spec, algorithm))
+}
+
+/// Create Key Pair: RSA, EC P-256/P-384, Ed25519; private and public key linked both ways.
+pub(crate) async fn create_key_pair(
+    ctx: &Ctx<'_>,
+    common: Attributes,
+    private: Attributes,
+    public: Attributes,
+) -> Result<ResponsePayload, KmipError> {
+    let kek = ctx.kek()?;
+    let common = Template::parse(ctx, common, TemplateUse::Generate)?;
+    let private = Template::merged(
+        &common,
+        &Template::parse(ctx, private, TemplateUse::Generate)?,
+    );
+    let public = Template::merged(
+        &common,
+        &Template::parse(ctx, public, TemplateUse::Generate)?,
+    );
+    let (spec, algorithm) = key_pair_spec(ctx, &private)?;
+    let pair = crypto::generate_key_pair(spec).map_err(crypto_failure)?;
+    let facts = material::private_facts(&pair.private_pkcs8)?;
+    let algorithm = if spec == crypto::KeyPairSpec::Ed25519 {
+        CryptographicAlgorithm::Ed25519
+    } else {
+        algorithm
+    };
+    let rsa = algorithm == CryptographicAlgorithm::Rsa;
+    let curve = if rsa { None } else { facts.curve };
+    let stamp = ctx.stamp()?;
+    let mut sk = ctx.new_object(ObjectType::PrivateKey, stamp);
+    let mut pk = ctx.new_object(ObjectType::PublicKey, stamp);
+    private.apply(&mut sk, stamp);
+    public.apply(&mut pk, stamp);
+    set_server_attributes(&mut sk, Some(algorithm), facts.length, curve, stamp)?;
+    set_server_attributes(&mut pk, Some(algorithm), facts.length, curve, stamp)?;
+    let pk_uid = pk.rec.uuid.clone();
+    let sk_uid = sk.rec.uuid.clone();
+    sk.add_link(LinkType::PublicKeyLink.value(), &pk_uid, stamp);
+    pk.add_link(LinkType::PrivateKeyLink.value(), &sk_uid, stamp);
+    // RSA keys come back as PKCS#1 by default (the KMIP profiles' test cases); the others in
+    // the formats every client reads: PKCS#8 and SPKI.
+    let (sk_format, pk_format) = if rsa {
+        (KeyFormatType::Pkcs1, KeyFormatType::Pkcs1)
+    } else {
+        (KeyFormatType::Pkcs8, KeyFormatType::X509)
+    };
+    sk.seal(
+        &kek,
+        &Material {
+            kind: Kind::Private,
+            native_format: sk_format.value(),
+            subtype: 0,
+            bytes: pair.private_pkcs8.clone(),
+        },
+    )?;
+    pk.seal(
+        &kek,
+        &Material {
+            kind: Kind::Public,
+            native_format: pk_format.value(),
+            subtype: 0,
+            bytes: zeroize::Zeroizing::new(pair.public_spki.clone()),
+        },
+    )?;
+    ctx.commit(vec![sk, pk]).await?;
+    Ok(ResponsePayload::CreateKeyPair {
+        private_key_unique_identifier: sk_uid,
+        public_key_unique_identifier: pk_uid,
+    })
+}
+
+fn object_kind_matches(object_type: ObjectType, object: &ManagedObject) -> bool {
+    matches!(
+        (object_type, object),
+        (ObjectType::SymmetricKey, ManagedObject::SymmetricKey(_))
+            | (ObjectType::PrivateKey, ManagedObject::PrivateKey(_))
+            | (ObjectType::PublicKey, ManagedObject::PublicKey(_))
+            | (ObjectType::Certificate, ManagedObject::Certificate { .. })
+            | (ObjectType::SecretData, ManagedObject::SecretData { .. })
+            | (ObjectType::OpaqueObject, ManagedObject::OpaqueObject { .. })
+    )
+}
+
+/// Register: validates the client's object and stores it sealed.
+pub(crate) async fn register(
+    ctx: &Ctx<'_>,
+    object_type: ObjectType,
+    attributes: Attributes,
+    mut object: ManagedObject,
+) -> Result<ResponsePayload, KmipError> {
+    if !object_kind_matches(object_type, &object) {
+        return Err(ctx.err(
+            ResultReason::InvalidObjectType,
+            ResultReason::InvalidField,
+            format!("Object Type {object_type} does not match the object sent"),
+        ));
+    }
+    let kek = ctx.kek()?;
+    let template = Template::parse(ctx, attributes, TemplateUse::Register)?;
+    // A symmetric key's algorithm may come in the template instead of the key block.
+    if let ManagedObject::SymmetricKey(block) = &mut object
+        && block.cryptographic_algorithm.is_none()
+    {
+        block.cryptographic_algorithm = template.algorithm();
+    }
+    let (material, facts) = material::from_object(&object)?;
+    if let (Some(given), Some(actual)) = (template.length(), facts.length)
+        && given != actual
+        && material.kind != Kind::Certificate
+    {
+        return Err(policy::invalid(format!(
+            "attribute Cryptographic Length {given} does not match the key ({actual} bits)"
+        )));
+    }
+    // Keep the client's algorithm name for EC keys (EC, ECDSA or ECDH), else the material's.
+    let algorithm = match (template.algorithm(), facts.algorithm) {
+        (
+            Some(a @ (CryptographicAlgorithm::Ecdsa | CryptographicAlgorithm::Ecdh)),
+            Some(CryptographicAlgorithm::Ec),
+        ) if material.kind != Kind::Certificate => Some(a),
+        (_, f) if material.kind != Kind::Certificate => f,
+        _ => None,
+    };
+    let stamp = ctx.stamp()?;
+    let mut obj = ctx.new_object(object_type, stamp);
+    template.apply(&mut obj, stamp);
+    let (length, curve) = if material.kind == Kind::Certificate {
+        obj.set(
+            name::CERTIFICATE_TYPE,
+            0,
+            &Value::Enumeration(material.subtype),
+            stamp,
+        );
+        (None, None)
+    } else {
+        let curve = if algorithm == Some(CryptographicAlgorithm::Rsa) {
+            None
+        } else {
+            facts.curve
+        };
+        (facts.length, curve)
+    };
+    set_server_attributes(&mut obj, algorithm, length, curve, stamp)?;
+    obj.seal(&kek, &material)?;
+    let uid = obj.rec.uuid.clone();
+    ctx.commit(vec![obj]).await?;
+    Ok(ResponsePayload::Register {
+        unique_identifier: uid,
+    })
+}
+
+/// Attributes a replacement key inherits from the key it replaces.
+fn inherited(attr: &str) -> bool {
+    attrs::client_modifiable(attr) && attr != name::LINK && attr != name::NAME
+        || attr == name::USAGE_MASK
+}
+
+/// Re-key: a new symmetric key with the old one's algorithm, length and attributes; the names
+/// move to the new key (KMIP 1.4 §4.4); Replacement/Replaced Object links join the two.
+///
+/// Dates: with an Offset, the new key activates at now + Offset; without one, it is active now
+/// when the old key was ever activated, else it stays Pre-Active. A Deactivation Date keeps its
+/// distance from the Activation Date.
+pub(crate) async fn re_key(
+    ctx: &Ctx<'_>,
+    uid: String,
+    offset: Option<u32>,
+    attributes: Attributes,
+) -> Result<ResponsePayload, KmipError> {
+    let kek = ctx.kek()?;
+    let _guard = ctx.lock(&uid).await;
+    let mut old = ctx.load(&uid)?;
+    if old.object_type()? != ObjectType::SymmetricKey {
+        return Err(ctx.err(
+            ResultReason::InvalidObjectType,
+            ResultReason::IllegalOperation,
+            "Re-key applies to symmetric keys; use Re-key Key Pair for key pairs",
+        ));
+    }
+    if matches!(
+        old.state(ctx.now),
+        State::Destroyed | State::DestroyedCompromised
+    ) {
+        return Err(policy::destroyed(ctx.version, &uid));
+    }
+    let template = Template::parse(ctx, attributes, TemplateUse::Generate)?;
+    let facts = old.facts();
+    let algorithm = facts
+        .algorithm
+        .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no algorithm"))?;
+    let length = facts
+        .length
+        .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no length"))?;
+    let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
+    let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let stamp = ctx.stamp()?;
+    let mut new = ctx.new_object(ObjectType::SymmetricKey, stamp);
+    for a in old
+        .rec
+        .attributes
+        .iter()
+        .filter(|a| !a.deleted && inherited(&a.name))
+    {
+        new.rec
+            .attributes
+            .push(keywarden_store::StoredAttribute { stamp, ..a.clone() });
+    }
+    for (index, value) in old.values(name::NAME) {
+        new.set(name::NAME, index, &value, stamp);
+        old.delete(name::NAME, index, stamp);
+    }
+    template.apply(&mut new, stamp);
+    let now = crate::object::stamp_secs(&stamp);
+    let old_activation = old.rec.lifecycle.activated.as_ref().map(|e| e.effective);
+    let activation = match (offset, old_activation) {
+        (Some(off), _) => Some(now.saturating_add(i64::from(off))),
+        (None, Some(_)) => Some(now),
+        (None, None) => None,
+    };
+    if new.rec.lifecycle.activated.is_none()
+        && let Some(at) = activation
+    {
+        new.rec.lifecycle.activated = Some(event(stamp, at, None, None));
+        if let (Some(old_a), Some(old_d)) = (
+            old_activation,
+            old.rec.lifecycle.deactivated.as_ref().map(|e| e.effective),
+        ) && new.rec.lifecycle.deactivated.is_none()
+            && old
+                .rec
+                .lifecycle
+                .deactivated
+                .as_ref()
+                .is_some_and(|e| e.reason.is_none())
+        {
+            new.rec.lifecycle.deactivated = Some(event(
+                stamp,
+                at.saturating_add(old_d.saturating_sub(old_a)),
+                None,
+                None,
+            ));
+        }
+    }
+    set_server_attributes(&mut new, Some(algorithm), Some(length), None, stamp)?;
+    let new_uid = new.rec.uuid.clone();
+    new.add_link(LinkType::ReplacedObjectLink.value(), &uid, stamp);
+    old.add_link(LinkType::ReplacementObjectLink.value(), &new_uid, stamp);
+    old.touch(stamp);
+    new.seal(
+        &kek,
+        &Material {
+            kind: Kind::Symmetric,
+            native_format: KeyFormatType::Raw.value(),
+            subtype: 0,
+            bytes: key,
+        },
+    )?;
+    ctx.commit(vec![old, new]).await?;
+    Ok(ResponsePayload::ReKey {
+        unique_identifier: new_uid,
+    })
+}

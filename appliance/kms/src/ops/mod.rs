@@ -1,0 +1,579 @@
+//! The operations: one function per KMIP operation, sharing the request context, object
+//! loading with the ownership check, attribute templates and durable commits.
+
+mod attributes;
+mod crypto_ops;
+mod get;
+mod lifecycle;
+mod locate;
+mod make;
+mod query;
+
+use keywarden_kmip::KmipError;
+use keywarden_kmip::attributes::{Attribute, Attributes};
+use keywarden_kmip::enums::{
+    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, Operation, ResultReason,
+};
+use keywarden_kmip::message::ProtocolVersion;
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use keywarden_kmip::ttlv::Value;
+use keywarden_store::{
+    DomainKek, IndexTerms, Lifecycle, LifecycleEvent, ObjectRecord, Stamp, Store, WriteOp,
+};
+use std::sync::Arc;
+
+use crate::attrs::{self, name};
+use crate::object::Object;
+use crate::policy;
+use crate::{Caller, DEFAULT_DOMAIN, Kms, keyring};
+
+/// Everything an operation needs to know about its request.
+pub(crate) struct Ctx<'a> {
+    pub kms: &'a Kms,
+    pub caller: &'a Caller,
+    pub admin: bool,
+    pub version: ProtocolVersion,
+    pub now: i64,
+    placeholder: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of one batch item.
+    pub(crate) fn new(
+        kms: &'a Kms,
+        caller: &'a Caller,
+        version: ProtocolVersion,
+        placeholder: Option<String>,
+    ) -> Ctx<'a> {
+        Ctx {
+            kms,
+            caller,
+            admin: kms.is_admin(caller),
+            version,
+            now: crate::batch::unix_now(),
+            placeholder,
+        }
+    }
+
+    /// The identifier given, else the batch's ID Placeholder.
+    pub(crate) fn uid(&self, given: Option<String>) -> Result<String, KmipError> {
+        given.or_else(|| self.placeholder.clone()).ok_or_else(|| {
+            policy::missing(
+                "Unique Identifier is missing and no earlier batch item set the ID Placeholder",
+            )
+        })
+    }
+
+    /// The store, unless the service is shut down.
+    pub(crate) fn store(&self) -> Result<Store, KmipError> {
+        self.kms.store().ok_or_else(|| {
+            KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
+        })
+    }
+
+    /// The domain KEK, or the "HSM unavailable" error.
+    pub(crate) fn kek(&self) -> Result<Arc<DomainKek>, KmipError> {
+        keyring::kek(self.kms)
+    }
+
+    /// A fresh stamp from the node's hybrid logical clock.
+    pub(crate) fn stamp(&self) -> Result<Stamp, KmipError> {
+        Ok(self.store()?.clock().now())
+    }
+
+    /// Loads an object the caller may act on.
+    pub(crate) fn load(&self, uid: &str) -> Result<Object, KmipError> {
+        let rec = self
+            .store()?
+            .get(uid)
+            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
+            .ok_or_else(|| policy::not_found(self.version, uid))?;
+        if rec.owner != self.caller.identity && !self.admin {
+            return Err(KmipError::new(
+                ResultReason::PermissionDenied,
+                format!("object {uid} belongs to another identity"),
+            ));
+        }
+        Ok(Object { rec })
+    }
+
+    /// Writes objects durably, in one commit.
+    pub(crate) async fn commit(&self, objects: Vec<Object>) -> Result<(), KmipError> {
+        let ops = objects
+            .into_iter()
+            .map(|o| WriteOp::PutObject(o.rec))
+            .collect();
+        self.store()?
+            .commit(ops)
+            .await
+            .map(|_| ())
+            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store commit: {e}")))
+    }
+
+    /// A new, empty object owned by the caller.
+    pub(crate) fn new_object(&self, object_type: ObjectType, stamp: Stamp) -> Object {
+        Object {
+            rec: ObjectRecord {
+                uuid: uuid::Uuid::new_v4().to_string(),
+                domain: DEFAULT_DOMAIN.to_owned(),
+                owner: self.caller.identity.clone(),
+                object_type: object_type.value(),
+                origin: stamp.node,
+                created: stamp,
+                updated: stamp,
+                lifecycle: Lifecycle::default(),
+                material: None,
+                attributes: Vec::new(),
+                links: Vec::new(),
+                index: IndexTerms::default(),
+            },
+        }
+    }
+
+    /// Version-aware error helper.
+    pub(crate) fn err(
+        &self,
+        preferred: ResultReason,
+        fallback: ResultReason,
+        message: impl Into<String>,
+    ) -> KmipError {
+        policy::err(self.version, preferred, fallback, message)
+    }
+
+    /// The mutation lock of an object, held across read-modify-write.
+    pub(crate) async fn lock(&self, uid: &str) -> tokio::sync::MutexGuard<'a, ()> {
+        self.kms.object_lock(uid).lock().await
+    }
+}
+
+/// Runs one operation.
+pub(crate) async fn dispatch(
+    ctx: &Ctx<'_>,
+    operation: Operation,
+    payload: RequestPayload,
+) -> Result<ResponsePayload, KmipError> {
+    if !operation.exists_in(ctx.version.major, ctx.version.minor) {
+        return Err(KmipError::new(
+            ResultReason::OperationNotSupported,
+            format!(
+                "{operation} is not part of KMIP {}.{}",
+                ctx.version.major, ctx.version.minor
+            ),
+        ));
+    }
+    match payload {
+        RequestPayload::DiscoverVersions { versions } => Ok(query::discover_versions(&versions)),
+        RequestPayload::Query { functions } => Ok(query::query(ctx, &functions)),
+        RequestPayload::Create {
+            object_type,
+            attributes,
+        } => make::create(ctx, object_type, attributes).await,
+        RequestPayload::CreateKeyPair {
+            common,
+            private,
+            public,
+        } => make::create_key_pair(ctx, common, private, public).await,
+        RequestPayload::Register {
+            object_type,
+            attributes,
+            object,
+        } => make::register(ctx, object_type, attributes, object).await,
+        RequestPayload::ReKey {
+            unique_identifier,
+            offset,
+            attributes,
+        } => make::re_key(ctx, ctx.uid(unique_identifier)?, offset, attributes).await,
+        RequestPayload::Get {
+            unique_identifier,
+            key_format_type,
+            key_compression_type,
+            key_wrapping_specification,
+        } => {
+            get::get(
+                ctx,
+                ctx.uid(unique_identifier)?,
+                key_format_type,
+                key_compression_type,
+                key_wrapping_specification,
+            )
+            .await
+        }
+        RequestPayload::GetAttributes {
+            unique_identifier,
+            names,
+        } => attributes::get_attributes(ctx, ctx.uid(unique_identifier)?, &names),
+        RequestPayload::GetAttributeList { unique_identifier } => {
+            attributes::get_attribute_list(ctx, ctx.uid(unique_identifier)?)
+        }
+        RequestPayload::AddAttribute {
+            unique_identifier,
+            attribute,
+        } => attributes::add(ctx, ctx.uid(unique_identifier)?, attribute).await,
+        RequestPayload::SetAttribute {
+            unique_identifier,
+            attribute,
+        } => attributes::set(ctx, ctx.uid(unique_identifier)?, attribute).await,
+        RequestPayload::ModifyAttribute {
+            unique_identifier,
+            attribute,
+            current,
+        } => attributes::modify(ctx, ctx.uid(unique_identifier)?, attribute, current).await,
+        RequestPayload::DeleteAttribute {
+            unique_identifier,
+            name,
+            index,
+            current,
+        } => attributes::delete(ctx, ctx.uid(unique_identifier)?, &name, index, current).await,
+        RequestPayload::Locate {
+            maximum_items,
+            offset_items,
+            storage_status_mask,
+            object_group_member: _,
+            attributes,
+        } => {
+            locate::locate(
+                ctx,
+                maximum_items,
+                offset_items,
+                storage_status_mask,
+                attributes,
+            )
+            .await
+        }
+        RequestPayload::Activate { unique_identifier } => {
+            lifecycle::activate(ctx, ctx.uid(unique_identifier)?).await
+        }
+        RequestPayload::Revoke {
+            unique_identifier,
+            reason,
+            message,
+            compromise_occurrence_date,
+        } => {
+            lifecycle::revoke(
+                ctx,
+                ctx.uid(unique_identifier)?,
+                reason,
+                message,
+                compromise_occurrence_date,
+            )
+            .await
+        }
+        RequestPayload::Destroy { unique_identifier } => {
+            lifecycle::destroy(ctx, ctx.uid(unique_identifier)?).await
+        }
+        RequestPayload::Encrypt {
+            unique_identifier,
+            parameters,
+            data,
+            iv_counter_nonce,
+            aad,
+        } => crypto_ops::encrypt(
+            ctx,
+            ctx.uid(unique_identifier)?,
+            parameters,
+            &data,
+            iv_counter_nonce,
+            aad,
+        ),
+        RequestPayload::Decrypt {
+            unique_identifier,
+            parameters,
+            data,
+            iv_counter_nonce,
+            aad,
+            tag,
+        } => crypto_ops::decrypt(
+            ctx,
+            ctx.uid(unique_identifier)?,
+            parameters,
+            &data,
+            iv_counter_nonce,
+            aad,
+            tag,
+        ),
+        RequestPayload::Sign {
+            unique_identifier,
+            parameters,
+            data,
+            digested_data,
+        } => crypto_ops::sign(
+            ctx,
+            ctx.uid(unique_identifier)?,
+            parameters,
+            data,
+            digested_data,
+        ),
+        RequestPayload::SignatureVerify {
+            unique_identifier,
+            parameters,
+            data,
+            digested_data,
+            signature,
+        } => crypto_ops::verify(
+            ctx,
+            ctx.uid(unique_identifier)?,
+            parameters,
+            data,
+            digested_data,
+            &signature,
+        ),
+        RequestPayload::Mac {
+            unique_identifier,
+            parameters,
+            data,
+        } => crypto_ops::mac(ctx, ctx.uid(unique_identifier)?, parameters, &data),
+        RequestPayload::MacVerify {
+            unique_identifier,
+            parameters,
+            data,
+            mac,
+        } => crypto_ops::mac_verify(ctx, ctx.uid(unique_identifier)?, parameters, &data, &mac),
+        RequestPayload::RngRetrieve { length } => crypto_ops::rng_retrieve(ctx, length).await,
+    }
+}
+
+/// Which server-set attributes a template may carry for an operation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TemplateUse {
+    /// Create / Create Key Pair / Re-key: algorithm, length and curve are inputs.
+    Generate,
+    /// Register: algorithm and length describe the material and must agree with it.
+    Register,
+}
+
+/// A validated creation template.
+#[derive(Default)]
+pub(crate) struct Template {
+    pub items: Vec<Attribute>,
+}
+
+impl Template {
+    /// Checks every attribute of a creation request.
+    pub(crate) fn parse(
+        ctx: &Ctx<'_>,
+        attributes: Attributes,
+        usage: TemplateUse,
+    ) -> Result<Template, KmipError> {
+        let mut items: Vec<Attribute> = Vec::new();
+        for a in attributes.0 {
+            let inputs_ok = matches!(
+                a.name.as_str(),
+                name::ALGORITHM | name::LENGTH | name::DOMAIN_PARAMETERS | name::OBJECT_TYPE
+            ) || (usage == TemplateUse::Generate && a.name == "Recommended Curve");
+            if !(inputs_ok || attrs::settable_at_creation(&a.name)) {
+                if attrs::is_server_only(&a.name) {
+                    return Err(policy::read_only(ctx.version, &a.name));
+                }
+                return Err(ctx.err(
+                    ResultReason::UnsupportedAttribute,
+                    ResultReason::InvalidField,
+                    format!("attribute {:?} is not supported", a.name),
+                ));
+            }
+            check_value(ctx, &a.name, &a.value)?;
+            if !attrs::is_multi(&a.name) && items.iter().any(|i| i.name == a.name) {
+                return Err(ctx.err(
+                    ResultReason::AttributeSingleValued,
+                    ResultReason::InvalidField,
+                    format!("attribute {:?} may appear only once", a.name),
+                ));
+            }
+            items.push(a);
+        }
+        Ok(Template { items })
+    }
+
+    /// Merges `specific` over `common` (Create Key Pair): a single-instance attribute in the
+    /// specific template replaces the common one.
+    pub(crate) fn merged(common: &Template, specific: &Template) -> Template {
+        let mut items: Vec<Attribute> = common
+            .items
+            .iter()
+            .filter(|c| {
+                attrs::is_multi(&c.name) || !specific.items.iter().any(|s| s.name == c.name)
+            })
+            .cloned()
+            .collect();
+        items.extend(specific.items.iter().cloned());
+        Template { items }
+    }
+
+    /// The first value of an attribute.
+    pub(crate) fn get(&self, attr: &str) -> Option<&Value> {
+        self.items.iter().find(|a| a.name == attr).map(|a| &a.value)
+    }
+
+    /// The Cryptographic Algorithm given.
+    pub(crate) fn algorithm(&self) -> Option<CryptographicAlgorithm> {
+        self.get(name::ALGORITHM)
+            .and_then(attrs::as_enum)
+            .and_then(CryptographicAlgorithm::from_value)
+    }
+
+    /// The Cryptographic Length given.
+    pub(crate) fn length(&self) -> Option<i32> {
+        self.get(name::LENGTH).and_then(attrs::as_i32)
+    }
+
+    /// Applies the client attributes to a new object: lifecycle dates become lifecycle facts,
+    /// links go to the link set, the rest are stored. Algorithm, length and curve are left to
+    /// the caller, which knows the material.
+    pub(crate) fn apply(&self, obj: &mut Object, stamp: Stamp) {
+        for a in &self.items {
+            match a.name.as_str() {
+                name::ALGORITHM
+                | name::LENGTH
+                | name::DOMAIN_PARAMETERS
+                | name::OBJECT_TYPE
+                | "Recommended Curve" => {}
+                name::ACTIVATION_DATE => {
+                    if let Some(t) = attrs::as_date(&a.value) {
+                        obj.rec.lifecycle.activated = Some(event(stamp, t, None, None));
+                    }
+                }
+                name::DEACTIVATION_DATE => {
+                    if let Some(t) = attrs::as_date(&a.value) {
+                        obj.rec.lifecycle.deactivated = Some(event(stamp, t, None, None));
+                    }
+                }
+                name::LINK => {
+                    if let Some((t, target)) = attrs::link_parts(&a.value) {
+                        obj.add_link(t, &target, stamp);
+                    }
+                }
+                other => {
+                    let index = if attrs::is_multi(other) {
+                        obj.next_index(other)
+                    } else {
+                        0
+                    };
+                    obj.set(other, index, &a.value, stamp);
+                }
+            }
+        }
+    }
+}
+
+/// A lifecycle fact.
+pub(crate) fn event(
+    stamp: Stamp,
+    effective: i64,
+    reason: Option<u32>,
+    message: Option<String>,
+) -> LifecycleEvent {
+    LifecycleEvent {
+        stamp,
+        effective,
+        reason,
+        message,
+    }
+}
+
+/// Checks the type of a value against its attribute.
+pub(crate) fn check_value(ctx: &Ctx<'_>, attr: &str, value: &Value) -> Result<(), KmipError> {
+    let ok = match attr {
+        name::NAME => attrs::name_text(value).is_some(),
+        name::OBJECT_GROUP
+        | name::CONTACT_INFORMATION
+        | "Operation Policy Name"
+        | "Description"
+        | "Comment"
+        | name::UNIQUE_IDENTIFIER => matches!(value, Value::TextString(_)),
+        name::USAGE_MASK | name::LENGTH => matches!(value, Value::Integer(_)),
+        name::ALGORITHM => attrs::as_enum(value)
+            .and_then(CryptographicAlgorithm::from_value)
+            .is_some(),
+        name::OBJECT_TYPE => attrs::as_enum(value)
+            .and_then(ObjectType::from_value)
+            .is_some(),
+        name::ACTIVATION_DATE
+        | name::DEACTIVATION_DATE
+        | name::PROCESS_START_DATE
+        | name::PROTECT_STOP_DATE => attrs::as_date(value).is_some(),
+        name::LINK => attrs::link_parts(value).is_some(),
+        "Sensitive" | "Extractable" => matches!(value, Value::Boolean(_)),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ctx.err(
+            ResultReason::InvalidAttributeValue,
+            ResultReason::InvalidField,
+            format!("attribute {attr:?} has a value of the wrong type or out of range"),
+        ))
+    }
+}
+
+/// The usage mask when the client gives none.
+pub(crate) fn default_usage(
+    object_type: ObjectType,
+    algorithm: Option<CryptographicAlgorithm>,
+) -> CryptographicUsageMask {
+    use CryptographicUsageMask as M;
+    let rsa = algorithm == Some(CryptographicAlgorithm::Rsa);
+    match object_type {
+        ObjectType::SymmetricKey => match algorithm {
+            Some(
+                CryptographicAlgorithm::HmacSha1
+                | CryptographicAlgorithm::HmacSha224
+                | CryptographicAlgorithm::HmacSha256
+                | CryptographicAlgorithm::HmacSha384
+                | CryptographicAlgorithm::HmacSha512,
+            ) => M::MAC_GENERATE | M::MAC_VERIFY,
+            _ => M::ENCRYPT | M::DECRYPT | M::WRAP_KEY | M::UNWRAP_KEY,
+        },
+        ObjectType::PrivateKey if rsa => M::SIGN | M::DECRYPT | M::UNWRAP_KEY,
+        ObjectType::PrivateKey => M::SIGN,
+        ObjectType::PublicKey if rsa => M::VERIFY | M::ENCRYPT | M::WRAP_KEY,
+        ObjectType::PublicKey | ObjectType::Certificate => M::VERIFY,
+        _ => M(0),
+    }
+}
+
+/// Sets the attributes the server owns on a new object.
+pub(crate) fn set_server_attributes(
+    obj: &mut Object,
+    algorithm: Option<CryptographicAlgorithm>,
+    length: Option<i32>,
+    curve: Option<keywarden_kmip::enums::RecommendedCurve>,
+    stamp: Stamp,
+) -> Result<(), KmipError> {
+    let now = crate::object::stamp_secs(&stamp);
+    let object_type = obj.object_type()?;
+    if let Some(a) = algorithm {
+        obj.set(name::ALGORITHM, 0, &Value::Enumeration(a.value()), stamp);
+    }
+    if let Some(l) = length {
+        obj.set(name::LENGTH, 0, &Value::Integer(l), stamp);
+    }
+    if let Some(c) = curve {
+        obj.set(
+            name::DOMAIN_PARAMETERS,
+            0,
+            &Value::Structure(vec![keywarden_kmip::ttlv::Ttlv::new(
+                attrs::tag::RECOMMENDED_CURVE,
+                Value::Enumeration(c.value()),
+            )]),
+            stamp,
+        );
+    }
+    if obj.first(name::USAGE_MASK).is_none() {
+        let mask = default_usage(object_type, algorithm);
+        obj.set(
+            name::USAGE_MASK,
+            0,
+            &Value::Integer(i32::from_ne_bytes(mask.0.to_ne_bytes())),
+            stamp,
+        );
+    }
+    obj.set(name::INITIAL_DATE, 0, &Value::DateTime(now), stamp);
+    obj.set(
+        name::ORIGINAL_CREATION_DATE,
+        0,
+        &Value::DateTime(now),
+        stamp,
+    );
+    obj.touch(stamp);
+    Ok(())
+}
