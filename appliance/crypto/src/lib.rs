@@ -40,7 +40,7 @@ pub use keygen::{
 pub use mac::{hmac, hmac_verify};
 pub use oaep::{OaepHash, rsa_oaep_decrypt, rsa_oaep_encrypt};
 pub use signature::{HashAlg, SignatureScheme, sign, verify};
-pub use symmetric::{Encrypted, SymmetricMode, aes_decrypt, aes_encrypt};
+pub use symmetric::{AesGcmKey, Encrypted, SymmetricMode, aes_decrypt, aes_encrypt};
 pub use wrap::{aes_key_unwrap, aes_key_unwrap_pad, aes_key_wrap, aes_key_wrap_pad};
 
 /// Re-exported so callers need not depend on `zeroize` to name the secret container type.

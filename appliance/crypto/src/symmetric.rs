@@ -162,19 +162,7 @@ pub fn aes_encrypt(
     };
     match mode {
         SymmetricMode::Gcm { tag_len } => {
-            check_tag_len(tag_len)?;
-            let key = gcm_key(key)?;
-            let mut out = plaintext.to_vec();
-            let tag = gcm_seal(&key, &iv, aad.unwrap_or_default(), &mut out)?;
-            let tag = tag
-                .get(..tag_len)
-                .ok_or_else(|| CryptoError::internal("GCM tag"))?
-                .to_vec();
-            Ok(Encrypted {
-                iv,
-                ciphertext: out,
-                tag: Some(tag),
-            })
+            AesGcmKey::new(key)?.encrypt(Some(&iv), aad.unwrap_or_default(), plaintext, tag_len)
         }
         SymmetricMode::Cbc { pkcs7: true } => {
             let key = PaddedBlockEncryptingKey::cbc_pkcs7(cipher_key(key)?)
@@ -264,7 +252,7 @@ pub fn aes_decrypt(
                     tag.len()
                 )));
             }
-            gcm_open(key, iv, aad.unwrap_or_default(), ciphertext, tag)
+            AesGcmKey::new(key)?.decrypt(iv, aad.unwrap_or_default(), ciphertext, tag)
         }
         SymmetricMode::Cbc { pkcs7: true } => {
             if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK_LEN) {
@@ -341,48 +329,106 @@ fn gcm_seal(
     <[u8; GCM_TAG_LEN]>::try_from(tag.as_ref()).map_err(|_| CryptoError::internal("AES-GCM tag"))
 }
 
-fn gcm_open(
-    key_bytes: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
-    tag: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let key = gcm_key(key_bytes)?;
-    if tag.len() == GCM_TAG_LEN {
-        let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| {
+/// An AES-GCM key whose key schedule is computed once, for hot paths that encrypt many small
+/// messages under one key (object key material under a domain KEK). `Send + Sync`.
+pub struct AesGcmKey {
+    aead: LessSafeKey,
+    // The truncated-tag path needs AES-CTR under the same key.
+    raw: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for AesGcmKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AesGcmKey")
+            .field("bits", &(self.raw.len() * 8))
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl AesGcmKey {
+    /// Prepares an AES-GCM key of 16, 24 or 32 bytes.
+    pub fn new(key: &[u8]) -> Result<Self, CryptoError> {
+        Ok(Self {
+            aead: gcm_key(key)?,
+            raw: Zeroizing::new(key.to_vec()),
+        })
+    }
+
+    /// Encrypts with the given 12-byte IV (or a random one) and a tag of `tag_len` (12..=16) bytes.
+    pub fn encrypt(
+        &self,
+        iv: Option<&[u8]>,
+        aad: &[u8],
+        plaintext: &[u8],
+        tag_len: usize,
+    ) -> Result<Encrypted, CryptoError> {
+        check_len(plaintext.len())?;
+        check_tag_len(tag_len)?;
+        let iv = match iv {
+            Some(iv) => {
+                check_iv(SymmetricMode::Gcm { tag_len }, iv)?;
+                iv.to_vec()
+            }
+            None => random_bytes(GCM_IV_LEN)?.to_vec(),
+        };
+        let mut out = plaintext.to_vec();
+        let tag = gcm_seal(&self.aead, &iv, aad, &mut out)?;
+        let tag = tag
+            .get(..tag_len)
+            .ok_or_else(|| CryptoError::internal("GCM tag"))?
+            .to_vec();
+        Ok(Encrypted {
+            iv,
+            ciphertext: out,
+            tag: Some(tag),
+        })
+    }
+
+    /// Decrypts and checks the tag (12..=16 bytes); a mismatch is `AuthenticationFailed`.
+    pub fn decrypt(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        check_len(ciphertext.len())?;
+        check_tag_len(tag.len())?;
+        let iv12 = <[u8; GCM_IV_LEN]>::try_from(iv).map_err(|_| {
             CryptoError::InvalidParameters(format!(
                 "IV length {}: AES-GCM needs 12 bytes",
                 iv.len()
             ))
         })?;
-        let mut buf = Zeroizing::new(Vec::with_capacity(ciphertext.len() + GCM_TAG_LEN));
-        buf.extend_from_slice(ciphertext);
-        buf.extend_from_slice(tag);
-        let len = key
-            .open_in_place(nonce, Aad::from(aad), &mut buf)
-            .map_err(|_| CryptoError::AuthenticationFailed)?
-            .len();
-        buf.truncate(len);
-        return Ok(buf);
+        if tag.len() == GCM_TAG_LEN {
+            let nonce = Nonce::assume_unique_for_key(iv12);
+            let mut buf = Zeroizing::new(Vec::with_capacity(ciphertext.len() + GCM_TAG_LEN));
+            buf.extend_from_slice(ciphertext);
+            buf.extend_from_slice(tag);
+            let len = self
+                .aead
+                .open_in_place(nonce, Aad::from(aad), &mut buf)
+                .map_err(|_| CryptoError::AuthenticationFailed)?
+                .len();
+            buf.truncate(len);
+            return Ok(buf);
+        }
+        // Truncated tag: see the module comment.
+        let mut counter = [0u8; BLOCK_LEN];
+        counter[..GCM_IV_LEN].copy_from_slice(&iv12);
+        counter[BLOCK_LEN - 1] = 2;
+        let mut plaintext = Zeroizing::new(ciphertext.to_vec());
+        ctr_apply(&self.raw, &counter, &mut plaintext)?;
+        let mut resealed = Zeroizing::new(plaintext.to_vec());
+        let full_tag = gcm_seal(&self.aead, iv, aad, &mut resealed)?;
+        let prefix = full_tag
+            .get(..tag.len())
+            .ok_or(CryptoError::AuthenticationFailed)?;
+        aws_lc_rs::constant_time::verify_slices_are_equal(prefix, tag)
+            .map_err(|_| CryptoError::AuthenticationFailed)?;
+        Ok(plaintext)
     }
-    // Truncated tag: see the module comment.
-    let iv12 = <[u8; GCM_IV_LEN]>::try_from(iv).map_err(|_| {
-        CryptoError::InvalidParameters(format!("IV length {}: AES-GCM needs 12 bytes", iv.len()))
-    })?;
-    let mut counter = [0u8; BLOCK_LEN];
-    counter[..GCM_IV_LEN].copy_from_slice(&iv12);
-    counter[BLOCK_LEN - 1] = 2;
-    let mut plaintext = Zeroizing::new(ciphertext.to_vec());
-    ctr_apply(key_bytes, &counter, &mut plaintext)?;
-    let mut resealed = Zeroizing::new(plaintext.to_vec());
-    let full_tag = gcm_seal(&key, iv, aad, &mut resealed)?;
-    let prefix = full_tag
-        .get(..tag.len())
-        .ok_or(CryptoError::AuthenticationFailed)?;
-    aws_lc_rs::constant_time::verify_slices_are_equal(prefix, tag)
-        .map_err(|_| CryptoError::AuthenticationFailed)?;
-    Ok(plaintext)
 }
 
 #[cfg(test)]
@@ -454,6 +500,37 @@ mod tests {
             "cea7403d4d606b6e074ec5d3baf39d18",
             "d0d1c8a799996bf0265b98b5d48ab919",
         );
+    }
+
+    #[test]
+    fn reusable_gcm_key_matches_one_shot_and_is_shareable() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<AesGcmKey>();
+        let k = hex(GCM_K);
+        let key = AesGcmKey::new(&k).unwrap();
+        assert!(format!("{key:?}").contains("<redacted>"));
+        let (iv, aad) = (hex(GCM_IV), hex(GCM_AAD));
+        let p = hex(&GCM_P[..120]);
+        for tag_len in [12, 16] {
+            let a = key.encrypt(Some(&iv), &aad, &p, tag_len).unwrap();
+            let b = aes_encrypt(&k, gcm(tag_len), Some(&iv), Some(&aad), &p).unwrap();
+            assert_eq!(a, b);
+            let tag = a.tag.unwrap();
+            assert_eq!(
+                key.decrypt(&iv, &aad, &a.ciphertext, &tag)
+                    .unwrap()
+                    .as_slice(),
+                p.as_slice()
+            );
+        }
+        let err = key.decrypt(&iv, &aad, &p, &[0u8; 8]).unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("tag length 8")));
+        let err = key.decrypt(&iv[..8], &aad, &p, &[0u8; 16]).unwrap_err();
+        assert!(matches!(err, CryptoError::InvalidParameters(m) if m.contains("IV length 8")));
+        assert!(matches!(
+            AesGcmKey::new(&[0u8; 20]),
+            Err(CryptoError::InvalidKey(_))
+        ));
     }
 
     #[test]
