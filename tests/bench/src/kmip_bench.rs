@@ -1,0 +1,522 @@
+//! `keywarden-bench kmip`: the whole KMIP measurement, step by step.
+//!
+//! Order: start kmsd on a fresh directory under `target/bench/`; the fsync baseline in that
+//! directory while everything is idle; create the keys and capture one real Get and Encrypt
+//! response; the echo baselines with those responses and the same requests and connection
+//! count; Get, Encrypt, Create against kmsd; seed the named keys; Locate; RSS; restart time.
+//! A failing step is recorded and the steps that need it are skipped; the table and the JSON
+//! are written in every case.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use rustls::ClientConfig;
+use tokio::runtime::Runtime;
+
+use crate::echo::EchoProcess;
+use crate::load::{self, Conn, LoadSpec, Source};
+use crate::node::{self, Kmsd};
+use crate::pki::TlsFiles;
+use crate::report::{OpStats, Report};
+use crate::wire::{self, Expect};
+use crate::{fsync, tls};
+
+/// Plaintext size of the Encrypt operation.
+const PLAINTEXT_BYTES: usize = 64;
+/// Creates per message while seeding.
+const SEED_BATCH: u64 = 100;
+
+/// Arguments of `keywarden-bench kmip`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct KmipArgs {
+    /// Short run: 3 s windows and 20,000 keys (unless given explicitly).
+    #[arg(long)]
+    pub quick: bool,
+    /// Connections for Get, Encrypt, Locate and their baselines [default: 16].
+    #[arg(long, value_name = "N")]
+    pub connections: Option<usize>,
+    /// Connections for Create [default: 64].
+    #[arg(long, value_name = "N")]
+    pub create_connections: Option<usize>,
+    /// Measured seconds per operation [default: 10, --quick 3].
+    #[arg(long, value_name = "S")]
+    pub seconds: Option<u64>,
+    /// Named keys to store before Locate, RSS and restart [default: 1000000, --quick 20000].
+    #[arg(long, value_name = "K")]
+    pub keys: Option<u64>,
+    /// Client runtime: 0 = tokio current-thread (default; see README), N = N worker threads.
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    pub client_threads: usize,
+    /// Connections used to seed keys.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub seed_connections: usize,
+    /// Output directory [default: <workspace>/target/bench].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Keep the node directory after the run.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Resolved settings.
+#[derive(Clone, Debug)]
+struct Settings {
+    connections: usize,
+    create_connections: usize,
+    window: Duration,
+    warmup: Duration,
+    keys: u64,
+    seed_connections: usize,
+    out_dir: PathBuf,
+}
+
+impl KmipArgs {
+    fn settings(&self) -> Result<Settings> {
+        let connections = self.connections.unwrap_or(16);
+        let create_connections = self.create_connections.unwrap_or(64);
+        let seconds = self.seconds.unwrap_or(if self.quick { 3 } else { 10 });
+        let keys = self
+            .keys
+            .unwrap_or(if self.quick { 20_000 } else { 1_000_000 });
+        if connections == 0 || create_connections == 0 || seconds == 0 || keys == 0 {
+            bail!("--connections, --create-connections, --seconds and --keys must be above 0");
+        }
+        if keys >= 10u64.pow(wire::NAME_DIGITS as u32) {
+            bail!("--keys must stay below 10^{}", wire::NAME_DIGITS);
+        }
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench"),
+        };
+        Ok(Settings {
+            connections,
+            create_connections,
+            window: Duration::from_secs(seconds),
+            warmup: Duration::from_millis(if self.quick { 500 } else { 1000 }),
+            keys,
+            seed_connections: self.seed_connections.max(1),
+            out_dir,
+        })
+    }
+}
+
+/// Runs the benchmark; exit code 0 unless the bench itself failed.
+pub fn run(args: KmipArgs) -> Result<ExitCode> {
+    let settings = args.settings()?;
+    std::fs::create_dir_all(&settings.out_dir)
+        .with_context(|| format!("creating {}", settings.out_dir.display()))?;
+    let out_dir = settings
+        .out_dir
+        .canonicalize()
+        .context("resolving the output directory")?;
+    let node_dir = out_dir.join("kmip-node");
+    if node_dir.exists() {
+        std::fs::remove_dir_all(&node_dir)
+            .with_context(|| format!("removing the previous {}", node_dir.display()))?;
+    }
+    let runtime = client_runtime(args.client_threads)?;
+    let mut report = Report {
+        keys: settings.keys,
+        connections: settings.connections,
+        create_connections: settings.create_connections,
+        seconds: settings.window.as_secs_f64(),
+        quick: args.quick,
+        client_threads: args.client_threads,
+        ..Report::default()
+    };
+    let mut bench = Bench {
+        settings,
+        runtime,
+        node_dir: node_dir.clone(),
+        kmsd: Kmsd::new(node::kmsd_bin()?, node_dir.clone()),
+        report: &mut report,
+    };
+    bench.all();
+    drop(bench);
+
+    let table = report.table();
+    println!("\n{table}");
+    let json_path = out_dir.join("kmip.json");
+    let text = serde_json::to_string_pretty(&report.to_json()).context("encoding kmip.json")?;
+    std::fs::write(&json_path, text + "\n")
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    println!("wrote {}", json_path.display());
+    if !args.keep {
+        let _ = std::fs::remove_dir_all(&node_dir);
+    }
+    let failed = !report.errors.is_empty() || !report.failure_lines().is_empty();
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The client's tokio runtime (see the README for why current-thread is the default).
+fn client_runtime(threads: usize) -> Result<Runtime> {
+    let mut builder = if threads == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    builder.enable_all().build().context("client runtime")
+}
+
+/// What the setup against kmsd produced.
+struct Prepared {
+    addr: SocketAddr,
+    client: Arc<ClientConfig>,
+    get_request: Arc<Vec<u8>>,
+    encrypt_request: Arc<Vec<u8>>,
+    get_response: Vec<u8>,
+    encrypt_response: Vec<u8>,
+}
+
+struct Bench<'a> {
+    settings: Settings,
+    runtime: Runtime,
+    node_dir: PathBuf,
+    kmsd: Kmsd,
+    report: &'a mut Report,
+}
+
+impl Bench<'_> {
+    fn note<T>(&mut self, step: &str, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("{step} failed: {e:#}");
+                self.report.errors.push(format!("{step}: {e:#}"));
+                None
+            }
+        }
+    }
+
+    fn all(&mut self) {
+        eprintln!("starting kmsd in {}", self.node_dir.display());
+        let started = self.kmsd.start().context("starting kmsd");
+        let ready = self.note("kmsd start", started);
+        if let Some((_, took)) = &ready {
+            eprintln!("kmsd ready after {} ms", took.as_millis());
+        }
+
+        eprintln!("fsync baseline ({} s)", self.settings.window.as_secs());
+        let fsync = fsync::run(&self.node_dir, self.settings.warmup, self.settings.window);
+        self.report.fsync = self.note("fsync baseline", fsync);
+
+        let prepared = match &ready {
+            Some((ready, _)) => {
+                let prepared = self.prepare(ready);
+                self.note("setup against kmsd", prepared)
+            }
+            None => None,
+        };
+        self.echo_baselines(prepared.as_ref());
+
+        let Some(p) = prepared else { return };
+        let c = self.settings.connections;
+        let get = self.measure("get", &p, Source::Fixed(Arc::clone(&p.get_request)), c);
+        self.report.get = get;
+        let enc = self.measure(
+            "encrypt",
+            &p,
+            Source::Fixed(Arc::clone(&p.encrypt_request)),
+            c,
+        );
+        self.report.encrypt = enc;
+        let create = Source::Fixed(Arc::new(wire::create_aes256()));
+        let cc = self.settings.create_connections;
+        self.report.create = self.measure("create", &p, create, cc);
+
+        if !self.seed(&p) {
+            return;
+        }
+        match wire::locate_by_name(0) {
+            Ok((template, offset)) => {
+                let source = Source::LocateByName {
+                    template,
+                    offset,
+                    keys: self.settings.keys,
+                };
+                self.report.locate = self.measure_with("locate", &p, source, c, Expect::OneLocated);
+            }
+            Err(e) => self.report.errors.push(format!("locate request: {e:#}")),
+        }
+        self.memory();
+        self.restart(&p);
+    }
+
+    /// Creates the Get and Encrypt keys and captures one response of each.
+    fn prepare(&mut self, ready: &node::Ready) -> Result<Prepared> {
+        let client = tls::client_config(&ready.ca_cert, &ready.admin_cert, &ready.admin_key)?;
+        let addr = ready.kmip;
+        let tls = Arc::clone(&client);
+        self.runtime.block_on(async move {
+            let mut conn = Conn::connect(addr, tls).await?;
+            let created = conn.call(&wire::create_aes256()).await?;
+            let get_uid = first_uid(&created).context("Create (Get key)")?;
+            let created = conn.call(&wire::create_aes256()).await?;
+            let enc_uid = first_uid(&created).context("Create (Encrypt key)")?;
+            let activated = conn.call(&wire::activate(&enc_uid)).await?;
+            first_uid(&activated).context("Activate (Encrypt key)")?;
+
+            let get_request = wire::get(&get_uid);
+            let get_response = conn.call(&get_request).await?;
+            wire::check(&get_response, conn.limits(), Expect::Success)
+                .and_then(success_only)
+                .context("Get")?;
+            let encrypt_request = wire::encrypt_gcm(&enc_uid, &[0x42; PLAINTEXT_BYTES]);
+            let encrypt_response = conn.call(&encrypt_request).await?;
+            wire::check(&encrypt_response, conn.limits(), Expect::Success)
+                .and_then(success_only)
+                .context("Encrypt")?;
+            Ok(Prepared {
+                addr,
+                client,
+                get_request: Arc::new(get_request),
+                encrypt_request: Arc::new(encrypt_request),
+                get_response,
+                encrypt_response,
+            })
+        })
+    }
+
+    /// The echo baselines, with kmsd's captured responses or, without kmsd, synthetic ones.
+    fn echo_baselines(&mut self, prepared: Option<&Prepared>) {
+        let placeholder = "00000000-0000-4000-8000-000000000000";
+        let (files, requests, responses, source) = match prepared {
+            Some(p) => match TlsFiles::of_kmsd(&self.node_dir) {
+                Some(files) => (
+                    files,
+                    [Arc::clone(&p.get_request), Arc::clone(&p.encrypt_request)],
+                    [p.get_response.clone(), p.encrypt_response.clone()],
+                    "kmsd",
+                ),
+                None => {
+                    self.report
+                        .errors
+                        .push("echo baseline: kmsd's dev PKI files not found".to_owned());
+                    return;
+                }
+            },
+            None => {
+                let files = match TlsFiles::of_kmsd(&self.node_dir) {
+                    Some(files) => Ok(files),
+                    None => TlsFiles::generate(&self.node_dir.join("bench-pki")),
+                };
+                let Some(files) = self.note("echo PKI", files) else {
+                    return;
+                };
+                // A 1.4 Get of a Raw AES-256 key and a 64-byte GCM Encrypt answer in about
+                // these sizes; used only when no real response could be captured.
+                let synthetic = [256, 232].map(wire::synthetic_response);
+                let [Ok(g), Ok(e)] = synthetic else {
+                    self.report.errors.push("synthetic responses".to_owned());
+                    return;
+                };
+                (
+                    files,
+                    [
+                        Arc::new(wire::get(placeholder)),
+                        Arc::new(wire::encrypt_gcm(placeholder, &[0x42; PLAINTEXT_BYTES])),
+                    ],
+                    [g, e],
+                    "synthetic (kmsd unavailable)",
+                )
+            }
+        };
+        self.report.echo_responses = source.to_owned();
+        let client = tls::client_config(&files.ca, &files.client_cert, &files.client_key);
+        let Some(client) = self.note("echo client TLS", client) else {
+            return;
+        };
+        for (i, name) in ["echo_get", "echo_encrypt"].into_iter().enumerate() {
+            let response_file = self.node_dir.join(format!("{name}.response"));
+            let spawned = std::fs::write(&response_file, &responses[i])
+                .context("writing the echo response")
+                .and_then(|()| {
+                    EchoProcess::spawn(
+                        &files.server_cert,
+                        &files.server_key,
+                        &files.ca,
+                        &response_file,
+                    )
+                });
+            let Some(echo) = self.note(name, spawned) else {
+                continue;
+            };
+            let spec = LoadSpec {
+                label: name.to_owned(),
+                addr: echo.addr,
+                tls: Arc::clone(&client),
+                connections: self.settings.connections,
+                warmup: self.settings.warmup,
+                window: self.settings.window,
+                source: Source::Fixed(Arc::clone(&requests[i])),
+                expect: Expect::Success,
+            };
+            eprintln!(
+                "{name}: {} connections, {} s",
+                spec.connections,
+                spec.window.as_secs()
+            );
+            let stats = self.runtime.block_on(load::run(spec));
+            let stats = self.note(name, stats);
+            drop(echo);
+            if i == 0 {
+                self.report.echo_get = stats;
+            } else {
+                self.report.echo_encrypt = stats;
+            }
+        }
+    }
+
+    fn measure(
+        &mut self,
+        label: &str,
+        p: &Prepared,
+        source: Source,
+        conns: usize,
+    ) -> Option<OpStats> {
+        self.measure_with(label, p, source, conns, Expect::Success)
+    }
+
+    fn measure_with(
+        &mut self,
+        label: &str,
+        p: &Prepared,
+        source: Source,
+        conns: usize,
+        expect: Expect,
+    ) -> Option<OpStats> {
+        let alive = self.kmsd.check_alive();
+        self.note(label, alive)?;
+        let spec = LoadSpec {
+            label: label.to_owned(),
+            addr: p.addr,
+            tls: Arc::clone(&p.client),
+            connections: conns,
+            warmup: self.settings.warmup,
+            window: self.settings.window,
+            source,
+            expect,
+        };
+        eprintln!("{label}: {conns} connections, {} s", spec.window.as_secs());
+        let stats = self.runtime.block_on(load::run(spec));
+        let stats = self.note(label, stats)?;
+        eprintln!(
+            "  {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms, {} failed",
+            stats.ops_s, stats.p50_ms, stats.p99_ms, stats.failed
+        );
+        Some(stats)
+    }
+
+    /// Stores the named keys; false when that failed (the later steps need them).
+    fn seed(&mut self, p: &Prepared) -> bool {
+        let keys = self.settings.keys;
+        eprintln!("seeding {keys} named keys, {SEED_BATCH} Creates per message");
+        let seeded = self.runtime.block_on(load::seed(
+            p.addr,
+            Arc::clone(&p.client),
+            self.settings.seed_connections,
+            keys,
+            SEED_BATCH,
+        ));
+        let Some(seeded) = self.note("seeding", seeded) else {
+            return false;
+        };
+        let rate = seeded.ok as f64 / seeded.elapsed.as_secs_f64().max(1e-9);
+        self.report.seed_keys_s = Some(rate);
+        eprintln!(
+            "  seeded {} keys in {:.1} s ({rate:.0} keys/s), {} failed",
+            seeded.ok,
+            seeded.elapsed.as_secs_f64(),
+            seeded.failed
+        );
+        if seeded.failed > 0 {
+            self.report.errors.push(format!(
+                "seeding: {} of {keys} Creates failed; first: {}",
+                seeded.failed,
+                seeded.first_failure.as_deref().unwrap_or("?")
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// kmsd's (and hsm-bridge's) resident memory with the keys stored.
+    fn memory(&mut self) {
+        let rss = self
+            .kmsd
+            .pid()
+            .context("kmsd not running")
+            .and_then(node::rss_mib);
+        self.report.rss_mib = self.note("kmsd rss", rss);
+        self.report.hsm_bridge_rss_mib = self
+            .kmsd
+            .hsm_bridge_pid()
+            .and_then(|p| node::rss_mib(p).ok());
+    }
+
+    /// SIGTERM, start again on the same directory: time to ready.json and to a first Locate.
+    fn restart(&mut self, p: &Prepared) {
+        eprintln!("restart with {} keys stored", self.settings.keys);
+        let stopped = self.kmsd.sigterm();
+        if self.note("kmsd stop", stopped).is_none() {
+            return;
+        }
+        let began = Instant::now();
+        let started = self.kmsd.start();
+        let Some((ready, to_ready)) = self.note("kmsd restart", started) else {
+            return;
+        };
+        self.report.startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
+        let client = Arc::clone(&p.client);
+        let name = self.settings.keys / 2;
+        let first = self.runtime.block_on(async move {
+            let (request, _) = wire::locate_by_name(name)?;
+            let deadline = began + node::READY_TIMEOUT;
+            // Bounded by the deadline: kmsd may announce before its store answers.
+            loop {
+                let attempt = async {
+                    let mut conn = Conn::connect(ready.kmip, Arc::clone(&client)).await?;
+                    let response = conn.call(&request).await?;
+                    wire::check(&response, conn.limits(), Expect::OneLocated).and_then(success_only)
+                };
+                match attempt.await {
+                    Ok(()) => return Ok(began.elapsed()),
+                    Err(e) if Instant::now() > deadline => return Err(e),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                }
+            }
+        });
+        if let Some(first) = self.note("first Locate after restart", first) {
+            self.report.startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
+        }
+        eprintln!(
+            "  ready after {:.0} ms, first Locate after {:.0} ms",
+            to_ready.as_secs_f64() * 1000.0,
+            self.report.startup_first_locate_ms.unwrap_or(f64::NAN)
+        );
+    }
+}
+
+fn success_only(c: wire::Checked) -> Result<()> {
+    match c.first_failure {
+        None if c.failed == 0 => Ok(()),
+        why => bail!("failed: {}", why.unwrap_or_default()),
+    }
+}
+
+fn first_uid(response: &[u8]) -> Result<String> {
+    wire::unique_identifiers(response)?
+        .into_iter()
+        .next()
+        .context("no Unique Identifier in the response")
+}
