@@ -1,52 +1,54 @@
-//! The wiring of the real key service into the listeners.
+//! The wiring of the real key service, `keywarden_kms::Kms`, into the listeners.
 
 use std::sync::Arc;
 
 use keywarden_kmip::ttlv::DecodeError;
+use keywarden_kms::{Caller, Kms, KmsConfig};
 use prometheus_client::registry::Registry;
 
 use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::service::{KmipService, Readiness};
 
-// WIRING PENDING: keywarden-kms has not landed its `Kms` type yet. When it does, replace
-// `NotWired` with `keywarden_kms::Kms`, implement `KmipService` for it by delegating to
-// `Kms::{handle, frame_error, readiness, shutdown}`, and make `open` call
-// `Kms::open(KmsConfig { data_dir, hsm_socket, admin_identities, limits }, registry)`.
-
-/// Placeholder for the key service until `keywarden_kms::Kms` exists; it has no values.
-pub enum NotWired {}
-
 /// Opens the key service described by `config`, registering its metrics.
-pub async fn open(
-    _config: &ServerConfig,
-    _registry: &mut Registry,
-) -> Result<Arc<NotWired>, Error> {
-    Err(Error::Kms(
-        "keywarden-kms is not implemented yet; kmsd cannot serve without it".to_owned(),
-    ))
+pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<Kms>, Error> {
+    let kms_config = KmsConfig {
+        data_dir: config.data_dir.clone(),
+        hsm_socket: config.hsm_socket.clone(),
+        admin_identities: config.admin_identities.clone(),
+        limits: config.limits,
+    };
+    Kms::open(kms_config, registry)
+        .await
+        .map_err(|e| Error::Kms(e.to_string()))
 }
 
-impl KmipService for NotWired {
-    type Caller = ();
+impl KmipService for Kms {
+    type Caller = Caller;
 
-    fn caller(&self, _identity: &str) -> Self::Caller {
-        match *self {}
+    fn caller(&self, identity: &str) -> Caller {
+        Caller {
+            identity: identity.to_owned(),
+        }
     }
 
-    async fn handle(&self, _caller: &Self::Caller, _request: &[u8]) -> Vec<u8> {
-        match *self {}
+    async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {
+        Kms::handle(self, caller, request).await
     }
 
-    fn frame_error(&self, _error: &DecodeError) -> Vec<u8> {
-        match *self {}
+    fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
+        Kms::frame_error(self, error)
     }
 
     async fn readiness(&self) -> Readiness {
-        match *self {}
+        let readiness = Kms::readiness(self).await;
+        Readiness {
+            ready: readiness.ready,
+            reasons: readiness.reasons,
+        }
     }
 
     async fn shutdown(&self) {
-        match *self {}
+        Kms::shutdown(self).await;
     }
 }

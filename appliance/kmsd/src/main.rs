@@ -26,6 +26,7 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
