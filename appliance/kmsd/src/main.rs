@@ -119,8 +119,13 @@ fn init_logging() {
         registry.with(journald).init();
         return;
     }
+    let ansi = std::io::stderr().is_terminal();
     registry
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(ansi),
+        )
         .init();
 }
 
