@@ -197,7 +197,10 @@ macro_rules! kmip_mask {
                 }
                 let mut bits = 0u32;
                 for part in text.split(|c: char| c == ' ' || c == '|').filter(|p| !p.is_empty()) {
-                    bits |= Self::flag_from_spec_name(part)?.0;
+                    bits |= match part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => Self::flag_from_spec_name(part)?.0,
+                    };
                 }
                 Some($name(bits))
             }

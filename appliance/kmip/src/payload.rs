@@ -1268,10 +1268,17 @@ impl ResponsePayload {
                 vendor_identification,
                 server_information,
             } => {
-                for o in operations {
+                // A client of an older version cannot know newer operations or object types.
+                for o in operations
+                    .iter()
+                    .filter(|o| o.exists_in(ver.major, ver.minor))
+                {
                     w.enm(tags::OPERATION, *o);
                 }
-                for o in object_types {
+                for o in object_types
+                    .iter()
+                    .filter(|o| o.exists_in(ver.major, ver.minor))
+                {
                     w.enm(tags::OBJECT_TYPE, *o);
                 }
                 w.opt_text(

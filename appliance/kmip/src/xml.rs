@@ -411,18 +411,29 @@ fn parse_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-/// The enumeration value named `name` for items with tag `tag`.
-fn enum_value(tag: Tag, name: &str) -> Option<u32> {
+/// The enumeration vocabulary of items with tag `tag`: (name → value, value → name).
+type Vocab = (fn(&str) -> Option<u32>, fn(u32) -> Option<&'static str>);
+
+fn vocabulary(tag: Tag) -> Option<Vocab> {
     fn by<E: KmipEnum>(name: &str) -> Option<u32> {
         E::from_spec_name(name).map(E::value)
     }
+    fn name_of<E: KmipEnum>(value: u32) -> Option<&'static str> {
+        E::from_value(value).map(E::spec_name)
+    }
+    fn tag_by_name(name: &str) -> Option<u32> {
+        tags::by_name(name).map(|t| t.0)
+    }
+    fn tag_name_of(value: u32) -> Option<&'static str> {
+        tags::name(Tag(value))
+    }
     macro_rules! table {
         ($($t:ident => $e:ident),+ $(,)?) => {
-            $(if tag == tags::$t { return by::<enums::$e>(name); })+
+            $(if tag == tags::$t { return Some((by::<enums::$e>, name_of::<enums::$e>)); })+
         };
     }
     if tag == tags::ATTRIBUTE_REFERENCE || tag == tags::TAG || tag == tags::EXTENSION_TAG {
-        return tags::by_name(name).map(|t| t.0);
+        return Some((tag_by_name, tag_name_of));
     }
     table! {
         ALTERNATIVE_NAME_TYPE => AlternativeNameType,
@@ -486,6 +497,16 @@ fn enum_value(tag: Tag, name: &str) -> Option<u32> {
         TICKET_TYPE => TicketType,
     }
     None
+}
+
+/// The enumeration value named `name` for items with tag `tag`.
+fn enum_value(tag: Tag, name: &str) -> Option<u32> {
+    vocabulary(tag).and_then(|(by, _)| by(name))
+}
+
+/// The XML name of enumeration value `value` for items with tag `tag`.
+fn enum_name(tag: Tag, value: u32) -> Option<&'static str> {
+    vocabulary(tag).and_then(|(_, name_of)| name_of(value))
 }
 
 /// The mask value written as flag names for items with tag `tag`.
@@ -619,6 +640,127 @@ fn convert(e: &Element, ph: &Placeholders, value_tag: Option<Tag>) -> Result<Ttl
     Ok(Ttlv::new(tag, value))
 }
 
+/// Writes a TTLV item in the KMIP XML encoding (two-space indentation), the inverse of
+/// [`to_ttlv`]: enumerations and usage masks by name when known, Date-Time as ISO 8601 UTC.
+pub fn to_xml(item: &Ttlv) -> String {
+    let mut out = String::new();
+    write_item(item, 0, None, &mut out);
+    out
+}
+
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("&#x{:x};", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Formats seconds since the epoch as "YYYY-MM-DDTHH:MM:SS+00:00".
+pub fn format_iso8601(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn write_item(item: &Ttlv, depth: usize, value_tag: Option<Tag>, out: &mut String) {
+    let indent = "  ".repeat(depth);
+    out.push_str(&indent);
+    out.push('<');
+    let name = tags::name(item.tag);
+    match name {
+        Some(n) => out.push_str(n),
+        None => out.push_str(&format!("TTLV tag=\"0x{:06x}\"", item.tag.0)),
+    }
+    let vocab = if item.tag == tags::ATTRIBUTE_VALUE {
+        value_tag.unwrap_or(item.tag)
+    } else {
+        item.tag
+    };
+    let (ty, value): (&str, String) = match &item.value {
+        Value::Structure(items) => {
+            if items.is_empty() {
+                out.push_str("/>\n");
+                return;
+            }
+            out.push_str(">\n");
+            let mut attr_tag = None;
+            for c in items {
+                write_item(c, depth + 1, attr_tag, out);
+                if let (true, Value::TextString(n)) = (c.tag == tags::ATTRIBUTE_NAME, &c.value) {
+                    attr_tag = attributes::tag_for_name(n);
+                }
+            }
+            out.push_str(&indent);
+            out.push_str("</");
+            out.push_str(name.unwrap_or("TTLV"));
+            out.push_str(">\n");
+            return;
+        }
+        Value::Integer(v) => {
+            let is_mask = vocab == tags::CRYPTOGRAPHIC_USAGE_MASK
+                || vocab == tags::STORAGE_STATUS_MASK
+                || vocab == tags::PROTECTION_STORAGE_MASK;
+            // Masks are Integers on the wire; reinterpret the bits.
+            let bits = *v as u32;
+            let text = if !is_mask || bits == 0 {
+                v.to_string()
+            } else if vocab == tags::STORAGE_STATUS_MASK {
+                StorageStatusMask(bits).to_spec_text()
+            } else if vocab == tags::PROTECTION_STORAGE_MASK {
+                ProtectionStorageMask(bits).to_spec_text()
+            } else {
+                CryptographicUsageMask(bits).to_spec_text()
+            };
+            ("Integer", text)
+        }
+        Value::LongInteger(v) => ("LongInteger", v.to_string()),
+        Value::BigInteger(b) => ("BigInteger", hex(b)),
+        Value::Enumeration(v) => (
+            "Enumeration",
+            enum_name(vocab, *v)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("0x{v:08x}")),
+        ),
+        Value::Boolean(v) => ("Boolean", v.to_string()),
+        Value::TextString(s) => ("TextString", s.clone()),
+        Value::ByteString(b) => ("ByteString", hex(b)),
+        Value::DateTime(t) => ("DateTime", format_iso8601(*t)),
+        Value::Interval(v) => ("Interval", v.to_string()),
+        Value::DateTimeExtended(v) => ("DateTimeExtended", v.to_string()),
+    };
+    out.push_str(" type=\"");
+    out.push_str(ty);
+    out.push_str("\" value=\"");
+    escape(&value, out);
+    out.push_str("\"/>\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,5 +878,45 @@ mod tests {
             Value::BigInteger(Zeroizing::new(vec![0, 0, 0, 0, 0, 1, 0, 1]))
         );
         assert_eq!(t[1].value, Value::Enumeration(0x8000_0001));
+    }
+
+    #[test]
+    fn iso_format_inverts_parse() {
+        for t in [0i64, 6, 951_868_800, 1_700_000_000, -86_401, 4_102_444_800] {
+            let s = format_iso8601(t);
+            assert_eq!(parse_iso8601_micros(&s), Some(t * 1_000_000), "{s}");
+        }
+    }
+
+    #[test]
+    fn xml_writer_inverts_the_reader() {
+        let doc = r#"<RequestMessage>
+  <BatchItem>
+    <Operation type="Enumeration" value="Create"/>
+    <RequestPayload>
+      <ObjectType type="Enumeration" value="SymmetricKey"/>
+      <TemplateAttribute>
+        <Attribute>
+          <AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Encrypt Decrypt"/>
+        </Attribute>
+        <Attribute>
+          <AttributeName type="TextString" value="x-a&lt;b"/>
+          <AttributeValue type="DateTime" value="2023-11-14T22:13:20+00:00"/>
+        </Attribute>
+      </TemplateAttribute>
+      <TTLV tag="0x540001" type="ByteString" value="00ff"/>
+      <AttributeReference type="Enumeration" value="CryptographicAlgorithm"/>
+      <Modulus type="BigInteger" value="0000000000010001"/>
+      <LinkType type="Enumeration" value="0x80000000"/>
+    </RequestPayload>
+  </BatchItem>
+</RequestMessage>
+"#;
+        let ph = Placeholders::default();
+        let t = document_to_ttlv(doc, &ph).unwrap();
+        let written = to_xml(&t[0]);
+        assert_eq!(written, doc);
+        assert_eq!(document_to_ttlv(&written, &ph).unwrap(), t);
     }
 }
