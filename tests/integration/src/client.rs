@@ -21,6 +21,9 @@ use crate::node::{DevNode, Identity};
 /// Default bound on one request/response exchange.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Bound on a node becoming ready (HSM reachable, KEK unwrapped) after start or restart.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Largest response the client accepts; far above anything a test expects.
 const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 
@@ -230,6 +233,26 @@ pub async fn https_get(node: &DevNode, path: &str) -> Result<(u16, String)> {
     .context("HTTPS GET timed out")?
     .with_context(|| format!("GET {path}"))?;
     parse_http_response(&raw)
+}
+
+/// Polls /readyz until it answers 200 (ready.json means "serving", not yet "ready": the
+/// domain KEK may still be waiting for hsm-bridge). Fails with the last answer after `limit`.
+pub async fn wait_until_ready(node: &DevNode, limit: Duration) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut last = String::new();
+    while tokio::time::Instant::now() < deadline {
+        match https_get(node, "/readyz").await {
+            Ok((200, _)) => return Ok(()),
+            Ok((status, body)) => last = format!("{status} {body}"),
+            Err(e) => last = format!("{e:#}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!(
+        "/readyz not 200 within {} s; last answer: {last}; kmsd stderr:\n{}",
+        limit.as_secs(),
+        node.stderr_tail()
+    )
 }
 
 fn parse_http_response(raw: &[u8]) -> Result<(u16, String)> {

@@ -10,5 +10,5 @@ pub mod kmip;
 pub mod node;
 pub mod ttlv;
 
-pub use client::{KmipClient, ReadOutcome, https_get};
+pub use client::{KmipClient, READY_TIMEOUT, ReadOutcome, https_get, wait_until_ready};
 pub use node::{DevNode, Identity, Ready};

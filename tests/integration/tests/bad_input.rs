@@ -35,7 +35,9 @@ use anyhow::{Context, Result, bail, ensure};
 use keywarden_tests::client::{ClientIdentity, client_config};
 use keywarden_tests::kmip::{self, V1_4, op, reason, status, tag};
 use keywarden_tests::ttlv::{self, enumeration, int, item_type, structure};
-use keywarden_tests::{DevNode, Identity, KmipClient, ReadOutcome};
+use keywarden_tests::{
+    DevNode, Identity, KmipClient, READY_TIMEOUT, ReadOutcome, wait_until_ready,
+};
 
 /// The idle timeout kmsd gets in this test (hidden `--idle-timeout` flag).
 const IDLE_TIMEOUT_SECS: u64 = 2;
@@ -45,6 +47,7 @@ const CASE_WAIT: Duration = Duration::from_secs(30);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_hostile_input_never_takes_the_server_down() -> Result<()> {
     let node = DevNode::start_with(&["--idle-timeout", &IDLE_TIMEOUT_SECS.to_string()])?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
     // The baseline must work, or every case below would fail for the wrong reason.
     good_request(&node).await.context("baseline good request")?;
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use keywarden_tests::kmip::Sealed;
-use keywarden_tests::{DevNode, Identity, KmipClient};
+use keywarden_tests::{DevNode, Identity, KmipClient, READY_TIMEOUT, wait_until_ready};
 
 const CONNECTIONS: usize = 16;
 /// Acknowledged Creates before the kill.
@@ -68,6 +68,7 @@ struct DevNodeHandle {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_keys_survive_kill_9() -> Result<()> {
     let mut node = DevNode::start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
     let (cert, key) = node.identity_files(Identity::Admin);
     let tls = keywarden_tests::client::client_config(
         &node.ready().ca_cert,
@@ -126,6 +127,7 @@ async fn acknowledged_keys_survive_kill_9() -> Result<()> {
     ensure!(created.len() >= ACKS_BEFORE_KILL, "journal lost entries");
 
     node.restart().context("restart on the same dir")?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
     let mut client = KmipClient::connect(&node, Identity::Admin).await?;
     let mut lost = Vec::new();
     for uid in &created {

@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use keywarden_tests::DevNode;
+use keywarden_tests::{DevNode, READY_TIMEOUT, wait_until_ready};
 
 /// Exact versions installed into the venv (the marker file holds this text).
 const REQUIREMENTS: &[&str] = &[
@@ -118,6 +118,10 @@ fn pykmip_client_interoperates_at_kmip_1_2_and_2_0() -> Result<()> {
     }
     let python = ensure_venv()?;
     let node = DevNode::start()?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(wait_until_ready(&node, READY_TIMEOUT))?;
     let ready = node.ready().clone();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("pykmip")
