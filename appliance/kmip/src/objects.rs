@@ -8,8 +8,8 @@ use crate::enums::{
 };
 use zeroize::Zeroizing;
 
-/// A managed object with its content.
-#[derive(Clone, Debug, PartialEq)]
+/// A managed object with its content. `Debug` shows byte contents as lengths only.
+#[derive(Clone, PartialEq)]
 pub enum ManagedObject {
     /// Symmetric Key.
     SymmetricKey(KeyBlock),
@@ -57,8 +57,8 @@ pub struct KeyBlock {
     pub key_wrapping_data: Option<KeyWrappingData>,
 }
 
-/// A Key Value.
-#[derive(Clone, Debug, PartialEq)]
+/// A Key Value. `Debug` shows wrapped bytes as a length only.
+#[derive(Clone, PartialEq)]
 pub enum KeyValue {
     /// Key material in clear, with attributes carried inside the key value (rare).
     Plain {
@@ -171,6 +171,56 @@ pub enum KeyMaterial {
         /// Y, the public key.
         y: Vec<u8>,
     },
+}
+
+impl std::fmt::Debug for ManagedObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ManagedObject::SymmetricKey(k) => f.debug_tuple("SymmetricKey").field(k).finish(),
+            ManagedObject::PublicKey(k) => f.debug_tuple("PublicKey").field(k).finish(),
+            ManagedObject::PrivateKey(k) => f.debug_tuple("PrivateKey").field(k).finish(),
+            ManagedObject::SecretData {
+                secret_data_type,
+                key_block,
+            } => f
+                .debug_struct("SecretData")
+                .field("secret_data_type", secret_data_type)
+                .field("key_block", key_block)
+                .finish(),
+            ManagedObject::OpaqueObject {
+                opaque_data_type,
+                value,
+            } => f
+                .debug_struct("OpaqueObject")
+                .field("opaque_data_type", opaque_data_type)
+                .field("value", &format_args!("<{} bytes>", value.len()))
+                .finish(),
+            ManagedObject::Certificate {
+                certificate_type,
+                value,
+            } => f
+                .debug_struct("Certificate")
+                .field("certificate_type", certificate_type)
+                .field("value", &format_args!("<{} bytes>", value.len()))
+                .finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyValue::Plain {
+                material,
+                attributes,
+            } => f
+                .debug_struct("Plain")
+                .field("material", material)
+                .field("attributes", attributes)
+                .finish(),
+            KeyValue::Wrapped(b) => write!(f, "Wrapped(<{} bytes>)", b.len()),
+        }
+    }
 }
 
 impl std::fmt::Debug for KeyMaterial {

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 // Boxing the large variants would change the contract other crates match on; payloads are
 // short-lived, one per batch item.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum RequestPayload {
     /// Discover Versions: the client's versions, most preferred first (empty = all).
     DiscoverVersions {
@@ -232,7 +232,7 @@ pub enum RequestPayload {
 
 /// A response payload, one variant per supported operation.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum ResponsePayload {
     /// Discover Versions: supported versions in order of preference.
     DiscoverVersions {
@@ -1424,5 +1424,370 @@ impl ResponsePayload {
             }
         }
         w.into_structure(tags::RESPONSE_PAYLOAD)
+    }
+}
+
+/// Prints a byte field as its length only: payload bytes may be plaintext, keys or MACs.
+struct Len(usize);
+
+impl std::fmt::Debug for Len {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
+}
+
+fn len(b: &[u8]) -> Len {
+    Len(b.len())
+}
+
+fn opt_len(b: &Option<Vec<u8>>) -> Option<Len> {
+    b.as_deref().map(len)
+}
+
+impl std::fmt::Debug for RequestPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = format!("{}", self.operation());
+        let mut d = f.debug_struct(&name);
+        match self {
+            RequestPayload::DiscoverVersions { versions } => d.field("versions", versions),
+            RequestPayload::Query { functions } => d.field("functions", functions),
+            RequestPayload::Create {
+                object_type,
+                attributes,
+            } => d
+                .field("object_type", object_type)
+                .field("attributes", attributes),
+            RequestPayload::CreateKeyPair {
+                common,
+                private,
+                public,
+            } => d
+                .field("common", common)
+                .field("private", private)
+                .field("public", public),
+            RequestPayload::Register {
+                object_type,
+                attributes,
+                object,
+            } => d
+                .field("object_type", object_type)
+                .field("attributes", attributes)
+                .field("object", object),
+            RequestPayload::ReKey {
+                unique_identifier,
+                offset,
+                attributes,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("offset", offset)
+                .field("attributes", attributes),
+            RequestPayload::Get {
+                unique_identifier,
+                key_format_type,
+                key_compression_type,
+                key_wrapping_specification,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("key_format_type", key_format_type)
+                .field("key_compression_type", key_compression_type)
+                .field("key_wrapping_specification", key_wrapping_specification),
+            RequestPayload::GetAttributes {
+                unique_identifier,
+                names,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("names", names),
+            RequestPayload::GetAttributeList { unique_identifier }
+            | RequestPayload::Activate { unique_identifier }
+            | RequestPayload::Destroy { unique_identifier } => {
+                d.field("unique_identifier", unique_identifier)
+            }
+            RequestPayload::AddAttribute {
+                unique_identifier,
+                attribute,
+            }
+            | RequestPayload::SetAttribute {
+                unique_identifier,
+                attribute,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("attribute", attribute),
+            RequestPayload::ModifyAttribute {
+                unique_identifier,
+                attribute,
+                current,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("attribute", attribute)
+                .field("current", current),
+            RequestPayload::DeleteAttribute {
+                unique_identifier,
+                name,
+                index,
+                current,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("name", name)
+                .field("index", index)
+                .field("current", current),
+            RequestPayload::Locate {
+                maximum_items,
+                offset_items,
+                storage_status_mask,
+                object_group_member,
+                attributes,
+            } => d
+                .field("maximum_items", maximum_items)
+                .field("offset_items", offset_items)
+                .field("storage_status_mask", storage_status_mask)
+                .field("object_group_member", object_group_member)
+                .field("attributes", attributes),
+            RequestPayload::Revoke {
+                unique_identifier,
+                reason,
+                message,
+                compromise_occurrence_date,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("reason", reason)
+                .field("message", message)
+                .field("compromise_occurrence_date", compromise_occurrence_date),
+            RequestPayload::Encrypt {
+                unique_identifier,
+                parameters,
+                data,
+                iv_counter_nonce,
+                aad,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &len(data))
+                .field("iv_counter_nonce", &opt_len(iv_counter_nonce))
+                .field("aad", &opt_len(aad)),
+            RequestPayload::Decrypt {
+                unique_identifier,
+                parameters,
+                data,
+                iv_counter_nonce,
+                aad,
+                tag,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &len(data))
+                .field("iv_counter_nonce", &opt_len(iv_counter_nonce))
+                .field("aad", &opt_len(aad))
+                .field("tag", &opt_len(tag)),
+            RequestPayload::Sign {
+                unique_identifier,
+                parameters,
+                data,
+                digested_data,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &opt_len(data))
+                .field("digested_data", &opt_len(digested_data)),
+            RequestPayload::SignatureVerify {
+                unique_identifier,
+                parameters,
+                data,
+                digested_data,
+                signature,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &opt_len(data))
+                .field("digested_data", &opt_len(digested_data))
+                .field("signature", &len(signature)),
+            RequestPayload::Mac {
+                unique_identifier,
+                parameters,
+                data,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &len(data)),
+            RequestPayload::MacVerify {
+                unique_identifier,
+                parameters,
+                data,
+                mac,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("parameters", parameters)
+                .field("data", &len(data))
+                .field("mac", &len(mac)),
+            RequestPayload::RngRetrieve { length } => d.field("length", length),
+        };
+        d.finish()
+    }
+}
+
+impl std::fmt::Debug for ResponsePayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            ResponsePayload::DiscoverVersions { .. } => "DiscoverVersions",
+            ResponsePayload::Query { .. } => "Query",
+            ResponsePayload::Create { .. } => "Create",
+            ResponsePayload::CreateKeyPair { .. } => "CreateKeyPair",
+            ResponsePayload::Register { .. } => "Register",
+            ResponsePayload::ReKey { .. } => "ReKey",
+            ResponsePayload::Get { .. } => "Get",
+            ResponsePayload::GetAttributes { .. } => "GetAttributes",
+            ResponsePayload::GetAttributeList { .. } => "GetAttributeList",
+            ResponsePayload::AttributeChanged { .. } => "AttributeChanged",
+            ResponsePayload::DeleteAttribute { .. } => "DeleteAttribute",
+            ResponsePayload::Locate { .. } => "Locate",
+            ResponsePayload::Identifier { .. } => "Identifier",
+            ResponsePayload::Encrypt { .. } => "Encrypt",
+            ResponsePayload::Decrypt { .. } => "Decrypt",
+            ResponsePayload::Sign { .. } => "Sign",
+            ResponsePayload::SignatureVerify { .. } => "SignatureVerify",
+            ResponsePayload::Mac { .. } => "Mac",
+            ResponsePayload::MacVerify { .. } => "MacVerify",
+            ResponsePayload::RngRetrieve { .. } => "RngRetrieve",
+        };
+        let mut d = f.debug_struct(name);
+        match self {
+            ResponsePayload::DiscoverVersions { versions } => d.field("versions", versions),
+            ResponsePayload::Query {
+                operations,
+                object_types,
+                vendor_identification,
+                server_information,
+            } => d
+                .field("operations", operations)
+                .field("object_types", object_types)
+                .field("vendor_identification", vendor_identification)
+                .field("server_information", server_information),
+            ResponsePayload::Create {
+                object_type,
+                unique_identifier,
+            } => d
+                .field("object_type", object_type)
+                .field("unique_identifier", unique_identifier),
+            ResponsePayload::CreateKeyPair {
+                private_key_unique_identifier,
+                public_key_unique_identifier,
+            } => d
+                .field(
+                    "private_key_unique_identifier",
+                    private_key_unique_identifier,
+                )
+                .field("public_key_unique_identifier", public_key_unique_identifier),
+            ResponsePayload::Register { unique_identifier }
+            | ResponsePayload::ReKey { unique_identifier }
+            | ResponsePayload::Identifier { unique_identifier } => {
+                d.field("unique_identifier", unique_identifier)
+            }
+            ResponsePayload::Get {
+                object_type,
+                unique_identifier,
+                object,
+            } => d
+                .field("object_type", object_type)
+                .field("unique_identifier", unique_identifier)
+                .field("object", object),
+            ResponsePayload::GetAttributes {
+                unique_identifier,
+                attributes,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("attributes", attributes),
+            ResponsePayload::GetAttributeList {
+                unique_identifier,
+                names,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("names", names),
+            ResponsePayload::AttributeChanged {
+                unique_identifier,
+                attribute,
+            }
+            | ResponsePayload::DeleteAttribute {
+                unique_identifier,
+                attribute,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("attribute", attribute),
+            ResponsePayload::Locate {
+                located_items,
+                unique_identifiers,
+            } => d
+                .field("located_items", located_items)
+                .field("unique_identifiers", unique_identifiers),
+            ResponsePayload::Encrypt {
+                unique_identifier,
+                data,
+                iv_counter_nonce,
+                tag,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("data", &len(data))
+                .field("iv_counter_nonce", &opt_len(iv_counter_nonce))
+                .field("tag", &opt_len(tag)),
+            ResponsePayload::Decrypt {
+                unique_identifier,
+                data,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("data", &len(data)),
+            ResponsePayload::Sign {
+                unique_identifier,
+                signature,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("signature", &len(signature)),
+            ResponsePayload::SignatureVerify {
+                unique_identifier,
+                valid,
+            }
+            | ResponsePayload::MacVerify {
+                unique_identifier,
+                valid,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("valid", valid),
+            ResponsePayload::Mac {
+                unique_identifier,
+                mac,
+            } => d
+                .field("unique_identifier", unique_identifier)
+                .field("mac", &len(mac)),
+            ResponsePayload::RngRetrieve { data } => d.field("data", &len(data)),
+        };
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_payload_bytes() {
+        let secret = b"TOPSECRETPLAINTEXT".to_vec();
+        let p = RequestPayload::Encrypt {
+            unique_identifier: Some("k1".into()),
+            parameters: None,
+            data: Zeroizing::new(secret.clone()),
+            iv_counter_nonce: None,
+            aad: None,
+        };
+        let text = format!("{p:?}");
+        assert!(text.contains("k1") && text.contains("<18 bytes>"), "{text}");
+        let r = ResponsePayload::Decrypt {
+            unique_identifier: "k1".into(),
+            data: Zeroizing::new(secret.clone()),
+        };
+        let o = ManagedObject::OpaqueObject {
+            opaque_data_type: 1,
+            value: Zeroizing::new(secret.clone()),
+        };
+        for t in [format!("{r:?}"), format!("{o:?}"), text] {
+            assert!(!t.contains("84, 79, 80"), "{t}");
+            assert!(!t.contains("TOPSECRET"), "{t}");
+        }
     }
 }
