@@ -58,8 +58,8 @@ pub(crate) async fn create(
     let bits =
         u32::try_from(length).map_err(|_| policy::invalid("Cryptographic Length is negative"))?;
     let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let mut obj = ctx.new_object(ObjectType::SymmetricKey)?;
     let stamp = ctx.stamp()?;
-    let mut obj = ctx.new_object(ObjectType::SymmetricKey, stamp);
     template.apply(&mut obj, stamp);
     set_server_attributes(&mut obj, Some(algorithm), Some(length), None, stamp)?;
     obj.seal(
@@ -172,9 +172,9 @@ pub(crate) async fn create_key_pair(
     };
     let rsa = algorithm == CryptographicAlgorithm::Rsa;
     let curve = if rsa { None } else { facts.curve };
+    let mut sk = ctx.new_object(ObjectType::PrivateKey)?;
+    let mut pk = ctx.new_object(ObjectType::PublicKey)?;
     let stamp = ctx.stamp()?;
-    let mut sk = ctx.new_object(ObjectType::PrivateKey, stamp);
-    let mut pk = ctx.new_object(ObjectType::PublicKey, stamp);
     private.apply(&mut sk, stamp);
     public.apply(&mut pk, stamp);
     set_server_attributes(&mut sk, Some(algorithm), facts.length, curve, stamp)?;
@@ -267,8 +267,8 @@ pub(crate) async fn register(
         (_, f) if material.kind != Kind::Certificate => f,
         _ => None,
     };
+    let mut obj = ctx.new_object(object_type)?;
     let stamp = ctx.stamp()?;
-    let mut obj = ctx.new_object(object_type, stamp);
     template.apply(&mut obj, stamp);
     let (length, curve) = if material.kind == Kind::Certificate {
         obj.set(
@@ -339,8 +339,8 @@ pub(crate) async fn re_key(
         .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no length"))?;
     let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
     let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
     let stamp = ctx.stamp()?;
-    let mut new = ctx.new_object(ObjectType::SymmetricKey, stamp);
     for a in old
         .rec
         .attributes

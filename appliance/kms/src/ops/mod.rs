@@ -110,9 +110,11 @@ impl<'a> Ctx<'a> {
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store commit: {e}")))
     }
 
-    /// A new, empty object owned by the caller.
-    pub(crate) fn new_object(&self, object_type: ObjectType, stamp: Stamp) -> Object {
-        Object {
+    /// A new, empty object owned by the caller, with its own creation stamp (the store orders
+    /// objects by it, so no two objects share one).
+    pub(crate) fn new_object(&self, object_type: ObjectType) -> Result<Object, KmipError> {
+        let stamp = self.stamp()?;
+        Ok(Object {
             rec: ObjectRecord {
                 uuid: uuid::Uuid::new_v4().to_string(),
                 domain: DEFAULT_DOMAIN.to_owned(),
@@ -127,7 +129,7 @@ impl<'a> Ctx<'a> {
                 links: Vec::new(),
                 index: IndexTerms::default(),
             },
-        }
+        })
     }
 
     /// Version-aware error helper.

@@ -1,0 +1,411 @@
+//! Test fixture: a private SoftHSM2 token, the real `hsm-bridge` binary in front of it, and a
+//! `Kms` on a temp data directory; plus a small typed KMIP client over `Kms::handle`.
+//!
+//! Without SoftHSM2 every test fails with a clear message (never skips): run `cargo xtask test`,
+//! which installs it. The bridge binary is `HSM_BRIDGE_BIN` when set, else the workspace's
+//! `target/debug/hsm-bridge`, else it is built once with `cargo build -p hsm-bridge` into a
+//! separate target directory (a nested build in the running test's own target directory would
+//! wait forever on cargo's lock).
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use keywarden_kmip::attributes::{Attribute, Attributes};
+use keywarden_kmip::enums::{
+    BatchErrorContinuationOption, CryptographicAlgorithm, CryptographicUsageMask, NameType,
+    ObjectType, ResultReason, ResultStatus,
+};
+use keywarden_kmip::message::{
+    ProtocolVersion, RequestMessage, ResponseBatchItem, ResponseMessage,
+};
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use keywarden_kmip::ttlv::{Limits, Value};
+use keywarden_kms::{Caller, Kms, KmsConfig};
+
+pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const LABEL: &str = "kw-kms-test";
+const MAX_POLLS: u32 = 600;
+const POLL: Duration = Duration::from_millis(50);
+
+pub const V14: ProtocolVersion = ProtocolVersion { major: 1, minor: 4 };
+pub const V21: ProtocolVersion = ProtocolVersion { major: 2, minor: 1 };
+pub const ADMIN: &str = "admin";
+
+fn require_softhsm() {
+    let util = Command::new("softhsm2-util").arg("--version").output();
+    if util.is_err() || !Path::new(MODULE).exists() {
+        panic!(
+            "SoftHSM2 is not installed (need softhsm2-util and {MODULE}); run `cargo xtask test`, \
+             which installs softhsm2"
+        );
+    }
+}
+
+/// The hsm-bridge executable, built at most once per test process.
+fn bridge_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("HSM_BRIDGE_BIN") {
+            return PathBuf::from(p);
+        }
+        let exe = std::env::current_exe().expect("test executable path");
+        // target/<profile>/deps/<test> → target/<profile>
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target profile dir");
+        let candidate = profile_dir.join("hsm-bridge");
+        if candidate.exists() {
+            return candidate;
+        }
+        let target = profile_dir
+            .parent()
+            .expect("target dir")
+            .join("kms-test-bridge");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "hsm-bridge", "--target-dir"])
+            .arg(&target)
+            .status()
+            .expect("run cargo build -p hsm-bridge");
+        assert!(status.success(), "cargo build -p hsm-bridge failed");
+        let built = target.join("debug").join("hsm-bridge");
+        assert!(
+            built.exists(),
+            "hsm-bridge not found at {}",
+            built.display()
+        );
+        built
+    })
+    .clone()
+}
+
+/// A private SoftHSM2 installation with one initialized token, and its bridge.
+pub struct Hsm {
+    pub dir: tempfile::TempDir,
+    bridge: Option<Child>,
+    starts: u32,
+}
+
+impl Hsm {
+    /// Creates the token (the bridge is not started yet).
+    pub fn new() -> Hsm {
+        require_softhsm();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tokens = dir.path().join("tokens");
+        fs::create_dir(&tokens).expect("tokens dir");
+        let conf = format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        );
+        fs::write(dir.path().join("softhsm2.conf"), conf).expect("softhsm2.conf");
+        fs::write(dir.path().join("pin"), "1234\n").expect("pin file");
+        let out = Command::new("softhsm2-util")
+            .args([
+                "--init-token",
+                "--free",
+                "--label",
+                LABEL,
+                "--pin",
+                "1234",
+                "--so-pin",
+                "5678",
+            ])
+            .env("SOFTHSM2_CONF", dir.path().join("softhsm2.conf"))
+            .output()
+            .expect("run softhsm2-util");
+        assert!(
+            out.status.success(),
+            "softhsm2-util failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Hsm {
+            dir,
+            bridge: None,
+            starts: 0,
+        }
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("hsm.sock")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join(format!("bridge-{}.log", self.starts))
+    }
+
+    /// Starts the bridge and waits until it accepts connections.
+    pub fn start(&mut self) {
+        assert!(self.bridge.is_none(), "bridge already running");
+        self.starts += 1;
+        let _ = fs::remove_file(self.socket());
+        let stderr = fs::File::create(self.log()).expect("log file");
+        let mut child = Command::new(bridge_bin())
+            .arg("--module")
+            .arg(MODULE)
+            .arg("--token-label")
+            .arg(LABEL)
+            .arg("--pin-file")
+            .arg(self.dir.path().join("pin"))
+            .arg("--socket")
+            .arg(self.socket())
+            .env("SOFTHSM2_CONF", self.dir.path().join("softhsm2.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn hsm-bridge");
+        for _ in 0..MAX_POLLS {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "hsm-bridge exited early with {status}: {}",
+                    fs::read_to_string(self.log()).unwrap_or_default()
+                );
+            }
+            if std::os::unix::net::UnixStream::connect(self.socket()).is_ok() {
+                self.bridge = Some(child);
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+        let _ = child.kill();
+        panic!("hsm-bridge never accepted connections");
+    }
+
+    /// Kills the bridge (SIGKILL) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.bridge.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = fs::remove_file(self.socket());
+    }
+}
+
+impl Drop for Hsm {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A running key service on a SoftHSM-backed bridge.
+pub struct Env {
+    pub hsm: Hsm,
+    pub data: tempfile::TempDir,
+    pub kms: Arc<Kms>,
+}
+
+impl Env {
+    /// Token, bridge and key service, ready.
+    pub async fn start() -> Env {
+        let mut hsm = Hsm::new();
+        hsm.start();
+        let data = tempfile::tempdir().expect("data dir");
+        let kms = open(&hsm, data.path()).await;
+        wait_ready(&kms).await;
+        Env { hsm, data, kms }
+    }
+
+    /// Closes the key service and opens a new one on the same data directory.
+    pub async fn reopen(&mut self) {
+        self.kms.shutdown().await;
+        let kms = open(&self.hsm, self.data.path()).await;
+        let old = std::mem::replace(&mut self.kms, kms);
+        drop(old);
+    }
+
+    pub fn client(&self, identity: &str, version: ProtocolVersion) -> Client {
+        Client {
+            kms: Arc::clone(&self.kms),
+            caller: Caller {
+                identity: identity.to_owned(),
+            },
+            version,
+        }
+    }
+}
+
+pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
+    KmsConfig {
+        data_dir: data.to_path_buf(),
+        hsm_socket: hsm.socket(),
+        admin_identities: vec![ADMIN.to_owned()],
+        limits: Limits::default(),
+    }
+}
+
+pub async fn open(hsm: &Hsm, data: &Path) -> Arc<Kms> {
+    let mut registry = prometheus_client::registry::Registry::default();
+    Kms::open(config(hsm, data), &mut registry)
+        .await
+        .expect("Kms::open")
+}
+
+/// Waits (bounded) until the service reports ready.
+pub async fn wait_ready(kms: &Kms) {
+    let mut last = None;
+    for _ in 0..MAX_POLLS {
+        let r = kms.readiness().await;
+        if r.ready {
+            return;
+        }
+        last = Some(r);
+        tokio::time::sleep(POLL).await;
+    }
+    panic!("key service never became ready: {last:?}");
+}
+
+/// A typed KMIP client calling `Kms::handle` with real TTLV bytes.
+pub struct Client {
+    pub kms: Arc<Kms>,
+    pub caller: Caller,
+    pub version: ProtocolVersion,
+}
+
+impl Client {
+    pub async fn send(&self, message: RequestMessage) -> ResponseMessage {
+        let bytes = message.encode();
+        let out = self.kms.handle(&self.caller, &bytes).await;
+        ResponseMessage::decode(&out, &Limits::default()).expect("response decodes")
+    }
+
+    pub async fn batch(
+        &self,
+        payloads: Vec<RequestPayload>,
+        continuation: Option<BatchErrorContinuationOption>,
+    ) -> ResponseMessage {
+        let mut m = RequestMessage::new(self.version, payloads);
+        m.header.batch_error_continuation = continuation;
+        self.send(m).await
+    }
+
+    pub async fn one(&self, payload: RequestPayload) -> ResponseBatchItem {
+        let r = self.batch(vec![payload], None).await;
+        assert_eq!(r.header.protocol_version, self.version, "response version");
+        assert_eq!(r.items.len(), 1, "one response item");
+        r.items.into_iter().next().expect("one item")
+    }
+
+    /// Runs `payload` and returns its successful response payload.
+    pub async fn ok(&self, payload: RequestPayload) -> ResponsePayload {
+        let op = payload.operation();
+        let item = self.one(payload).await;
+        assert_eq!(
+            item.result_status,
+            ResultStatus::Success,
+            "{op} failed: {:?} {:?}",
+            item.result_reason,
+            item.result_message
+        );
+        item.payload.expect("success payload")
+    }
+
+    /// Runs `payload`, expects a failure, returns its reason.
+    pub async fn fail(&self, payload: RequestPayload) -> ResultReason {
+        let op = payload.operation();
+        let item = self.one(payload).await;
+        assert_eq!(
+            item.result_status,
+            ResultStatus::OperationFailed,
+            "{op} should fail: {item:?}"
+        );
+        item.result_reason.expect("failure reason")
+    }
+
+    /// Creates an AES key and returns its id.
+    pub async fn create_aes(&self, bits: i32, extra: Vec<Attribute>) -> String {
+        let mut attrs = vec![alg(CryptographicAlgorithm::Aes), len(bits)];
+        attrs.extend(extra);
+        match self
+            .ok(RequestPayload::Create {
+                object_type: ObjectType::SymmetricKey,
+                attributes: Attributes(attrs),
+            })
+            .await
+        {
+            ResponsePayload::Create {
+                unique_identifier, ..
+            } => unique_identifier,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Creates and activates an AES-256 key.
+    pub async fn active_aes(&self) -> String {
+        let uid = self.create_aes(256, vec![]).await;
+        self.ok(RequestPayload::Activate {
+            unique_identifier: Some(uid.clone()),
+        })
+        .await;
+        uid
+    }
+
+    /// Get Attributes of one attribute; None when absent.
+    pub async fn attribute(&self, uid: &str, name: &str) -> Option<Value> {
+        match self
+            .ok(RequestPayload::GetAttributes {
+                unique_identifier: Some(uid.to_owned()),
+                names: vec![name.to_owned()],
+            })
+            .await
+        {
+            ResponsePayload::GetAttributes { attributes, .. } => attributes
+                .0
+                .into_iter()
+                .find(|a| a.name == name)
+                .map(|a| a.value),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// The State attribute.
+    pub async fn state(&self, uid: &str) -> u32 {
+        match self.attribute(uid, "State").await {
+            Some(Value::Enumeration(s)) => s,
+            other => panic!("State attribute: {other:?}"),
+        }
+    }
+}
+
+pub fn alg(a: CryptographicAlgorithm) -> Attribute {
+    Attribute::enumeration("Cryptographic Algorithm", a)
+}
+
+pub fn len(bits: i32) -> Attribute {
+    Attribute::new("Cryptographic Length", Value::Integer(bits))
+}
+
+pub fn mask(m: CryptographicUsageMask) -> Attribute {
+    Attribute::new(
+        "Cryptographic Usage Mask",
+        Value::Integer(i32::from_ne_bytes(m.0.to_ne_bytes())),
+    )
+}
+
+pub fn name(n: &str) -> Attribute {
+    Attribute::name_value(n, NameType::UninterpretedTextString)
+}
+
+pub fn text(n: &str, v: &str) -> Attribute {
+    Attribute::new(n, Value::TextString(v.to_owned()))
+}
+
+pub fn uid_of(p: &ResponsePayload) -> String {
+    match p {
+        ResponsePayload::Create {
+            unique_identifier, ..
+        }
+        | ResponsePayload::Register { unique_identifier }
+        | ResponsePayload::ReKey { unique_identifier }
+        | ResponsePayload::Identifier { unique_identifier } => unique_identifier.clone(),
+        other => panic!("no identifier in {other:?}"),
+    }
+}
+
+/// Both message forms the tests run in.
+pub const BOTH: [ProtocolVersion; 2] = [V14, V21];

@@ -1,0 +1,1731 @@
+//! Every operation through `Kms::handle` with real TTLV, on a SoftHSM-backed bridge, in the
+//! 1.4 (Template-Attribute) and 2.1 (Attributes) message forms where the form matters.
+
+mod common;
+
+use common::*;
+use keywarden_crypto as crypto;
+use keywarden_kmip::attributes::{Attribute, Attributes};
+use keywarden_kmip::enums::{
+    BatchErrorContinuationOption, BlockCipherMode, CertificateType, CryptographicAlgorithm,
+    CryptographicUsageMask as Mask, HashingAlgorithm, KeyFormatType, LinkType, ObjectType,
+    Operation, PaddingMethod, QueryFunction, RecommendedCurve, ResultReason, ResultStatus,
+    RevocationReasonCode, SecretDataType, State, WrappingMethod,
+};
+use keywarden_kmip::objects::{
+    CryptographicParameters, KeyBlock, KeyMaterial, KeyValue, KeyWrappingSpecification,
+    ManagedObject,
+};
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use keywarden_kmip::ttlv::{self, Limits, Tag, Ttlv, Value};
+use zeroize::Zeroizing;
+
+/// (parameters, AAD, plaintext) of one encryption mode test.
+type ModeCase = (Option<CryptographicParameters>, Option<Vec<u8>>, Vec<u8>);
+
+fn get(uid: &str, format: Option<KeyFormatType>) -> RequestPayload {
+    RequestPayload::Get {
+        unique_identifier: Some(uid.to_owned()),
+        key_format_type: format,
+        key_compression_type: None,
+        key_wrapping_specification: None,
+    }
+}
+
+fn key_bytes(p: &ResponsePayload) -> Vec<u8> {
+    let ResponsePayload::Get { object, .. } = p else {
+        panic!("not a Get answer: {p:?}")
+    };
+    let block = match object {
+        ManagedObject::SymmetricKey(b)
+        | ManagedObject::PrivateKey(b)
+        | ManagedObject::PublicKey(b) => b,
+        ManagedObject::SecretData { key_block, .. } => key_block,
+        ManagedObject::Certificate { value, .. } => return value.clone(),
+        ManagedObject::OpaqueObject { value, .. } => return value.to_vec(),
+    };
+    match &block.key_value {
+        KeyValue::Plain {
+            material: KeyMaterial::Bytes(b),
+            ..
+        } => b.to_vec(),
+        KeyValue::Plain {
+            material: KeyMaterial::TransparentSymmetric { key },
+            ..
+        } => key.to_vec(),
+        KeyValue::Wrapped(b) => b.clone(),
+        other => panic!("unexpected key value {other:?}"),
+    }
+}
+
+fn block_of(p: &ResponsePayload) -> KeyBlock {
+    match p {
+        ResponsePayload::Get {
+            object:
+                ManagedObject::SymmetricKey(b)
+                | ManagedObject::PrivateKey(b)
+                | ManagedObject::PublicKey(b),
+            ..
+        } => b.clone(),
+        other => panic!("no key block in {other:?}"),
+    }
+}
+
+fn activate(uid: &str) -> RequestPayload {
+    RequestPayload::Activate {
+        unique_identifier: Some(uid.to_owned()),
+    }
+}
+
+fn revoke(uid: &str, reason: RevocationReasonCode) -> RequestPayload {
+    RequestPayload::Revoke {
+        unique_identifier: Some(uid.to_owned()),
+        reason,
+        message: None,
+        compromise_occurrence_date: None,
+    }
+}
+
+fn destroy(uid: &str) -> RequestPayload {
+    RequestPayload::Destroy {
+        unique_identifier: Some(uid.to_owned()),
+    }
+}
+
+fn gcm() -> Option<CryptographicParameters> {
+    Some(CryptographicParameters {
+        block_cipher_mode: Some(BlockCipherMode::Gcm),
+        tag_length: Some(16),
+        ..Default::default()
+    })
+}
+
+fn encrypt(
+    uid: &str,
+    data: &[u8],
+    params: Option<CryptographicParameters>,
+    aad: Option<&[u8]>,
+) -> RequestPayload {
+    RequestPayload::Encrypt {
+        unique_identifier: Some(uid.to_owned()),
+        parameters: params,
+        data: Zeroizing::new(data.to_vec()),
+        iv_counter_nonce: None,
+        aad: aad.map(<[u8]>::to_vec),
+    }
+}
+
+fn lifecycle_reason(version: keywarden_kmip::message::ProtocolVersion) -> ResultReason {
+    if version.major >= 2 {
+        ResultReason::WrongKeyLifecycleState
+    } else {
+        ResultReason::PermissionDenied
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discover_versions_and_query() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        match c
+            .ok(RequestPayload::DiscoverVersions { versions: vec![] })
+            .await
+        {
+            ResponsePayload::DiscoverVersions { versions } => {
+                assert_eq!(versions.len(), 7);
+                assert_eq!(versions[0], V21);
+            }
+            other => panic!("{other:?}"),
+        }
+        let wanted = vec![
+            V14,
+            keywarden_kmip::message::ProtocolVersion { major: 1, minor: 1 },
+        ];
+        match c
+            .ok(RequestPayload::DiscoverVersions {
+                versions: wanted.clone(),
+            })
+            .await
+        {
+            ResponsePayload::DiscoverVersions { versions } => assert_eq!(versions, wanted),
+            other => panic!("{other:?}"),
+        }
+        let functions = vec![
+            QueryFunction::QueryOperations,
+            QueryFunction::QueryObjects,
+            QueryFunction::QueryServerInformation,
+        ];
+        match c.ok(RequestPayload::Query { functions }).await {
+            ResponsePayload::Query {
+                operations,
+                object_types,
+                vendor_identification,
+                ..
+            } => {
+                assert!(operations.contains(&Operation::Create));
+                assert!(operations.contains(&Operation::Encrypt));
+                assert_eq!(operations.contains(&Operation::SetAttribute), v.major >= 2);
+                assert!(object_types.contains(&ObjectType::SymmetricKey));
+                assert_eq!(vendor_identification.as_deref(), Some("Keywarden"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_aes_and_get_formats() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        for bits in [128, 192, 256] {
+            let uid = c
+                .create_aes(bits, vec![name(&format!("k-{bits}-{v}"))])
+                .await;
+            let raw = c.ok(get(&uid, None)).await;
+            let block = block_of(&raw);
+            assert_eq!(block.key_format_type, KeyFormatType::Raw);
+            assert_eq!(
+                block.cryptographic_algorithm,
+                Some(CryptographicAlgorithm::Aes)
+            );
+            assert_eq!(block.cryptographic_length, Some(bits));
+            let key = key_bytes(&raw);
+            assert_eq!(key.len() * 8, usize::try_from(bits).expect("bits"));
+            let t = c
+                .ok(get(&uid, Some(KeyFormatType::TransparentSymmetricKey)))
+                .await;
+            assert_eq!(key_bytes(&t), key);
+            assert_eq!(
+                c.fail(get(&uid, Some(KeyFormatType::Pkcs8))).await,
+                ResultReason::KeyFormatTypeNotSupported
+            );
+            assert_eq!(c.state(&uid).await, State::PreActive.value());
+            match c.attribute(&uid, "Cryptographic Usage Mask").await {
+                Some(Value::Integer(m)) => {
+                    let m = Mask(u32::from_ne_bytes(m.to_ne_bytes()));
+                    assert!(m.contains(Mask::ENCRYPT) && m.contains(Mask::DECRYPT));
+                }
+                other => panic!("usage mask {other:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_validates_template() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let no_alg = RequestPayload::Create {
+            object_type: ObjectType::SymmetricKey,
+            attributes: Attributes(vec![len(256)]),
+        };
+        assert_eq!(c.fail(no_alg).await, ResultReason::MissingData);
+        let bad_len = RequestPayload::Create {
+            object_type: ObjectType::SymmetricKey,
+            attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(100)]),
+        };
+        assert_eq!(c.fail(bad_len).await, ResultReason::InvalidField);
+        let wrong_type = RequestPayload::Create {
+            object_type: ObjectType::PrivateKey,
+            attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(256)]),
+        };
+        let expected = if v.major >= 2 {
+            ResultReason::InvalidObjectType
+        } else {
+            ResultReason::InvalidField
+        };
+        assert_eq!(c.fail(wrong_type).await, expected);
+        let server_attr = RequestPayload::Create {
+            object_type: ObjectType::SymmetricKey,
+            attributes: Attributes(vec![
+                alg(CryptographicAlgorithm::Aes),
+                len(256),
+                Attribute::new("Initial Date", Value::DateTime(5)),
+            ]),
+        };
+        let expected = if v.major >= 2 {
+            ResultReason::ReadOnlyAttribute
+        } else {
+            ResultReason::PermissionDenied
+        };
+        assert_eq!(c.fail(server_attr).await, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hmac_keys_mac_and_verify() {
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
+    for (a, hash) in [
+        (CryptographicAlgorithm::HmacSha256, crypto::HashAlg::Sha256),
+        (CryptographicAlgorithm::HmacSha384, crypto::HashAlg::Sha384),
+        (CryptographicAlgorithm::HmacSha512, crypto::HashAlg::Sha512),
+    ] {
+        let uid = uid_of(
+            &c.ok(RequestPayload::Create {
+                object_type: ObjectType::SymmetricKey,
+                attributes: Attributes(vec![alg(a)]),
+            })
+            .await,
+        );
+        c.ok(activate(&uid)).await;
+        let key = key_bytes(&c.ok(get(&uid, None)).await);
+        let data = b"message to authenticate".to_vec();
+        let mac = match c
+            .ok(RequestPayload::Mac {
+                unique_identifier: Some(uid.clone()),
+                parameters: None,
+                data: data.clone(),
+            })
+            .await
+        {
+            ResponsePayload::Mac { mac, .. } => mac,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(mac, crypto::hmac(hash, &key, &data));
+        for (m, expect) in [(mac.clone(), true), (vec![0u8; mac.len()], false)] {
+            match c
+                .ok(RequestPayload::MacVerify {
+                    unique_identifier: Some(uid.clone()),
+                    parameters: None,
+                    data: data.clone(),
+                    mac: m,
+                })
+                .await
+            {
+                ResponsePayload::MacVerify { valid, .. } => assert_eq!(valid, expect),
+                other => panic!("{other:?}"),
+            }
+        }
+        // An HMAC key cannot encrypt: the default usage mask has no Encrypt bit.
+        assert_eq!(
+            c.fail(encrypt(&uid, b"x", gcm(), None)).await,
+            ResultReason::IncompatibleCryptographicUsageMask
+        );
+    }
+}
+
+async fn key_pair(c: &Client, attrs: Vec<Attribute>) -> (String, String) {
+    match c
+        .ok(RequestPayload::CreateKeyPair {
+            common: Attributes(attrs),
+            private: Attributes(vec![name("sk")]),
+            public: Attributes(vec![name("pk")]),
+        })
+        .await
+    {
+        ResponsePayload::CreateKeyPair {
+            private_key_unique_identifier,
+            public_key_unique_identifier,
+        } => (private_key_unique_identifier, public_key_unique_identifier),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn sign_verify(c: &Client, sk: &str, pk: &str, params: Option<CryptographicParameters>) {
+    let data = b"signed payload".to_vec();
+    let signature = match c
+        .ok(RequestPayload::Sign {
+            unique_identifier: Some(sk.to_owned()),
+            parameters: params.clone(),
+            data: Some(data.clone()),
+            digested_data: None,
+        })
+        .await
+    {
+        ResponsePayload::Sign { signature, .. } => signature,
+        other => panic!("{other:?}"),
+    };
+    for (d, expect) in [(data.clone(), true), (b"other".to_vec(), false)] {
+        match c
+            .ok(RequestPayload::SignatureVerify {
+                unique_identifier: Some(pk.to_owned()),
+                parameters: params.clone(),
+                data: Some(d),
+                digested_data: None,
+                signature: signature.clone(),
+            })
+            .await
+        {
+            ResponsePayload::SignatureVerify { valid, .. } => assert_eq!(valid, expect),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rsa_key_pair_links_formats_sign_encrypt() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let (sk, pk) = key_pair(&c, vec![alg(CryptographicAlgorithm::Rsa), len(2048)]).await;
+        // Links both ways.
+        let sk_link = c.attribute(&sk, "Link").await.expect("private key link");
+        assert_eq!(
+            sk_link,
+            Attribute::link(LinkType::PublicKeyLink, pk.clone()).value
+        );
+        let pk_link = c.attribute(&pk, "Link").await.expect("public key link");
+        assert_eq!(
+            pk_link,
+            Attribute::link(LinkType::PrivateKeyLink, sk.clone()).value
+        );
+        // Formats.
+        assert_eq!(
+            block_of(&c.ok(get(&sk, None)).await).key_format_type,
+            KeyFormatType::Pkcs1
+        );
+        let pkcs8 = key_bytes(&c.ok(get(&sk, Some(KeyFormatType::Pkcs8))).await);
+        assert_eq!(
+            crypto::inspect_private_pkcs8(&pkcs8).expect("pkcs8").1,
+            2048
+        );
+        let spki = key_bytes(&c.ok(get(&pk, Some(KeyFormatType::X509))).await);
+        assert_eq!(crypto::public_from_private(&pkcs8).expect("public"), spki);
+        let t = block_of(
+            &c.ok(get(&sk, Some(KeyFormatType::TransparentRsaPrivateKey)))
+                .await,
+        );
+        assert!(matches!(
+            t.key_value,
+            KeyValue::Plain {
+                material: KeyMaterial::TransparentRsaPrivate { .. },
+                ..
+            }
+        ));
+        let t = block_of(
+            &c.ok(get(&pk, Some(KeyFormatType::TransparentRsaPublicKey)))
+                .await,
+        );
+        assert!(matches!(
+            t.key_value,
+            KeyValue::Plain {
+                material: KeyMaterial::TransparentRsaPublic { .. },
+                ..
+            }
+        ));
+        // Pre-Active keys cannot sign.
+        let pre = c
+            .fail(RequestPayload::Sign {
+                unique_identifier: Some(sk.clone()),
+                parameters: None,
+                data: Some(b"x".to_vec()),
+                digested_data: None,
+            })
+            .await;
+        assert_eq!(pre, lifecycle_reason(v));
+        c.ok(activate(&sk)).await;
+        c.ok(activate(&pk)).await;
+        sign_verify(&c, &sk, &pk, None).await;
+        sign_verify(
+            &c,
+            &sk,
+            &pk,
+            Some(CryptographicParameters {
+                padding_method: Some(PaddingMethod::Pss),
+                hashing_algorithm: Some(HashingAlgorithm::Sha384),
+                ..Default::default()
+            }),
+        )
+        .await;
+        let oaep = Some(CryptographicParameters {
+            padding_method: Some(PaddingMethod::Oaep),
+            hashing_algorithm: Some(HashingAlgorithm::Sha256),
+            ..Default::default()
+        });
+        let ct = match c.ok(encrypt(&pk, b"secret", oaep.clone(), None)).await {
+            ResponsePayload::Encrypt { data, .. } => data,
+            other => panic!("{other:?}"),
+        };
+        match c
+            .ok(RequestPayload::Decrypt {
+                unique_identifier: Some(sk.clone()),
+                parameters: oaep,
+                data: ct,
+                iv_counter_nonce: None,
+                aad: None,
+                tag: None,
+            })
+            .await
+        {
+            ResponsePayload::Decrypt { data, .. } => assert_eq!(&data[..], b"secret"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec_and_ed25519_key_pairs() {
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
+    let curve = |rc: RecommendedCurve| {
+        Attribute::new(
+            "Cryptographic Domain Parameters",
+            Value::Structure(vec![Ttlv::new(
+                Tag(0x420075),
+                Value::Enumeration(rc.value()),
+            )]),
+        )
+    };
+    let cases = vec![
+        (
+            vec![
+                alg(CryptographicAlgorithm::Ecdsa),
+                curve(RecommendedCurve::P256),
+            ],
+            256,
+        ),
+        (vec![alg(CryptographicAlgorithm::Ec), len(384)], 384),
+        (vec![alg(CryptographicAlgorithm::Ed25519)], 0),
+    ];
+    for (attrs, bits) in cases {
+        let (sk, pk) = key_pair(&c, attrs).await;
+        c.ok(activate(&sk)).await;
+        c.ok(activate(&pk)).await;
+        sign_verify(&c, &sk, &pk, None).await;
+        let spki = key_bytes(&c.ok(get(&pk, None)).await);
+        let kind = crypto::inspect_public_spki(&spki).expect("spki").0;
+        if bits == 0 {
+            assert_eq!(kind, crypto::AsymmetricKind::Ed25519);
+        } else {
+            let t = block_of(
+                &c.ok(get(&pk, Some(KeyFormatType::TransparentEcPublicKey)))
+                    .await,
+            );
+            assert!(matches!(
+                t.key_value,
+                KeyValue::Plain {
+                    material: KeyMaterial::TransparentEcPublic { .. },
+                    ..
+                }
+            ));
+            let sec1 = key_bytes(&c.ok(get(&sk, Some(KeyFormatType::EcPrivateKey))).await);
+            assert!(crypto::ec_private_sec1_to_pkcs8(&sec1).is_ok());
+        }
+    }
+    // RSA with a length the server does not offer.
+    let bad = RequestPayload::CreateKeyPair {
+        common: Attributes(vec![alg(CryptographicAlgorithm::Rsa), len(1024)]),
+        private: Attributes::default(),
+        public: Attributes::default(),
+    };
+    assert_eq!(c.fail(bad).await, ResultReason::InvalidAttributeValue);
+}
+
+fn sym_block(
+    format: KeyFormatType,
+    material: KeyMaterial,
+    a: Option<CryptographicAlgorithm>,
+) -> KeyBlock {
+    KeyBlock {
+        key_format_type: format,
+        key_compression_type: None,
+        key_value: KeyValue::Plain {
+            material,
+            attributes: Attributes::default(),
+        },
+        cryptographic_algorithm: a,
+        cryptographic_length: None,
+        key_wrapping_data: None,
+    }
+}
+
+fn register(t: ObjectType, object: ManagedObject, attrs: Vec<Attribute>) -> RequestPayload {
+    RequestPayload::Register {
+        object_type: t,
+        attributes: Attributes(attrs),
+        object,
+    }
+}
+
+fn certificate_der() -> Vec<u8> {
+    let key = rcgen::KeyPair::generate().expect("rcgen key");
+    let params = rcgen::CertificateParams::new(vec!["kms.test".to_owned()]).expect("params");
+    params
+        .self_signed(&key)
+        .expect("self-signed")
+        .der()
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_every_object_type() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        // Symmetric key, raw and transparent.
+        let key = vec![7u8; 32];
+        let uid = uid_of(
+            &c.ok(register(
+                ObjectType::SymmetricKey,
+                ManagedObject::SymmetricKey(sym_block(
+                    KeyFormatType::Raw,
+                    KeyMaterial::Bytes(Zeroizing::new(key.clone())),
+                    Some(CryptographicAlgorithm::Aes),
+                )),
+                vec![name("registered")],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&uid, None)).await), key);
+        assert_eq!(
+            c.attribute(&uid, "Cryptographic Length").await,
+            Some(Value::Integer(256))
+        );
+        let t = uid_of(
+            &c.ok(register(
+                ObjectType::SymmetricKey,
+                ManagedObject::SymmetricKey(sym_block(
+                    KeyFormatType::TransparentSymmetricKey,
+                    KeyMaterial::TransparentSymmetric {
+                        key: Zeroizing::new(vec![1u8; 16]),
+                    },
+                    None,
+                )),
+                vec![alg(CryptographicAlgorithm::Aes)],
+            ))
+            .await,
+        );
+        assert_eq!(
+            block_of(&c.ok(get(&t, None)).await).key_format_type,
+            KeyFormatType::TransparentSymmetricKey
+        );
+        // A wrong-sized AES key is refused.
+        let bad = register(
+            ObjectType::SymmetricKey,
+            ManagedObject::SymmetricKey(sym_block(
+                KeyFormatType::Raw,
+                KeyMaterial::Bytes(Zeroizing::new(vec![1u8; 17])),
+                Some(CryptographicAlgorithm::Aes),
+            )),
+            vec![],
+        );
+        assert_eq!(c.fail(bad).await, ResultReason::InvalidField);
+        // Private key PKCS#8 and PKCS#1; public key SPKI and PKCS#1.
+        let pair = crypto::generate_key_pair(crypto::KeyPairSpec::Rsa(2048)).expect("rsa");
+        let sk = uid_of(
+            &c.ok(register(
+                ObjectType::PrivateKey,
+                ManagedObject::PrivateKey(sym_block(
+                    KeyFormatType::Pkcs8,
+                    KeyMaterial::Bytes(pair.private_pkcs8.clone()),
+                    Some(CryptographicAlgorithm::Rsa),
+                )),
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(
+            key_bytes(&c.ok(get(&sk, None)).await),
+            pair.private_pkcs8.to_vec()
+        );
+        let pkcs1 = crypto::rsa_private_pkcs8_to_pkcs1(&pair.private_pkcs8).expect("pkcs1");
+        let sk1 = uid_of(
+            &c.ok(register(
+                ObjectType::PrivateKey,
+                ManagedObject::PrivateKey(sym_block(
+                    KeyFormatType::Pkcs1,
+                    KeyMaterial::Bytes(pkcs1.clone()),
+                    None,
+                )),
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&sk1, None)).await), pkcs1.to_vec());
+        assert_eq!(
+            key_bytes(&c.ok(get(&sk1, Some(KeyFormatType::Pkcs8))).await),
+            pair.private_pkcs8.to_vec()
+        );
+        let pk = uid_of(
+            &c.ok(register(
+                ObjectType::PublicKey,
+                ManagedObject::PublicKey(sym_block(
+                    KeyFormatType::X509,
+                    KeyMaterial::Bytes(Zeroizing::new(pair.public_spki.clone())),
+                    None,
+                )),
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&pk, None)).await), pair.public_spki);
+        let pub1 = crypto::rsa_public_spki_to_pkcs1(&pair.public_spki).expect("pkcs1 public");
+        let pk1 = uid_of(
+            &c.ok(register(
+                ObjectType::PublicKey,
+                ManagedObject::PublicKey(sym_block(
+                    KeyFormatType::Pkcs1,
+                    KeyMaterial::Bytes(Zeroizing::new(pub1.clone())),
+                    None,
+                )),
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(
+            key_bytes(&c.ok(get(&pk1, Some(KeyFormatType::X509))).await),
+            pair.public_spki
+        );
+        // Garbage private key.
+        let bad = register(
+            ObjectType::PrivateKey,
+            ManagedObject::PrivateKey(sym_block(
+                KeyFormatType::Pkcs8,
+                KeyMaterial::Bytes(Zeroizing::new(vec![0x30, 3, 1, 2, 3])),
+                None,
+            )),
+            vec![],
+        );
+        assert_eq!(c.fail(bad).await, ResultReason::InvalidField);
+        // Certificate: stored as DER, Get returns it.
+        let der = certificate_der();
+        let cert = uid_of(
+            &c.ok(register(
+                ObjectType::Certificate,
+                ManagedObject::Certificate {
+                    certificate_type: CertificateType::X509,
+                    value: der.clone(),
+                },
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&cert, None)).await), der);
+        let bad = register(
+            ObjectType::Certificate,
+            ManagedObject::Certificate {
+                certificate_type: CertificateType::X509,
+                value: vec![1, 2, 3],
+            },
+            vec![],
+        );
+        assert_eq!(c.fail(bad).await, ResultReason::InvalidField);
+        // Secret data and opaque object.
+        let secret = uid_of(
+            &c.ok(register(
+                ObjectType::SecretData,
+                ManagedObject::SecretData {
+                    secret_data_type: SecretDataType::Password,
+                    key_block: sym_block(
+                        KeyFormatType::Opaque,
+                        KeyMaterial::Bytes(Zeroizing::new(b"hunter2".to_vec())),
+                        None,
+                    ),
+                },
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&secret, None)).await), b"hunter2");
+        let opaque = uid_of(
+            &c.ok(register(
+                ObjectType::OpaqueObject,
+                ManagedObject::OpaqueObject {
+                    opaque_data_type: 0x8000_0001,
+                    value: Zeroizing::new(vec![9, 9, 9]),
+                },
+                vec![],
+            ))
+            .await,
+        );
+        assert_eq!(key_bytes(&c.ok(get(&opaque, None)).await), vec![9, 9, 9]);
+        // Mismatched object type: the codec reads the object by its declared type, so this is
+        // refused before the operation runs, never stored.
+        let bad = register(
+            ObjectType::PublicKey,
+            ManagedObject::OpaqueObject {
+                opaque_data_type: 1,
+                value: Zeroizing::new(vec![1]),
+            },
+            vec![],
+        );
+        let reason = c.fail(bad).await;
+        assert_ne!(reason, ResultReason::GeneralFailure);
+    }
+}
+
+fn wrapped_get(
+    uid: &str,
+    wrapping_key: &str,
+    mode: Option<BlockCipherMode>,
+    hash: Option<HashingAlgorithm>,
+) -> RequestPayload {
+    RequestPayload::Get {
+        unique_identifier: Some(uid.to_owned()),
+        key_format_type: None,
+        key_compression_type: None,
+        key_wrapping_specification: Some(KeyWrappingSpecification {
+            wrapping_method: WrappingMethod::Encrypt,
+            encryption_key_uid: Some(wrapping_key.to_owned()),
+            encryption_parameters: Some(CryptographicParameters {
+                block_cipher_mode: mode,
+                hashing_algorithm: hash,
+                padding_method: hash.map(|_| PaddingMethod::Oaep),
+                ..Default::default()
+            }),
+            mac_signature_key_uid: None,
+            attribute_names: vec![],
+            encoding_option: None,
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_with_key_wrapping() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let target = c.create_aes(256, vec![]).await;
+        let clear = key_bytes(&c.ok(get(&target, None)).await);
+        let kek = c.create_aes(256, vec![]).await;
+        // Pre-Active wrapping key refused.
+        assert_eq!(
+            c.fail(wrapped_get(
+                &target,
+                &kek,
+                Some(BlockCipherMode::NistKeyWrap),
+                None
+            ))
+            .await,
+            lifecycle_reason(v)
+        );
+        c.ok(activate(&kek)).await;
+        let kek_bytes = key_bytes(&c.ok(get(&kek, None)).await);
+        let answer = c
+            .ok(wrapped_get(
+                &target,
+                &kek,
+                Some(BlockCipherMode::NistKeyWrap),
+                None,
+            ))
+            .await;
+        let block = block_of(&answer);
+        let wd = block.key_wrapping_data.clone().expect("key wrapping data");
+        assert_eq!(wd.wrapping_method, WrappingMethod::Encrypt);
+        assert_eq!(wd.encryption_key_uid.as_deref(), Some(kek.as_str()));
+        let unwrapped =
+            crypto::aes_key_unwrap(&kek_bytes, &key_bytes(&answer)).expect("RFC 3394 unwrap");
+        assert_eq!(unwrapped.to_vec(), clear);
+        let answer = c
+            .ok(wrapped_get(
+                &target,
+                &kek,
+                Some(BlockCipherMode::AesKeyWrapPadding),
+                None,
+            ))
+            .await;
+        let unwrapped =
+            crypto::aes_key_unwrap_pad(&kek_bytes, &key_bytes(&answer)).expect("RFC 5649 unwrap");
+        assert_eq!(unwrapped.to_vec(), clear);
+        // RSA-OAEP with a public key.
+        let (sk, pk) = key_pair(&c, vec![alg(CryptographicAlgorithm::Rsa), len(2048)]).await;
+        c.ok(activate(&pk)).await;
+        let answer = c
+            .ok(wrapped_get(
+                &target,
+                &pk,
+                None,
+                Some(HashingAlgorithm::Sha256),
+            ))
+            .await;
+        let sk_pkcs8 = key_bytes(&c.ok(get(&sk, Some(KeyFormatType::Pkcs8))).await);
+        let unwrapped = crypto::rsa_oaep_decrypt(
+            &sk_pkcs8,
+            crypto::OaepHash::Sha256,
+            None,
+            &key_bytes(&answer),
+        )
+        .expect("OAEP unwrap");
+        assert_eq!(unwrapped.to_vec(), clear);
+        // A wrapping key without the Wrap Key usage.
+        let no_wrap = c
+            .create_aes(256, vec![mask(Mask::ENCRYPT | Mask::DECRYPT)])
+            .await;
+        c.ok(activate(&no_wrap)).await;
+        let expected = if v.major >= 2 {
+            ResultReason::IncompatibleCryptographicUsageMask
+        } else {
+            ResultReason::PermissionDenied
+        };
+        assert_eq!(
+            c.fail(wrapped_get(&target, &no_wrap, None, None)).await,
+            expected
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attribute_operations() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let uid = c
+            .create_aes(128, vec![name("first"), text("x-team", "blue")])
+            .await;
+        // Get Attributes (all) contains server and client attributes.
+        let all = match c
+            .ok(RequestPayload::GetAttributes {
+                unique_identifier: Some(uid.clone()),
+                names: vec![],
+            })
+            .await
+        {
+            ResponsePayload::GetAttributes { attributes, .. } => attributes.0,
+            other => panic!("{other:?}"),
+        };
+        for n in [
+            "Unique Identifier",
+            "Object Type",
+            "State",
+            "Initial Date",
+            "Last Change Date",
+            "Name",
+            "x-team",
+            "Cryptographic Algorithm",
+        ] {
+            assert!(
+                all.iter().any(|a| a.name == n),
+                "{n} missing in {v}: {all:?}"
+            );
+        }
+        let list = match c
+            .ok(RequestPayload::GetAttributeList {
+                unique_identifier: Some(uid.clone()),
+            })
+            .await
+        {
+            ResponsePayload::GetAttributeList { names, .. } => names,
+            other => panic!("{other:?}"),
+        };
+        assert!(list.contains(&"Cryptographic Length".to_owned()));
+        // Add a second name, modify the custom attribute, delete the first name.
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: name("second"),
+        })
+        .await;
+        let names = match c
+            .ok(RequestPayload::GetAttributes {
+                unique_identifier: Some(uid.clone()),
+                names: vec!["Name".to_owned()],
+            })
+            .await
+        {
+            ResponsePayload::GetAttributes { attributes, .. } => attributes.0,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(names.len(), 2);
+        c.ok(RequestPayload::ModifyAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: text("x-team", "red"),
+            current: None,
+        })
+        .await;
+        assert_eq!(
+            c.attribute(&uid, "x-team").await,
+            Some(Value::TextString("red".to_owned()))
+        );
+        let (index, current) = if v.major >= 2 {
+            (None, Some(name("first")))
+        } else {
+            (Some(0), None)
+        };
+        c.ok(RequestPayload::DeleteAttribute {
+            unique_identifier: Some(uid.clone()),
+            name: "Name".to_owned(),
+            index,
+            current,
+        })
+        .await;
+        assert_eq!(c.attribute(&uid, "Name").await, Some(name("second").value));
+        // Single-instance attribute: Contact Information.
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: text("Contact Information", "ops"),
+        })
+        .await;
+        let twice = c
+            .fail(RequestPayload::AddAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: text("Contact Information", "dev"),
+            })
+            .await;
+        assert_eq!(
+            twice,
+            if v.major >= 2 {
+                ResultReason::AttributeSingleValued
+            } else {
+                ResultReason::IllegalOperation
+            }
+        );
+        if v.major >= 2 {
+            c.ok(RequestPayload::SetAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: text("Contact Information", "sec"),
+            })
+            .await;
+            assert_eq!(
+                c.attribute(&uid, "Contact Information").await,
+                Some(Value::TextString("sec".to_owned()))
+            );
+        }
+        // Read-only attributes.
+        let read_only = if v.major >= 2 {
+            ResultReason::ReadOnlyAttribute
+        } else {
+            ResultReason::PermissionDenied
+        };
+        for attribute in [
+            Attribute::enumeration("State", State::Active),
+            Attribute::new("Cryptographic Length", Value::Integer(64)),
+            Attribute::new("Unique Identifier", Value::TextString("forged".to_owned())),
+            mask(Mask::ENCRYPT),
+        ] {
+            assert_eq!(
+                c.fail(RequestPayload::ModifyAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute: attribute.clone(),
+                    current: None
+                })
+                .await,
+                read_only,
+                "modify {}",
+                attribute.name
+            );
+            assert_eq!(
+                c.fail(RequestPayload::AddAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute: attribute.clone()
+                })
+                .await,
+                read_only,
+                "add {}",
+                attribute.name
+            );
+        }
+        assert_eq!(
+            c.fail(RequestPayload::DeleteAttribute {
+                unique_identifier: Some(uid.clone()),
+                name: "State".to_owned(),
+                index: None,
+                current: None
+            })
+            .await,
+            read_only
+        );
+        // Deleting an absent attribute.
+        let absent = c
+            .fail(RequestPayload::DeleteAttribute {
+                unique_identifier: Some(uid.clone()),
+                name: "x-none".to_owned(),
+                index: None,
+                current: None,
+            })
+            .await;
+        assert_eq!(
+            absent,
+            if v.major >= 2 {
+                ResultReason::AttributeNotFound
+            } else {
+                ResultReason::ItemNotFound
+            }
+        );
+        // Links can be added by clients.
+        let other = c.create_aes(128, vec![]).await;
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: Attribute::link(LinkType::ParentLink, other.clone()),
+        })
+        .await;
+        assert_eq!(
+            c.attribute(&uid, "Link").await,
+            Some(Attribute::link(LinkType::ParentLink, other).value)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_attribute_adds_lose_nothing() {
+    let env = Env::start().await;
+    let c = std::sync::Arc::new(env.client("alice", V14));
+    let uid = c.create_aes(128, vec![]).await;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let c = std::sync::Arc::clone(&c);
+        let uid = uid.clone();
+        tasks.push(tokio::spawn(async move {
+            c.ok(RequestPayload::AddAttribute {
+                unique_identifier: Some(uid),
+                attribute: text("x-n", &format!("{i}")),
+            })
+            .await;
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let values = match c
+        .ok(RequestPayload::GetAttributes {
+            unique_identifier: Some(uid),
+            names: vec!["x-n".to_owned()],
+        })
+        .await
+    {
+        ResponsePayload::GetAttributes { attributes, .. } => attributes.0,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(values.len(), 16);
+}
+
+fn locate(attrs: Vec<Attribute>, max: Option<i32>, offset: Option<i32>) -> RequestPayload {
+    RequestPayload::Locate {
+        maximum_items: max,
+        offset_items: offset,
+        storage_status_mask: None,
+        object_group_member: None,
+        attributes: Attributes(attrs),
+    }
+}
+
+async fn located(
+    c: &Client,
+    attrs: Vec<Attribute>,
+    max: Option<i32>,
+    offset: Option<i32>,
+) -> (Option<i32>, Vec<String>) {
+    match c.ok(locate(attrs, max, offset)).await {
+        ResponsePayload::Locate {
+            located_items,
+            unique_identifiers,
+        } => (located_items, unique_identifiers),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locate_by_attributes_paging_and_owner() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let tag = format!("{}{}", v.major, v.minor);
+        let c = env.client(&format!("alice{tag}"), v);
+        let a = c
+            .create_aes(128, vec![name(&format!("a{tag}")), text("x-env", "prod")])
+            .await;
+        let b = c
+            .create_aes(256, vec![name(&format!("b{tag}")), text("x-env", "prod")])
+            .await;
+        let d = c
+            .create_aes(256, vec![name(&format!("d{tag}")), text("x-env", "dev")])
+            .await;
+        c.ok(activate(&d)).await;
+        let (_, sk_pk) = (
+            0,
+            key_pair(&c, vec![alg(CryptographicAlgorithm::Rsa), len(2048)]).await,
+        );
+        assert_eq!(
+            located(&c, vec![name(&format!("b{tag}"))], None, None)
+                .await
+                .1,
+            vec![b.clone()]
+        );
+        let mut prod = located(&c, vec![text("x-env", "prod")], None, None).await.1;
+        prod.sort();
+        let mut expect = vec![a.clone(), b.clone()];
+        expect.sort();
+        assert_eq!(prod, expect);
+        assert_eq!(
+            located(
+                &c,
+                vec![len(256), alg(CryptographicAlgorithm::Aes)],
+                None,
+                None
+            )
+            .await
+            .1
+            .len(),
+            2
+        );
+        assert_eq!(
+            located(
+                &c,
+                vec![Attribute::enumeration("State", State::Active)],
+                None,
+                None
+            )
+            .await
+            .1,
+            vec![d.clone()]
+        );
+        let keys = located(
+            &c,
+            vec![Attribute::enumeration(
+                "Object Type",
+                ObjectType::PrivateKey,
+            )],
+            None,
+            None,
+        )
+        .await
+        .1;
+        assert_eq!(keys, vec![sk_pk.0.clone()]);
+        // Paging: 5 objects in all for this owner.
+        let (total, page) = located(&c, vec![], Some(2), Some(1)).await;
+        assert_eq!(page.len(), 2);
+        assert_eq!(total, Some(5));
+        // Another user sees none of them; the admin sees them all.
+        let eve = env.client(&format!("eve{tag}"), v);
+        assert!(
+            located(&eve, vec![name(&format!("b{tag}"))], None, None)
+                .await
+                .1
+                .is_empty()
+        );
+        let admin = env.client(ADMIN, v);
+        assert_eq!(
+            located(&admin, vec![name(&format!("b{tag}"))], None, None)
+                .await
+                .1,
+            vec![b.clone()]
+        );
+        // Destroyed objects are not located by default.
+        c.ok(destroy(&a)).await;
+        assert!(
+            located(&c, vec![name(&format!("a{tag}"))], None, None)
+                .await
+                .1
+                .is_empty()
+        );
+        assert_eq!(
+            located(
+                &c,
+                vec![
+                    name(&format!("a{tag}")),
+                    Attribute::enumeration("State", State::Destroyed)
+                ],
+                None,
+                None
+            )
+            .await
+            .1,
+            vec![a.clone()]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_rules() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let uid = c.create_aes(256, vec![]).await;
+        // Pre-Active: no crypto at all.
+        assert_eq!(
+            c.fail(encrypt(&uid, b"x", gcm(), None)).await,
+            lifecycle_reason(v)
+        );
+        c.ok(activate(&uid)).await;
+        assert_eq!(c.state(&uid).await, State::Active.value());
+        assert!(c.attribute(&uid, "Activation Date").await.is_some());
+        assert_eq!(c.fail(activate(&uid)).await, lifecycle_reason(v));
+        // Active keys cannot be destroyed.
+        assert_eq!(c.fail(destroy(&uid)).await, lifecycle_reason(v));
+        let ct = c.ok(encrypt(&uid, b"payload", gcm(), None)).await;
+        c.ok(revoke(&uid, RevocationReasonCode::CessationOfOperation))
+            .await;
+        assert_eq!(c.state(&uid).await, State::Deactivated.value());
+        assert!(c.attribute(&uid, "Deactivation Date").await.is_some());
+        assert!(c.attribute(&uid, "Revocation Reason").await.is_some());
+        // Deactivated: decrypt yes, encrypt no.
+        assert_eq!(
+            c.fail(encrypt(&uid, b"x", gcm(), None)).await,
+            lifecycle_reason(v)
+        );
+        let ResponsePayload::Encrypt {
+            data,
+            iv_counter_nonce,
+            tag,
+            ..
+        } = ct
+        else {
+            panic!("encrypt")
+        };
+        let dec = RequestPayload::Decrypt {
+            unique_identifier: Some(uid.clone()),
+            parameters: gcm(),
+            data,
+            iv_counter_nonce,
+            aad: None,
+            tag,
+        };
+        match c.ok(dec.clone()).await {
+            ResponsePayload::Decrypt { data, .. } => assert_eq!(&data[..], b"payload"),
+            other => panic!("{other:?}"),
+        }
+        // Compromise: still decrypts.
+        c.ok(RequestPayload::Revoke {
+            unique_identifier: Some(uid.clone()),
+            reason: RevocationReasonCode::KeyCompromise,
+            message: Some("leaked".to_owned()),
+            compromise_occurrence_date: Some(1_600_000_000),
+        })
+        .await;
+        assert_eq!(c.state(&uid).await, State::Compromised.value());
+        assert_eq!(
+            c.attribute(&uid, "Compromise Occurrence Date").await,
+            Some(Value::DateTime(1_600_000_000))
+        );
+        c.ok(dec.clone()).await;
+        // Destroy: material gone, attributes still readable.
+        c.ok(destroy(&uid)).await;
+        assert_eq!(c.state(&uid).await, State::DestroyedCompromised.value());
+        let gone = if v.major >= 2 {
+            ResultReason::ObjectDestroyed
+        } else {
+            ResultReason::KeyValueNotPresent
+        };
+        assert_eq!(c.fail(get(&uid, None)).await, gone);
+        assert_eq!(c.fail(dec).await, gone);
+        assert!(c.attribute(&uid, "Destroy Date").await.is_some());
+        assert_eq!(c.fail(destroy(&uid)).await, gone);
+        // A Pre-Active key can be destroyed directly, and not revoked for a non-compromise reason.
+        let pre = c.create_aes(128, vec![]).await;
+        assert_eq!(
+            c.fail(revoke(&pre, RevocationReasonCode::Superseded)).await,
+            lifecycle_reason(v)
+        );
+        c.ok(destroy(&pre)).await;
+        assert_eq!(c.state(&pre).await, State::Destroyed.value());
+        // Unknown object.
+        assert_eq!(
+            c.fail(get("no-such-object", None)).await,
+            ResultReason::ItemNotFound
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_date_in_template() {
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
+    let past = c
+        .create_aes(
+            128,
+            vec![Attribute::new("Activation Date", Value::DateTime(1_000))],
+        )
+        .await;
+    assert_eq!(c.state(&past).await, State::Active.value());
+    let future = c
+        .create_aes(
+            128,
+            vec![Attribute::new(
+                "Activation Date",
+                Value::DateTime(4_000_000_000),
+            )],
+        )
+        .await;
+    assert_eq!(c.state(&future).await, State::PreActive.value());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypt_decrypt_modes() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let uid = c.active_aes().await;
+        let cases: Vec<ModeCase> = vec![
+            (
+                Some(CryptographicParameters {
+                    block_cipher_mode: Some(BlockCipherMode::Gcm),
+                    tag_length: Some(12),
+                    ..Default::default()
+                }),
+                Some(b"header".to_vec()),
+                b"gcm with aad".to_vec(),
+            ),
+            (
+                Some(CryptographicParameters {
+                    block_cipher_mode: Some(BlockCipherMode::Cbc),
+                    padding_method: Some(PaddingMethod::Pkcs5),
+                    ..Default::default()
+                }),
+                None,
+                b"cbc with padding, any length".to_vec(),
+            ),
+            (
+                Some(CryptographicParameters {
+                    block_cipher_mode: Some(BlockCipherMode::Cbc),
+                    padding_method: Some(PaddingMethod::None),
+                    ..Default::default()
+                }),
+                None,
+                vec![5u8; 32],
+            ),
+            (
+                Some(CryptographicParameters {
+                    block_cipher_mode: Some(BlockCipherMode::Ctr),
+                    ..Default::default()
+                }),
+                None,
+                b"counter mode".to_vec(),
+            ),
+        ];
+        for (params, aad, plain) in cases {
+            let (data, iv, tag) = match c
+                .ok(encrypt(&uid, &plain, params.clone(), aad.as_deref()))
+                .await
+            {
+                ResponsePayload::Encrypt {
+                    data,
+                    iv_counter_nonce,
+                    tag,
+                    ..
+                } => (data, iv_counter_nonce, tag),
+                other => panic!("{other:?}"),
+            };
+            if let Some(t) = &tag {
+                assert_eq!(t.len(), 12);
+            }
+            assert!(iv.is_some(), "server-generated IV is returned");
+            match c
+                .ok(RequestPayload::Decrypt {
+                    unique_identifier: Some(uid.clone()),
+                    parameters: params.clone(),
+                    data: data.clone(),
+                    iv_counter_nonce: iv.clone(),
+                    aad: aad.clone(),
+                    tag: tag.clone(),
+                })
+                .await
+            {
+                ResponsePayload::Decrypt { data, .. } => assert_eq!(&data[..], &plain[..]),
+                other => panic!("{other:?}"),
+            }
+            if let Some(mut t) = tag {
+                t[0] ^= 1;
+                let r = c
+                    .fail(RequestPayload::Decrypt {
+                        unique_identifier: Some(uid.clone()),
+                        parameters: params,
+                        data,
+                        iv_counter_nonce: iv,
+                        aad,
+                        tag: Some(t),
+                    })
+                    .await;
+                assert_eq!(r, ResultReason::CryptographicFailure);
+            }
+        }
+        // Usage mask enforcement: a decrypt-only key cannot encrypt.
+        let dec_only = c.create_aes(256, vec![mask(Mask::DECRYPT)]).await;
+        c.ok(activate(&dec_only)).await;
+        let expected = if v.major >= 2 {
+            ResultReason::IncompatibleCryptographicUsageMask
+        } else {
+            ResultReason::PermissionDenied
+        };
+        assert_eq!(
+            c.fail(encrypt(&dec_only, b"x", gcm(), None)).await,
+            expected
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ownership_user_admin_other() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let alice = env.client("alice", v);
+        let bob = env.client("bob", v);
+        let admin = env.client(ADMIN, v);
+        let uid = alice.active_aes().await;
+        for p in [
+            get(&uid, None),
+            RequestPayload::GetAttributes {
+                unique_identifier: Some(uid.clone()),
+                names: vec![],
+            },
+            encrypt(&uid, b"x", gcm(), None),
+            revoke(&uid, RevocationReasonCode::Unspecified),
+            destroy(&uid),
+            RequestPayload::AddAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: name("mine"),
+            },
+        ] {
+            assert_eq!(bob.fail(p).await, ResultReason::PermissionDenied);
+        }
+        admin.ok(get(&uid, None)).await;
+        admin.ok(encrypt(&uid, b"x", gcm(), None)).await;
+        admin
+            .ok(revoke(&uid, RevocationReasonCode::Unspecified))
+            .await;
+        admin.ok(destroy(&uid)).await;
+        // The owner is the creator even when the admin created it.
+        let admins = admin.create_aes(128, vec![]).await;
+        assert_eq!(
+            alice.fail(get(&admins, None)).await,
+            ResultReason::PermissionDenied
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_placeholder_batches() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let create = RequestPayload::Create {
+            object_type: ObjectType::SymmetricKey,
+            attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(256)]),
+        };
+        let r = c
+            .batch(
+                vec![
+                    create,
+                    RequestPayload::Activate {
+                        unique_identifier: None,
+                    },
+                    RequestPayload::Encrypt {
+                        unique_identifier: None,
+                        parameters: gcm(),
+                        data: Zeroizing::new(b"abc".to_vec()),
+                        iv_counter_nonce: None,
+                        aad: None,
+                    },
+                    RequestPayload::GetAttributes {
+                        unique_identifier: None,
+                        names: vec!["State".to_owned()],
+                    },
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(r.items.len(), 4);
+        for (i, item) in r.items.iter().enumerate() {
+            assert_eq!(
+                item.result_status,
+                ResultStatus::Success,
+                "item {i}: {item:?}"
+            );
+            assert_eq!(
+                item.unique_batch_item_id,
+                Some((u32::try_from(i).expect("i") + 1).to_be_bytes().to_vec())
+            );
+        }
+        let ResponsePayload::Create {
+            unique_identifier, ..
+        } = r.items[0].payload.clone().expect("payload")
+        else {
+            panic!()
+        };
+        let ResponsePayload::Encrypt {
+            unique_identifier: used,
+            ..
+        } = r.items[2].payload.clone().expect("payload")
+        else {
+            panic!()
+        };
+        assert_eq!(unique_identifier, used);
+        // Without an earlier item, a missing identifier is Missing Data.
+        assert_eq!(
+            c.fail(RequestPayload::Activate {
+                unique_identifier: None
+            })
+            .await,
+            ResultReason::MissingData
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_error_continuation() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let items = || {
+            vec![
+                get("missing", None),
+                RequestPayload::Create {
+                    object_type: ObjectType::SymmetricKey,
+                    attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(128)]),
+                },
+            ]
+        };
+        // Default (Stop): nothing after the failure is processed or answered.
+        let r = c.batch(items(), None).await;
+        assert_eq!(r.items.len(), 1);
+        assert_eq!(r.items[0].result_reason, Some(ResultReason::ItemNotFound));
+        let r = c
+            .batch(items(), Some(BatchErrorContinuationOption::Stop))
+            .await;
+        assert_eq!(r.items.len(), 1);
+        // Continue: every item is processed.
+        let r = c
+            .batch(items(), Some(BatchErrorContinuationOption::Continue))
+            .await;
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+        assert_eq!(r.items[1].result_status, ResultStatus::Success);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_key_links_and_moves_names() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let old = c
+            .create_aes(
+                192,
+                vec![name(&format!("rotating-{v}")), text("x-app", "billing")],
+            )
+            .await;
+        c.ok(activate(&old)).await;
+        let new = uid_of(
+            &c.ok(RequestPayload::ReKey {
+                unique_identifier: Some(old.clone()),
+                offset: None,
+                attributes: Attributes::default(),
+            })
+            .await,
+        );
+        assert_ne!(new, old);
+        assert_eq!(c.state(&new).await, State::Active.value());
+        assert_eq!(
+            c.attribute(&new, "Cryptographic Length").await,
+            Some(Value::Integer(192))
+        );
+        assert_eq!(
+            c.attribute(&new, "x-app").await,
+            Some(Value::TextString("billing".to_owned()))
+        );
+        assert_eq!(
+            c.attribute(&new, "Name").await,
+            Some(name(&format!("rotating-{v}")).value)
+        );
+        assert_eq!(c.attribute(&old, "Name").await, None);
+        assert_eq!(
+            c.attribute(&new, "Link").await,
+            Some(Attribute::link(LinkType::ReplacedObjectLink, old.clone()).value)
+        );
+        assert_eq!(
+            c.attribute(&old, "Link").await,
+            Some(Attribute::link(LinkType::ReplacementObjectLink, new.clone()).value)
+        );
+        assert_ne!(
+            key_bytes(&c.ok(get(&old, None)).await),
+            key_bytes(&c.ok(get(&new, None)).await)
+        );
+        // With an offset, the new key is Pre-Active until then.
+        let later = uid_of(
+            &c.ok(RequestPayload::ReKey {
+                unique_identifier: Some(new.clone()),
+                offset: Some(3600),
+                attributes: Attributes::default(),
+            })
+            .await,
+        );
+        assert_eq!(c.state(&later).await, State::PreActive.value());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rng_retrieve() {
+    let env = Env::start().await;
+    let c = env.client("alice", V14);
+    match c.ok(RequestPayload::RngRetrieve { length: 48 }).await {
+        ResponsePayload::RngRetrieve { data } => {
+            assert_eq!(data.len(), 48);
+            assert!(data.iter().any(|b| *b != 0));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        c.fail(RequestPayload::RngRetrieve { length: 0 }).await,
+        ResultReason::InvalidField
+    );
+}
+
+/// A request with `operation` and an empty payload, written as raw TTLV.
+fn raw_request(major: i32, minor: i32, operation: u32) -> Vec<u8> {
+    let t = |tag: u32, v: Value| Ttlv::new(Tag(tag), v);
+    let msg = Ttlv::structure(
+        Tag(0x420078),
+        vec![
+            Ttlv::structure(
+                Tag(0x420077),
+                vec![
+                    Ttlv::structure(
+                        Tag(0x420069),
+                        vec![
+                            t(0x42006A, Value::Integer(major)),
+                            t(0x42006B, Value::Integer(minor)),
+                        ],
+                    ),
+                    t(0x42000D, Value::Integer(1)),
+                ],
+            ),
+            Ttlv::structure(
+                Tag(0x42000F),
+                vec![
+                    t(0x42005C, Value::Enumeration(operation)),
+                    Ttlv::structure(Tag(0x420079), vec![]),
+                ],
+            ),
+        ],
+    );
+    ttlv::encode(&msg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_operations_and_bad_messages() {
+    let env = Env::start().await;
+    let caller = keywarden_kms::Caller {
+        identity: "alice".to_owned(),
+    };
+    for (major, minor) in [(1, 4), (2, 1)] {
+        for op in [
+            Operation::GetUsageAllocation,
+            Operation::Check,
+            Operation::Archive,
+        ] {
+            let out = env
+                .kms
+                .handle(&caller, &raw_request(major, minor, op.value()))
+                .await;
+            let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+                .expect("decodes");
+            assert_eq!(r.items.len(), 1);
+            assert_eq!(
+                r.items[0].result_reason,
+                Some(ResultReason::OperationNotSupported),
+                "{op}"
+            );
+        }
+        let out = env
+            .kms
+            .handle(&caller, &raw_request(major, minor, 0x7777))
+            .await;
+        let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+            .expect("decodes");
+        assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    }
+    // Garbage: still a decodable KMIP error response.
+    let out = env
+        .kms
+        .handle(&caller, &[0x42, 0, 0x78, 1, 0, 0, 0, 200, 1, 2, 3])
+        .await;
+    let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+        .expect("decodes");
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    let err =
+        ttlv::decode(&[0x42, 0, 0x78, 1, 0, 0, 0, 200], &Limits::default()).expect_err("truncated");
+    let out = env.kms.frame_error(&err);
+    let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+        .expect("decodes");
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
+}
