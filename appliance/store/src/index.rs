@@ -1,11 +1,14 @@
 //! Index key layout shared by the writer (maintenance) and readers (Locate).
 //!
-//! One redb table holds every index: key = `kind | u32 term length | term | created stamp (20 bytes,
-//! order-preserving) | uuid`. A term's entries are therefore contiguous and sorted by creation,
-//! and membership of a known object in another term is a single point lookup. The `ALL` kind
-//! (empty term) lists every object and carries its lifecycle facts as value, so the state at any
-//! time is computed without reading the record. A counts table keeps, per `kind | len | term`
-//! prefix, how many objects carry the term: Locate drives its scan from the rarest term.
+//! One redb table holds every index: key = `kind | u32 term length | term | created stamp`
+//! (20 bytes, order-preserving). Created stamps are unique per object (the writer enforces it;
+//! the HLC makes them unique per node and the node id across nodes), so the stamp alone names
+//! the object inside an index: a term's entries are contiguous and sorted by creation, and
+//! membership of a known object in another term is one point lookup. The `ALL` kind (empty
+//! term) lists every object; its value holds the lifecycle facts and then the UUID, so the state
+//! at any time and the UUID come without reading the record, and the UUID is stored once
+//! instead of once per term. A counts table keeps, per `kind | len | term` prefix, how many
+//! objects carry the term: Locate drives its scan from the rarest term.
 
 use std::collections::BTreeMap;
 
@@ -37,11 +40,18 @@ pub(crate) fn prefix(kind: u8, term: &[u8]) -> Vec<u8> {
     p
 }
 
-pub(crate) fn tail(created: &Stamp, uuid: &str) -> Vec<u8> {
-    let mut t = Vec::with_capacity(Stamp::ENCODED_LEN + uuid.len());
-    t.extend_from_slice(&created.to_be_bytes());
-    t.extend_from_slice(uuid.as_bytes());
-    t
+/// The `ALL` entry key of the object created at `created`.
+pub(crate) fn all_key(created: &Stamp) -> Vec<u8> {
+    let mut k = prefix(KIND_ALL, &[]);
+    k.extend_from_slice(&created.to_be_bytes());
+    k
+}
+
+/// Splits an `ALL` entry value into lifecycle facts and the object's UUID.
+pub(crate) fn decode_all_value(v: &[u8]) -> Option<(Facts, &str)> {
+    let (facts, used) = Facts::decode_prefix(v)?;
+    let uuid = std::str::from_utf8(v.get(used..)?).ok()?;
+    Some((facts, uuid))
 }
 
 pub(crate) fn custom_term(name: &str, value: &[u8]) -> Vec<u8> {
@@ -116,7 +126,15 @@ impl Facts {
         v
     }
 
+    #[cfg(test)]
     pub fn decode(b: &[u8]) -> Option<Facts> {
+        Self::decode_prefix(b)
+            .filter(|(_, used)| *used == b.len())
+            .map(|(f, _)| f)
+    }
+
+    /// Decodes facts at the start of `b`; returns them and the bytes used.
+    pub fn decode_prefix(b: &[u8]) -> Option<(Facts, usize)> {
         let class = *b.first()?;
         let flags = *b.get(1)?;
         let mut pos = 2;
@@ -130,11 +148,14 @@ impl Facts {
         };
         let activation = take(flags & 1 != 0)?;
         let deactivation = take(flags & 2 != 0)?;
-        Some(Facts {
-            class,
-            activation,
-            deactivation,
-        })
+        Some((
+            Facts {
+                class,
+                activation,
+                deactivation,
+            },
+            pos,
+        ))
     }
 }
 
@@ -147,7 +168,7 @@ pub(crate) struct Entry {
 
 /// Every index entry an object record produces, keyed by full index key.
 pub(crate) fn entries(rec: &ObjectRecord) -> BTreeMap<Vec<u8>, Entry> {
-    let t = tail(&rec.created, &rec.uuid);
+    let t = rec.created.to_be_bytes();
     let facts = Facts::of(rec);
     let mut out = BTreeMap::new();
     let mut add = |kind: u8, term: &[u8], value: Vec<u8>| {
@@ -156,7 +177,9 @@ pub(crate) fn entries(rec: &ObjectRecord) -> BTreeMap<Vec<u8>, Entry> {
         key.extend_from_slice(&t);
         out.insert(key, Entry { prefix_len, value });
     };
-    add(KIND_ALL, &[], facts.encode());
+    let mut all_value = facts.encode();
+    all_value.extend_from_slice(rec.uuid.as_bytes());
+    add(KIND_ALL, &[], all_value);
     add(KIND_OWNER, rec.owner.as_bytes(), Vec::new());
     add(KIND_DOMAIN, rec.domain.as_bytes(), Vec::new());
     add(KIND_TYPE, &rec.object_type.to_be_bytes(), Vec::new());

@@ -11,9 +11,9 @@ use redb::{
     TableDefinition,
 };
 
-use crate::clock::{HlcClock, NodeId, Stamp};
+use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
-use crate::index::{self, Facts};
+use crate::index;
 use crate::oplog::{LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord, Record};
 use crate::writer::{self, Msg};
@@ -431,35 +431,37 @@ impl Store {
                 continue;
             }
             let in_page = result.total >= q.offset && result.uuids.len() < limit;
-            let facts = if state_needs_facts || in_page {
-                let facts = if driver_prefix == all_prefix {
-                    Facts::decode(v.value())
-                } else {
-                    key.clear();
-                    key.extend_from_slice(&all_prefix);
-                    key.extend_from_slice(tail);
-                    cost.probes += 1;
-                    idx.get(key.as_slice())?
-                        .and_then(|v| Facts::decode(v.value()))
-                };
-                Some(facts.ok_or(StoreError::IndexInconsistent {
-                    reason: "index entry without lifecycle facts".to_string(),
-                })?)
+            if !(state_needs_facts || in_page) {
+                result.total += 1;
+                continue;
+            }
+            // The ALL entry gives lifecycle facts and the UUID.
+            let all_value;
+            let all_bytes = if driver_prefix == all_prefix {
+                v.value()
             } else {
-                None
+                key.clear();
+                key.extend_from_slice(&all_prefix);
+                key.extend_from_slice(tail);
+                cost.probes += 1;
+                all_value = idx.get(key.as_slice())?;
+                all_value.as_ref().map_or(&[][..], |g| g.value())
             };
-            if let (Some(want), Some(f)) = (q.state, facts)
+            let (facts, uuid) =
+                index::decode_all_value(all_bytes).ok_or(StoreError::IndexInconsistent {
+                    reason: "index entry without a valid ALL entry".to_string(),
+                })?;
+            if let Some(want) = q.state
                 && state_needs_facts
-                && f.state(q.now) != want
+                && facts.state(q.now) != want
             {
                 continue;
             }
             if in_page {
-                let uuid = uuid_of(tail)?;
-                if facts.is_some_and(|f| f.is_destroyed()) {
-                    result.destroyed.push(uuid.clone());
+                if facts.is_destroyed() {
+                    result.destroyed.push(uuid.to_string());
                 }
-                result.uuids.push(uuid);
+                result.uuids.push(uuid.to_string());
             }
             result.total += 1;
             if count_is_total && result.uuids.len() >= limit {
@@ -604,15 +606,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-fn uuid_of(tail: &[u8]) -> Result<String, StoreError> {
-    tail.get(Stamp::ENCODED_LEN..)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .map(str::to_string)
-        .ok_or(StoreError::IndexInconsistent {
-            reason: "index key without a UTF-8 uuid".to_string(),
-        })
 }
 
 #[cfg(test)]

@@ -165,10 +165,8 @@ impl Writer {
                 }
             }
             Err(e) => {
-                for p in batch.drain(..) {
-                    let _ = p.reply.send(Err(StoreError::Commit {
-                        reason: e.to_string(),
-                    }));
+                if let Some(p) = batch.pop() {
+                    let _ = p.reply.send(Err(e));
                 }
             }
         }
@@ -236,6 +234,22 @@ impl Writer {
             Some(v) => Some(Record::decode(v.value())?.into_current()),
             None => None,
         };
+        // The created stamp names the object inside every index, so it must be unique.
+        if old.as_ref().is_none_or(|o| o.created != rec.created)
+            && let Some(v) = t.index.get(index::all_key(&rec.created).as_slice())?
+        {
+            let holder = index::decode_all_value(v.value()).map(|(_, u)| u.to_string());
+            if holder.as_deref() != Some(rec.uuid.as_str()) {
+                return Err(StoreError::Invalid {
+                    field: "created",
+                    reason: format!(
+                        "stamp of {} is already the creation stamp of {}",
+                        rec.uuid,
+                        holder.unwrap_or_default()
+                    ),
+                });
+            }
+        }
         let old_entries = old.as_ref().map(index::entries).unwrap_or_default();
         let new_entries = index::entries(rec);
         for (key, e) in &old_entries {

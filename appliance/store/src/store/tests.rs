@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use proptest::prelude::*;
 
 use super::*;
-use crate::clock::Hlc;
+use crate::clock::{Hlc, Stamp};
 use crate::oplog::LogOp;
 use crate::record::{IndexTerms, Lifecycle, LifecycleEvent};
 use crate::seal::SealedMaterial;
@@ -220,6 +220,60 @@ async fn locate_by_each_criterion_state_paging_and_destroyed_flag() {
         })
         .expect("l");
     assert_eq!(none, LocateResult::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_creation_stamp_fails_only_its_own_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let a = rec(&store, "a", "alice", &["n"]);
+    let mut b = rec(&store, "b", "alice", &["n"]);
+    b.created = a.created;
+    store
+        .commit(vec![WriteOp::PutObject(a.clone())])
+        .await
+        .expect("commit a");
+    // Submit the bad commit among good ones so it may share a group with them.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        let r = if i == 4 {
+            b.clone()
+        } else {
+            rec(&store, &format!("g{i}"), "bob", &[])
+        };
+        tasks.push(tokio::spawn(async move {
+            s.commit(vec![WriteOp::PutObject(r)]).await
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let res = t.await.expect("task");
+        if i == 4 {
+            assert!(
+                matches!(
+                    res,
+                    Err(StoreError::Invalid {
+                        field: "created",
+                        ..
+                    })
+                ),
+                "{res:?}"
+            );
+        } else {
+            assert!(res.is_ok(), "good commit {i} failed: {res:?}");
+        }
+    }
+    assert_eq!(store.get("b").expect("get"), None);
+    assert_eq!(
+        store.locate(&by_name("n")).expect("locate").uuids,
+        vec!["a"]
+    );
+    // Re-putting the same object with its own stamp is fine.
+    store
+        .commit(vec![WriteOp::PutObject(a)])
+        .await
+        .expect("replace a");
+    store.verify_indexes().expect("indexes consistent");
 }
 
 #[tokio::test]
@@ -786,4 +840,10 @@ proptest! {
         }
         store.verify_indexes().expect("no stale or missing index entries");
     }
+}
+
+#[test]
+fn store_is_send_sync_and_clone() {
+    fn check<T: Send + Sync + Clone + 'static>() {}
+    check::<Store>();
 }

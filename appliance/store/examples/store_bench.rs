@@ -1,0 +1,241 @@
+//! Store benchmark: durable create rate (1 client vs 64 clients), Locate-by-name latency,
+//! start-up time and RSS with many objects.
+//!
+//! `cargo run --release -p keywarden-store --example store_bench -- [objects] [dir]`
+//! (defaults: 1000000 objects, a temporary directory).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use keywarden_store::{
+    DomainKek, IndexTerms, Lifecycle, LifecycleEvent, LocateQuery, MaterialBinding, ObjectRecord,
+    Store, StoreOptions, StoredAttribute, WriteOp,
+};
+use zeroize::Zeroizing;
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn record(store: &Store, kek: &DomainKek, i: u64) -> ObjectRecord {
+    let uuid = format!("{:08x}-bench-{:020}", i.wrapping_mul(0x9E37_79B9), i);
+    let s = store.clock().now();
+    let binding = MaterialBinding {
+        uuid: &uuid,
+        object_type: 2,
+        algorithm: Some(3),
+        length: Some(256),
+    };
+    let material = kek.seal(&binding, &[7u8; 32]).ok();
+    ObjectRecord {
+        uuid: uuid.clone(),
+        domain: "default".to_string(),
+        owner: format!("user{}", i % 100),
+        object_type: 2,
+        origin: store.node_id(),
+        created: s,
+        updated: s,
+        lifecycle: Lifecycle {
+            activated: Some(LifecycleEvent {
+                stamp: s,
+                effective: 1_700_000_000,
+                reason: None,
+                message: None,
+            }),
+            ..Lifecycle::default()
+        },
+        material,
+        attributes: vec![
+            StoredAttribute {
+                name: "Name".to_string(),
+                index: 0,
+                value: format!("key-{i}").into_bytes(),
+                stamp: s,
+                deleted: false,
+            },
+            StoredAttribute {
+                name: "Cryptographic Usage Mask".to_string(),
+                index: 0,
+                value: vec![0x42, 0, 0x2c, 2, 0, 0, 0, 4, 0, 0, 0, 12, 0, 0, 0, 0],
+                stamp: s,
+                deleted: false,
+            },
+        ],
+        links: Vec::new(),
+        index: IndexTerms {
+            names: vec![format!("key-{i}")],
+            algorithm: Some(3),
+            length: Some(256),
+            custom: Vec::new(),
+        },
+    }
+}
+
+fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    let idx = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(idx).copied().unwrap_or_default()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let objects: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let tmp = tempfile::tempdir()?;
+    let dir = args
+        .next()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("bench.redb");
+    let _ = std::fs::remove_file(&path);
+    let kek = Arc::new(DomainKek::new(Zeroizing::new(vec![9u8; 32]), 1)?);
+
+    let store = Store::open(&path, StoreOptions::default())?;
+    // 1. One client: every commit is its own fsync.
+    let n1 = 300u64;
+    let t = Instant::now();
+    for i in 0..n1 {
+        store
+            .commit(vec![WriteOp::PutObject(record(&store, &kek, i))])
+            .await?;
+    }
+    let single = n1 as f64 / t.elapsed().as_secs_f64();
+    println!("1 client : {single:.0} durable creates/s");
+
+    // 2. 64 clients sharing transactions.
+    let per = 100u64;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..64u64 {
+        let s = store.clone();
+        let k = Arc::clone(&kek);
+        tasks.push(tokio::spawn(async move {
+            for j in 0..per {
+                let i = 1_000_000_000 + c * per + j;
+                s.commit(vec![WriteOp::PutObject(record(&s, &k, i))])
+                    .await
+                    .map(|_| ())?;
+            }
+            Ok::<(), keywarden_store::StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let multi = (64 * per) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "64 clients: {multi:.0} durable creates/s ({:.1}x single)",
+        multi / single
+    );
+
+    // 3. Bulk load to `objects`.
+    let t = Instant::now();
+    let batch = 2_000u64;
+    let mut i = n1;
+    while i < objects {
+        let end = (i + batch).min(objects);
+        let ops = (i..end)
+            .map(|k| WriteOp::PutObject(record(&store, &kek, k)))
+            .collect();
+        store.commit(ops).await?;
+        i = end;
+    }
+    let st = store.stats()?;
+    println!(
+        "loaded {} objects in {:.1}s, file {} MiB, RSS {} MiB (peak {} MiB)",
+        st.objects,
+        t.elapsed().as_secs_f64(),
+        st.file_bytes >> 20,
+        rss_kib("VmRSS:") >> 10,
+        rss_kib("VmHWM:") >> 10
+    );
+    store.close().await;
+
+    // 4. Start-up.
+    let t = Instant::now();
+    let store = Store::open(Path::new(&path), StoreOptions::default())?;
+    println!("open: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+
+    // 5. Locate by name.
+    let mut lat = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    for _ in 0..5_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let k = n1 + x % (objects - n1).max(1);
+        let q = LocateQuery {
+            name: Some(format!("key-{k}")),
+            owner: Some(format!("user{}", k % 100)),
+            ..LocateQuery::default()
+        };
+        let t = Instant::now();
+        let r = store.locate(&q)?;
+        lat.push(t.elapsed());
+        if r.total != 1 {
+            return Err(format!("locate key-{k}: {} hits", r.total).into());
+        }
+    }
+    println!(
+        "locate by name: p50 {:?} p99 {:?} max {:?}",
+        pct(lat.clone(), 0.5),
+        pct(lat.clone(), 0.99),
+        pct(lat, 1.0)
+    );
+    println!(
+        "RSS {} MiB (peak {} MiB)",
+        rss_kib("VmRSS:") >> 10,
+        rss_kib("VmHWM:") >> 10
+    );
+    store.close().await;
+    table_sizes(&path)?;
+    Ok(())
+}
+
+/// Where the bytes go: per-table stored, metadata and fragmented bytes (diagnostic only).
+fn table_sizes(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
+    let db = redb::Database::open(path)?;
+    let r = db.begin_read()?;
+    let report = |name: &str, s: redb::TableStats, len: u64| {
+        println!(
+            "{name:>14}: {len:>9} rows, stored {:>6} MiB, metadata {:>4} MiB, fragmented {:>4} MiB",
+            s.stored_bytes() >> 20,
+            s.metadata_bytes() >> 20,
+            s.fragmented_bytes() >> 20
+        );
+    };
+    let t = r.open_table(TableDefinition::<&str, &[u8]>::new("objects"))?;
+    report("objects", t.stats()?, t.len()?);
+    let t = r.open_table(TableDefinition::<&[u8], &[u8]>::new("index"))?;
+    report("index", t.stats()?, t.len()?);
+    let t = r.open_table(TableDefinition::<&[u8], u64>::new("index_counts"))?;
+    report("index_counts", t.stats()?, t.len()?);
+    let t = r.open_table(TableDefinition::<(u64, u64), &[u8]>::new("origin_log"))?;
+    report("origin_log", t.stats()?, t.len()?);
+    drop(r);
+    let w = db.begin_write()?;
+    let s = w.stats()?;
+    println!(
+        "database: allocated pages {} ({} MiB), fragmented {} MiB",
+        s.allocated_pages(),
+        (s.allocated_pages() * s.page_size() as u64) >> 20,
+        s.fragmented_bytes() >> 20
+    );
+    w.abort()?;
+    Ok(())
+}
