@@ -9,7 +9,7 @@ use std::time::Duration;
 use keywarden_kmip::ttlv::{DecodeError, Limits};
 use prometheus_client::registry::Registry;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, NamedGroup, RootCertStore};
+use rustls::{ClientConfig, HandshakeKind, NamedGroup, RootCertStore};
 use rustls_pki_types::PrivateKeyDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -34,9 +34,13 @@ const RESPONSE_TAG: [u8; 3] = [0x42, 0x00, 0x7B];
 #[derive(Default)]
 struct Double {
     ready: bool,
+    started: AtomicUsize,
     handled: AtomicUsize,
     shut_down: AtomicUsize,
 }
+
+/// A request body the double answers only after a pause, to have a request in flight.
+const SLOW: &[u8] = b"slow";
 
 fn frame(tag: [u8; 3], body: &[u8]) -> Vec<u8> {
     let len = u32::try_from(body.len()).unwrap().to_be_bytes();
@@ -54,6 +58,10 @@ impl KmipService for Double {
     }
 
     async fn handle(&self, caller: &String, request: &[u8]) -> Vec<u8> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        if request.get(8..) == Some(SLOW) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         self.handled.fetch_add(1, Ordering::SeqCst);
         let mut body = caller.as_bytes().to_vec();
         body.push(b'|');
@@ -513,5 +521,75 @@ async fn readyz_is_200_when_ready_and_client_certificates_are_accepted_on_https(
     let ready = http_get(&mut tls, "/readyz").await;
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     assert!(ready.ends_with(r#"{"ready":true}"#), "{ready}");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_resumed_session_keeps_the_caller_identity() {
+    let mut h = Harness::start(Options::default()).await;
+    let config = Arc::new(h.client_config(Some((&h.pki.user.cert, &h.pki.user.key))));
+    let mut kinds = Vec::new();
+    for round in 0..2u8 {
+        let mut tls = h.connect((*config).clone(), h.kmip).await.unwrap();
+        kinds.push(tls.get_ref().1.handshake_kind());
+        tls.write_all(&request(&[round])).await.unwrap();
+        // Reading the response also takes in the session tickets sent after the handshake.
+        let response = read_frame(&mut tls).await.expect("served");
+        assert!(response.starts_with(b"user|"), "round {round}");
+    }
+    assert_eq!(
+        kinds,
+        [Some(HandshakeKind::Full), Some(HandshakeKind::Resumed)]
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut tls = h.connect_admin().await;
+    tls.write_all(&request(SLOW)).await.unwrap();
+    for _ in 0..1000 {
+        if h.service.started.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        h.service.started.load(Ordering::SeqCst),
+        1,
+        "request in flight"
+    );
+    if let Some(stop) = h.stop.take() {
+        stop.send(()).unwrap();
+    }
+    let response = read_frame(&mut tls)
+        .await
+        .expect("the in-flight request is answered");
+    assert!(response.ends_with(SLOW));
+    assert!(
+        closed_without_data(&mut tls).await,
+        "then the connection closes"
+    );
+    h.stop().await;
+    assert_eq!(h.service.shut_down.load(Ordering::SeqCst), 1);
+    assert!(
+        TcpStream::connect(h.kmip).await.is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_https_client_is_closed_by_the_idle_timeout() {
+    let mut h = Harness::start(Options {
+        idle: Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    let config = h.client_config(None);
+    let mut tls = h.connect(config, h.https).await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(TEST_DEADLINE, tls.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "closed before the test deadline");
     h.stop().await;
 }
