@@ -1,0 +1,180 @@
+//! The domain KEK and the HSM: restart, start without the HSM, HSM loss and recovery, metrics.
+
+mod common;
+
+use common::*;
+use keywarden_kmip::enums::{QueryFunction, ResultReason};
+use keywarden_kmip::objects::{KeyMaterial, KeyValue, ManagedObject};
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+
+fn get(uid: &str) -> RequestPayload {
+    RequestPayload::Get {
+        unique_identifier: Some(uid.to_owned()),
+        key_format_type: None,
+        key_compression_type: None,
+        key_wrapping_specification: None,
+    }
+}
+
+fn raw_key(p: &ResponsePayload) -> Vec<u8> {
+    match p {
+        ResponsePayload::Get {
+            object: ManagedObject::SymmetricKey(b),
+            ..
+        } => match &b.key_value {
+            KeyValue::Plain {
+                material: KeyMaterial::Bytes(k),
+                ..
+            } => k.to_vec(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_unwraps_kek_again_and_objects_survive() {
+    let mut env = Env::start().await;
+    let c = env.client("alice", V21);
+    let uid = c.create_aes(256, vec![name("durable")]).await;
+    let key = raw_key(&c.ok(get(&uid)).await);
+    env.reopen().await;
+    wait_ready(&env.kms).await;
+    let c = env.client("alice", V14);
+    assert_eq!(raw_key(&c.ok(get(&uid)).await), key);
+    assert_eq!(c.attribute(&uid, "Name").await, Some(name("durable").value));
+    // Same store, new bridge process: the wrapped KEK is unwrapped by the token again.
+    env.kms.shutdown().await;
+    env.hsm.stop();
+    env.hsm.start();
+    let kms = open(&env.hsm, env.data.path()).await;
+    wait_ready(&kms).await;
+    let c = Client {
+        kms,
+        caller: keywarden_kms::Caller {
+            identity: "alice".to_owned(),
+        },
+        version: V21,
+    };
+    assert_eq!(raw_key(&c.ok(get(&uid)).await), key);
+    c.kms.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_without_hsm_then_recover() {
+    let mut hsm = Hsm::new();
+    let data = tempfile::tempdir().expect("data dir");
+    // No bridge: open succeeds, the service is not ready and says why.
+    let kms = open(&hsm, data.path()).await;
+    let r = kms.readiness().await;
+    assert!(!r.ready);
+    assert!(r.reasons.iter().any(|s| s.contains("KEK")), "{r:?}");
+    assert!(r.reasons.iter().any(|s| s.contains("HSM")), "{r:?}");
+    let c = Client {
+        kms: kms.clone(),
+        caller: keywarden_kms::Caller {
+            identity: "alice".to_owned(),
+        },
+        version: V21,
+    };
+    // Discover Versions and Query still work.
+    c.ok(RequestPayload::DiscoverVersions { versions: vec![] })
+        .await;
+    c.ok(RequestPayload::Query {
+        functions: vec![QueryFunction::QueryServerInformation],
+    })
+    .await;
+    // Material operations answer General Failure with a clear message.
+    let item = c
+        .one(RequestPayload::Create {
+            object_type: keywarden_kmip::enums::ObjectType::SymmetricKey,
+            attributes: keywarden_kmip::attributes::Attributes(vec![
+                alg(keywarden_kmip::enums::CryptographicAlgorithm::Aes),
+                len(256),
+            ]),
+        })
+        .await;
+    assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+    assert!(item.result_message.unwrap_or_default().contains("KEK"));
+    // The bridge comes up: the background task creates and wraps the KEK, no restart needed.
+    hsm.start();
+    wait_ready(&kms).await;
+    let uid = c.create_aes(128, vec![]).await;
+    c.ok(get(&uid)).await;
+    kms.shutdown().await;
+    drop(kms);
+    drop(c);
+    // And the KEK it created was stored: a restart unwraps it.
+    let kms = open(&hsm, data.path()).await;
+    wait_ready(&kms).await;
+    let c = Client {
+        kms: kms.clone(),
+        caller: keywarden_kms::Caller {
+            identity: "alice".to_owned(),
+        },
+        version: V21,
+    };
+    c.ok(get(&uid)).await;
+    kms.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsm_loss_makes_not_ready_and_recovery_needs_no_restart() {
+    let mut env = Env::start().await;
+    env.hsm.stop();
+    // Bounded wait for the health loop (1 s period) to notice.
+    let mut seen = false;
+    for _ in 0..100 {
+        let r = env.kms.readiness().await;
+        if !r.ready {
+            assert!(r.reasons.iter().any(|s| s.contains("HSM")), "{r:?}");
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "readiness never reported the HSM loss");
+    // The KEK stays unwrapped in memory: keys keep working while the HSM is away.
+    let c = env.client("alice", V14);
+    let uid = c.create_aes(128, vec![]).await;
+    env.hsm.start();
+    wait_ready(&env.kms).await;
+    c.ok(get(&uid)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_registered_and_counted() {
+    let mut hsm = Hsm::new();
+    hsm.start();
+    let data = tempfile::tempdir().expect("data dir");
+    let mut registry = prometheus_client::registry::Registry::default();
+    let kms = keywarden_kms::Kms::open(config(&hsm, data.path()), &mut registry)
+        .await
+        .expect("open");
+    wait_ready(&kms).await;
+    let c = Client {
+        kms: kms.clone(),
+        caller: keywarden_kms::Caller {
+            identity: "alice".to_owned(),
+        },
+        version: V21,
+    };
+    c.create_aes(128, vec![]).await;
+    c.fail(get("nope")).await;
+    // The background loop refreshes the store gauges every second.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+    for needle in [
+        "kmip_requests_total{operation=\"Create\",result=\"Success\"} 1",
+        "kmip_requests_total{operation=\"Get\",result=\"ItemNotFound\"} 1",
+        "kmip_request_duration_seconds_count{operation=\"Create\"} 1",
+        "hsm_up 1",
+        "store_objects 1",
+        "hsm_latency_seconds_count",
+        "store_file_bytes",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
+    kms.shutdown().await;
+}
