@@ -168,7 +168,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. Start-up.
     let t = Instant::now();
     let store = Store::open(Path::new(&path), StoreOptions::default())?;
-    println!("open: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "open: {:.1} ms, RSS {} MiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        rss_kib("VmRSS:") >> 10
+    );
 
     // 5. Locate by name.
     let mut lat = Vec::new();
