@@ -101,12 +101,77 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("bench.redb");
-    let _ = std::fs::remove_file(&path);
-    let kek = Arc::new(DomainKek::new(Zeroizing::new(vec![9u8; 32]), 1)?);
-
-    let store = Store::open(&path, StoreOptions::default())?;
-    // 1. One client: every commit is its own fsync.
+    // `reuse` as third argument: skip the write phases and measure open and Locate on an
+    // existing file loaded with the same object count.
+    let reuse = args.next().as_deref() == Some("reuse");
+    let options = StoreOptions {
+        cache_bytes: std::env::var("BENCH_CACHE_MIB")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(StoreOptions::default().cache_bytes, |m| m << 20),
+        ..StoreOptions::default()
+    };
     let n1 = 300u64;
+    if !reuse {
+        let _ = std::fs::remove_file(&path);
+        write_phases(&path, objects, n1, &options).await?;
+    }
+
+    // 4. Start-up.
+    let t = Instant::now();
+    let store = Store::open(Path::new(&path), options.clone())?;
+    println!(
+        "open: {:.1} ms, RSS {} MiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        rss_kib("VmRSS:") >> 10
+    );
+
+    // 5. Locate by name.
+    let mut lat = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    for _ in 0..5_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let k = n1 + x % (objects - n1).max(1);
+        let q = LocateQuery {
+            name: Some(format!("key-{k}")),
+            owner: Some(format!("user{}", k % 100)),
+            ..LocateQuery::default()
+        };
+        let t = Instant::now();
+        let r = store.locate(&q)?;
+        lat.push(t.elapsed());
+        if r.total != 1 {
+            return Err(format!("locate key-{k}: {} hits", r.total).into());
+        }
+    }
+    println!(
+        "locate by name: p50 {:?} p99 {:?} max {:?}",
+        pct(lat.clone(), 0.5),
+        pct(lat.clone(), 0.99),
+        pct(lat, 1.0)
+    );
+    println!(
+        "RSS {} MiB (peak {} MiB)",
+        rss_kib("VmRSS:") >> 10,
+        rss_kib("VmHWM:") >> 10
+    );
+    store.close().await;
+    table_sizes(&path)?;
+    Ok(())
+}
+
+/// Phases 1-3: single-client and 64-client durable create rates, then bulk load.
+async fn write_phases(
+    path: &Path,
+    objects: u64,
+    n1: u64,
+    options: &StoreOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let kek = Arc::new(DomainKek::new(Zeroizing::new(vec![9u8; 32]), 1)?);
+    let store = Store::open(path, options.clone())?;
+    // 1. One client: every commit is its own fsync.
     let t = Instant::now();
     for i in 0..n1 {
         store
@@ -164,49 +229,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rss_kib("VmHWM:") >> 10
     );
     store.close().await;
-
-    // 4. Start-up.
-    let t = Instant::now();
-    let store = Store::open(Path::new(&path), StoreOptions::default())?;
-    println!(
-        "open: {:.1} ms, RSS {} MiB",
-        t.elapsed().as_secs_f64() * 1e3,
-        rss_kib("VmRSS:") >> 10
-    );
-
-    // 5. Locate by name.
-    let mut lat = Vec::new();
-    let mut x: u64 = 88172645463325252;
-    for _ in 0..5_000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let k = n1 + x % (objects - n1).max(1);
-        let q = LocateQuery {
-            name: Some(format!("key-{k}")),
-            owner: Some(format!("user{}", k % 100)),
-            ..LocateQuery::default()
-        };
-        let t = Instant::now();
-        let r = store.locate(&q)?;
-        lat.push(t.elapsed());
-        if r.total != 1 {
-            return Err(format!("locate key-{k}: {} hits", r.total).into());
-        }
-    }
-    println!(
-        "locate by name: p50 {:?} p99 {:?} max {:?}",
-        pct(lat.clone(), 0.5),
-        pct(lat.clone(), 0.99),
-        pct(lat, 1.0)
-    );
-    println!(
-        "RSS {} MiB (peak {} MiB)",
-        rss_kib("VmRSS:") >> 10,
-        rss_kib("VmHWM:") >> 10
-    );
-    store.close().await;
-    table_sizes(&path)?;
     Ok(())
 }
 
