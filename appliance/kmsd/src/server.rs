@@ -26,7 +26,14 @@ const METRICS_PREFIX: &str = "keywarden";
 pub async fn serve(config: ServerConfig, stop: impl Future<Output = ()>) -> Result<(), Error> {
     let mut registry = Registry::with_prefix(METRICS_PREFIX);
     let kms = crate::kms::open(&config, &mut registry).await?;
-    Server::bind(config, kms, registry).await?.run(stop).await
+    match Server::bind(config, Arc::clone(&kms), registry).await {
+        Ok(server) => server.run(stop).await,
+        Err(e) => {
+            // The store is open: close it properly even though serving never started.
+            kms.shutdown().await;
+            Err(e)
+        }
+    }
 }
 
 /// Both listeners bound, the key service open, nothing accepted yet.
@@ -34,7 +41,8 @@ pub struct Server<S> {
     config: ServerConfig,
     service: Arc<S>,
     registry: Registry,
-    tls: TlsMaterial,
+    kmip_tls: Arc<rustls::ServerConfig>,
+    https_tls: Arc<rustls::ServerConfig>,
     kmip: TcpListener,
     https: TcpListener,
 }
@@ -47,6 +55,8 @@ impl<S: KmipService> Server<S> {
         registry: Registry,
     ) -> Result<Server<S>, Error> {
         let tls = TlsMaterial::load(&config.tls)?;
+        let kmip_tls = tls.server_config(ClientAuth::Required, &[])?;
+        let https_tls = tls.server_config(ClientAuth::Optional, &[b"http/1.1"])?;
         let bind = |listener: &'static str, addr: SocketAddr| async move {
             TcpListener::bind(addr).await.map_err(|source| Error::Bind {
                 listener,
@@ -60,7 +70,8 @@ impl<S: KmipService> Server<S> {
             config,
             service,
             registry,
-            tls,
+            kmip_tls,
+            https_tls,
             kmip,
             https,
         })
@@ -88,17 +99,14 @@ impl<S: KmipService> Server<S> {
 
         let kmip_ctx = Arc::new(KmipContext {
             service: Arc::clone(&self.service),
-            acceptor: TlsAcceptor::from(self.tls.server_config(ClientAuth::Required, &[])?),
+            acceptor: TlsAcceptor::from(self.kmip_tls),
             limits: config.limits,
             timeouts: config.timeouts,
             metrics: metrics.listener(Listener::Kmip),
         });
         let https_ctx = Arc::new(HttpsContext {
             service: Arc::clone(&self.service),
-            acceptor: TlsAcceptor::from(
-                self.tls
-                    .server_config(ClientAuth::Optional, &[b"http/1.1"])?,
-            ),
+            acceptor: TlsAcceptor::from(self.https_tls),
             registry,
             timeouts: config.timeouts,
             metrics: metrics.listener(Listener::Https),
@@ -126,13 +134,14 @@ impl<S: KmipService> Server<S> {
         }));
 
         let announced = match &config.ready_file {
-            Some(ready) => Some(announce(ready, kmip_addr, https_addr)?),
-            None => None,
+            Some(ready) => announce(ready, kmip_addr, https_addr).map(Some),
+            None => Ok(None),
         };
-        info!(kmip = %kmip_addr, https = %https_addr, "kmsd serving");
-
-        stop.await;
-        info!("stopping: no new connections, draining in-flight requests");
+        if announced.is_ok() {
+            info!(kmip = %kmip_addr, https = %https_addr, "kmsd serving");
+            stop.await;
+            info!("stopping: no new connections, draining in-flight requests");
+        }
         trigger.trigger();
         for (name, task) in [("kmip", kmip_task), ("https", https_task)] {
             if let Err(e) = task.await {
@@ -140,7 +149,7 @@ impl<S: KmipService> Server<S> {
             }
         }
         self.service.shutdown().await;
-        if let Some(path) = announced {
+        if let Some(path) = announced? {
             crate::ready::remove(&path);
         }
         info!("kmsd stopped");
