@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -11,6 +11,9 @@ use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
 use crate::metrics::{Listener, ListenerMetrics};
+
+/// At most one warning per interval about rejected connections, so a flood cannot flood the log.
+const REJECTION_LOG_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Pause after an accept error (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
@@ -74,6 +77,7 @@ impl AcceptLoop {
     {
         let limit = Arc::new(Semaphore::new(self.max_connections));
         let mut tasks = JoinSet::new();
+        let mut rejections = RejectionLog::default();
         let name = self.name;
         loop {
             tokio::select! {
@@ -91,8 +95,7 @@ impl AcceptLoop {
                     };
                     let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
                         self.metrics.rejected.inc();
-                        warn!(listener = ?name, %peer, limit = self.max_connections,
-                            "connection limit reached, closing new connection");
+                        rejections.log(name, peer, self.max_connections);
                         drop(tcp);
                         continue;
                     };
@@ -121,6 +124,30 @@ impl AcceptLoop {
             warn!(listener = ?name, open = tasks.len(), "grace period over, aborting connections");
             tasks.shutdown().await;
         }
+    }
+}
+
+/// Rate-limited logging of connections refused at the limit (the metric counts every one).
+#[derive(Debug, Default)]
+struct RejectionLog {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl RejectionLog {
+    fn log(&mut self, name: Listener, peer: SocketAddr, limit: usize) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < REJECTION_LOG_INTERVAL)
+        {
+            self.suppressed += 1;
+            return;
+        }
+        warn!(listener = ?name, %peer, limit, suppressed_since_last = self.suppressed,
+            "connection limit reached, closing new connection");
+        self.last = Some(now);
+        self.suppressed = 0;
     }
 }
 
