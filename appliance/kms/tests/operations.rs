@@ -1729,3 +1729,167 @@ async fn unsupported_operations_and_bad_messages() {
         .expect("decodes");
     assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_dates_are_client_modifiable_in_early_states() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let uid = c.create_aes(256, vec![]).await;
+        // Activation Date while Pre-Active: a past date activates the key.
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: Attribute::new("Activation Date", Value::DateTime(1_000)),
+        })
+        .await;
+        assert_eq!(c.state(&uid).await, State::Active.value());
+        // Not any more once Active.
+        let again = c
+            .fail(RequestPayload::ModifyAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: Attribute::new("Activation Date", Value::DateTime(2_000)),
+                current: None,
+            })
+            .await;
+        assert_eq!(again, lifecycle_reason(v));
+        // Protect Stop Date in the past: no more encryption, decryption still allowed.
+        let ct = c.ok(encrypt(&uid, b"data", gcm(), None)).await;
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: Attribute::new("Protect Stop Date", Value::DateTime(1_000)),
+        })
+        .await;
+        assert_eq!(
+            c.fail(encrypt(&uid, b"data", gcm(), None)).await,
+            lifecycle_reason(v)
+        );
+        let ResponsePayload::Encrypt {
+            data,
+            iv_counter_nonce,
+            tag,
+            ..
+        } = ct
+        else {
+            panic!("encrypt")
+        };
+        let dec = RequestPayload::Decrypt {
+            unique_identifier: Some(uid.clone()),
+            parameters: gcm(),
+            data,
+            iv_counter_nonce,
+            aad: None,
+            tag,
+        };
+        c.ok(dec.clone()).await;
+        // Process Start Date in the future: no decryption yet.
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: Attribute::new("Process Start Date", Value::DateTime(4_000_000_000)),
+        })
+        .await;
+        assert_eq!(c.fail(dec).await, lifecycle_reason(v));
+        // A future Deactivation Date keeps the key Active until then.
+        let other = c.active_aes().await;
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(other.clone()),
+            attribute: Attribute::new("Deactivation Date", Value::DateTime(4_000_000_000)),
+        })
+        .await;
+        assert_eq!(c.state(&other).await, State::Active.value());
+        assert_eq!(
+            c.attribute(&other, "Deactivation Date").await,
+            Some(Value::DateTime(4_000_000_000))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_cryptographic_parameters_are_the_default() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let cbc = Attribute::new(
+            "Cryptographic Parameters",
+            Value::Structure(vec![
+                Ttlv::new(
+                    Tag(0x420011),
+                    Value::Enumeration(BlockCipherMode::Cbc.value()),
+                ),
+                Ttlv::new(
+                    Tag(0x42005F),
+                    Value::Enumeration(PaddingMethod::Pkcs5.value()),
+                ),
+            ]),
+        );
+        let uid = c.create_aes(128, vec![cbc]).await;
+        c.ok(activate(&uid)).await;
+        let (data, iv, tag) = match c.ok(encrypt(&uid, b"seventeen bytes!!", None, None)).await {
+            ResponsePayload::Encrypt {
+                data,
+                iv_counter_nonce,
+                tag,
+                ..
+            } => (data, iv_counter_nonce, tag),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(data.len(), 32, "CBC with PKCS#5 padding");
+        assert!(tag.is_none());
+        match c
+            .ok(RequestPayload::Decrypt {
+                unique_identifier: Some(uid.clone()),
+                parameters: None,
+                data,
+                iv_counter_nonce: iv,
+                aad: None,
+                tag: None,
+            })
+            .await
+        {
+            ResponsePayload::Decrypt { data, .. } => assert_eq!(&data[..], b"seventeen bytes!!"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_level_options() {
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
+    let uid = c.create_aes(256, vec![]).await;
+    // Maximum Response Size too small for the key.
+    let mut m = keywarden_kmip::message::RequestMessage::new(V21, vec![get(&uid, None)]);
+    m.header.maximum_response_size = Some(64);
+    let r = c.send(m).await;
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::ResponseTooLarge)
+    );
+    // Undo is not offered.
+    let r = c
+        .batch(
+            vec![get(&uid, None)],
+            Some(BatchErrorContinuationOption::Undo),
+        )
+        .await;
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::FeatureNotSupported)
+    );
+    // A newer minor version is answered in the highest one supported of that major.
+    let newer = keywarden_kmip::message::ProtocolVersion { major: 1, minor: 7 };
+    let r = c
+        .send(keywarden_kmip::message::RequestMessage::new(
+            newer,
+            vec![get(&uid, None)],
+        ))
+        .await;
+    assert_eq!(r.header.protocol_version, V14);
+    assert_eq!(r.items[0].result_status, ResultStatus::Success);
+    // The client correlation value is echoed.
+    let mut m = keywarden_kmip::message::RequestMessage::new(V21, vec![get(&uid, None)]);
+    m.header.client_correlation_value = Some("corr-1".to_owned());
+    assert_eq!(
+        c.send(m).await.header.client_correlation_value.as_deref(),
+        Some("corr-1")
+    );
+}

@@ -2,10 +2,10 @@
 
 use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
-use keywarden_kmip::enums::ResultReason;
+use keywarden_kmip::enums::{ResultReason, State};
 use keywarden_kmip::payload::ResponsePayload;
 
-use super::{Ctx, check_value};
+use super::{Ctx, check_value, event};
 use crate::attrs::{self, name};
 use crate::object::Object;
 use crate::policy;
@@ -56,6 +56,75 @@ pub(crate) fn get_attribute_list(ctx: &Ctx<'_>, uid: String) -> Result<ResponseP
         unique_identifier: uid,
         names,
     })
+}
+
+/// How a date attribute is being changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Add,
+    Set,
+    Modify,
+}
+
+/// The dates a client may change after creation, only in early states (KMIP 1.4 §3.24–3.27:
+/// Activation Date while Pre-Active; Deactivation, Process Start and Protect Stop Dates while
+/// Pre-Active or Active). Activation and Deactivation Dates are lifecycle facts.
+const EARLY_DATES: &[&str] = &[
+    name::ACTIVATION_DATE,
+    name::DEACTIVATION_DATE,
+    name::PROCESS_START_DATE,
+    name::PROTECT_STOP_DATE,
+];
+
+async fn change_date(
+    ctx: &Ctx<'_>,
+    uid: String,
+    attribute: Attribute,
+    change: Change,
+) -> Result<ResponsePayload, KmipError> {
+    check_value(ctx, &attribute.name, &attribute.value)?;
+    let at = attrs::as_date(&attribute.value)
+        .ok_or_else(|| policy::invalid(format!("{} must be a date", attribute.name)))?;
+    let _guard = ctx.lock(&uid).await;
+    let mut obj = ctx.load(&uid)?;
+    let state = obj.state(ctx.now);
+    let attr = attribute.name.as_str();
+    let allowed = match attr {
+        name::ACTIVATION_DATE => state == State::PreActive,
+        _ => matches!(state, State::PreActive | State::Active),
+    };
+    if !allowed {
+        return Err(policy::wrong_state(
+            ctx.version,
+            format!("{attr} cannot be changed while the object is {state}"),
+        ));
+    }
+    let exists = match attr {
+        name::ACTIVATION_DATE => obj.rec.lifecycle.activated.is_some(),
+        name::DEACTIVATION_DATE => obj.rec.lifecycle.deactivated.is_some(),
+        other => obj.first(other).is_some(),
+    };
+    if change == Change::Add && exists {
+        return Err(ctx.err(
+            ResultReason::AttributeSingleValued,
+            ResultReason::IllegalOperation,
+            format!("attribute {attr:?} is already present; use Modify Attribute"),
+        ));
+    }
+    if change == Change::Modify && !exists {
+        return Err(not_found(ctx, attr, None));
+    }
+    let stamp = ctx.stamp()?;
+    match attr {
+        name::ACTIVATION_DATE => obj.rec.lifecycle.activated = Some(event(stamp, at, None, None)),
+        name::DEACTIVATION_DATE => {
+            obj.rec.lifecycle.deactivated = Some(event(stamp, at, None, None));
+        }
+        other => obj.set(other, 0, &attribute.value, stamp),
+    }
+    obj.touch(stamp);
+    ctx.commit(vec![obj]).await?;
+    Ok(changed(ctx, uid, &attribute.name, 0, attribute.value))
 }
 
 /// Refuses changes to attributes a client may not change.
@@ -118,6 +187,9 @@ pub(crate) async fn add(
     uid: String,
     attribute: Attribute,
 ) -> Result<ResponsePayload, KmipError> {
+    if EARLY_DATES.contains(&attribute.name.as_str()) {
+        return change_date(ctx, uid, attribute, Change::Add).await;
+    }
     check_writable(ctx, &attribute.name)?;
     check_value(ctx, &attribute.name, &attribute.value)?;
     let _guard = ctx.lock(&uid).await;
@@ -157,6 +229,9 @@ pub(crate) async fn set(
     uid: String,
     attribute: Attribute,
 ) -> Result<ResponsePayload, KmipError> {
+    if EARLY_DATES.contains(&attribute.name.as_str()) {
+        return change_date(ctx, uid, attribute, Change::Set).await;
+    }
     check_writable(ctx, &attribute.name)?;
     check_value(ctx, &attribute.name, &attribute.value)?;
     if attrs::is_multi(&attribute.name) && !attrs::is_custom(&attribute.name) {
@@ -237,6 +312,9 @@ pub(crate) async fn modify(
     attribute: Attribute,
     current: Option<Attribute>,
 ) -> Result<ResponsePayload, KmipError> {
+    if EARLY_DATES.contains(&attribute.name.as_str()) {
+        return change_date(ctx, uid, attribute, Change::Modify).await;
+    }
     check_writable(ctx, &attribute.name)?;
     check_value(ctx, &attribute.name, &attribute.value)?;
     let _guard = ctx.lock(&uid).await;

@@ -12,8 +12,10 @@ use zeroize::Zeroizing;
 
 use super::Ctx;
 use super::get::{material_facts, oaep_params};
+use crate::attrs::{self, name};
 use crate::material::{KeyFacts, Material};
 use crate::policy::{self, KeyUse};
+use keywarden_kmip::ttlv::{Tag, Ttlv};
 
 fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> KmipError {
     match e {
@@ -27,13 +29,29 @@ fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> KmipError {
     }
 }
 
-/// Loads a key for a cryptographic operation: ownership, state, usage mask, then material.
-fn use_key(
+/// A key ready for a cryptographic operation.
+pub(crate) struct UsableKey {
+    pub object_type: ObjectType,
+    pub material: Material,
+    pub facts: KeyFacts,
+    /// The key's own Cryptographic Parameters, used when the request gives none.
+    pub defaults: Option<CryptographicParameters>,
+}
+
+impl UsableKey {
+    /// The request's parameters, else the key's, else empty.
+    pub(crate) fn params(&self, given: Option<CryptographicParameters>) -> CryptographicParameters {
+        given.or_else(|| self.defaults.clone()).unwrap_or_default()
+    }
+}
+
+/// Loads a key for a cryptographic operation: ownership, state, dates, usage mask, material.
+pub(crate) fn use_key(
     ctx: &Ctx<'_>,
     uid: &str,
     operation: &str,
     key_use: KeyUse,
-) -> Result<(ObjectType, Material, KeyFacts), KmipError> {
+) -> Result<UsableKey, KmipError> {
     let obj = ctx.load(uid)?;
     let state = obj.state(ctx.now);
     if matches!(state, State::Destroyed | State::DestroyedCompromised) {
@@ -45,6 +63,24 @@ fn use_key(
             format!("{operation} is not allowed with key {uid} in state {state}"),
         ));
     }
+    // Protect Stop Date ends protection; Process Start Date begins processing (KMIP 1.4
+    // §3.26/§3.27).
+    let date = |n: &str| obj.first(n).and_then(|v| attrs::as_date(&v));
+    match key_use {
+        KeyUse::Protect if date(name::PROTECT_STOP_DATE).is_some_and(|d| d <= ctx.now) => {
+            return Err(policy::wrong_state(
+                ctx.version,
+                format!("{operation}: key {uid} is past its Protect Stop Date"),
+            ));
+        }
+        KeyUse::Process if date(name::PROCESS_START_DATE).is_some_and(|d| d > ctx.now) => {
+            return Err(policy::wrong_state(
+                ctx.version,
+                format!("{operation}: key {uid} is before its Process Start Date"),
+            ));
+        }
+        _ => {}
+    }
     if let Some(bit) = policy::needed_usage(operation)
         && !obj.usage_mask().contains(bit)
     {
@@ -54,9 +90,24 @@ fn use_key(
         ));
     }
     let kek = ctx.kek()?;
-    let m = obj.open(&kek, ctx.version)?;
-    let facts = material_facts(&obj, &m)?;
-    Ok((obj.object_type()?, m, facts))
+    let material = obj.open(&kek, ctx.version)?;
+    let facts = material_facts(&obj, &material)?;
+    Ok(UsableKey {
+        object_type: obj.object_type()?,
+        material,
+        facts,
+        defaults: key_parameters(ctx, &obj),
+    })
+}
+
+/// The first Cryptographic Parameters attribute of an object, decoded.
+pub(crate) fn key_parameters(
+    ctx: &Ctx<'_>,
+    obj: &crate::object::Object,
+) -> Option<CryptographicParameters> {
+    let value = obj.first(name::PARAMETERS)?;
+    let item = Ttlv::new(Tag(0x42002B), value);
+    CryptographicParameters::from_ttlv(&item, ctx.version).ok()
 }
 
 fn wrong_type(
@@ -110,8 +161,9 @@ pub(crate) fn encrypt(
     iv: Option<Vec<u8>>,
     aad: Option<Vec<u8>>,
 ) -> Result<ResponsePayload, KmipError> {
-    let (t, m, facts) = use_key(ctx, &uid, "Encrypt", KeyUse::Protect)?;
-    let p = parameters.unwrap_or_default();
+    let key = use_key(ctx, &uid, "Encrypt", KeyUse::Protect)?;
+    let p = key.params(parameters);
+    let (t, m, facts) = (key.object_type, &key.material, &key.facts);
     match (t, facts.algorithm) {
         (ObjectType::SymmetricKey, Some(CryptographicAlgorithm::Aes)) => {
             let mode = aes_mode(ctx, &p, None)?;
@@ -150,8 +202,9 @@ pub(crate) fn decrypt(
     aad: Option<Vec<u8>>,
     tag: Option<Vec<u8>>,
 ) -> Result<ResponsePayload, KmipError> {
-    let (t, m, facts) = use_key(ctx, &uid, "Decrypt", KeyUse::Process)?;
-    let p = parameters.unwrap_or_default();
+    let key = use_key(ctx, &uid, "Decrypt", KeyUse::Process)?;
+    let p = key.params(parameters);
+    let (t, m, facts) = (key.object_type, &key.material, &key.facts);
     let plain: Zeroizing<Vec<u8>> = match (t, facts.algorithm) {
         (ObjectType::SymmetricKey, Some(CryptographicAlgorithm::Aes)) => {
             let mode = aes_mode(ctx, &p, tag.as_ref().map(Vec::len))?;
@@ -278,12 +331,18 @@ pub(crate) fn sign(
     digested: Option<Vec<u8>>,
 ) -> Result<ResponsePayload, KmipError> {
     let data = message(&data, &digested)?;
-    let (t, m, facts) = use_key(ctx, &uid, "Sign", KeyUse::Protect)?;
-    if t != ObjectType::PrivateKey {
-        return Err(wrong_type(ctx, "Sign", t, facts.algorithm));
+    let key = use_key(ctx, &uid, "Sign", KeyUse::Protect)?;
+    if key.object_type != ObjectType::PrivateKey {
+        return Err(wrong_type(
+            ctx,
+            "Sign",
+            key.object_type,
+            key.facts.algorithm,
+        ));
     }
-    let scheme = scheme(ctx, &parameters.unwrap_or_default(), &facts)?;
-    let signature = crypto::sign(&m.bytes, scheme, data).map_err(|e| crypto_err(ctx, e))?;
+    let scheme = scheme(ctx, &key.params(parameters), &key.facts)?;
+    let signature =
+        crypto::sign(&key.material.bytes, scheme, data).map_err(|e| crypto_err(ctx, e))?;
     Ok(ResponsePayload::Sign {
         unique_identifier: uid,
         signature,
@@ -300,13 +359,18 @@ pub(crate) fn verify(
     signature: &[u8],
 ) -> Result<ResponsePayload, KmipError> {
     let data = message(&data, &digested)?;
-    let (t, m, facts) = use_key(ctx, &uid, "Signature Verify", KeyUse::Process)?;
-    if t != ObjectType::PublicKey {
-        return Err(wrong_type(ctx, "Signature Verify", t, facts.algorithm));
+    let key = use_key(ctx, &uid, "Signature Verify", KeyUse::Process)?;
+    if key.object_type != ObjectType::PublicKey {
+        return Err(wrong_type(
+            ctx,
+            "Signature Verify",
+            key.object_type,
+            key.facts.algorithm,
+        ));
     }
-    let scheme = scheme(ctx, &parameters.unwrap_or_default(), &facts)?;
-    let valid =
-        crypto::verify(&m.bytes, scheme, data, signature).map_err(|e| crypto_err(ctx, e))?;
+    let scheme = scheme(ctx, &key.params(parameters), &key.facts)?;
+    let valid = crypto::verify(&key.material.bytes, scheme, data, signature)
+        .map_err(|e| crypto_err(ctx, e))?;
     Ok(ResponsePayload::SignatureVerify {
         unique_identifier: uid,
         valid,
@@ -341,12 +405,13 @@ fn mac_key(
     key_use: KeyUse,
     parameters: Option<CryptographicParameters>,
 ) -> Result<(Material, crypto::HashAlg), KmipError> {
-    let (t, m, facts) = use_key(ctx, uid, operation, key_use)?;
+    let key = use_key(ctx, uid, operation, key_use)?;
+    let (t, facts) = (key.object_type, key.facts);
     if t != ObjectType::SymmetricKey {
         return Err(wrong_type(ctx, operation, t, facts.algorithm));
     }
     let hash = hmac_hash(ctx, facts.algorithm)?;
-    if let Some(asked) = parameters.and_then(|p| p.cryptographic_algorithm)
+    if let Some(asked) = key.params(parameters).cryptographic_algorithm
         && hmac_hash(ctx, Some(asked))? != hash
     {
         return Err(policy::bad_params(
@@ -357,7 +422,7 @@ fn mac_key(
             ),
         ));
     }
-    Ok((m, hash))
+    Ok((key.material, hash))
 }
 
 /// MAC (HMAC).

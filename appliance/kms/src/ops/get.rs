@@ -203,7 +203,11 @@ fn wrap(
     let kek = ctx.kek()?;
     let wm = wk.open(&kek, ctx.version)?;
     let input = material::wrap_input(object)?;
-    let params = spec.encryption_parameters.clone().unwrap_or_default();
+    let params = spec
+        .encryption_parameters
+        .clone()
+        .or_else(|| super::crypto_ops::key_parameters(ctx, &wk))
+        .unwrap_or_default();
     let wrapped = match (wk.object_type()?, wm.kind) {
         (ObjectType::SymmetricKey, Kind::Symmetric) => {
             if wk.facts().algorithm != Some(CryptographicAlgorithm::Aes) {

@@ -90,9 +90,14 @@ pub(crate) async fn locate(
         );
     let want_online = mask.0 == 0 || mask.contains(StorageStatusMask::ON_LINE_STORAGE);
     let store = ctx.store()?;
-    let result = store
-        .locate(&query)
-        .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?;
+    // Index scans can be long; keep them off the async workers.
+    let result = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.locate(&query))
+            .await
+            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
+            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
+    };
     let mut found = Vec::new();
     for uid in result.uuids {
         let destroyed = result.destroyed.contains(&uid);
