@@ -156,7 +156,7 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
         .map_err(|e| Error::Runtime(e.to_string()))?;
     runtime.block_on(async {
         let stop = stop_signal()?;
-        let supervisor = Supervisor::start(bridge);
+        let supervisor = Supervisor::start(bridge)?;
         let result = server::serve(config, stop).await;
         supervisor.stop().await;
         result

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::process::{Child, Command};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::sync::{oneshot, watch};
 use tracing::{error, info, warn};
+
+use crate::error::Error;
 
 /// First restart delay.
 const BACKOFF_START: Duration = Duration::from_millis(200);
@@ -39,25 +40,40 @@ pub struct ChildSpec {
 #[derive(Debug)]
 pub struct Supervisor {
     stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    done: oneshot::Receiver<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Supervisor {
-    /// Starts supervising `spec` in a task of the current runtime.
+    /// Starts supervising `spec` on a thread of its own.
     ///
-    /// The task runs on a runtime worker thread, which lives as long as the runtime: the
-    /// parent-death signal is tied to the thread that forked, not to the process.
-    pub fn start(spec: ChildSpec) -> Supervisor {
+    /// The parent-death signal fires when the *thread* that forked the child exits, not the
+    /// process; a dedicated thread that lives exactly as long as the supervision makes that
+    /// moment deterministic, whatever the main runtime does with its worker threads.
+    pub fn start(spec: ChildSpec) -> Result<Supervisor, Error> {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(supervise(spec, stopped));
-        Supervisor { stop, task }
+        let (done_tx, done) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Runtime(format!("supervisor runtime: {e}")))?;
+        let thread = std::thread::Builder::new()
+            .name(format!("{}-supervisor", spec.name))
+            .spawn(move || {
+                runtime.block_on(supervise(spec, stopped));
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| Error::Runtime(format!("supervisor thread: {e}")))?;
+        Ok(Supervisor { stop, done, thread })
     }
 
     /// Terminates the child (SIGTERM, then SIGKILL after a timeout) and waits for it.
     pub async fn stop(self) {
         self.stop.send_replace(true);
-        if let Err(e) = self.task.await {
-            error!(error = %e, "supervisor task failed");
+        // Awaited without blocking the caller's runtime; the join after it is immediate.
+        let _ = self.done.await;
+        if self.thread.join().is_err() {
+            error!("supervisor thread panicked");
         }
     }
 }
@@ -172,7 +188,8 @@ mod tests {
             program: PathBuf::from("/bin/sh"),
             args: vec!["-c".into(), script.into()],
             env: Vec::new(),
-        });
+        })
+        .unwrap();
         let mut starts = 0;
         for _ in 0..200 {
             starts = std::fs::read_to_string(&log)
