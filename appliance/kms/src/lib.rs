@@ -21,6 +21,23 @@
 //!     pub async fn shutdown(&self);                      // flushes and closes the store
 //! }
 //! ```
+//!
+//! How the spec is read here (KMIP 1.4 and 2.1; every reason goes through a
+//! version mapping so a 1.x client never sees a 2.x-only Result Reason):
+//!
+//! - State rules: Pre-Active objects serve no cryptographic use; Active ones every use their
+//!   usage mask allows (within Process Start / Protect Stop Dates); Deactivated and Compromised
+//!   ones only decrypt / verify / MAC-verify; Destroyed ones have no material (attributes stay).
+//!   Broken rule: Wrong Key Lifecycle State (2.x) / Permission Denied (1.x). Missing usage bit:
+//!   Incompatible Cryptographic Usage Mask (2.x) / Permission Denied (1.x).
+//! - Destroy refuses Active objects (revoke first); Revoke with a compromise reason works from
+//!   every state, other reasons deactivate Active objects only (Pre-Active is refused).
+//! - Material of a destroyed object: Object Destroyed (2.x) / Key Value Not Present (1.2–1.4).
+//! - Domain KEK not unwrapped (HSM away): General Failure with a "retry later" message — no
+//!   Result Reason names an unavailable HSM, and General Failure exists in every version.
+//! - Ownership: the creator owns an object; anyone else gets Permission Denied and never sees it
+//!   in Locate; identities in `admin_identities` may act on every object.
+//! - Batch Error Continuation Stop (the default): items after a failure get no response item.
 
 mod attrs;
 mod batch;

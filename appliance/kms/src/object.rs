@@ -358,3 +358,142 @@ fn revocation<'a>(
 ) -> Option<&'a LifecycleEvent> {
     compromised.or(deactivated).filter(|e| e.reason.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keywarden_store::{Hlc, Lifecycle, NodeId};
+
+    fn stamp(ms: u64) -> Stamp {
+        Stamp {
+            hlc: Hlc {
+                wall_ms: ms,
+                logical: 0,
+            },
+            node: NodeId(7),
+        }
+    }
+
+    fn object() -> Object {
+        Object {
+            rec: ObjectRecord {
+                uuid: "u-1".to_owned(),
+                domain: "default".to_owned(),
+                owner: "alice".to_owned(),
+                object_type: ObjectType::SymmetricKey.value(),
+                origin: NodeId(7),
+                created: stamp(1),
+                updated: stamp(1),
+                lifecycle: Lifecycle::default(),
+                material: None,
+                attributes: Vec::new(),
+                links: Vec::new(),
+                index: IndexTerms::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn attribute_instances_keep_retired_indexes() {
+        let mut o = object();
+        o.set(name::NAME, 0, &attrs::name_value("a"), stamp(2));
+        o.set(
+            name::NAME,
+            o.next_index(name::NAME),
+            &attrs::name_value("b"),
+            stamp(3),
+        );
+        assert_eq!(o.values(name::NAME).len(), 2);
+        assert!(o.delete(name::NAME, 0, stamp(4)));
+        assert!(!o.delete(name::NAME, 0, stamp(5)));
+        // The deleted slot's index is not reused by the next instance.
+        assert_eq!(o.next_index(name::NAME), 2);
+        o.reindex();
+        assert_eq!(o.rec.index.names, vec!["b".to_owned()]);
+    }
+
+    #[test]
+    fn links_are_an_add_wins_set() {
+        let mut o = object();
+        o.add_link(0x102, "pk", stamp(2));
+        o.add_link(0x102, "pk", stamp(3));
+        assert_eq!(o.links(), vec![(0x102, "pk".to_owned())]);
+        assert!(o.remove_link(0x102, "pk", stamp(4)));
+        assert!(o.links().is_empty());
+        o.add_link(0x102, "pk", stamp(5));
+        assert_eq!(o.links().len(), 1);
+    }
+
+    #[test]
+    fn server_attributes_are_derived_from_lifecycle() {
+        let mut o = object();
+        o.rec.lifecycle.activated = Some(LifecycleEvent {
+            stamp: stamp(2),
+            effective: 10,
+            reason: None,
+            message: None,
+        });
+        o.rec.lifecycle.compromised = Some(LifecycleEvent {
+            stamp: stamp(20_000),
+            effective: 15,
+            reason: Some(2),
+            message: Some("leak".to_owned()),
+        });
+        let all = o.all_attributes(30);
+        let get = |n: &str| all.iter().find(|a| a.name == n).map(|a| a.value.clone());
+        assert_eq!(
+            get(name::STATE),
+            Some(Value::Enumeration(State::Compromised.value()))
+        );
+        assert_eq!(get(name::ACTIVATION_DATE), Some(Value::DateTime(10)));
+        assert_eq!(
+            get(name::COMPROMISE_OCCURRENCE_DATE),
+            Some(Value::DateTime(15))
+        );
+        assert_eq!(get(name::COMPROMISE_DATE), Some(Value::DateTime(20)));
+        assert_eq!(
+            get(name::REVOCATION_REASON),
+            Some(attrs::revocation_value(2, Some("leak")))
+        );
+        assert_eq!(
+            get(name::UNIQUE_IDENTIFIER),
+            Some(Value::TextString("u-1".to_owned()))
+        );
+    }
+
+    #[test]
+    fn usage_mask_reads_all_bits() {
+        let mut o = object();
+        o.set(name::USAGE_MASK, 0, &Value::Integer(-1), stamp(2));
+        assert!(o.usage_mask().contains(CryptographicUsageMask::FPE_DECRYPT));
+        assert!(o.usage_mask().contains(CryptographicUsageMask::ENCRYPT));
+    }
+
+    #[test]
+    fn a_date_brought_forward_with_the_kept_stamp_wins_the_merge() {
+        // What Activate and Revoke do to a scheduled fact: same stamp, earlier effective date.
+        let scheduled = Lifecycle {
+            activated: Some(LifecycleEvent {
+                stamp: stamp(5),
+                effective: 4_000,
+                reason: None,
+                message: None,
+            }),
+            ..Lifecycle::default()
+        };
+        let mut forward = scheduled.clone();
+        forward.activated = Some(LifecycleEvent {
+            stamp: stamp(5),
+            effective: 100,
+            reason: None,
+            message: None,
+        });
+        let mut a = scheduled.clone();
+        a.merge(&forward);
+        let mut b = forward.clone();
+        b.merge(&scheduled);
+        assert_eq!(a, forward);
+        assert_eq!(b, forward);
+        assert_eq!(a.state(200), keywarden_store::LifecycleState::Active);
+    }
+}

@@ -19,12 +19,16 @@ pub(crate) async fn activate(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePaylo
         ));
     }
     let stamp = ctx.stamp()?;
-    obj.rec.lifecycle.activated = Some(event(
-        stamp,
-        crate::object::stamp_secs(&stamp).max(ctx.now),
-        None,
-        None,
-    ));
+    // A scheduled (future) activation is brought forward. Keeping the scheduled fact's stamp
+    // makes the earlier date win the lifecycle merge on every replica (equal stamps order by
+    // effective date), so replication never undoes the change.
+    let fact_stamp = obj
+        .rec
+        .lifecycle
+        .activated
+        .as_ref()
+        .map_or(stamp, |e| e.stamp);
+    obj.rec.lifecycle.activated = Some(event(fact_stamp, ctx.now, None, None));
     obj.touch(stamp);
     ctx.commit(vec![obj]).await?;
     Ok(ResponsePayload::Identifier {
@@ -63,10 +67,16 @@ pub(crate) async fn revoke(
     } else {
         match state {
             State::Active => {
-                // Grow-only: an earlier scheduled Deactivation Date is replaced by "now", which
-                // is earlier; a past one would already have made the state Deactivated.
+                // A scheduled (future) Deactivation Date is brought forward to now; as in
+                // Activate, the scheduled fact's stamp is kept so the earlier date wins merges.
+                let fact_stamp = obj
+                    .rec
+                    .lifecycle
+                    .deactivated
+                    .as_ref()
+                    .map_or(stamp, |e| e.stamp);
                 obj.rec.lifecycle.deactivated =
-                    Some(event(stamp, ctx.now, Some(reason.value()), message));
+                    Some(event(fact_stamp, ctx.now, Some(reason.value()), message));
             }
             State::Deactivated | State::Compromised => {
                 return Ok(ResponsePayload::Identifier {
