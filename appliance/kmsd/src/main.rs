@@ -99,7 +99,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            error!("kmsd: {e}");
+            error!("{e}");
             // Also on stderr when logs go to journald, so a person starting it sees why.
             if std::env::var_os("JOURNAL_STREAM").is_some() {
                 eprintln!("kmsd: {e}");
@@ -146,8 +146,9 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
     };
     let layout = DevLayout::create(&args.dir)?;
     let _lock = layout.lock()?;
-    layout.provision()?;
+    // Checked before provisioning, so a wrong path creates nothing.
     let bridge = layout.bridge_spec(&options)?;
+    layout.provision()?;
     let config = layout.server_config(&options);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
