@@ -2,6 +2,11 @@
 //!
 //! Decoding is per batch item: a bad payload in one item becomes that item's error, so the
 //! other items of the batch still run and the response still carries the batch item ids.
+//! Only failures of the whole message (TTLV errors, a bad header, an unknown protocol major,
+//! a batch over [`Limits::max_batch`] or not matching Batch Count, a batch item without a
+//! readable Operation) become a [`MessageError`], answered by
+//! [`ResponseMessage::for_message_error`]. Encoding writes the form of the header's version
+//! and maps Result Reasons that version lacks with [`result_reason_for_version`].
 
 use crate::KmipError;
 use crate::convert::{Reader, Writer, tag_name};
@@ -172,11 +177,12 @@ impl ProtocolVersion {
 
     /// The version to process a request of version `self` in.
     ///
-    /// KMIP keeps minor versions of one major backward compatible and a server "SHALL respond
-    /// with the highest version it supports that is not higher than the request's" within the
-    /// major, so 1.5+ is answered as 1.4 and 2.2+ as 2.1. An unknown major cannot be negotiated:
-    /// `Err` carries the version to answer the failure in (2.1 for majors above 2, where Result
-    /// Reason "Unsupported Protocol Version" exists; 1.0 below 1).
+    /// Decision (the spec texts we checked do not settle it; Discover Versions is KMIP's own
+    /// negotiation): a newer minor of a major we speak is processed and answered in our highest
+    /// minor of that major (1.5+ as 1.4, 2.2+ as 2.1), since minors only add fields and values
+    /// and clients of a newer minor read the older form. An unknown major cannot be processed:
+    /// `Err` carries the version to answer the failure in — 2.1 with Result Reason "Unsupported
+    /// Protocol Version" for majors above 2, 1.0 with "Invalid Message" for majors below 1.
     pub fn negotiate(self) -> Result<ProtocolVersion, ProtocolVersion> {
         match self.major {
             1 if self.minor >= 0 => Ok(ProtocolVersion::new(1, self.minor.min(4))),

@@ -366,3 +366,107 @@ fn truncated_and_mutated_messages_never_panic() {
         let _ = decode(&b);
     }
 }
+
+mod mutation {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A valid request exercising several payload shapes.
+    fn seed(major: i32, minor: i32) -> Ttlv {
+        let v = ProtocolVersion::new(major, minor);
+        let mut attrs = keywarden_kmip::attributes::Attributes::new();
+        attrs.push(keywarden_kmip::attributes::Attribute::enumeration(
+            "Cryptographic Algorithm",
+            keywarden_kmip::enums::CryptographicAlgorithm::Aes,
+        ));
+        attrs.push(keywarden_kmip::attributes::Attribute::name_value(
+            "n",
+            keywarden_kmip::enums::NameType::UninterpretedTextString,
+        ));
+        RequestMessage::new(
+            v,
+            vec![
+                RequestPayload::Create {
+                    object_type: ObjectType::SymmetricKey,
+                    attributes: attrs,
+                },
+                RequestPayload::GetAttributes {
+                    unique_identifier: Some("u".into()),
+                    names: vec!["State".into(), "x-a".into()],
+                },
+                RequestPayload::Encrypt {
+                    unique_identifier: None,
+                    parameters: Some(Default::default()),
+                    data: Zeroizing::new(vec![1, 2, 3]),
+                    iv_counter_nonce: Some(vec![0; 12]),
+                    aad: None,
+                },
+            ],
+        )
+        .to_ttlv()
+    }
+
+    fn count(t: &Ttlv) -> usize {
+        1 + t.children().iter().map(count).sum::<usize>()
+    }
+
+    /// Replaces the value of the `n`-th item (pre-order) with `v`.
+    fn replace(t: &mut Ttlv, n: &mut usize, v: &Value) -> bool {
+        if *n == 0 {
+            t.value = v.clone();
+            return true;
+        }
+        *n -= 1;
+        if let Value::Structure(items) = &mut t.value {
+            for c in items {
+                if replace(c, n, v) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Structure(vec![])),
+            any::<i32>().prop_map(Value::Integer),
+            any::<u32>().prop_map(Value::Enumeration),
+            any::<bool>().prop_map(Value::Boolean),
+            "[a-z]{0,4}".prop_map(Value::TextString),
+            proptest::collection::vec(any::<u8>(), 0..9)
+                .prop_map(|b| Value::ByteString(Zeroizing::new(b))),
+            any::<i64>().prop_map(Value::DateTime),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any single-item corruption decodes without panicking, and whatever decodes
+        /// re-encodes to a message that decodes to the same items.
+        #[test]
+        fn corrupted_requests_decode_stably(
+            v2 in any::<bool>(),
+            pick in any::<prop::sample::Index>(),
+            value in any_value(),
+        ) {
+            let (major, minor) = if v2 { (2, 1) } else { (1, 4) };
+            let mut t = seed(major, minor);
+            let mut n = pick.index(count(&t));
+            replace(&mut t, &mut n, &value);
+            if let Ok(m) = RequestMessage::from_ttlv(&t, &Limits::default()) {
+                let again = RequestMessage::from_ttlv(&m.to_ttlv(), &Limits::default())
+                    .expect("a decoded message re-encodes to a decodable one");
+                prop_assert_eq!(&again.header, &m.header);
+                for (a, b) in m.items.iter().zip(&again.items) {
+                    prop_assert_eq!(&a.operation, &b.operation);
+                    prop_assert_eq!(&a.unique_batch_item_id, &b.unique_batch_item_id);
+                    if a.payload.is_ok() {
+                        prop_assert_eq!(&a.payload, &b.payload);
+                    }
+                }
+            }
+        }
+    }
+}
