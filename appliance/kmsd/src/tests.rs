@@ -593,3 +593,32 @@ async fn a_silent_https_client_is_closed_by_the_idle_timeout() {
     assert!(read.is_ok(), "closed before the test deadline");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn tls_1_2_clients_are_served_too() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(&h.pki.ca.cert).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(
+            load_certs(&h.pki.admin.cert).unwrap(),
+            load_key(&h.pki.admin.key).unwrap(),
+        )
+        .unwrap();
+    let mut tls = h.connect(config, h.kmip).await.unwrap();
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+    tls.write_all(&request(b"old")).await.unwrap();
+    let response = read_frame(&mut tls).await.expect("served over TLS 1.2");
+    assert!(response.starts_with(b"admin|"));
+    drop(tls);
+    h.stop().await;
+}
