@@ -170,6 +170,13 @@ impl EchoProcess {
     }
 }
 
+impl EchoProcess {
+    /// The server's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for EchoProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -118,6 +118,8 @@ pub fn run(args: KmipArgs) -> Result<ExitCode> {
         std::fs::remove_dir_all(&node_dir)
             .with_context(|| format!("removing the previous {}", node_dir.display()))?;
     }
+    std::fs::create_dir_all(&node_dir)
+        .with_context(|| format!("creating {}", node_dir.display()))?;
     let runtime = client_runtime(args.client_threads)?;
     let mut report = Report {
         keys: settings.keys,
@@ -360,6 +362,7 @@ impl Bench<'_> {
                 window: self.settings.window,
                 source: Source::Fixed(Arc::clone(&requests[i])),
                 expect: Expect::Success,
+                server_pid: Some(echo.pid()),
             };
             eprintln!(
                 "{name}: {} connections, {} s",
@@ -406,6 +409,7 @@ impl Bench<'_> {
             window: self.settings.window,
             source,
             expect,
+            server_pid: self.kmsd.pid(),
         };
         eprintln!("{label}: {conns} connections, {} s", spec.window.as_secs());
         let stats = self.runtime.block_on(load::run(spec));

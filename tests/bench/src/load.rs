@@ -125,6 +125,8 @@ pub struct LoadSpec {
     pub source: Source,
     /// What a response must contain.
     pub expect: Expect,
+    /// The server process, to account its CPU time over the window.
+    pub server_pid: Option<u32>,
 }
 
 /// What one connection counted inside the window.
@@ -167,6 +169,18 @@ pub async fn run(spec: LoadSpec) -> Result<OpStats> {
         let expect = spec.expect;
         tasks.spawn(drive(conn, source, expect, start, end, n as u64));
     }
+    // CPU time of this process and of the server over exactly the window: the tasks run
+    // while this future sleeps.
+    tokio::time::sleep_until(start.into()).await;
+    let cpu_start = (
+        cpu_ticks(None),
+        spec.server_pid.and_then(|p| cpu_ticks(Some(p))),
+    );
+    tokio::time::sleep_until(end.into()).await;
+    let cpu_end = (
+        cpu_ticks(None),
+        spec.server_pid.and_then(|p| cpu_ticks(Some(p))),
+    );
     let deadline = end + IO_TIMEOUT;
     let mut total = new_histogram();
     let (mut ok, mut failed, mut first_failure, mut response_len) = (0, 0, None, 0);
@@ -206,7 +220,7 @@ pub async fn run(spec: LoadSpec) -> Result<OpStats> {
         Source::Fixed(bytes) => bytes.len(),
         Source::LocateByName { template, .. } => template.len(),
     };
-    Ok(OpStats::from_histogram(
+    let mut stats = OpStats::from_histogram(
         &total,
         ok,
         failed,
@@ -215,7 +229,35 @@ pub async fn run(spec: LoadSpec) -> Result<OpStats> {
         spec.connections,
         request_len,
         response_len,
-    ))
+    );
+    let per_op = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) if ok > 0 => Some(b.saturating_sub(a) as f64 * TICK_US / ok as f64),
+        _ => None,
+    };
+    stats.client_cpu_us_per_op = per_op(cpu_start.0, cpu_end.0);
+    stats.server_cpu_us_per_op = per_op(cpu_start.1, cpu_end.1);
+    Ok(stats)
+}
+
+/// Microseconds per clock tick of /proc/PID/stat (USER_HZ is 100 on Linux).
+const TICK_US: f64 = 10_000.0;
+
+/// User + system CPU ticks of a process (all threads; `None` = this one), from /proc.
+pub fn cpu_ticks(pid: Option<u32>) -> Option<u64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    parse_cpu_ticks(&std::fs::read_to_string(path).ok()?)
+}
+
+fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    // Fields after "(comm)": state is field 3, utime 14, stime 15 (1-based).
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// One connection's loop.
@@ -371,5 +413,13 @@ mod tests {
         let distinct: std::collections::HashSet<_> = draws.iter().collect();
         assert!(distinct.len() > 900, "{} distinct", distinct.len());
         assert_eq!(XorShift(1).next_below(0), 0);
+    }
+
+    #[test]
+    fn reads_cpu_ticks_from_proc_stat() {
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 10 0 0 0 7 5 0 0 20 0 1 0";
+        assert_eq!(parse_cpu_ticks(stat), Some(12));
+        assert_eq!(parse_cpu_ticks("42 (x) S 1"), None);
+        assert!(cpu_ticks(None).is_some());
     }
 }

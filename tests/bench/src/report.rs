@@ -39,6 +39,10 @@ pub struct OpStats {
     pub request_bytes: usize,
     /// Bytes of one response message.
     pub response_bytes: usize,
+    /// CPU time of the bench process per operation over the window, µs (10 ms resolution).
+    pub client_cpu_us_per_op: Option<f64>,
+    /// CPU time of the server process per operation over the window, µs.
+    pub server_cpu_us_per_op: Option<f64>,
 }
 
 impl OpStats {
@@ -76,6 +80,8 @@ impl OpStats {
             seconds: window.as_secs_f64(),
             request_bytes,
             response_bytes,
+            client_cpu_us_per_op: None,
+            server_cpu_us_per_op: None,
         }
     }
 
@@ -325,14 +331,23 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "{:<13} {:>5} {:>11} {:>9} {:>9} {:>7} {:>8} {:>8}",
-            "operation", "conns", "ops/s", "p50 ms", "p99 ms", "failed", "req B", "resp B"
+            "{:<13} {:>5} {:>10} {:>8} {:>8} {:>7} {:>6} {:>6} {:>9} {:>9}",
+            "operation",
+            "conns",
+            "ops/s",
+            "p50 ms",
+            "p99 ms",
+            "failed",
+            "req B",
+            "resp B",
+            "cli us/op",
+            "srv us/op"
         );
         for (name, op) in self.op_rows() {
             let _ = match op {
                 Some(s) => writeln!(
                     out,
-                    "{:<13} {:>5} {:>11.0} {:>9.3} {:>9.3} {:>7} {:>8} {:>8}",
+                    "{:<13} {:>5} {:>10.0} {:>8.3} {:>8.3} {:>7} {:>6} {:>6} {:>9} {:>9}",
                     name,
                     s.connections,
                     s.ops_s,
@@ -340,7 +355,9 @@ impl Report {
                     s.p99_ms,
                     s.failed,
                     s.request_bytes,
-                    s.response_bytes
+                    s.response_bytes,
+                    f(s.client_cpu_us_per_op, 1),
+                    f(s.server_cpu_us_per_op, 1),
                 ),
                 None => writeln!(out, "{name:<13} {:>5} {:>11}", "-", "not measured"),
             };

@@ -281,7 +281,7 @@ pub fn synthetic_response(total: usize) -> Result<Vec<u8>> {
         .encode()
     };
     let base = message(0).len();
-    if total < base || total % 8 != 0 {
+    if total < base || !total.is_multiple_of(8) {
         bail!("a synthetic response must be a multiple of 8 of at least {base} bytes, not {total}");
     }
     let bytes = message(total - base);
