@@ -371,7 +371,7 @@ xtask: kmsd dev is ready
   health:  curl --cacert {ca} https://localhost:{hport}/readyz
   TLS:     openssl s_client -connect {kmip} -CAfile {ca} -cert {ac} -key {ak} </dev/null
   PyKMIP:  {venv}/bin/python -c \"from kmip.pie.client import ProxyKmipClient; from kmip import enums; \\
-             c = ProxyKmipClient(hostname='{host}', port={port}, cert='{ac}', key='{ak}', ca='{ca}'); c.open(); \\
+             c = ProxyKmipClient(hostname='{host}', port={port}, cert='{ac}', key='{ak}', ca='{ca}', config_file='/dev/null'); c.open(); \\
              print(c.create(enums.CryptographicAlgorithm.AES, 256)); c.close()\"
            (the venv is made by `cargo xtask test`; see README.md)
   stop:    Ctrl-C
