@@ -116,7 +116,8 @@ pub struct Kms {
     hsm: HsmClient,
     kek: OnceLock<Arc<DomainKek>>,
     kek_error: Mutex<Option<String>>,
-    health: tokio::sync::Mutex<HealthCache>,
+    health: Mutex<HealthCache>,
+    health_refresh: tokio::sync::Mutex<()>,
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -165,10 +166,11 @@ impl Kms {
             hsm,
             kek: OnceLock::new(),
             kek_error: Mutex::new(Some("domain KEK not unwrapped yet".to_owned())),
-            health: tokio::sync::Mutex::new(HealthCache {
+            health: Mutex::new(HealthCache {
                 at: None,
                 result: Err("HSM not checked yet".to_owned()),
             }),
+            health_refresh: tokio::sync::Mutex::new(()),
             metrics,
             locks: (0..LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -235,14 +237,29 @@ impl Kms {
     }
 
     /// The HSM health, from the cache when it is younger than [`HEALTH_TTL`] unless `force`.
+    ///
+    /// One check runs at a time; while one is in flight, callers get the last answer instead
+    /// of queueing behind a slow HSM (so `/readyz` stays cheap even when the HSM hangs).
     async fn hsm_health(&self, force: bool) -> Result<(), String> {
-        let mut cache = self.health.lock().await;
-        if !force
-            && let Some(at) = cache.at
-            && at.elapsed() < HEALTH_TTL
-        {
-            return cache.result.clone();
+        let cached = |fresh_only: bool| {
+            let cache = lock(&self.health);
+            match cache.at {
+                Some(at) if !fresh_only || at.elapsed() < HEALTH_TTL => Some(cache.result.clone()),
+                _ => None,
+            }
+        };
+        if !force && let Some(result) = cached(true) {
+            return result;
         }
+        let _refresh = match self.health_refresh.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                if let Some(result) = cached(false) {
+                    return result;
+                }
+                self.health_refresh.lock().await
+            }
+        };
         let result = match self.hsm.health().await {
             Ok(report) if report.ok => Ok(()),
             Ok(report) => Err(report
@@ -251,9 +268,13 @@ impl Kms {
             Err(e) => Err(e.to_string()),
         };
         self.metrics.hsm_up.set(i64::from(result.is_ok()));
-        if let Some(latency) = self.hsm.last_latency() {
+        // The client reports the latency of its last successful call only.
+        if result.is_ok()
+            && let Some(latency) = self.hsm.last_latency()
+        {
             self.metrics.hsm_latency.observe(latency.as_secs_f64());
         }
+        let mut cache = lock(&self.health);
         cache.at = Some(Instant::now());
         cache.result = result.clone();
         result
