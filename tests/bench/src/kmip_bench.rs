@@ -27,6 +27,8 @@ use crate::{fsync, tls};
 
 /// Plaintext size of the Encrypt operation.
 const PLAINTEXT_BYTES: usize = 64;
+/// How long after ready.json kmsd may take to create keys (its HSM bridge may still start).
+const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Creates per message while seeding.
 const SEED_BATCH: u64 = 100;
 
@@ -52,7 +54,7 @@ pub struct KmipArgs {
     #[arg(long, value_name = "T", default_value_t = 0)]
     pub client_threads: usize,
     /// Connections used to seed keys.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub seed_connections: usize,
     /// Output directory [default: <workspace>/target/bench].
     #[arg(long, value_name = "DIR")]
@@ -180,6 +182,14 @@ struct Prepared {
     encrypt_response: Vec<u8>,
 }
 
+/// The echo baselines' TLS files, client configuration, requests and responses.
+struct EchoSetup {
+    files: TlsFiles,
+    client: Arc<ClientConfig>,
+    requests: [Arc<Vec<u8>>; 2],
+    responses: [Vec<u8>; 2],
+}
+
 struct Bench<'a> {
     settings: Settings,
     runtime: Runtime,
@@ -208,10 +218,6 @@ impl Bench<'_> {
             eprintln!("kmsd ready after {} ms", took.as_millis());
         }
 
-        eprintln!("fsync baseline ({} s)", self.settings.window.as_secs());
-        let fsync = fsync::run(&self.node_dir, self.settings.warmup, self.settings.window);
-        self.report.fsync = self.note("fsync baseline", fsync);
-
         let prepared = match &ready {
             Some((ready, _)) => {
                 let prepared = self.prepare(ready);
@@ -219,19 +225,34 @@ impl Bench<'_> {
             }
             None => None,
         };
-        self.echo_baselines(prepared.as_ref());
-
-        let Some(p) = prepared else { return };
+        // Each measurement runs right after its baseline, so a change in the machine's other
+        // load (disk, CPU) between the two distorts the ratio as little as possible.
+        let echo = self.echo_setup(prepared.as_ref());
         let c = self.settings.connections;
-        let get = self.measure("get", &p, Source::Fixed(Arc::clone(&p.get_request)), c);
-        self.report.get = get;
-        let enc = self.measure(
-            "encrypt",
-            &p,
-            Source::Fixed(Arc::clone(&p.encrypt_request)),
-            c,
-        );
-        self.report.encrypt = enc;
+        if let Some(echo) = &echo {
+            self.report.echo_get = self.echo_run(echo, 0);
+        }
+        if let Some(p) = &prepared {
+            let get = Source::Fixed(Arc::clone(&p.get_request));
+            self.report.get = self.measure("get", p, get, c);
+        }
+        if let Some(echo) = &echo {
+            self.report.echo_encrypt = self.echo_run(echo, 1);
+        }
+        if let Some(p) = &prepared {
+            let encrypt = Source::Fixed(Arc::clone(&p.encrypt_request));
+            self.report.encrypt = self.measure("encrypt", p, encrypt, c);
+        }
+        eprintln!("fsync baseline ({} s)", self.settings.window.as_secs());
+        let fsync = fsync::run(&self.node_dir, self.settings.warmup, self.settings.window);
+        self.report.fsync = self.note("fsync baseline", fsync);
+        if let Some(f) = &self.report.fsync {
+            eprintln!(
+                "  {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms",
+                f.ops_s, f.p50_ms, f.p99_ms
+            );
+        }
+        let Some(p) = prepared else { return };
         let create = Source::Fixed(Arc::new(wire::create_aes256()));
         let cc = self.settings.create_connections;
         self.report.create = self.measure("create", &p, create, cc);
@@ -261,8 +282,26 @@ impl Bench<'_> {
         let tls = Arc::clone(&client);
         self.runtime.block_on(async move {
             let mut conn = Conn::connect(addr, tls).await?;
-            let created = conn.call(&wire::create_aes256()).await?;
-            let get_uid = first_uid(&created).context("Create (Get key)")?;
+            // kmsd may announce itself before hsm-bridge answers ("retry later"): the first
+            // Create is retried, bounded, and the wait reported.
+            let began = Instant::now();
+            let deadline = began + SERVE_TIMEOUT;
+            let get_uid = loop {
+                let created = conn.call(&wire::create_aes256()).await?;
+                match first_uid(&created) {
+                    Ok(uid) => break uid,
+                    Err(e) if Instant::now() > deadline => {
+                        return Err(e.context("Create (Get key), retried"));
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            };
+            if began.elapsed() > Duration::from_millis(100) {
+                eprintln!(
+                    "  kmsd could create keys {} ms after ready.json",
+                    began.elapsed().as_millis()
+                );
+            }
             let created = conn.call(&wire::create_aes256()).await?;
             let enc_uid = first_uid(&created).context("Create (Encrypt key)")?;
             let activated = conn.call(&wire::activate(&enc_uid)).await?;
@@ -289,8 +328,9 @@ impl Bench<'_> {
         })
     }
 
-    /// The echo baselines, with kmsd's captured responses or, without kmsd, synthetic ones.
-    fn echo_baselines(&mut self, prepared: Option<&Prepared>) {
+    /// What the echo baselines send and answer: kmsd's captured responses or, without kmsd,
+    /// synthetic ones.
+    fn echo_setup(&mut self, prepared: Option<&Prepared>) -> Option<EchoSetup> {
         let placeholder = "00000000-0000-4000-8000-000000000000";
         let (files, requests, responses, source) = match prepared {
             Some(p) => match TlsFiles::of_kmsd(&self.node_dir) {
@@ -304,7 +344,7 @@ impl Bench<'_> {
                     self.report
                         .errors
                         .push("echo baseline: kmsd's dev PKI files not found".to_owned());
-                    return;
+                    return None;
                 }
             },
             None => {
@@ -312,15 +352,13 @@ impl Bench<'_> {
                     Some(files) => Ok(files),
                     None => TlsFiles::generate(&self.node_dir.join("bench-pki")),
                 };
-                let Some(files) = self.note("echo PKI", files) else {
-                    return;
-                };
+                let files = self.note("echo PKI", files)?;
                 // A 1.4 Get of a Raw AES-256 key and a 64-byte GCM Encrypt answer in about
                 // these sizes; used only when no real response could be captured.
-                let synthetic = [256, 232].map(wire::synthetic_response);
+                let synthetic = [312, 304].map(wire::synthetic_response);
                 let [Ok(g), Ok(e)] = synthetic else {
                     self.report.errors.push("synthetic responses".to_owned());
-                    return;
+                    return None;
                 };
                 (
                     files,
@@ -335,49 +373,51 @@ impl Bench<'_> {
         };
         self.report.echo_responses = source.to_owned();
         let client = tls::client_config(&files.ca, &files.client_cert, &files.client_key);
-        let Some(client) = self.note("echo client TLS", client) else {
-            return;
+        let client = self.note("echo client TLS", client)?;
+        Some(EchoSetup {
+            files,
+            client,
+            requests,
+            responses,
+        })
+    }
+
+    /// One echo baseline: 0 with Get's messages, 1 with Encrypt's.
+    fn echo_run(&mut self, setup: &EchoSetup, i: usize) -> Option<OpStats> {
+        let name = ["echo_get", "echo_encrypt"][i];
+        let response_file = self.node_dir.join(format!("{name}.response"));
+        let files = &setup.files;
+        let spawned = std::fs::write(&response_file, &setup.responses[i])
+            .context("writing the echo response")
+            .and_then(|()| {
+                EchoProcess::spawn(
+                    &files.server_cert,
+                    &files.server_key,
+                    &files.ca,
+                    &response_file,
+                )
+            });
+        let echo = self.note(name, spawned)?;
+        let spec = LoadSpec {
+            label: name.to_owned(),
+            addr: echo.addr,
+            tls: Arc::clone(&setup.client),
+            connections: self.settings.connections,
+            warmup: self.settings.warmup,
+            window: self.settings.window,
+            source: Source::Fixed(Arc::clone(&setup.requests[i])),
+            expect: Expect::Success,
+            server_pid: Some(echo.pid()),
         };
-        for (i, name) in ["echo_get", "echo_encrypt"].into_iter().enumerate() {
-            let response_file = self.node_dir.join(format!("{name}.response"));
-            let spawned = std::fs::write(&response_file, &responses[i])
-                .context("writing the echo response")
-                .and_then(|()| {
-                    EchoProcess::spawn(
-                        &files.server_cert,
-                        &files.server_key,
-                        &files.ca,
-                        &response_file,
-                    )
-                });
-            let Some(echo) = self.note(name, spawned) else {
-                continue;
-            };
-            let spec = LoadSpec {
-                label: name.to_owned(),
-                addr: echo.addr,
-                tls: Arc::clone(&client),
-                connections: self.settings.connections,
-                warmup: self.settings.warmup,
-                window: self.settings.window,
-                source: Source::Fixed(Arc::clone(&requests[i])),
-                expect: Expect::Success,
-                server_pid: Some(echo.pid()),
-            };
-            eprintln!(
-                "{name}: {} connections, {} s",
-                spec.connections,
-                spec.window.as_secs()
-            );
-            let stats = self.runtime.block_on(load::run(spec));
-            let stats = self.note(name, stats);
-            drop(echo);
-            if i == 0 {
-                self.report.echo_get = stats;
-            } else {
-                self.report.echo_encrypt = stats;
-            }
-        }
+        eprintln!(
+            "{name}: {} connections, {} s",
+            spec.connections,
+            spec.window.as_secs()
+        );
+        let stats = self.runtime.block_on(load::run(spec));
+        let stats = self.note(name, stats)?;
+        print_stats(&stats);
+        Some(stats)
     }
 
     fn measure(
@@ -414,10 +454,7 @@ impl Bench<'_> {
         eprintln!("{label}: {conns} connections, {} s", spec.window.as_secs());
         let stats = self.runtime.block_on(load::run(spec));
         let stats = self.note(label, stats)?;
-        eprintln!(
-            "  {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms, {} failed",
-            stats.ops_s, stats.p50_ms, stats.p99_ms, stats.failed
-        );
+        print_stats(&stats);
         Some(stats)
     }
 
@@ -509,6 +546,13 @@ impl Bench<'_> {
             self.report.startup_first_locate_ms.unwrap_or(f64::NAN)
         );
     }
+}
+
+fn print_stats(stats: &OpStats) {
+    eprintln!(
+        "  {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms, {} failed",
+        stats.ops_s, stats.p50_ms, stats.p99_ms, stats.failed
+    );
 }
 
 fn success_only(c: wire::Checked) -> Result<()> {
