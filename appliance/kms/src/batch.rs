@@ -217,11 +217,24 @@ async fn run_item(
         ));
     };
     let caller = caller.clone();
-    let task = tokio::spawn(async move {
+    isolated(version, operation, async move {
         let ctx = Ctx::new(&me, &caller, version, placeholder);
         ops::dispatch(&ctx, operation, payload).await
-    });
-    match task.await {
+    })
+    .await
+}
+
+/// Runs one item's work in its own task: a panic fails that item (Internal Server Error in
+/// 2.x, General Failure in 1.x) and nothing else.
+async fn isolated<F>(
+    version: ProtocolVersion,
+    operation: Operation,
+    work: F,
+) -> Result<(Operation, ResponsePayload), KmipError>
+where
+    F: std::future::Future<Output = Result<ResponsePayload, KmipError>> + Send + 'static,
+{
+    match tokio::spawn(work).await {
         Ok(result) => result.map(|p| (operation, p)),
         Err(e) => {
             tracing::error!(operation = operation.spec_name(), error = %e, "batch item task failed");
@@ -247,5 +260,31 @@ mod tests {
         assert_eq!(negotiate(v(3, 0)), (v(2, 1), false));
         assert_eq!(negotiate(v(1, 9)), (v(1, 4), false));
         assert_eq!(negotiate(v(0, 9)), (v(1, 0), false));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_item_fails_alone() {
+        let v21 = ProtocolVersion { major: 2, minor: 1 };
+        let v14 = ProtocolVersion { major: 1, minor: 4 };
+        let boom = async {
+            let items: Vec<u8> = Vec::new();
+            // An out-of-bounds index: the kind of bug isolation exists for.
+            let _ = items[usize::from(items.is_empty())];
+            Ok(ResponsePayload::RngRetrieve { data: Vec::new() })
+        };
+        let err = isolated(v21, Operation::Get, boom)
+            .await
+            .expect_err("panic becomes an error");
+        assert_eq!(err.reason, ResultReason::InternalServerError);
+        let boom = async { panic!("bug") };
+        let err = isolated(v14, Operation::Get, boom)
+            .await
+            .expect_err("panic becomes an error");
+        assert_eq!(err.reason, ResultReason::GeneralFailure);
+        let fine = async { Ok(ResponsePayload::RngRetrieve { data: vec![1] }) };
+        let ok = isolated(v14, Operation::RngRetrieve, fine)
+            .await
+            .expect("no panic");
+        assert_eq!(ok.0, Operation::RngRetrieve);
     }
 }

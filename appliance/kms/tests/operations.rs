@@ -1893,3 +1893,62 @@ async fn message_level_options() {
         Some("corr-1")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_verifies_signatures() {
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
+    let pair = crypto::generate_key_pair(crypto::KeyPairSpec::EcP256).expect("P-256");
+    let key =
+        rcgen::KeyPair::try_from(pair.private_pkcs8.as_slice()).expect("rcgen key from PKCS#8");
+    let params = rcgen::CertificateParams::new(vec!["signer.test".to_owned()]).expect("params");
+    let der = params
+        .self_signed(&key)
+        .expect("self-signed")
+        .der()
+        .to_vec();
+    let cert = uid_of(
+        &c.ok(register(
+            ObjectType::Certificate,
+            ManagedObject::Certificate {
+                certificate_type: CertificateType::X509,
+                value: der,
+            },
+            vec![],
+        ))
+        .await,
+    );
+    c.ok(activate(&cert)).await;
+    let message = b"signed elsewhere".to_vec();
+    let signature = crypto::sign(
+        &pair.private_pkcs8,
+        crypto::SignatureScheme::Ecdsa(crypto::HashAlg::Sha256),
+        &message,
+    )
+    .expect("local signature");
+    for (data, expect) in [(message.clone(), true), (b"tampered".to_vec(), false)] {
+        match c
+            .ok(RequestPayload::SignatureVerify {
+                unique_identifier: Some(cert.clone()),
+                parameters: None,
+                data: Some(data),
+                digested_data: None,
+                signature: signature.clone(),
+            })
+            .await
+        {
+            ResponsePayload::SignatureVerify { valid, .. } => assert_eq!(valid, expect),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A certificate cannot sign: that needs a private key.
+    let r = c
+        .fail(RequestPayload::Sign {
+            unique_identifier: Some(cert),
+            parameters: None,
+            data: Some(message),
+            digested_data: None,
+        })
+        .await;
+    assert_eq!(r, ResultReason::IncompatibleCryptographicUsageMask);
+}

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::Ctx;
 use super::get::{material_facts, oaep_params};
 use crate::attrs::{self, name};
-use crate::material::{KeyFacts, Material};
+use crate::material::{KeyFacts, Kind, Material};
 use crate::policy::{self, KeyUse};
 use keywarden_kmip::ttlv::{Tag, Ttlv};
 
@@ -90,7 +90,18 @@ pub(crate) fn use_key(
         ));
     }
     let kek = ctx.kek()?;
-    let material = obj.open(&kek, ctx.version)?;
+    let mut material = obj.open(&kek, ctx.version)?;
+    // A certificate serves as its public key (encrypt, verify).
+    if material.kind == Kind::Certificate {
+        let spki = crypto::certificate_public_key(&material.bytes)
+            .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?;
+        material = Material {
+            kind: Kind::Public,
+            native_format: material.native_format,
+            subtype: 0,
+            bytes: Zeroizing::new(spki),
+        };
+    }
     let facts = material_facts(&obj, &material)?;
     Ok(UsableKey {
         object_type: obj.object_type()?,
@@ -177,7 +188,7 @@ pub(crate) fn encrypt(
                 tag: out.tag,
             })
         }
-        (ObjectType::PublicKey, Some(CryptographicAlgorithm::Rsa)) => {
+        (ObjectType::PublicKey | ObjectType::Certificate, Some(CryptographicAlgorithm::Rsa)) => {
             let hash = oaep_params(ctx, &p)?;
             let out = crypto::rsa_oaep_encrypt(&m.bytes, hash, p.p_source.as_deref(), data)
                 .map_err(|e| crypto_err(ctx, e))?;
@@ -360,7 +371,10 @@ pub(crate) fn verify(
 ) -> Result<ResponsePayload, KmipError> {
     let data = message(&data, &digested)?;
     let key = use_key(ctx, &uid, "Signature Verify", KeyUse::Process)?;
-    if key.object_type != ObjectType::PublicKey {
+    if !matches!(
+        key.object_type,
+        ObjectType::PublicKey | ObjectType::Certificate
+    ) {
         return Err(wrong_type(
             ctx,
             "Signature Verify",
