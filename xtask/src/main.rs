@@ -204,9 +204,10 @@ fn cmd_test(args: &[String]) -> Result<ExitCode> {
             // is deferred to the next step so that it runs once, with its output shown.
             let kmsd = target_dir()?.join("debug").join("kmsd");
             run_checked(
-                "cargo test --workspace",
+                "cargo test --workspace --no-fail-fast",
                 cargo()
-                    .args(["test", "--workspace"])
+                    // Every test binary runs, so one failure does not hide the others.
+                    .args(["test", "--workspace", "--no-fail-fast"])
                     .env("KMSD_BIN", &kmsd)
                     .env("KEYWARDEN_PYKMIP", "defer"),
             )
