@@ -1176,6 +1176,14 @@ async fn locate_by_attributes_paging_and_owner() {
         let (total, page) = located(&c, vec![], Some(2), Some(1)).await;
         assert_eq!(page.len(), 2);
         assert_eq!(total, Some(5));
+        // With a State, the store pages by itself: 4 Pre-Active objects, the second one only.
+        let pre = vec![Attribute::enumeration("State", State::PreActive)];
+        let (total, page) = located(&c, pre.clone(), Some(1), Some(1)).await;
+        assert_eq!(total, Some(4));
+        assert_eq!(page.len(), 1);
+        let all_pre = located(&c, pre, None, None).await.1;
+        assert_eq!(all_pre.len(), 4);
+        assert_eq!(all_pre.get(1), page.first());
         // Another user sees none of them; the admin sees them all.
         let eve = env.client(&format!("eve{tag}"), v);
         assert!(

@@ -89,6 +89,28 @@ pub(crate) async fn locate(
             Some(LifecycleState::Destroyed | LifecycleState::DestroyedCompromised)
         );
     let want_online = mask.0 == 0 || mask.contains(StorageStatusMask::ON_LINE_STORAGE);
+    let offset = usize::try_from(offset_items.unwrap_or(0))
+        .map_err(|_| policy::invalid("Offset Items is negative"))?;
+    let max = match maximum_items {
+        Some(m) => {
+            Some(usize::try_from(m).map_err(|_| policy::invalid("Maximum Items is negative"))?)
+        }
+        None => None,
+    };
+    // When every index match is an answer (no attribute to check on the record, no storage
+    // class to drop), the store pages and counts by itself.
+    let all_answers = extra.is_empty()
+        && match query.state {
+            Some(LifecycleState::Destroyed | LifecycleState::DestroyedCompromised) => {
+                want_destroyed
+            }
+            Some(_) => want_online,
+            None => want_destroyed && want_online,
+        };
+    if all_answers {
+        query.offset = offset;
+        query.limit = max;
+    }
     let store = ctx.store()?;
     // Index scans can be long; keep them off the async workers.
     let result = {
@@ -98,6 +120,12 @@ pub(crate) async fn locate(
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
     };
+    if all_answers {
+        return Ok(ResponsePayload::Locate {
+            located_items: located_items(ctx, result.total),
+            unique_identifiers: result.uuids,
+        });
+    }
     let mut found = Vec::new();
     for uid in result.uuids {
         let destroyed = result.destroyed.contains(&uid);
@@ -123,23 +151,19 @@ pub(crate) async fn locate(
         found.push(uid);
     }
     let total = found.len();
-    let offset = usize::try_from(offset_items.unwrap_or(0))
-        .map_err(|_| policy::invalid("Offset Items is negative"))?;
-    let max = match maximum_items {
-        Some(m) => {
-            Some(usize::try_from(m).map_err(|_| policy::invalid("Maximum Items is negative"))?)
-        }
-        None => None,
-    };
     let page: Vec<String> = found
         .into_iter()
         .skip(offset)
         .take(max.unwrap_or(usize::MAX))
         .collect();
-    let located_items = ((ctx.version.major, ctx.version.minor) >= (1, 3))
-        .then(|| i32::try_from(total).unwrap_or(i32::MAX));
     Ok(ResponsePayload::Locate {
-        located_items,
+        located_items: located_items(ctx, total),
         unique_identifiers: page,
     })
+}
+
+/// Located Items (1.3+): the number of matches before Offset and Maximum Items.
+fn located_items(ctx: &Ctx<'_>, total: usize) -> Option<i32> {
+    ((ctx.version.major, ctx.version.minor) >= (1, 3))
+        .then(|| i32::try_from(total).unwrap_or(i32::MAX))
 }
