@@ -78,12 +78,16 @@ impl<'a> Reader<'a> {
         self.items.iter().filter(move |c| c.tag == tag)
     }
 
+    /// A known tag used with the wrong item type: the message is not syntactically
+    /// understood (KMIP 2.1 defines Invalid Message as "the invalid use of a known tag";
+    /// 1.x §11.1 answers a batch item that cannot be parsed with Invalid Message).
     fn wrong(&self, item: &Ttlv, want: ItemType) -> KmipError {
-        invalid(
-            self.parent,
-            item.tag,
+        KmipError::new(
+            ResultReason::InvalidMessage,
             format!(
-                "must be of type {want:?}, found {:?}",
+                "{}: field {} must be of type {want:?}, found {:?}",
+                self.parent,
+                tag_name(item.tag),
                 item.value.item_type()
             ),
         )

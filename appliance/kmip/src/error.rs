@@ -15,6 +15,9 @@ pub struct KmipError {
 impl KmipError {
     /// Builds an error from a reason and a message.
     pub fn new(reason: ResultReason, message: impl Into<String>) -> Self {
-        KmipError { reason, message: message.into() }
+        KmipError {
+            reason,
+            message: message.into(),
+        }
     }
 }

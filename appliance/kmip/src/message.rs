@@ -542,6 +542,10 @@ impl RequestBatchItem {
         };
         let payload = match (payload, critical_extension(&r)) {
             (Ok(_), Some(e)) => Err(e),
+            (Ok(p), None) => match unknown_tag(payload_item, ver) {
+                Some(e) => Err(e),
+                None => Ok(p),
+            },
             (p, _) => p,
         };
         Ok(RequestBatchItem {
@@ -568,6 +572,31 @@ impl RequestBatchItem {
         };
         w.into_structure(tags::BATCH_ITEM)
     }
+}
+
+/// A standard-range tag that KMIP does not define fails the item, rather than being ignored:
+/// a field the server silently drops could change the meaning of the request (1.x §11.1
+/// "unknown field" → Invalid Field; 2.x has Unknown Tag). Extension tags (0x54xxxx) are the
+/// vendor range and are tolerated.
+fn unknown_tag(payload: &Ttlv, ver: ProtocolVersion) -> Option<KmipError> {
+    let mut stack = vec![payload];
+    while let Some(item) = stack.pop() {
+        if item.tag.0 >> 16 == 0x42 && tags::name(item.tag).is_none() {
+            let reason = if ver.major >= 2 {
+                ResultReason::UnknownTag
+            } else {
+                ResultReason::InvalidField
+            };
+            return Some(KmipError::new(
+                reason,
+                format!("unknown tag 0x{:06x} in the request payload", item.tag.0),
+            ));
+        }
+        if let Value::Structure(children) = &item.value {
+            stack.extend(children.iter());
+        }
+    }
+    None
 }
 
 /// A Message Extension marked critical cannot be honoured: the item fails.

@@ -207,7 +207,7 @@ fn missing_required_field_names_it_with_the_version_reason() {
 }
 
 #[test]
-fn wrong_type_is_an_invalid_field_naming_it() {
+fn wrong_type_is_an_invalid_message_naming_it() {
     let m = decode(&request(
         2,
         1,
@@ -220,8 +220,32 @@ fn wrong_type_is_an_invalid_field_naming_it() {
     ))
     .unwrap();
     let e = m.items[0].payload.clone().unwrap_err();
-    assert_eq!(e.reason, ResultReason::InvalidField);
+    assert_eq!(e.reason, ResultReason::InvalidMessage);
     assert!(e.message.contains("ObjectType"), "{}", e.message);
+}
+
+#[test]
+fn unknown_standard_tag_fails_the_item_and_extension_tags_pass() {
+    let with = |tag: u32| {
+        decode(&request(
+            1,
+            4,
+            1,
+            vec![item(
+                Operation::Query.value(),
+                b"1",
+                vec![
+                    Ttlv::new(tags::QUERY_FUNCTION, Value::Enumeration(1)),
+                    Ttlv::new(Tag(tag), Value::Integer(7)),
+                ],
+            )],
+        ))
+        .unwrap()
+    };
+    let e = with(0x42EEEE).items[0].payload.clone().unwrap_err();
+    assert_eq!(e.reason, ResultReason::InvalidField);
+    assert!(e.message.contains("0x42eeee"), "{}", e.message);
+    assert!(with(0x540001).items[0].payload.is_ok());
 }
 
 #[test]
