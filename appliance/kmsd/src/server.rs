@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
@@ -133,11 +134,24 @@ impl<S: KmipService> Server<S> {
             https::connection(Arc::clone(&https_ctx), tcp, peer, shutdown)
         }));
 
+        tokio::pin!(stop);
+        // The readiness file promises a node that can serve keys, so it waits for the key
+        // service (HSM reachable, KEK unwrapped); the listeners already answer meanwhile,
+        // and /readyz tells why the node is not ready yet.
+        let mut stopped = false;
         let announced = match &config.ready_file {
-            Some(ready) => announce(ready, kmip_addr, https_addr).map(Some),
+            Some(ready) => tokio::select! {
+                () = wait_until_ready(self.service.as_ref()) => {
+                    announce(ready, kmip_addr, https_addr).map(Some)
+                }
+                () = &mut stop => {
+                    stopped = true;
+                    Ok(None)
+                }
+            },
             None => Ok(None),
         };
-        if announced.is_ok() {
+        if announced.is_ok() && !stopped {
             info!(kmip = %kmip_addr, https = %https_addr, "kmsd serving");
             stop.await;
             info!("stopping: no new connections, draining in-flight requests");
@@ -154,6 +168,24 @@ impl<S: KmipService> Server<S> {
         }
         info!("kmsd stopped");
         Ok(())
+    }
+}
+
+/// Resolves once the key service reports ready, logging why it is not every few seconds.
+async fn wait_until_ready<S: KmipService>(service: &S) {
+    const POLL: Duration = Duration::from_millis(50);
+    const REPORT_EVERY: u32 = 100;
+    let mut polls = 0u32;
+    loop {
+        let readiness = service.readiness().await;
+        if readiness.ready {
+            return;
+        }
+        if polls % REPORT_EVERY == 0 {
+            warn!(reasons = ?readiness.reasons, "not ready yet; waiting before announcing");
+        }
+        polls = polls.wrapping_add(1);
+        tokio::time::sleep(POLL).await;
     }
 }
 

@@ -493,6 +493,8 @@ async fn https_serves_health_readiness_metrics_and_problems() {
 
     let ready = get("/readyz").await;
     assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+    // Listeners answer while not ready, but the readiness file is not announced yet.
+    assert!(!h.dir.path().join("ready.json").exists());
     assert!(
         ready.ends_with(r#"{"ready":false,"reasons":["hsm-bridge unreachable"]}"#),
         "{ready}"
