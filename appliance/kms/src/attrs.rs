@@ -52,6 +52,8 @@ pub(crate) mod name {
     pub const CERTIFICATE_TYPE: &str = "Certificate Type";
     pub const PROCESS_START_DATE: &str = "Process Start Date";
     pub const PROTECT_STOP_DATE: &str = "Protect Stop Date";
+    pub const SENSITIVE: &str = "Sensitive";
+    pub const EXTRACTABLE: &str = "Extractable";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3 / 2.1 §4 "Modifiable by client: No").

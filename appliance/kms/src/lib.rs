@@ -35,8 +35,9 @@
 //! - Material of a destroyed object: Object Destroyed (2.x) / Key Value Not Present (1.2–1.4).
 //! - Domain KEK not unwrapped (HSM away): General Failure with a "retry later" message — no
 //!   Result Reason names an unavailable HSM, and General Failure exists in every version.
-//! - Ownership: the creator owns an object; anyone else gets Permission Denied and never sees it
-//!   in Locate; identities in `admin_identities` may act on every object.
+//! - Ownership: the creator owns an object; to anyone else it does not exist (Item Not Found,
+//!   the same answer as a missing identifier, so other owners' identifiers cannot be probed) and
+//!   Locate never returns it; identities in `admin_identities` may act on every object.
 //! - Batch Error Continuation Stop (the default): items after a failure get no response item.
 
 mod attrs;

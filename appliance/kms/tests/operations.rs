@@ -1048,6 +1048,171 @@ async fn attribute_operations() {
     }
 }
 
+fn boolean(n: &str, b: bool) -> Attribute {
+    Attribute::new(n, Value::Boolean(b))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extractable_and_sensitive_guard_get_and_are_one_way() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let v2 = v.major >= 2;
+        let read_only = if v2 {
+            ResultReason::ReadOnlyAttribute
+        } else {
+            ResultReason::PermissionDenied
+        };
+        let kek = c.active_aes().await;
+        // Extractable false: no Get, wrapped or not.
+        let locked = c
+            .create_aes(256, vec![boolean("Extractable", false)])
+            .await;
+        assert_eq!(
+            c.fail(get(&locked, None)).await,
+            ResultReason::NotExtractable
+        );
+        assert_eq!(
+            c.fail(wrapped_get(&locked, &kek, None, None)).await,
+            ResultReason::NotExtractable
+        );
+        // Sensitive true: only wrapped.
+        let sensitive = c.create_aes(256, vec![boolean("Sensitive", true)]).await;
+        assert_eq!(
+            c.fail(get(&sensitive, None)).await,
+            ResultReason::Sensitive
+        );
+        let wrapped = c.ok(wrapped_get(&sensitive, &kek, None, None)).await;
+        assert!(matches!(block_of(&wrapped).key_value, KeyValue::Wrapped(_)));
+        // One way: Extractable true → false and Sensitive false → true only.
+        let modify = |uid: &str, attr: Attribute| RequestPayload::ModifyAttribute {
+            unique_identifier: Some(uid.to_owned()),
+            attribute: attr,
+            current: None,
+        };
+        assert_eq!(
+            c.fail(modify(&locked, boolean("Extractable", true))).await,
+            read_only
+        );
+        assert_eq!(
+            c.fail(modify(&sensitive, boolean("Sensitive", false))).await,
+            read_only
+        );
+        for attr in ["Extractable", "Sensitive"] {
+            let uid = if attr == "Extractable" { &locked } else { &sensitive };
+            assert_eq!(
+                c.fail(RequestPayload::DeleteAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    name: attr.to_owned(),
+                    index: None,
+                    current: None,
+                })
+                .await,
+                read_only,
+                "Delete {attr}"
+            );
+        }
+        if v2 {
+            assert_eq!(
+                c.fail(RequestPayload::SetAttribute {
+                    unique_identifier: Some(locked.clone()),
+                    attribute: boolean("Extractable", true),
+                })
+                .await,
+                read_only
+            );
+        }
+        assert_eq!(
+            c.attribute(&locked, "Extractable").await,
+            Some(Value::Boolean(false))
+        );
+        // Setting the value it already has, and the allowed direction, succeed.
+        c.ok(modify(&locked, boolean("Extractable", false))).await;
+        let open = c.create_aes(256, vec![boolean("Extractable", true)]).await;
+        c.ok(get(&open, None)).await;
+        c.ok(modify(&open, boolean("Extractable", false))).await;
+        assert_eq!(
+            c.fail(get(&open, None)).await,
+            ResultReason::NotExtractable
+        );
+        let plain = c.create_aes(256, vec![]).await;
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(plain.clone()),
+            attribute: boolean("Sensitive", true),
+        })
+        .await;
+        assert_eq!(c.fail(get(&plain, None)).await, ResultReason::Sensitive);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_targets_must_exist_and_be_visible() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let alice = env.client("alice", v);
+        let bob = env.client("bob", v);
+        let uid = alice.create_aes(128, vec![]).await;
+        let bobs = bob.create_aes(128, vec![]).await;
+        for target in ["no-such-object", bobs.as_str()] {
+            let link = Attribute::link(LinkType::ParentLink, target.to_owned());
+            assert_eq!(
+                alice
+                    .fail(RequestPayload::AddAttribute {
+                        unique_identifier: Some(uid.clone()),
+                        attribute: link.clone(),
+                    })
+                    .await,
+                ResultReason::ItemNotFound,
+                "Add Attribute Link to {target}"
+            );
+            assert_eq!(
+                alice
+                    .fail(RequestPayload::Create {
+                        object_type: ObjectType::SymmetricKey,
+                        attributes: Attributes(vec![
+                            alg(CryptographicAlgorithm::Aes),
+                            len(128),
+                            link.clone(),
+                        ]),
+                    })
+                    .await,
+                ResultReason::ItemNotFound,
+                "Create with a Link to {target}"
+            );
+        }
+        assert_eq!(alice.attribute(&uid, "Link").await, None);
+        // Modify cannot redirect an existing link to an invisible object either.
+        let mine = alice.create_aes(128, vec![]).await;
+        alice
+            .ok(RequestPayload::AddAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: Attribute::link(LinkType::ParentLink, mine.clone()),
+            })
+            .await;
+        assert_eq!(
+            alice
+                .fail(RequestPayload::ModifyAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute: Attribute::link(LinkType::ParentLink, bobs.clone()),
+                    current: None,
+                })
+                .await,
+            ResultReason::ItemNotFound
+        );
+        assert_eq!(
+            alice.attribute(&uid, "Link").await,
+            Some(Attribute::link(LinkType::ParentLink, mine).value)
+        );
+        // An admin may link to anyone's object.
+        env.client(ADMIN, v)
+            .ok(RequestPayload::AddAttribute {
+                unique_identifier: Some(uid.clone()),
+                attribute: Attribute::link(LinkType::ChildLink, bobs.clone()),
+            })
+            .await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_attribute_adds_lose_nothing() {
     let env = Env::start().await;
@@ -1464,8 +1629,22 @@ async fn ownership_user_admin_other() {
                 attribute: name("mine"),
             },
         ] {
-            assert_eq!(bob.fail(p).await, ResultReason::PermissionDenied);
+            // Exactly the answer for an identifier that does not exist: no probing.
+            let theirs = bob.one(p.clone()).await;
+            let missing = bob.one(with_uid(p, "no-such-object")).await;
+            assert_eq!(theirs.result_reason, Some(ResultReason::ItemNotFound));
+            assert_eq!(theirs.result_reason, missing.result_reason);
+            assert_eq!(
+                theirs.result_message.map(|m| m.replace(&uid, "X")),
+                missing.result_message.map(|m| m.replace("no-such-object", "X"))
+            );
         }
+        // Another owner's wrapping key is answered like a missing one.
+        let bobs = bob.create_aes(256, vec![]).await;
+        let theirs = bob.one(wrapped_get(&bobs, &uid, None, None)).await;
+        let missing = bob.one(wrapped_get(&bobs, "no-such-kek", None, None)).await;
+        assert_eq!(theirs.result_status, ResultStatus::OperationFailed);
+        assert_eq!(theirs.result_reason, missing.result_reason);
         admin.ok(get(&uid, None)).await;
         admin.ok(encrypt(&uid, b"x", gcm(), None)).await;
         admin
@@ -1476,8 +1655,62 @@ async fn ownership_user_admin_other() {
         let admins = admin.create_aes(128, vec![]).await;
         assert_eq!(
             alice.fail(get(&admins, None)).await,
-            ResultReason::PermissionDenied
+            ResultReason::ItemNotFound
         );
+    }
+}
+
+/// `p` addressed to another identifier.
+fn with_uid(p: RequestPayload, uid: &str) -> RequestPayload {
+    let u = Some(uid.to_owned());
+    match p {
+        RequestPayload::Get {
+            key_format_type,
+            key_compression_type,
+            key_wrapping_specification,
+            ..
+        } => RequestPayload::Get {
+            unique_identifier: u,
+            key_format_type,
+            key_compression_type,
+            key_wrapping_specification,
+        },
+        RequestPayload::GetAttributes { names, .. } => RequestPayload::GetAttributes {
+            unique_identifier: u,
+            names,
+        },
+        RequestPayload::Encrypt {
+            parameters,
+            data,
+            iv_counter_nonce,
+            aad,
+            ..
+        } => RequestPayload::Encrypt {
+            unique_identifier: u,
+            parameters,
+            data,
+            iv_counter_nonce,
+            aad,
+        },
+        RequestPayload::Revoke {
+            reason,
+            message,
+            compromise_occurrence_date,
+            ..
+        } => RequestPayload::Revoke {
+            unique_identifier: u,
+            reason,
+            message,
+            compromise_occurrence_date,
+        },
+        RequestPayload::Destroy { .. } => RequestPayload::Destroy {
+            unique_identifier: u,
+        },
+        RequestPayload::AddAttribute { attribute, .. } => RequestPayload::AddAttribute {
+            unique_identifier: u,
+            attribute,
+        },
+        other => panic!("with_uid: unexpected {other:?}"),
     }
 }
 

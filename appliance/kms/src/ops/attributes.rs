@@ -4,6 +4,7 @@ use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{ResultReason, State};
 use keywarden_kmip::payload::ResponsePayload;
+use keywarden_kmip::ttlv::Value;
 
 use super::{Ctx, check_value, event};
 use crate::attrs::{self, name};
@@ -142,6 +143,33 @@ fn check_writable(ctx: &Ctx<'_>, attr: &str) -> Result<(), KmipError> {
     ))
 }
 
+/// Sensitive may only go false → true and Extractable only true → false (KMIP 2.1 §4.48 /
+/// §4.20: once protected, the material stays protected); `new` is None for a Delete, which
+/// returns the attribute to its default (Sensitive false, Extractable true).
+fn check_one_way(
+    ctx: &Ctx<'_>,
+    obj: &Object,
+    attr: &str,
+    new: Option<&Value>,
+) -> Result<(), KmipError> {
+    let locked = match attr {
+        name::SENSITIVE => Value::Boolean(true),
+        name::EXTRACTABLE => Value::Boolean(false),
+        _ => return Ok(()),
+    };
+    if obj.first(attr).as_ref() == Some(&locked) && new != Some(&locked) {
+        return Err(ctx.err(
+            ResultReason::ReadOnlyAttribute,
+            ResultReason::PermissionDenied,
+            format!(
+                "attribute {attr:?} is {}: it can no longer be changed back",
+                if locked == Value::Boolean(true) { "true" } else { "false" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn not_found(ctx: &Ctx<'_>, attr: &str, index: Option<u32>) -> KmipError {
     match index {
         Some(i) => ctx.err(
@@ -167,7 +195,7 @@ fn changed(
     uid: String,
     attr: &str,
     index: u32,
-    value: keywarden_kmip::ttlv::Value,
+    value: Value,
 ) -> ResponsePayload {
     let attribute = (ctx.version.major < 2).then(|| Attribute {
         name: attr.to_owned(),
@@ -192,8 +220,12 @@ pub(crate) async fn add(
     }
     check_writable(ctx, &attribute.name)?;
     check_value(ctx, &attribute.name, &attribute.value)?;
+    if attribute.name == name::LINK {
+        ctx.check_link_target(&attribute.value)?;
+    }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
+    check_one_way(ctx, &obj, &attribute.name, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     let attr = attribute.name.as_str();
     let index = if attr == name::LINK {
@@ -246,6 +278,7 @@ pub(crate) async fn set(
     }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
+    check_one_way(ctx, &obj, &attribute.name, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     obj.set(&attribute.name, 0, &attribute.value, stamp);
     obj.touch(stamp);
@@ -317,10 +350,14 @@ pub(crate) async fn modify(
     }
     check_writable(ctx, &attribute.name)?;
     check_value(ctx, &attribute.name, &attribute.value)?;
+    if attribute.name == name::LINK {
+        ctx.check_link_target(&attribute.value)?;
+    }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let attr = attribute.name.as_str();
     let index = find_instance(ctx, &obj, attr, attribute.index, current.as_ref())?;
+    check_one_way(ctx, &obj, attr, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     if attr == name::LINK {
         let links = obj.links();
@@ -354,6 +391,7 @@ pub(crate) async fn delete(
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let found = find_instance(ctx, &obj, attr, index, current.as_ref())?;
+    check_one_way(ctx, &obj, attr, None)?;
     let stamp = ctx.stamp()?;
     let deleted = if attr == name::LINK {
         let links = obj.links();

@@ -11,8 +11,10 @@ use keywarden_kmip::objects::{
     ManagedObject,
 };
 use keywarden_kmip::payload::ResponsePayload;
+use keywarden_kmip::ttlv::Value;
 
 use super::Ctx;
+use crate::attrs::name;
 use crate::material::{self, Kind, Material};
 use crate::object::Object;
 use crate::policy::{self, KeyUse};
@@ -52,6 +54,7 @@ pub(crate) async fn get(
     ) {
         return Err(policy::destroyed(ctx.version, &uid));
     }
+    check_export(ctx, &obj, &uid, wrapping.is_some())?;
     let kek = ctx.kek()?;
     let m = obj.open(&kek, ctx.version)?;
     let facts = material_facts(&obj, &m)?;
@@ -79,6 +82,28 @@ pub(crate) async fn get(
         unique_identifier: uid,
         object,
     })
+}
+
+/// KMIP 2.1 §4.20 Extractable / §4.48 Sensitive (1.4 §3.48 / §3.47): a non-extractable
+/// object's material never leaves the server, wrapped or not; a sensitive one only wrapped.
+fn check_export(ctx: &Ctx<'_>, obj: &Object, uid: &str, wrapped: bool) -> Result<(), KmipError> {
+    if obj.first(name::EXTRACTABLE) == Some(Value::Boolean(false)) {
+        return Err(ctx.err(
+            ResultReason::NotExtractable,
+            ResultReason::PermissionDenied,
+            format!("object {uid} has Extractable false: its key material cannot be retrieved"),
+        ));
+    }
+    if !wrapped && obj.first(name::SENSITIVE) == Some(Value::Boolean(true)) {
+        return Err(ctx.err(
+            ResultReason::Sensitive,
+            ResultReason::PermissionDenied,
+            format!(
+                "object {uid} has Sensitive true: Get needs a Key Wrapping Specification"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn block_mut(object: &mut ManagedObject) -> Option<&mut KeyBlock> {

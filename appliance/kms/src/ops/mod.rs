@@ -88,13 +88,20 @@ impl<'a> Ctx<'a> {
             .get(uid)
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
             .ok_or_else(|| policy::not_found(self.version, uid))?;
+        // Another owner's object answers exactly like a missing one, so identifiers of other
+        // owners cannot be probed.
         if rec.owner != self.caller.identity && !self.admin {
-            return Err(KmipError::new(
-                ResultReason::PermissionDenied,
-                format!("object {uid} belongs to another identity"),
-            ));
+            return Err(policy::not_found(self.version, uid));
         }
         Ok(Object { rec })
+    }
+
+    /// Refuses a Link whose target does not exist or that the caller may not see (the same
+    /// not-found answer as [`Ctx::load`]).
+    pub(crate) fn check_link_target(&self, value: &Value) -> Result<(), KmipError> {
+        let (_, target) =
+            attrs::link_parts(value).ok_or_else(|| policy::invalid("Link value is malformed"))?;
+        self.load(&target).map(|_| ())
     }
 
     /// Writes objects durably, in one commit.
@@ -373,6 +380,9 @@ impl Template {
                 ));
             }
             check_value(ctx, &a.name, &a.value)?;
+            if a.name == name::LINK {
+                ctx.check_link_target(&a.value)?;
+            }
             if !attrs::is_multi(&a.name) && items.iter().any(|i| i.name == a.name) {
                 return Err(ctx.err(
                     ResultReason::AttributeSingleValued,
