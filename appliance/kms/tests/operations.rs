@@ -1814,6 +1814,66 @@ async fn batch_error_continuation() {
     }
 }
 
+/// The stored record of `uid`, read with the key service closed.
+async fn stored(env: &mut Env, uid: &str) -> keywarden_store::ObjectRecord {
+    env.kms.shutdown().await;
+    let store = keywarden_store::Store::open(
+        &env.data.path().join(keywarden_kms::DATABASE_FILE),
+        keywarden_store::StoreOptions::default(),
+    )
+    .expect("open store");
+    let rec = store.get(uid).expect("store get").expect("record");
+    store.close().await;
+    env.reopen().await;
+    wait_ready(&env.kms).await;
+    rec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_lifecycle_dates_survive_the_merge() {
+    let mut env = Env::start().await;
+    let far = 4_000_000_000_i64;
+    for attr in ["Activation Date", "Deactivation Date"] {
+        let uid = env
+            .client("alice", V21)
+            .create_aes(
+                128,
+                vec![Attribute::new(attr, Value::DateTime(far))],
+            )
+            .await;
+        let before = stored(&mut env, &uid).await;
+        for (change, at) in [("modify", far - 1_000), ("set", far - 2_000)] {
+            let c = env.client("alice", V21);
+            let attribute = Attribute::new(attr, Value::DateTime(at));
+            let p = if change == "modify" {
+                RequestPayload::ModifyAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute,
+                    current: None,
+                }
+            } else {
+                RequestPayload::SetAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute,
+                }
+            };
+            c.ok(p).await;
+            let after = stored(&mut env, &uid).await;
+            // A replica still holding the old fact merges to the new date, both ways round.
+            let mut merged = before.lifecycle.clone();
+            merged.merge(&after.lifecycle);
+            let mut merged_back = after.lifecycle.clone();
+            merged_back.merge(&before.lifecycle);
+            assert_eq!(merged, after.lifecycle, "{attr} after {change}");
+            assert_eq!(merged_back, after.lifecycle, "{attr} after {change}");
+            assert_eq!(
+                env.client("alice", V21).attribute(&uid, attr).await,
+                Some(Value::DateTime(at))
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_key_links_and_moves_names() {
     let env = Env::start().await;
