@@ -106,33 +106,93 @@ impl MaterialBinding<'_> {
     }
 }
 
-/// An unwrapped domain KEK: zeroized on drop, locked in RAM when the OS allows, never printed.
-pub struct DomainKek {
-    bytes: Box<[u8; KEK_LEN]>,
+/// Size and alignment of the buffer holding KEK bytes: one 4 KiB page of its own.
+const KEY_PAGE: usize = 4096;
+
+/// A page-aligned, page-sized buffer, so `mlock`/`munlock` (which act on whole pages, and do
+/// not nest) never touch a page shared with another allocation: unlocking one KEK can't unlock
+/// another. On systems whose pages are larger than 4 KiB (some arm64 kernels) two KEKs may still
+/// share a page; there, dropping one KEK unlocks the other's page (the bytes stay zeroized on
+/// drop either way).
+#[repr(C, align(4096))]
+struct KeyPage([u8; KEY_PAGE]);
+
+/// The KEK bytes, locked in RAM when the OS allows; zeroized and unlocked on drop, including
+/// when constructing the [`DomainKek`] around them fails half way.
+struct LockedKeyBytes {
+    page: Box<KeyPage>,
     locked: bool,
+}
+
+impl LockedKeyBytes {
+    fn new(key: &[u8; KEK_LEN]) -> LockedKeyBytes {
+        // Built zeroed, then filled in place on the heap: the key never sits on the stack here.
+        let mut page = Box::new(KeyPage([0u8; KEY_PAGE]));
+        let locked = lock_memory(&mut page.0[..]);
+        page.0[..KEK_LEN].copy_from_slice(key);
+        LockedKeyBytes { page, locked }
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.page.0[..KEK_LEN]
+    }
+
+    /// Zeroizes the whole page, then unlocks it.
+    fn wipe(&mut self) {
+        self.page.0.zeroize();
+        if self.locked {
+            unlock_memory(&mut self.page.0[..]);
+            self.locked = false;
+        }
+    }
+}
+
+impl Drop for LockedKeyBytes {
+    fn drop(&mut self) {
+        self.wipe();
+        #[cfg(test)]
+        tests::WIPES.with(|w| w.set(w.get() + 1));
+    }
+}
+
+/// An unwrapped domain KEK: zeroized on drop, locked in RAM when the OS allows, never printed.
+///
+/// Only the raw key bytes are locked: aws-lc keeps its own expanded AES key schedule (from
+/// which the key is recoverable) in the `LessSafeKey`, an ordinary heap allocation outside
+/// the locked page, which aws-lc cleanses when the key is dropped but which may be swapped.
+pub struct DomainKek {
     key: LessSafeKey,
+    bytes: LockedKeyBytes,
     version: u32,
 }
 
 impl DomainKek {
     /// Takes a 32-byte AES-256 key and its version.
     pub fn new(bytes: Zeroizing<Vec<u8>>, version: u32) -> Result<DomainKek, StoreError> {
-        if bytes.len() != KEK_LEN {
-            return Err(StoreError::InvalidKek {
-                reason: format!("key is {} bytes, expected {KEK_LEN}", bytes.len()),
-            });
-        }
-        let mut boxed = Box::new([0u8; KEK_LEN]);
-        boxed.copy_from_slice(&bytes);
-        let locked = lock_memory(&mut boxed[..]);
-        let unbound =
-            UnboundKey::new(&AES_256_GCM, &boxed[..]).map_err(|_| StoreError::InvalidKek {
-                reason: "AES-256-GCM rejected the key".to_string(),
-            })?;
+        Self::new_with(bytes, version, |k| UnboundKey::new(&AES_256_GCM, k))
+    }
+
+    /// `new` with the key schedule construction injected, so tests can make it fail.
+    fn new_with(
+        bytes: Zeroizing<Vec<u8>>,
+        version: u32,
+        make_key: impl FnOnce(&[u8]) -> Result<UnboundKey, aws_lc_rs::error::Unspecified>,
+    ) -> Result<DomainKek, StoreError> {
+        let key: &[u8; KEK_LEN] =
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::InvalidKek {
+                    reason: format!("key is {} bytes, expected {KEK_LEN}", bytes.len()),
+                })?;
+        // Owned by a guard from here on, so an error below still zeroizes and unlocks it.
+        let locked = LockedKeyBytes::new(key);
+        let unbound = make_key(locked.key()).map_err(|_| StoreError::InvalidKek {
+            reason: "AES-256-GCM rejected the key".to_string(),
+        })?;
         Ok(DomainKek {
-            bytes: boxed,
-            locked,
             key: LessSafeKey::new(unbound),
+            bytes: locked,
             version,
         })
     }
@@ -144,7 +204,7 @@ impl DomainKek {
 
     /// Whether the key bytes are locked in RAM (mlock succeeded).
     pub fn is_memory_locked(&self) -> bool {
-        self.locked
+        self.bytes.locked
     }
 
     /// Seals `plaintext` for the object described by `binding`, with a fresh random nonce.
@@ -215,15 +275,6 @@ impl std::fmt::Debug for DomainKek {
     }
 }
 
-impl Drop for DomainKek {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
-        if self.locked {
-            unlock_memory(&mut self.bytes[..]);
-        }
-    }
-}
-
 // Best effort: without CAP_IPC_LOCK or with a low RLIMIT_MEMLOCK the key still works, unlocked.
 #[allow(unsafe_code)]
 fn lock_memory(buf: &mut [u8]) -> bool {
@@ -231,7 +282,8 @@ fn lock_memory(buf: &mut [u8]) -> bool {
         return false;
     };
     // SAFETY: `ptr` and `buf.len()` describe a live heap allocation owned by the caller's Box,
-    // which is not moved or freed while locked (DomainKek unlocks it in Drop before the Box is freed).
+    // which is not moved or freed while locked (LockedKeyBytes unlocks it in Drop before the
+    // Box is freed).
     unsafe { nix::sys::mman::mlock(ptr, buf.len()) }.is_ok()
 }
 
@@ -246,6 +298,47 @@ fn unlock_memory(buf: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// How many KEK buffers this test thread zeroized and released.
+        pub(super) static WIPES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn failed_key_schedule_still_wipes_the_kek_bytes() {
+        let before = WIPES.with(std::cell::Cell::get);
+        let res = DomainKek::new_with(Zeroizing::new(vec![0x5A; KEK_LEN]), 1, |k| {
+            // The bytes handed to aws-lc are the caller's key, from the guarded buffer.
+            assert_eq!(k, &[0x5A; KEK_LEN][..]);
+            Err(aws_lc_rs::error::Unspecified)
+        });
+        assert!(matches!(res, Err(StoreError::InvalidKek { .. })));
+        assert_eq!(WIPES.with(std::cell::Cell::get), before + 1);
+
+        let k = kek(1);
+        assert_eq!(WIPES.with(std::cell::Cell::get), before + 1);
+        drop(k);
+        assert_eq!(WIPES.with(std::cell::Cell::get), before + 2);
+    }
+
+    #[test]
+    fn kek_bytes_sit_alone_on_an_aligned_page() {
+        let k = kek(1);
+        let page: &KeyPage = &k.bytes.page;
+        assert_eq!(std::ptr::from_ref(page).addr() % KEY_PAGE, 0);
+        assert_eq!(std::mem::size_of::<KeyPage>(), KEY_PAGE);
+        assert!(page.0[KEK_LEN..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn wipe_zeroizes_the_whole_page() {
+        let mut bytes = LockedKeyBytes::new(&[0xC3; KEK_LEN]);
+        assert_eq!(bytes.key(), &[0xC3; KEK_LEN][..]);
+        bytes.page.0[KEY_PAGE - 1] = 0xC3;
+        bytes.wipe();
+        assert!(bytes.page.0.iter().all(|b| *b == 0));
+        assert!(!bytes.locked);
+    }
 
     fn kek(v: u32) -> DomainKek {
         let mut k = Zeroizing::new(vec![0u8; 32]);

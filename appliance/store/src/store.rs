@@ -14,7 +14,7 @@ use redb::{
 use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
 use crate::index;
-use crate::oplog::{LogEntry, StoredLogEntry};
+use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord, Record};
 use crate::writer::{self, Msg};
 
@@ -30,7 +30,9 @@ pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::n
 const META_NODE_ID: &str = "node_id";
 const META_FORMAT: &str = "format";
 /// Layout version of the tables themselves (records carry their own version tag).
-const FORMAT_VERSION: u32 = 1;
+/// 2: `origin_log` values are tagged [`StoredLogEntry`]s naming the object (format 1 copied
+/// the whole record, material included); a format-1 file is migrated once on open.
+const FORMAT_VERSION: u32 = 2;
 
 /// Tuning of a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,6 +182,29 @@ fn read_u64(b: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(b.try_into().ok()?))
 }
 
+/// Rewrites every format-1 log entry (a full record copy) as a reference to its object, so
+/// material a later Destroy removed from `objects` no longer survives in the log. Runs once,
+/// inside the open transaction: a crash leaves the file at format 1 and the next open redoes it.
+fn migrate_log_from_format_1(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut log = txn.open_table(ORIGIN_LOG)?;
+    let mut upgraded = Vec::new();
+    for item in log.iter()? {
+        let (k, v) = item?;
+        upgraded.push((
+            k.value(),
+            LegacyLogEntry::decode_and_upgrade(v.value())?.encode()?,
+        ));
+    }
+    for (key, value) in &upgraded {
+        log.insert(*key, value.as_slice())?;
+    }
+    tracing::info!(
+        entries = upgraded.len(),
+        "origin log migrated from table format 1"
+    );
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and starts the group-commit writer.
     /// Work is independent of the number of objects.
@@ -216,10 +241,13 @@ impl Store {
                         ),
                     });
                 }
-                Some(_) => {}
-                None => {
+                Some(FORMAT_VERSION) => {}
+                Some(_) | None => {
                     meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes()[..])?;
                 }
+            }
+            if format == Some(1) {
+                migrate_log_from_format_1(&txn)?;
             }
             let existing = match meta.get(META_NODE_ID)? {
                 Some(v) => Some(read_u64(v.value()).ok_or(StoreError::Decode {
@@ -255,7 +283,7 @@ impl Store {
             if let Some(seq) = vv.get(node.0)? {
                 let log = read.open_table(ORIGIN_LOG)?;
                 if let Some(v) = log.get((node.0, seq.value()))? {
-                    clock.observe(StoredLogEntry::decode(v.value())?.stamp);
+                    clock.observe(StoredLogEntry::decode(v.value())?.stamp());
                 }
             }
         }
@@ -507,12 +535,12 @@ impl Store {
             }
             let (k, v) = item?;
             let (_, seq) = k.value();
-            let stored = StoredLogEntry::decode(v.value())?;
+            let (stamp, op) = StoredLogEntry::decode(v.value())?.into_parts();
             out.push(LogEntry {
                 origin,
                 seq,
-                stamp: stored.stamp,
-                op: stored.op,
+                stamp,
+                op,
             });
         }
         Ok(out)
@@ -527,6 +555,17 @@ impl Store {
             out.insert(NodeId(k.value()), v.value());
         }
         Ok(out)
+    }
+
+    /// `Ok` while the group-commit writer runs; [`StoreError::Closed`] once the store was
+    /// closed or the writer thread died, when every commit would fail. No I/O: meant for
+    /// readiness probes (it does not prove the disk accepts writes; a failing commit does that).
+    pub fn probe_writable(&self) -> Result<(), StoreError> {
+        let writer = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+        match writer.as_ref() {
+            Some(h) if !h.is_finished() => Ok(()),
+            _ => Err(StoreError::Closed),
+        }
     }
 
     /// Applies `ops` atomically; resolves only once the transaction holding them is durable.

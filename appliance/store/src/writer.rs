@@ -234,6 +234,16 @@ impl Writer {
             Some(v) => Some(Record::decode(v.value())?.into_current()),
             None => None,
         };
+        let mut rec = rec.clone();
+        if let Some(o) = &old {
+            // Lifecycle facts are grow-only: a write built from a stale read (or a buggy
+            // caller) must not drop a compromise or a destroy. The same join merges replicas.
+            rec.lifecycle.merge(&o.lifecycle);
+            if o.lifecycle.destroyed.is_some() {
+                // A destroyed object's material never comes back.
+                rec.material = None;
+            }
+        }
         // The created stamp names the object inside every index, so it must be unique.
         if old.as_ref().is_none_or(|o| o.created != rec.created)
             && let Some(v) = t.index.get(index::all_key(&rec.created).as_slice())?
@@ -251,7 +261,7 @@ impl Writer {
             }
         }
         let old_entries = old.as_ref().map(index::entries).unwrap_or_default();
-        let new_entries = index::entries(rec);
+        let new_entries = index::entries(&rec);
         for (key, e) in &old_entries {
             if !new_entries.contains_key(key) {
                 t.index.remove(key.as_slice())?;
@@ -270,12 +280,13 @@ impl Writer {
                 }
             }
         }
-        let record = Record::from_current(rec.clone());
+        let uuid = rec.uuid.clone();
+        let record = Record::from_current(rec);
         t.objects
-            .insert(rec.uuid.as_str(), record.encode()?.as_slice())?;
-        let entry = StoredLogEntry {
+            .insert(uuid.as_str(), record.encode()?.as_slice())?;
+        let entry = StoredLogEntry::V1 {
             stamp: self.clock.now(),
-            op: LogOp::PutObject(record),
+            op: LogOp::PutObject { uuid },
         };
         t.log
             .insert((self.node.0, seq), entry.encode()?.as_slice())?;

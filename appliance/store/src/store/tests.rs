@@ -309,7 +309,9 @@ async fn invalid_commits_are_rejected_and_closed_store_refuses_writes() {
         Err(StoreError::Invalid { field: "uuid", .. })
     ));
     let clone = store.clone();
+    store.probe_writable().expect("writer runs");
     store.close().await;
+    assert!(matches!(clone.probe_writable(), Err(StoreError::Closed)));
     let r = rec(&clone, "x", "alice", &[]);
     assert!(matches!(
         clone.commit(vec![WriteOp::PutObject(r)]).await,
@@ -332,8 +334,13 @@ async fn log_and_version_vector_follow_local_writes_and_survive_reopen() {
     let log = store.log_since(node, 2, 10).expect("log");
     assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5]);
     assert!(log.windows(2).all(|w| w[0].stamp < w[1].stamp));
-    let LogOp::PutObject(first) = &log[0].op;
-    assert_eq!(first.clone().into_current().uuid, "o2");
+    let ops: Vec<LogOp> = log.iter().map(|e| e.op.clone()).collect();
+    let expected: Vec<LogOp> = (2..5)
+        .map(|i| LogOp::PutObject {
+            uuid: format!("o{i}"),
+        })
+        .collect();
+    assert_eq!(ops, expected);
     assert_eq!(store.log_since(node, 0, 2).expect("log").len(), 2);
     assert_eq!(
         store.version_vector().expect("vv"),
@@ -379,6 +386,189 @@ async fn sealed_material_round_trips_through_the_store() {
         &kek.open(&binding, &sealed).expect("open")[..],
         b"key bytes"
     );
+}
+
+fn kek() -> crate::seal::DomainKek {
+    crate::seal::DomainKek::new(zeroize::Zeroizing::new(vec![7u8; 32]), 1).expect("kek")
+}
+
+fn seal_for(kek: &crate::seal::DomainKek, r: &ObjectRecord, plain: &[u8]) -> SealedMaterial {
+    let binding = crate::seal::MaterialBinding {
+        uuid: &r.uuid,
+        object_type: r.object_type,
+        algorithm: r.index.algorithm,
+        length: r.index.length,
+    };
+    kek.seal(&binding, plain).expect("seal")
+}
+
+/// Whether any 16-byte window of `needle` (or all of it, if shorter) occurs in `hay`.
+fn shares_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let w = needle.len().min(16);
+    w > 0 && needle.windows(w).any(|n| hay.windows(w).any(|h| h == n))
+}
+
+/// Raw values of every `origin_log` entry.
+fn raw_log(store: &Store) -> Vec<Vec<u8>> {
+    let log = store.table(ORIGIN_LOG).expect("log table");
+    log.iter()
+        .expect("iter")
+        .map(|i| i.expect("entry").1.value().to_vec())
+        .collect()
+}
+
+#[tokio::test]
+async fn destroyed_material_survives_in_no_log_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let kek = kek();
+    let mut r = rec(&store, "m1", "alice", &[]);
+    let sealed = seal_for(&kek, &r, &[0x11; 32]);
+    let ciphertext = sealed.ciphertext().to_vec();
+    r.material = Some(sealed);
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("create");
+    r.lifecycle.destroyed = event(&store, 100);
+    r.material = None;
+    r.updated = store.clock().now();
+    store
+        .commit(vec![WriteOp::PutObject(r)])
+        .await
+        .expect("destroy");
+
+    assert_eq!(
+        store.get("m1").expect("get").expect("tombstone").material,
+        None
+    );
+    let raw = raw_log(&store);
+    assert_eq!(raw.len(), 2);
+    for v in &raw {
+        assert!(
+            !shares_bytes(v, &ciphertext),
+            "ciphertext in a stored log entry"
+        );
+    }
+    let entries = store.log_since(store.node_id(), 0, 10).expect("log");
+    assert_eq!(entries.len(), 2);
+    for e in &entries {
+        let bytes = postcard::to_stdvec(&(e.stamp, &e.op)).expect("encode");
+        assert!(
+            !shares_bytes(&bytes, &ciphertext),
+            "ciphertext in log_since"
+        );
+        assert_eq!(
+            e.op,
+            LogOp::PutObject {
+                uuid: "m1".to_string()
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut r = rec(&store, "c1", "alice", &["n"]);
+    r.lifecycle.compromised = event(&store, 50);
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("compromise");
+    let mut stale = r.clone();
+    stale.lifecycle = Lifecycle::default();
+    stale.updated = store.clock().now();
+    store
+        .commit(vec![WriteOp::PutObject(stale)])
+        .await
+        .expect("stale put");
+    let got = store.get("c1").expect("get").expect("present");
+    assert_eq!(got.lifecycle.compromised, r.lifecycle.compromised);
+    let q = LocateQuery {
+        state: Some(LifecycleState::Compromised),
+        ..LocateQuery::default()
+    };
+    assert_eq!(store.locate(&q).expect("locate").uuids, vec!["c1"]);
+
+    // Destroyed, then a put that carries material and no destroy fact: still a tombstone.
+    let mut d = got;
+    d.lifecycle.destroyed = event(&store, 60);
+    d.updated = store.clock().now();
+    store
+        .commit(vec![WriteOp::PutObject(d.clone())])
+        .await
+        .expect("destroy");
+    let mut revive = d;
+    revive.lifecycle = Lifecycle::default();
+    revive.material = Some(seal_for(&kek(), &revive, &[0x22; 32]));
+    revive.updated = store.clock().now();
+    store
+        .commit(vec![WriteOp::PutObject(revive)])
+        .await
+        .expect("revive attempt");
+    let got = store.get("c1").expect("get").expect("present");
+    assert!(got.lifecycle.destroyed.is_some());
+    assert!(got.lifecycle.compromised.is_some());
+    assert_eq!(got.material, None);
+    store.verify_indexes().expect("indexes consistent");
+}
+
+#[tokio::test]
+async fn format_1_log_is_migrated_to_references_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let store = open(&dir);
+    let node = store.node_id();
+    let mut r = rec(&store, "old", "alice", &[]);
+    r.material = Some(seal_for(&kek(), &r, &[0x33; 32]));
+    let ciphertext = r.material.as_ref().expect("material").ciphertext().to_vec();
+    let stamp = store.clock().now();
+    store.close().await;
+
+    // Make the file look written by format-1 code: an untagged entry with a full record copy.
+    {
+        let db = redb::Database::open(&path).expect("raw open");
+        let txn = db.begin_write().expect("txn");
+        {
+            let mut meta = txn.open_table(META).expect("meta");
+            meta.insert(META_FORMAT, &1u32.to_be_bytes()[..])
+                .expect("format");
+            let legacy = crate::oplog::LegacyLogEntry {
+                stamp,
+                op: crate::oplog::LegacyLogOp::PutObject(Record::from_current(r.clone())),
+            };
+            let legacy = postcard::to_stdvec(&legacy).expect("encode");
+            assert!(
+                shares_bytes(&legacy, &ciphertext),
+                "format 1 copied the material"
+            );
+            let mut log = txn.open_table(ORIGIN_LOG).expect("log");
+            log.insert((node.0, 1), legacy.as_slice()).expect("insert");
+            let mut vv = txn.open_table(VERSION_VECTOR).expect("vv");
+            vv.insert(node.0, 1).expect("vv");
+        }
+        txn.commit().expect("commit");
+    }
+
+    let store = open(&dir);
+    let entries = store.log_since(node, 0, 10).expect("log");
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].seq, entries[0].stamp), (1, stamp));
+    assert_eq!(
+        entries[0].op,
+        LogOp::PutObject {
+            uuid: "old".to_string()
+        }
+    );
+    for v in raw_log(&store) {
+        assert!(!shares_bytes(&v, &ciphertext));
+    }
+    store.close().await;
+    // Migrated once: the file is at the current format and opens again unchanged.
+    let store = open(&dir);
+    assert_eq!(store.log_since(node, 0, 10).expect("log"), entries);
 }
 
 fn golden_record() -> ObjectRecordV1 {
@@ -826,7 +1016,11 @@ proptest! {
                 r.index.algorithm = p.algorithm;
                 r.index.custom = p.custom.map(|c| vec![("x-c".to_string(), vec![c])]).unwrap_or_default();
                 r.lifecycle = p.lifecycle.clone();
-                model.insert(uuid, r.clone());
+                let mut stored = r.clone();
+                if let Some(old) = model.get(&uuid) {
+                    stored.lifecycle.merge(&old.lifecycle);
+                }
+                model.insert(uuid, stored);
                 ops.push(WriteOp::PutObject(r));
             }
             rt.block_on(store.commit(ops)).expect("commit");
