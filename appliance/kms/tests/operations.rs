@@ -1875,6 +1875,37 @@ async fn changed_lifecycle_dates_survive_the_merge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_key_by_an_admin_keeps_the_owner() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let alice = env.client("alice", v);
+        let admin = env.client(ADMIN, v);
+        let label = format!("admin-rotated-{v}");
+        let old = alice.create_aes(256, vec![name(&label)]).await;
+        let new = uid_of(
+            &admin
+                .ok(RequestPayload::ReKey {
+                    unique_identifier: Some(old.clone()),
+                    offset: None,
+                    attributes: Attributes::default(),
+                })
+                .await,
+        );
+        alice.ok(get(&new, None)).await;
+        assert_eq!(
+            located(&alice, vec![name(&label)], None, None).await.1,
+            vec![new.clone()]
+        );
+        assert!(
+            located(&env.client("bob", v), vec![name(&label)], None, None)
+                .await
+                .1
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn re_key_links_and_moves_names() {
     let env = Env::start().await;
     for v in BOTH {

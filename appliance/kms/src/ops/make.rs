@@ -340,6 +340,10 @@ pub(crate) async fn re_key(
     let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
     let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
     let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
+    // The replacement belongs where the replaced key did, even when an admin re-keys it: the
+    // names move to it, so the owner must be able to find and use it.
+    new.rec.owner.clone_from(&old.rec.owner);
+    new.rec.domain.clone_from(&old.rec.domain);
     let stamp = ctx.stamp()?;
     for a in old
         .rec
