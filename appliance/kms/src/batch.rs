@@ -11,6 +11,7 @@ use keywarden_kmip::message::{
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::DecodeError;
+use zeroize::Zeroizing;
 
 use crate::ops::{self, Ctx};
 use crate::{Caller, Kms};
@@ -121,25 +122,49 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         }
     }
     let mut response = ResponseMessage { header, items };
-    let mut bytes = response.encode();
+    // The first encoding may carry key material and is dropped when it is too large.
+    let mut bytes = Zeroizing::new(response.encode());
     if let Some(max) = message.header.maximum_response_size
         && let Ok(max) = usize::try_from(max)
         && bytes.len() > max
     {
+        let size = bytes.len();
         for item in &mut response.items {
-            if item.result_status == ResultStatus::Success {
+            // Mutations stay as they are: their writes are durable, and answering them with a
+            // failure would tell the client a committed change did not happen.
+            if item.result_status == ResultStatus::Success
+                && item.payload.as_ref().is_some_and(carries_bulk_data)
+            {
                 item.result_status = ResultStatus::OperationFailed;
                 item.result_reason = Some(ResultReason::ResponseTooLarge);
                 item.result_message = Some(format!(
-                    "response of {} bytes exceeds Maximum Response Size {max}",
-                    bytes.len()
+                    "response of {size} bytes exceeds Maximum Response Size {max}"
                 ));
                 item.payload = None;
             }
         }
-        bytes = response.encode();
+        bytes = Zeroizing::new(response.encode());
     }
-    bytes
+    // The API hands out a plain Vec: move it out rather than copy it, so no second copy of
+    // the bytes is left behind.
+    std::mem::take(&mut *bytes)
+}
+
+/// Payloads that read data (key material, attributes, ciphertext, random bytes) and can be
+/// dropped for Maximum Response Size without losing a committed change.
+fn carries_bulk_data(payload: &ResponsePayload) -> bool {
+    matches!(
+        payload,
+        ResponsePayload::Get { .. }
+            | ResponsePayload::GetAttributes { .. }
+            | ResponsePayload::GetAttributeList { .. }
+            | ResponsePayload::Locate { .. }
+            | ResponsePayload::Encrypt { .. }
+            | ResponsePayload::Decrypt { .. }
+            | ResponsePayload::Sign { .. }
+            | ResponsePayload::Mac { .. }
+            | ResponsePayload::RngRetrieve { .. }
+    )
 }
 
 /// The version to answer in, and whether the request's version is one the server speaks.

@@ -2196,6 +2196,39 @@ async fn message_level_options() {
         r.items[0].result_reason,
         Some(ResultReason::ResponseTooLarge)
     );
+    // Only reads are dropped: a committed Create, Revoke or Destroy keeps its success.
+    let active = c.active_aes().await;
+    let mut m = keywarden_kmip::message::RequestMessage::new(
+        V21,
+        vec![
+            RequestPayload::Create {
+                object_type: ObjectType::SymmetricKey,
+                attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(256)]),
+            },
+            get(&uid, None),
+            revoke(&active, RevocationReasonCode::CessationOfOperation),
+            destroy(&active),
+        ],
+    );
+    m.header.maximum_response_size = Some(200);
+    let r = c.send(m).await;
+    let status: Vec<_> = r.items.iter().map(|i| i.result_status).collect();
+    assert_eq!(
+        status,
+        vec![
+            ResultStatus::Success,
+            ResultStatus::OperationFailed,
+            ResultStatus::Success,
+            ResultStatus::Success
+        ]
+    );
+    assert_eq!(
+        r.items[1].result_reason,
+        Some(ResultReason::ResponseTooLarge)
+    );
+    let created = r.items[0].payload.as_ref().map(uid_of).expect("Create payload");
+    assert_eq!(c.state(&created).await, State::PreActive.value());
+    assert_eq!(c.state(&active).await, State::Destroyed.value());
     // Undo is not offered.
     let r = c
         .batch(
