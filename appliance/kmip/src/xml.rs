@@ -346,7 +346,11 @@ fn placeholder_time(v: &str, ph: &Placeholders) -> Option<i64> {
         ("-", n) => (-1, n),
         _ => return None,
     };
-    Some(ph.now + sign * n.parse::<i64>().ok()?)
+    // Test files are outside input: an offset near i64::MAX must fail the element, not panic.
+    n.parse::<i64>()
+        .ok()?
+        .checked_mul(sign)
+        .and_then(|offset| ph.now.checked_add(offset))
 }
 
 /// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)" to microseconds since the epoch.
@@ -618,7 +622,7 @@ fn convert(e: &Element, ph: &Placeholders, value_tag: Option<Tag>) -> Result<Ttl
         "DateTimeExtended" => {
             let s = need()?;
             let t = placeholder_time(s, ph)
-                .map(|t| t * 1_000_000)
+                .and_then(|t| t.checked_mul(1_000_000))
                 .or_else(|| parse_iso8601_micros(s))
                 .or_else(|| parse_int(s))
                 .ok_or_else(|| bad("DateTimeExtended"))?;
@@ -784,6 +788,28 @@ mod tests {
             Some(500_000)
         );
         assert_eq!(parse_iso8601_micros("1970-13-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn now_placeholders_that_overflow_are_errors() {
+        let ph = Placeholders::default();
+        for (ty, value) in [
+            ("DateTime", "$NOW+9223372036854775807"),
+            ("DateTime", "$NOW--9223372036854775808"),
+            ("DateTimeExtended", "$NOW+9223372036854775807"),
+            ("DateTimeExtended", "$NOW+9223372036854"),
+        ] {
+            let doc = format!(r#"<ActivationDate type="{ty}" value="{value}"/>"#);
+            let element = parse(&doc).unwrap();
+            let result = to_ttlv(&element, &ph);
+            assert!(result.is_err(), "{ty} {value}: {result:?}");
+        }
+        let element = parse(r#"<ActivationDate type="DateTime" value="$NOW-100"/>"#).unwrap();
+        let ttlv = to_ttlv(&element, &ph).unwrap();
+        assert!(
+            matches!(ttlv.value, Value::DateTime(t) if t == ph.now - 100),
+            "{ttlv:?}"
+        );
     }
 
     #[test]
