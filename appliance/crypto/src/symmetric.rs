@@ -120,6 +120,15 @@ fn block_iv(iv: &[u8]) -> Result<[u8; BLOCK_LEN], CryptoError> {
     })
 }
 
+/// The buffer a plaintext is encrypted in: wiped if encryption fails before it became
+/// ciphertext, and sized up front (`headroom` for padding) so it never reallocates and leaves a
+/// plaintext copy in freed memory. Take the ciphertext out with `std::mem::take` on success.
+fn working_copy(plaintext: &[u8], headroom: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(plaintext.len().saturating_add(headroom)));
+    out.extend_from_slice(plaintext);
+    out
+}
+
 fn check_len(len: usize) -> Result<(), CryptoError> {
     if len > MAX_MESSAGE_LEN {
         return Err(CryptoError::InvalidParameters(format!(
@@ -167,15 +176,16 @@ pub fn aes_encrypt(
         SymmetricMode::Cbc { pkcs7: true } => {
             let key = PaddedBlockEncryptingKey::cbc_pkcs7(cipher_key(key)?)
                 .map_err(|_| CryptoError::internal("AES-CBC key setup"))?;
-            let mut out = plaintext.to_vec();
+            // Room for the padding block, so padding never reallocates and leaves a copy.
+            let mut out = working_copy(plaintext, BLOCK_LEN);
             key.less_safe_encrypt(
-                &mut out,
+                &mut *out,
                 EncryptionContext::Iv128(FixedLength::from(block_iv(&iv)?)),
             )
             .map_err(|_| CryptoError::internal("AES-CBC encrypt"))?;
             Ok(Encrypted {
                 iv,
-                ciphertext: out,
+                ciphertext: std::mem::take(&mut *out),
                 tag: None,
             })
         }
@@ -188,26 +198,26 @@ pub fn aes_encrypt(
             }
             let key = EncryptingKey::cbc(cipher_key(key)?)
                 .map_err(|_| CryptoError::internal("AES-CBC key setup"))?;
-            let mut out = plaintext.to_vec();
+            let mut out = working_copy(plaintext, 0);
             if !out.is_empty() {
                 key.less_safe_encrypt(
-                    &mut out,
+                    out.as_mut_slice(),
                     EncryptionContext::Iv128(FixedLength::from(block_iv(&iv)?)),
                 )
                 .map_err(|_| CryptoError::internal("AES-CBC encrypt"))?;
             }
             Ok(Encrypted {
                 iv,
-                ciphertext: out,
+                ciphertext: std::mem::take(&mut *out),
                 tag: None,
             })
         }
         SymmetricMode::Ctr => {
-            let mut out = plaintext.to_vec();
+            let mut out = working_copy(plaintext, 0);
             ctr_apply(key, &block_iv(&iv)?, &mut out)?;
             Ok(Encrypted {
                 iv,
-                ciphertext: out,
+                ciphertext: std::mem::take(&mut *out),
                 tag: None,
             })
         }
@@ -372,7 +382,7 @@ impl AesGcmKey {
             }
             None => random_bytes(GCM_IV_LEN)?.to_vec(),
         };
-        let mut out = plaintext.to_vec();
+        let mut out = working_copy(plaintext, 0);
         let tag = gcm_seal(&self.aead, &iv, aad, &mut out)?;
         let tag = tag
             .get(..tag_len)
@@ -380,7 +390,7 @@ impl AesGcmKey {
             .to_vec();
         Ok(Encrypted {
             iv,
-            ciphertext: out,
+            ciphertext: std::mem::take(&mut *out),
             tag: Some(tag),
         })
     }
@@ -499,6 +509,37 @@ mod tests {
             None,
             "cea7403d4d606b6e074ec5d3baf39d18",
             "d0d1c8a799996bf0265b98b5d48ab919",
+        );
+    }
+
+    #[test]
+    fn cbc_padding_fits_the_working_copy_without_reallocating() {
+        let key = [7u8; 32];
+        for len in 0..=48usize {
+            let plaintext = vec![0xA5u8; len];
+            let mut out = working_copy(&plaintext, BLOCK_LEN);
+            let (ptr, cap) = (out.as_ptr(), out.capacity());
+            let cipher = PaddedBlockEncryptingKey::cbc_pkcs7(cipher_key(&key).unwrap()).unwrap();
+            cipher
+                .less_safe_encrypt(
+                    &mut *out,
+                    EncryptionContext::Iv128(FixedLength::from([0u8; BLOCK_LEN])),
+                )
+                .unwrap();
+            // A reallocation would have left the plaintext in the old, unwiped allocation.
+            assert_eq!((out.as_ptr(), out.capacity()), (ptr, cap), "length {len}");
+            assert_eq!(out.len(), (len / BLOCK_LEN + 1) * BLOCK_LEN);
+        }
+    }
+
+    #[test]
+    fn encrypt_errors_after_the_copy_still_fail_cleanly() {
+        // CTR checks the key after the plaintext was copied: the copy must be dropped wiped
+        // (Zeroizing), and the caller sees the key error.
+        let result = aes_encrypt(&[1u8; 15], SymmetricMode::Ctr, None, None, b"secret");
+        assert!(
+            matches!(result, Err(CryptoError::InvalidKey(_))),
+            "{result:?}"
         );
     }
 
