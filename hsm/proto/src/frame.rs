@@ -46,17 +46,27 @@ pub fn parse_len(prefix: [u8; LEN_PREFIX]) -> Result<usize, ProtoError> {
 }
 
 /// Encodes a message into a complete frame (length prefix and body).
+///
+/// The size is computed first and the message serialized into one buffer of exactly that size:
+/// a growing buffer would reallocate and leave partial KEK bytes in freed, unwiped memory.
 pub fn encode_frame<T: Serialize>(msg: &T) -> Result<Zeroizing<Vec<u8>>, ProtoError> {
-    let body =
-        Zeroizing::new(postcard::to_stdvec(msg).map_err(|e| ProtoError::Encode(e.to_string()))?);
-    if body.len() > MAX_FRAME {
-        return Err(ProtoError::FrameTooLarge { len: body.len() });
+    let body_len = postcard::experimental::serialized_size(msg)
+        .map_err(|e| ProtoError::Encode(e.to_string()))?;
+    if body_len > MAX_FRAME {
+        return Err(ProtoError::FrameTooLarge { len: body_len });
     }
-    let len =
-        u32::try_from(body.len()).map_err(|_| ProtoError::FrameTooLarge { len: body.len() })?;
-    let mut frame = Zeroizing::new(Vec::with_capacity(LEN_PREFIX + body.len()));
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&body);
+    let len = u32::try_from(body_len).map_err(|_| ProtoError::FrameTooLarge { len: body_len })?;
+    let mut frame = Zeroizing::new(vec![0u8; LEN_PREFIX + body_len]);
+    let (prefix, body) = frame.split_at_mut(LEN_PREFIX);
+    prefix.copy_from_slice(&len.to_be_bytes());
+    let written = postcard::to_slice(msg, body)
+        .map_err(|e| ProtoError::Encode(e.to_string()))?
+        .len();
+    if written != body_len {
+        return Err(ProtoError::Encode(format!(
+            "message encoded to {written} bytes, {body_len} were computed"
+        )));
+    }
     Ok(frame)
 }
 

@@ -67,6 +67,18 @@ proptest! {
     }
 
     #[test]
+    fn frames_are_built_in_one_exact_allocation(resp in arb_response()) {
+        // Same bytes as postcard's growing encoder, but in a buffer sized up front (no
+        // reallocation left partial KEK bytes behind).
+        let frame = encode_frame(&resp)?;
+        prop_assert_eq!(frame.capacity(), frame.len());
+        let reference = postcard::to_stdvec(&resp).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let len = u32::try_from(reference.len()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(frame.get(..LEN_PREFIX), Some(&len.to_be_bytes()[..]));
+        prop_assert_eq!(frame.get(LEN_PREFIX..), Some(&reference[..]));
+    }
+
+    #[test]
     fn response_round_trips(resp in arb_response()) {
         let mut wire = Vec::new();
         block_on(write_message(&mut wire, &resp))?;
