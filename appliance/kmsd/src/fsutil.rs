@@ -30,7 +30,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
             .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        // The rename lives in the directory: without this a crash can lose a fresh PIN or key
+        // even though its bytes were synced.
+        sync_parent(path)
     })();
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
@@ -39,6 +42,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
             source: e,
         }
     })
+}
+
+/// Fsyncs the directory holding `path` (the current directory for a bare file name).
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::File::open(parent)?.sync_all()
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -53,4 +65,31 @@ pub fn create_dir(path: &Path, mode: u32) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
     fs::create_dir_all(path).map_err(Error::io(path))?;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(Error::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn write_atomic_replaces_with_mode_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pin");
+        write_atomic(&path, b"old", KEY_MODE).unwrap();
+        write_atomic(&path, b"new", KEY_MODE).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, KEY_MODE);
+        assert!(!temp_path(&path).exists());
+    }
+
+    #[test]
+    fn the_parent_directory_is_synced_and_its_failure_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        sync_parent(&dir.path().join("file")).unwrap();
+        // A parent that cannot be opened is an error, not silently skipped.
+        let missing = dir.path().join("gone").join("file");
+        assert!(sync_parent(&missing).is_err());
+    }
 }
