@@ -65,15 +65,17 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
-    let identity = tls
-        .get_ref()
-        .1
-        .peer_certificates()
-        .and_then(|certs| certs.first())
-        .and_then(subject_common_name);
-    let Some(identity) = identity else {
-        warn!(%peer, "client certificate has no usable subject CN, closing");
-        return;
+    let identity = match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
+        Some(cert) => subject_common_name(cert),
+        None => Err("no client certificate"),
+    };
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err(reason) => {
+            warn!(%peer, reason, "client certificate gives no caller identity, closing");
+            let _ = timeout(CLOSE_TIMEOUT, tls.shutdown()).await;
+            return;
+        }
     };
     let caller = ctx.service.caller(&identity);
     let span = info_span!("kmip", %peer, caller = %identity);

@@ -217,6 +217,31 @@ impl DevPki {
     }
 }
 
+/// Issues a client certificate with an arbitrary subject from the dev CA, for tests of how
+/// the listeners treat odd subjects.
+#[cfg(test)]
+pub(crate) fn issue_test_client(
+    pki: &DevPki,
+    pair: &CertPair,
+    subject: DistinguishedName,
+) -> Result<(), Error> {
+    let issuer = pki.load_ca()?;
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| DevPki::pki_error(&pair.key, e))?;
+    let mut params = base_params("unused").map_err(|e| DevPki::pki_error(&pair.cert, e))?;
+    params.distinguished_name = subject;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.use_authority_key_identifier_extension = true;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(|e| DevPki::pki_error(&pair.cert, e))?;
+    write_atomic(&pair.key, key.serialize_pem().as_bytes(), KEY_MODE)?;
+    write_atomic(&pair.cert, cert.pem().as_bytes(), PUBLIC_MODE)?;
+    Ok(())
+}
+
 /// Parameters common to every dev certificate: subject CN, validity from an hour ago.
 fn base_params(common_name: &str) -> Result<CertificateParams, rcgen::Error> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
@@ -280,7 +305,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pki = DevPki::at(dir.path());
         pki.ensure().unwrap();
-        let cn = |p: &Path| subject_common_name(&load_certs(p).unwrap()[0]);
+        let cn = |p: &Path| subject_common_name(&load_certs(p).unwrap()[0]).ok();
         assert_eq!(cn(&pki.admin.cert).as_deref(), Some("admin"));
         assert_eq!(cn(&pki.user.cert).as_deref(), Some("user"));
         assert_eq!(cn(&pki.ca.cert).as_deref(), Some(CA_NAME));

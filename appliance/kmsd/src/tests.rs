@@ -354,6 +354,25 @@ async fn a_certificate_from_another_ca_is_refused() {
 }
 
 #[tokio::test]
+async fn a_certificate_with_a_blank_common_name_is_refused_after_the_handshake() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut subject = rcgen::DistinguishedName::new();
+    subject.push(rcgen::DnType::CommonName, "  ");
+    let pair = crate::pki::CertPair {
+        cert: h.dir.path().join("blank.crt"),
+        key: h.dir.path().join("blank.key"),
+    };
+    crate::pki::issue_test_client(&h.pki, &pair, subject).unwrap();
+    let config = h.client_config(Some((&pair.cert, &pair.key)));
+    // The CA signed it, so the handshake succeeds; the identity check then closes.
+    let mut tls = h.connect(config, h.kmip).await.unwrap();
+    let _ = tls.write_all(&request(b"x")).await;
+    assert!(closed_without_data(&mut tls).await);
+    assert_eq!(h.service.handled.load(Ordering::SeqCst), 0);
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn hybrid_post_quantum_key_exchange_is_negotiated() {
     let mut h = Harness::start(Options::default()).await;
     let tls = h.connect_admin().await;

@@ -122,11 +122,24 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
 
 /// The caller identity of a verified client certificate: its subject common name.
 ///
-/// `None` when the certificate does not parse or has no UTF-8 CN; such a client is refused.
-pub fn subject_common_name(cert: &CertificateDer<'_>) -> Option<String> {
-    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
-    let cn = parsed.subject().iter_common_name().next()?;
-    cn.as_str().ok().map(str::to_owned)
+/// Refused (with the reason, for the log) when the certificate does not parse, or its subject
+/// has no CN, more than one CN, a CN that is not UTF-8, or a CN that is empty or only
+/// whitespace: each of those would map distinct certificates onto one ambiguous identity.
+pub fn subject_common_name(cert: &CertificateDer<'_>) -> Result<String, &'static str> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
+        .map_err(|_| "the certificate does not parse")?;
+    let mut names = parsed.subject().iter_common_name();
+    let cn = names.next().ok_or("the subject has no common name (CN)")?;
+    if names.next().is_some() {
+        return Err("the subject has more than one common name (CN)");
+    }
+    let cn = cn
+        .as_str()
+        .map_err(|_| "the subject common name (CN) is not a UTF-8 string")?;
+    if cn.trim().is_empty() {
+        return Err("the subject common name (CN) is empty");
+    }
+    Ok(cn.to_owned())
 }
 
 #[cfg(test)]
@@ -146,5 +159,43 @@ mod tests {
             names.contains(&NamedGroup::X25519),
             "classical fallback kept: {names:?}"
         );
+    }
+
+    fn cert_with_subject(dn: rcgen::DistinguishedName) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = dn;
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn cn(value: &str) -> rcgen::DistinguishedName {
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, value);
+        dn
+    }
+
+    #[test]
+    fn a_single_non_blank_common_name_is_the_identity() {
+        assert_eq!(
+            subject_common_name(&cert_with_subject(cn("alice"))),
+            Ok("alice".to_owned())
+        );
+    }
+
+    #[test]
+    fn ambiguous_subjects_are_refused() {
+        let mut no_cn = rcgen::DistinguishedName::new();
+        no_cn.push(rcgen::DnType::OrganizationName, "Keywarden");
+        assert!(subject_common_name(&cert_with_subject(no_cn)).is_err());
+        assert!(subject_common_name(&cert_with_subject(cn(""))).is_err());
+        assert!(subject_common_name(&cert_with_subject(cn(" \t "))).is_err());
+        // A second CN attribute (rcgen keys its map by type, so the OID goes in as custom).
+        let mut two = cn("alice");
+        two.push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 3]), "bob");
+        let two = cert_with_subject(two);
+        let (_, parsed) = x509_parser::parse_x509_certificate(two.as_ref()).unwrap();
+        assert_eq!(parsed.subject().iter_common_name().count(), 2, "test input");
+        assert!(subject_common_name(&two).is_err());
+        assert!(subject_common_name(&CertificateDer::from(vec![0x30, 0x00])).is_err());
     }
 }
