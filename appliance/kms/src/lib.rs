@@ -74,6 +74,9 @@ const HEALTH_TTL: Duration = Duration::from_secs(1);
 /// Stripes of the per-object mutation locks.
 const LOCK_STRIPES: usize = 256;
 
+/// RSA key generations allowed at once (each takes up to seconds of one core).
+const RSA_KEYGEN_CONCURRENCY: usize = 2;
+
 /// What the key service needs to start.
 #[derive(Clone, Debug)]
 pub struct KmsConfig {
@@ -121,6 +124,7 @@ pub struct Kms {
     health_refresh: tokio::sync::Mutex<()>,
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
+    rsa_keygen: tokio::sync::Semaphore,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -176,6 +180,7 @@ impl Kms {
             locks: (0..LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            rsa_keygen: tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });

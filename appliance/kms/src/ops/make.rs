@@ -20,6 +20,34 @@ fn crypto_failure(e: crypto::CryptoError) -> KmipError {
     KmipError::new(ResultReason::CryptographicFailure, e.to_string())
 }
 
+/// Runs a key generation on the blocking pool, so RSA's seconds of work never stall the async
+/// workers (other connections, `/readyz`). With `limit`, at most its permits run at once; a
+/// caller over the limit waits without holding a thread.
+pub(crate) async fn generate_off_worker<T, F>(
+    limit: Option<&tokio::sync::Semaphore>,
+    work: F,
+) -> Result<T, KmipError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, crypto::CryptoError> + Send + 'static,
+{
+    let _permit = match limit {
+        Some(sem) => Some(sem.acquire().await.map_err(|_| {
+            KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
+        })?),
+        None => None,
+    };
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| {
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                format!("key generation task failed: {e}"),
+            )
+        })?
+        .map_err(crypto_failure)
+}
+
 /// The default length of an HMAC key: the hash output size.
 fn hmac_default_length(algorithm: CryptographicAlgorithm) -> Option<i32> {
     Some(match algorithm {
@@ -57,7 +85,7 @@ pub(crate) async fn create(
     material::check_symmetric(algorithm, length)?;
     let bits =
         u32::try_from(length).map_err(|_| policy::invalid("Cryptographic Length is negative"))?;
-    let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let key = generate_off_worker(None, move || crypto::generate_symmetric(bits)).await?;
     let mut obj = ctx.new_object(ObjectType::SymmetricKey)?;
     let stamp = ctx.stamp()?;
     template.apply(&mut obj, stamp);
@@ -163,7 +191,10 @@ pub(crate) async fn create_key_pair(
         &Template::parse(ctx, public, TemplateUse::Generate)?,
     );
     let (spec, algorithm) = key_pair_spec(ctx, &private)?;
-    let pair = crypto::generate_key_pair(spec).map_err(crypto_failure)?;
+    // RSA takes up to seconds per key: bound how many run at once so they cannot take every
+    // blocking thread. EC and Ed25519 are fast and never queue behind RSA.
+    let limit = matches!(spec, crypto::KeyPairSpec::Rsa(_)).then_some(&ctx.kms.rsa_keygen);
+    let pair = generate_off_worker(limit, move || crypto::generate_key_pair(spec)).await?;
     let facts = material::private_facts(&pair.private_pkcs8)?;
     let algorithm = if spec == crypto::KeyPairSpec::Ed25519 {
         CryptographicAlgorithm::Ed25519
@@ -338,7 +369,7 @@ pub(crate) async fn re_key(
         .length
         .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no length"))?;
     let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
-    let key = crypto::generate_symmetric(bits).map_err(crypto_failure)?;
+    let key = generate_off_worker(None, move || crypto::generate_symmetric(bits)).await?;
     let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
     // The replacement belongs where the replaced key did, even when an admin re-keys it: the
     // names move to it, so the owner must be able to find and use it.
@@ -408,4 +439,91 @@ pub(crate) async fn re_key(
     Ok(ResponsePayload::ReKey {
         unique_identifier: new_uid,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const TASKS: usize = 6;
+    const MAX_POLLS: u32 = 2_000;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn key_generation_is_bounded_by_the_semaphore() {
+        let sem = Arc::new(tokio::sync::Semaphore::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..TASKS {
+            let (sem, running, peak, release) = (
+                Arc::clone(&sem),
+                Arc::clone(&running),
+                Arc::clone(&peak),
+                Arc::clone(&release),
+            );
+            tasks.push(tokio::spawn(async move {
+                generate_off_worker(Some(&sem), move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    // Hold the slot until the test has seen the others wait (bounded).
+                    for _ in 0..MAX_POLLS {
+                        if release.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        // Wait until two generations hold their slots, give the rest every chance to start,
+        // then let them all finish.
+        for _ in 0..MAX_POLLS {
+            if running.load(Ordering::SeqCst) >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(running.load(Ordering::SeqCst), 2);
+        release.store(true, Ordering::SeqCst);
+        for t in tasks {
+            t.await.expect("task").expect("generation");
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    /// One worker thread: a generation run on it would never see the worker's signal.
+    #[tokio::test(flavor = "current_thread")]
+    async fn generation_leaves_the_async_worker_free() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let generation = tokio::spawn(generate_off_worker(None, move || {
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .map_err(|_| {
+                    crypto::CryptoError::InvalidParameters(
+                        "the async worker was blocked by the generation".to_owned(),
+                    )
+                })
+        }));
+        // The generation task gets the thread first; only then does the worker signal.
+        tokio::task::yield_now().await;
+        tx.send(()).expect("generation still waiting");
+        generation
+            .await
+            .expect("task")
+            .expect("the worker ran while the generation waited");
+    }
+
+    #[tokio::test]
+    async fn generation_errors_are_cryptographic_failures() {
+        let err = generate_off_worker(None, || crypto::generate_symmetric(12))
+            .await
+            .expect_err("12 bits is refused");
+        assert_eq!(err.reason, ResultReason::CryptographicFailure);
+    }
 }
