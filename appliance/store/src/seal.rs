@@ -158,8 +158,9 @@ impl Drop for LockedKeyBytes {
 /// An unwrapped domain KEK: zeroized on drop, locked in RAM when the OS allows, never printed.
 ///
 /// Only the raw key bytes are locked: aws-lc keeps its own expanded AES key schedule (from
-/// which the key is recoverable) in the `LessSafeKey`, an ordinary heap allocation outside
-/// the locked page, which aws-lc cleanses when the key is dropped but which may be swapped.
+/// which the key is recoverable) in the `LessSafeKey`'s `EVP_AEAD_CTX`, an ordinary C heap
+/// allocation outside the locked page; aws-lc frees it (`EVP_AEAD_CTX_free`) when the key is
+/// dropped, but until then it can be swapped out like any other page.
 pub struct DomainKek {
     key: LessSafeKey,
     bytes: LockedKeyBytes,

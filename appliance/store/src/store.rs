@@ -518,6 +518,7 @@ impl Store {
     }
 
     /// Entries of `origin`'s log after `after_seq` (exclusive), at most `max`, in sequence order.
+    /// Entries name objects; a replicator ships their current record from [`Store::get`].
     pub fn log_since(
         &self,
         origin: NodeId,
