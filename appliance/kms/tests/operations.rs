@@ -1389,6 +1389,84 @@ async fn locate_by_attributes_paging_and_owner() {
     }
 }
 
+/// Server-side cap on the identifiers one Locate returns.
+const LOCATE_CAP: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locate_caps_the_answer_without_maximum_items() {
+    let mut env = Env::start().await;
+    // Seed more records than the cap straight into the store: one commit instead of 10k.
+    env.kms.shutdown().await;
+    {
+        let store = keywarden_store::Store::open(
+            &env.data.path().join(keywarden_kms::DATABASE_FILE),
+            keywarden_store::StoreOptions::default(),
+        )
+        .expect("open store");
+        let ops = (0..=LOCATE_CAP)
+            .map(|i| {
+                let stamp = store.clock().now();
+                keywarden_store::WriteOp::PutObject(keywarden_store::ObjectRecord {
+                    uuid: format!("seeded-{i:05}"),
+                    domain: keywarden_kms::DEFAULT_DOMAIN.to_owned(),
+                    owner: "alice".to_owned(),
+                    object_type: ObjectType::OpaqueObject.value(),
+                    origin: stamp.node,
+                    created: stamp,
+                    updated: stamp,
+                    lifecycle: keywarden_store::Lifecycle::default(),
+                    material: None,
+                    attributes: Vec::new(),
+                    links: Vec::new(),
+                    index: keywarden_store::IndexTerms::default(),
+                })
+            })
+            .collect();
+        store.commit(ops).await.expect("seed commit");
+        store.close().await;
+    }
+    env.reopen().await;
+    wait_ready(&env.kms).await;
+    let c = env.client("alice", V21);
+    let locate_all = |mask: Option<u32>, max: Option<i32>| RequestPayload::Locate {
+        maximum_items: max,
+        offset_items: None,
+        storage_status_mask: mask,
+        object_group_member: None,
+        attributes: Attributes::default(),
+    };
+    // Index-paged path (no mask) and record-filtered path (On-line only).
+    for mask in [None, Some(1)] {
+        match c.ok(locate_all(mask, None)).await {
+            ResponsePayload::Locate {
+                located_items,
+                unique_identifiers,
+            } => {
+                assert_eq!(unique_identifiers.len(), LOCATE_CAP, "mask {mask:?}");
+                assert_eq!(
+                    located_items,
+                    Some(i32::try_from(LOCATE_CAP + 1).expect("fits")),
+                    "mask {mask:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A larger Maximum Items is capped too; a smaller one still applies.
+        match c.ok(locate_all(mask, Some(20_000))).await {
+            ResponsePayload::Locate {
+                unique_identifiers, ..
+            } => assert_eq!(unique_identifiers.len(), LOCATE_CAP),
+            other => panic!("{other:?}"),
+        }
+        match c.ok(locate_all(mask, Some(3))).await {
+            ResponsePayload::Locate {
+                unique_identifiers, ..
+            } => assert_eq!(unique_identifiers.len(), 3),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_rules() {
     let env = Env::start().await;

@@ -1,6 +1,8 @@
 //! Locate: the store's indexes answer owner, type, state, name, algorithm, length and custom
 //! attributes; any other attribute is checked on the candidates.
 
+use std::collections::HashSet;
+
 use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{ResultReason, State, StorageStatusMask};
@@ -10,6 +12,10 @@ use keywarden_store::{LifecycleState, LocateQuery};
 use super::Ctx;
 use crate::attrs::{self, name};
 use crate::{DEFAULT_DOMAIN, policy};
+
+/// Most identifiers one Locate answers, whatever Maximum Items asks; Located Items still
+/// counts every match.
+pub(crate) const MAX_LOCATE_ITEMS: usize = 10_000;
 
 fn store_state(state: State) -> LifecycleState {
     match state {
@@ -97,6 +103,9 @@ pub(crate) async fn locate(
         }
         None => None,
     };
+    // Without a server-side cap, Maximum Items left out would hand an admin the whole
+    // database in one response.
+    let limit = max.map_or(MAX_LOCATE_ITEMS, |m| m.min(MAX_LOCATE_ITEMS));
     // When every index match is an answer (no attribute to check on the record, no storage
     // class to drop), the store pages and counts by itself.
     let all_answers = extra.is_empty()
@@ -109,53 +118,46 @@ pub(crate) async fn locate(
         };
     if all_answers {
         query.offset = offset;
-        query.limit = max;
+        query.limit = Some(limit);
     }
     let store = ctx.store()?;
-    // Index scans can be long; keep them off the async workers.
-    let result = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.locate(&query))
-            .await
-            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
-            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
-    };
-    if all_answers {
-        return Ok(ResponsePayload::Locate {
-            located_items: located_items(ctx, result.total),
-            unique_identifiers: result.uuids,
-        });
-    }
-    let mut found = Vec::new();
-    for uid in result.uuids {
-        let destroyed = result.destroyed.contains(&uid);
-        if (destroyed && !want_destroyed) || (!destroyed && !want_online) {
-            continue;
+    let now = ctx.now;
+    // Index scans and the per-candidate record reads can be long; keep them off the async
+    // workers.
+    let (total, page) = tokio::task::spawn_blocking(move || {
+        let result = store.locate(&query)?;
+        if all_answers {
+            return Ok((result.total, result.uuids));
         }
-        if !extra.is_empty() {
-            let Some(rec) = store
-                .get(&uid)
-                .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
-            else {
-                continue;
-            };
-            let all = crate::object::Object { rec }.all_attributes(ctx.now);
-            let matches_all = extra.iter().all(|want| {
-                all.iter()
-                    .any(|have| have.name == want.name && have.value == want.value)
-            });
-            if !matches_all {
+        let destroyed: HashSet<String> = result.destroyed.into_iter().collect();
+        let mut found = Vec::new();
+        for uid in result.uuids {
+            let is_destroyed = destroyed.contains(&uid);
+            if (is_destroyed && !want_destroyed) || (!is_destroyed && !want_online) {
                 continue;
             }
+            if !extra.is_empty() {
+                let Some(rec) = store.get(&uid)? else {
+                    continue;
+                };
+                let all = crate::object::Object { rec }.all_attributes(now);
+                let matches_all = extra.iter().all(|want| {
+                    all.iter()
+                        .any(|have| have.name == want.name && have.value == want.value)
+                });
+                if !matches_all {
+                    continue;
+                }
+            }
+            found.push(uid);
         }
-        found.push(uid);
-    }
-    let total = found.len();
-    let page: Vec<String> = found
-        .into_iter()
-        .skip(offset)
-        .take(max.unwrap_or(usize::MAX))
-        .collect();
+        let total = found.len();
+        let page: Vec<String> = found.into_iter().skip(offset).take(limit).collect();
+        Ok::<_, keywarden_store::StoreError>((total, page))
+    })
+    .await
+    .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
+    .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?;
     Ok(ResponsePayload::Locate {
         located_items: located_items(ctx, total),
         unique_identifiers: page,
