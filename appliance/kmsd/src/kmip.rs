@@ -26,6 +26,8 @@ const HEADER_LEN: usize = 8;
 /// A read buffer that grew past this is released after its request, so one large request does
 /// not pin memory for the life of a connection.
 const KEEP_BUFFER: usize = 64 * 1024;
+/// Largest step by which the request buffer grows while a body arrives.
+const READ_CHUNK: usize = 16 * 1024;
 /// How long a close_notify may take.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -132,9 +134,14 @@ pub async fn serve_requests<S, T>(
                 return;
             }
         };
-        prepare(&mut buf, total);
-        buf[..HEADER_LEN].copy_from_slice(&header);
-        match timeout(ctx.timeouts.read, stream.read_exact(&mut buf[HEADER_LEN..])).await {
+        buf.clear();
+        buf.extend_from_slice(&header);
+        match timeout(
+            ctx.timeouts.read,
+            read_message_rest(stream, &mut buf, total),
+        )
+        .await
+        {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 debug!(error = %e, "connection lost inside a request");
@@ -153,14 +160,47 @@ pub async fn serve_requests<S, T>(
     }
 }
 
-/// Sizes the reused buffer to `total` bytes, wiping any memory it gives up.
-fn prepare(buf: &mut Zeroizing<Vec<u8>>, total: usize) {
-    if buf.capacity() < total {
-        // A fresh allocation instead of a realloc, so no unwiped copy is left behind.
-        buf.zeroize();
-        **buf = Vec::with_capacity(total);
+/// Reads until `buf` holds `total` bytes, growing it only as data arrives: an announced
+/// length costs memory only once the client actually sends that much.
+pub async fn read_message_rest<T: AsyncRead + Unpin>(
+    stream: &mut T,
+    buf: &mut Zeroizing<Vec<u8>>,
+    total: usize,
+) -> std::io::Result<()> {
+    while buf.len() < total {
+        let start = buf.len();
+        if buf.capacity() <= start {
+            // Grow by a chunk or double (bounded by `total`) for amortised copies, into a fresh
+            // allocation so the old one is wiped rather than left behind by a realloc.
+            let capacity = total.min(
+                start
+                    .saturating_add(READ_CHUNK)
+                    .max(buf.capacity().saturating_mul(2)),
+            );
+            let mut grown = Vec::with_capacity(capacity);
+            grown.extend_from_slice(buf);
+            buf.zeroize();
+            **buf = grown;
+        }
+        let end = total.min(buf.capacity());
+        buf.resize(end, 0);
+        let n = match buf.get_mut(start..end) {
+            Some(slot) => stream.read(slot).await,
+            None => Err(std::io::Error::other("read window outside the buffer")),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
     }
-    buf.resize(total, 0);
+    Ok(())
 }
 
 /// Wipes and frees a buffer that one large request made big.
@@ -197,5 +237,51 @@ where
             );
             Err(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_announced_length_is_not_allocated_before_the_bytes_arrive() {
+        // Announces 1 MiB, sends 100 bytes, then goes away.
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        client.write_all(&[7u8; 100]).await.unwrap();
+        drop(client);
+        let mut buf = Zeroizing::new(vec![1u8; HEADER_LEN]);
+        let result = read_message_rest(&mut server, &mut buf, 1 << 20).await;
+        assert_eq!(
+            result.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::UnexpectedEof)
+        );
+        assert_eq!(buf.len(), HEADER_LEN + 100);
+        assert!(
+            buf.capacity() <= READ_CHUNK + HEADER_LEN,
+            "{}",
+            buf.capacity()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_message_arriving_in_pieces_is_read_whole() {
+        let total = HEADER_LEN + 3 * READ_CHUNK + 5;
+        let body: Vec<u8> = (0..total - HEADER_LEN).map(|i| (i % 251) as u8).collect();
+        let (mut client, mut server) = tokio::io::duplex(1000);
+        let sent = body.clone();
+        let writer = tokio::spawn(async move {
+            for piece in sent.chunks(777) {
+                client.write_all(piece).await.unwrap();
+            }
+        });
+        let mut buf = Zeroizing::new(vec![9u8; HEADER_LEN]);
+        read_message_rest(&mut server, &mut buf, total)
+            .await
+            .unwrap();
+        writer.await.unwrap();
+        assert_eq!(buf.len(), total);
+        assert_eq!(buf.get(HEADER_LEN..), Some(&body[..]));
+        assert!(buf.capacity() >= total);
     }
 }
