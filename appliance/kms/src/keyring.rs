@@ -91,14 +91,21 @@ pub(crate) async fn health_loop(kms: Weak<Kms>) {
         }
         let _ = kms.hsm_health(true).await;
         if let Some(store) = kms.store() {
+            // Doubles as the store's read probe for readiness. The store exposes nothing about
+            // its writer between commits; a dead writer shows in the next commit's error.
             let stats = tokio::task::spawn_blocking(move || store.stats()).await;
-            if let Ok(Ok(stats)) = stats {
-                kms.metrics
-                    .store_objects
-                    .set(i64::try_from(stats.objects).unwrap_or(i64::MAX));
-                kms.metrics
-                    .store_file_bytes
-                    .set(i64::try_from(stats.file_bytes).unwrap_or(i64::MAX));
+            match stats {
+                Ok(Ok(stats)) => {
+                    kms.note_probe(Ok(()));
+                    kms.metrics
+                        .store_objects
+                        .set(i64::try_from(stats.objects).unwrap_or(i64::MAX));
+                    kms.metrics
+                        .store_file_bytes
+                        .set(i64::try_from(stats.file_bytes).unwrap_or(i64::MAX));
+                }
+                Ok(Err(e)) => kms.note_probe(Err(e.to_string())),
+                Err(e) => kms.note_probe(Err(format!("store probe task failed: {e}"))),
             }
         }
     }

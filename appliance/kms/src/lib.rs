@@ -112,6 +112,16 @@ struct HealthCache {
     result: Result<(), String>,
 }
 
+/// Why the store may not be usable, as last seen.
+#[derive(Default)]
+struct StoreErrors {
+    /// The last commit failed in the store itself (closed writer, database or I/O error);
+    /// cleared by the next successful commit.
+    commit: Option<String>,
+    /// The last background read probe failed; cleared by the next successful probe.
+    probe: Option<String>,
+}
+
 /// The key service of one node.
 pub struct Kms {
     me: Weak<Kms>,
@@ -122,6 +132,7 @@ pub struct Kms {
     kek_error: Mutex<Option<String>>,
     health: Mutex<HealthCache>,
     health_refresh: tokio::sync::Mutex<()>,
+    store_errors: Mutex<StoreErrors>,
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
     rsa_keygen: tokio::sync::Semaphore,
@@ -176,6 +187,7 @@ impl Kms {
                 result: Err("HSM not checked yet".to_owned()),
             }),
             health_refresh: tokio::sync::Mutex::new(()),
+            store_errors: Mutex::new(StoreErrors::default()),
             metrics,
             locks: (0..LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -205,7 +217,8 @@ impl Kms {
         batch::frame_error(self, error)
     }
 
-    /// Ready iff the domain KEK is unwrapped and a fresh HSM health check passes.
+    /// Ready iff the domain KEK is unwrapped, a fresh HSM health check passes and the store
+    /// answers reads and took the last commit.
     pub async fn readiness(&self) -> Readiness {
         let mut reasons = Vec::new();
         if self.kek.get().is_none() {
@@ -216,6 +229,15 @@ impl Kms {
         }
         if let Err(why) = self.hsm_health(false).await {
             reasons.push(format!("HSM not healthy: {why}"));
+        }
+        {
+            let store = lock(&self.store_errors);
+            if let Some(why) = &store.commit {
+                reasons.push(format!("store not writable: last commit failed: {why}"));
+            }
+            if let Some(why) = &store.probe {
+                reasons.push(format!("store not readable: {why}"));
+            }
         }
         if self.closed.load(Ordering::Acquire) {
             reasons.push("key service is shut down".to_owned());
@@ -286,6 +308,24 @@ impl Kms {
         result
     }
 
+    /// Remembers the outcome of a commit for readiness: a failure of the store itself (not a
+    /// rejected request) makes the node not ready until a later commit succeeds.
+    fn note_commit(&self, result: Result<(), &keywarden_store::StoreError>) {
+        use keywarden_store::StoreError as E;
+        match result {
+            Ok(()) => lock(&self.store_errors).commit = None,
+            Err(e @ (E::Closed | E::Database(_) | E::Commit { .. } | E::Io { .. })) => {
+                lock(&self.store_errors).commit = Some(e.to_string());
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Remembers the outcome of the background store probe for readiness.
+    fn note_probe(&self, result: Result<(), String>) {
+        lock(&self.store_errors).probe = result.err();
+    }
+
     /// A handle on the store, unless the service is shut down.
     fn store(&self) -> Option<Store> {
         lock(&self.store).clone()
@@ -309,5 +349,71 @@ impl Kms {
         }
         let i = usize::try_from(h % LOCK_STRIPES as u64).unwrap_or(0);
         &self.locks[i % self.locks.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keywarden_kmip::enums::ObjectType;
+    use keywarden_kmip::message::ProtocolVersion;
+
+    /// A key service whose HSM socket does not exist: not ready for that reason, but its
+    /// store works.
+    async fn without_hsm(dir: &std::path::Path) -> Arc<Kms> {
+        let config = KmsConfig {
+            data_dir: dir.join("data"),
+            hsm_socket: dir.join("no-bridge.sock"),
+            admin_identities: Vec::new(),
+            limits: Limits::default(),
+        };
+        let mut registry = prometheus_client::registry::Registry::default();
+        Kms::open(config, &mut registry).await.expect("open")
+    }
+
+    fn store_reasons(r: &Readiness) -> Vec<&String> {
+        r.reasons.iter().filter(|m| m.contains("store")).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_makes_the_node_not_ready_until_one_succeeds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kms = without_hsm(dir.path()).await;
+        // No background probe racing the assertions below.
+        for t in lock(&kms.tasks).drain(..) {
+            t.abort();
+        }
+        let caller = Caller {
+            identity: "alice".to_owned(),
+        };
+        let ctx = ops::Ctx::new(
+            &kms,
+            &caller,
+            ProtocolVersion { major: 2, minor: 1 },
+            None,
+        );
+        let obj = ctx.new_object(ObjectType::OpaqueObject).expect("object");
+        ctx.commit(vec![obj]).await.expect("commit while the store is open");
+        assert!(store_reasons(&kms.readiness().await).is_empty());
+        // Closing one handle stops the writer for every clone: the next commit fails.
+        kms.store().expect("store").close().await;
+        let obj = ctx.new_object(ObjectType::OpaqueObject).expect("object");
+        ctx.commit(vec![obj]).await.expect_err("writer is gone");
+        let r = kms.readiness().await;
+        assert!(!r.ready);
+        let reasons = store_reasons(&r);
+        assert_eq!(reasons.len(), 1, "{r:?}");
+        assert!(reasons[0].contains("store is closed"), "{r:?}");
+        // A later successful commit clears it; a rejected request does not set it.
+        kms.note_commit(Ok(()));
+        kms.note_commit(Err(&keywarden_store::StoreError::Invalid {
+            field: "uuid",
+            reason: "empty".to_owned(),
+        }));
+        assert!(store_reasons(&kms.readiness().await).is_empty());
+        kms.note_probe(Err("database error: io".to_owned()));
+        assert_eq!(store_reasons(&kms.readiness().await).len(), 1);
+        kms.note_probe(Ok(()));
+        assert!(store_reasons(&kms.readiness().await).is_empty());
     }
 }

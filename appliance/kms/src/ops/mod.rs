@@ -110,10 +110,9 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .map(|o| WriteOp::PutObject(o.rec))
             .collect();
-        self.store()?
-            .commit(ops)
-            .await
-            .map(|_| ())
+        let result = self.store()?.commit(ops).await.map(|_| ());
+        self.kms.note_commit(result.as_ref().copied());
+        result
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store commit: {e}")))
     }
 
