@@ -482,14 +482,18 @@ pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponseP
             ))
         })?;
     let len = usize::try_from(len).map_err(|_| policy::invalid("Data Length"))?;
-    let data = match ctx.kms.hsm.random(len).await {
-        Ok(bytes) => bytes,
+    // Random output may become key material on the client: hold it zeroizing on every path.
+    let mut data: zeroize::Zeroizing<Vec<u8>> = match ctx.kms.hsm.random(len).await {
+        Ok(bytes) => zeroize::Zeroizing::new(bytes),
         Err(e) => {
             tracing::debug!(error = %e, "HSM random unavailable; using the software DRBG");
             crypto::random_bytes(len)
                 .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?
-                .to_vec()
         }
     };
-    Ok(ResponsePayload::RngRetrieve { data })
+    // The payload type holds a plain Vec: move the buffer into it instead of copying, so no
+    // unzeroized copy is left behind here.
+    Ok(ResponsePayload::RngRetrieve {
+        data: std::mem::take(&mut *data),
+    })
 }
