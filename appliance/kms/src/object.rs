@@ -27,6 +27,15 @@ const INDEXED: &[&str] = &[
     name::USAGE_MASK,
 ];
 
+/// Most live attribute instances (links included) one object may hold.
+pub(crate) const MAX_ATTRIBUTE_INSTANCES: usize = 256;
+
+/// Most bytes of live attributes (names and encoded values, link targets) one object may hold.
+pub(crate) const MAX_ATTRIBUTE_BYTES: usize = 64 * 1024;
+
+/// Longest attribute name, and longest Name attribute value, in bytes.
+pub(crate) const MAX_NAME_BYTES: usize = 256;
+
 /// Unix seconds of a stamp.
 pub(crate) fn stamp_secs(stamp: &Stamp) -> i64 {
     i64::try_from(stamp.hlc.wall_ms / 1000).unwrap_or(i64::MAX)
@@ -165,6 +174,61 @@ impl Object {
             }
             None => false,
         }
+    }
+
+    /// Refuses an object over the size limits, so no client can grow a record without bound:
+    /// Server Limit Exceeded (2.x) / Illegal Operation (1.x), naming the limit.
+    pub(crate) fn check_limits(
+        &self,
+        version: keywarden_kmip::message::ProtocolVersion,
+    ) -> Result<(), KmipError> {
+        let over = |message: String| {
+            policy::err(
+                version,
+                ResultReason::ServerLimitExceeded,
+                ResultReason::IllegalOperation,
+                message,
+            )
+        };
+        let live: Vec<&StoredAttribute> =
+            self.rec.attributes.iter().filter(|a| !a.deleted).collect();
+        let links: Vec<&StoredLink> = self.rec.links.iter().filter(|l| !l.removed).collect();
+        if let Some(a) = live.iter().find(|a| a.name.len() > MAX_NAME_BYTES) {
+            return Err(over(format!(
+                "attribute name of {} bytes exceeds the limit of {MAX_NAME_BYTES} bytes",
+                a.name.len()
+            )));
+        }
+        if let Some(n) = self
+            .values(name::NAME)
+            .iter()
+            .filter_map(|(_, v)| attrs::name_text(v))
+            .find(|n| n.len() > MAX_NAME_BYTES)
+        {
+            return Err(over(format!(
+                "Name value of {} bytes exceeds the limit of {MAX_NAME_BYTES} bytes",
+                n.len()
+            )));
+        }
+        let instances = live.len().saturating_add(links.len());
+        if instances > MAX_ATTRIBUTE_INSTANCES {
+            return Err(over(format!(
+                "object would hold {instances} attribute instances; the limit is \
+                 {MAX_ATTRIBUTE_INSTANCES} per object"
+            )));
+        }
+        let bytes = live
+            .iter()
+            .map(|a| a.name.len().saturating_add(a.value.len()))
+            .chain(links.iter().map(|l| l.target.len().saturating_add(4)))
+            .fold(0_usize, usize::saturating_add);
+        if bytes > MAX_ATTRIBUTE_BYTES {
+            return Err(over(format!(
+                "object would hold {bytes} bytes of attributes; the limit is \
+                 {MAX_ATTRIBUTE_BYTES} bytes per object"
+            )));
+        }
+        Ok(())
     }
 
     /// The KMIP state at `now`.
@@ -459,6 +523,55 @@ mod tests {
             get(name::UNIQUE_IDENTIFIER),
             Some(Value::TextString("u-1".to_owned()))
         );
+    }
+
+    #[test]
+    fn size_limits_count_live_instances_bytes_and_names() {
+        use keywarden_kmip::message::ProtocolVersion;
+        let v21 = ProtocolVersion { major: 2, minor: 1 };
+        let v14 = ProtocolVersion { major: 1, minor: 4 };
+        let group = |i: u32| Value::TextString(format!("g{i}"));
+        let mut o = object();
+        for i in 0..u32::try_from(MAX_ATTRIBUTE_INSTANCES - 1).expect("fits") {
+            o.set(name::OBJECT_GROUP, i, &group(i), stamp(2));
+        }
+        o.add_link(0x102, "pk", stamp(2));
+        assert!(o.check_limits(v21).is_ok());
+        let next = o.next_index(name::OBJECT_GROUP);
+        o.set(name::OBJECT_GROUP, next, &group(next), stamp(3));
+        let err = o.check_limits(v21).expect_err("one instance too many");
+        assert_eq!(err.reason, ResultReason::ServerLimitExceeded);
+        assert!(err.message.contains("256"), "{}", err.message);
+        assert_eq!(
+            o.check_limits(v14).expect_err("1.x").reason,
+            ResultReason::IllegalOperation
+        );
+        // Deleted instances do not count.
+        assert!(o.delete(name::OBJECT_GROUP, 0, stamp(4)));
+        assert!(o.check_limits(v21).is_ok());
+
+        let mut o = object();
+        let big = Value::TextString("x".repeat(MAX_ATTRIBUTE_BYTES / 2));
+        o.set("x-a", 0, &big, stamp(2));
+        assert!(o.check_limits(v21).is_ok());
+        o.set("x-b", 0, &big, stamp(2));
+        let err = o.check_limits(v21).expect_err("too many bytes");
+        assert!(err.message.contains("65536"), "{}", err.message);
+
+        let mut o = object();
+        let long = format!("x-{}", "n".repeat(MAX_NAME_BYTES));
+        o.set(&long, 0, &Value::Integer(1), stamp(2));
+        assert!(o.check_limits(v21).is_err());
+        let mut o = object();
+        o.set(name::NAME, 0, &attrs::name_value(&"n".repeat(MAX_NAME_BYTES)), stamp(2));
+        assert!(o.check_limits(v21).is_ok());
+        o.set(
+            name::NAME,
+            1,
+            &attrs::name_value(&"n".repeat(MAX_NAME_BYTES + 1)),
+            stamp(2),
+        );
+        assert!(o.check_limits(v21).is_err());
     }
 
     #[test]

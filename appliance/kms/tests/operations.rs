@@ -1146,6 +1146,81 @@ async fn extractable_and_sensitive_guard_get_and_are_one_way() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_are_bounded_in_size() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let c = env.client("alice", v);
+        let limit = if v.major >= 2 {
+            ResultReason::ServerLimitExceeded
+        } else {
+            ResultReason::IllegalOperation
+        };
+        let groups = |n: usize| -> Vec<Attribute> {
+            (0..n).map(|i| text("Object Group", &format!("g{i}"))).collect()
+        };
+        let create = |extra: Vec<Attribute>| {
+            let mut attrs = vec![alg(CryptographicAlgorithm::Aes), len(128)];
+            attrs.extend(extra);
+            RequestPayload::Create {
+                object_type: ObjectType::SymmetricKey,
+                attributes: Attributes(attrs),
+            }
+        };
+        assert_eq!(c.fail(create(groups(300))).await, limit);
+        assert_eq!(
+            c.fail(create(vec![
+                text("x-a", &"a".repeat(40_000)),
+                text("x-b", &"b".repeat(40_000)),
+            ]))
+            .await,
+            limit
+        );
+        assert_eq!(
+            c.fail(create(vec![name(&"n".repeat(300))])).await,
+            limit
+        );
+        // Adding instances one by one stops at the limit; deleting one makes room again.
+        let uid = uid_of(&c.ok(create(groups(240))).await);
+        let mut added = 0;
+        let mut refused = None;
+        for i in 0..40 {
+            let item = c
+                .one(RequestPayload::AddAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute: text("Object Group", &format!("more{i}")),
+                })
+                .await;
+            if item.result_status == ResultStatus::Success {
+                added += 1;
+            } else {
+                refused = item.result_reason;
+                assert!(
+                    item.result_message
+                        .as_deref()
+                        .is_some_and(|m| m.contains("256")),
+                    "{item:?}"
+                );
+                break;
+            }
+        }
+        assert!(added > 0);
+        assert_eq!(refused, Some(limit));
+        c.ok(RequestPayload::DeleteAttribute {
+            unique_identifier: Some(uid.clone()),
+            name: "Object Group".to_owned(),
+            index: Some(0),
+            current: None,
+        })
+        .await;
+        c.ok(RequestPayload::AddAttribute {
+            unique_identifier: Some(uid.clone()),
+            attribute: text("Object Group", "after-delete"),
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn link_targets_must_exist_and_be_visible() {
     let env = Env::start().await;
     for v in BOTH {

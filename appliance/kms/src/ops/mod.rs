@@ -106,6 +106,9 @@ impl<'a> Ctx<'a> {
 
     /// Writes objects durably, in one commit.
     pub(crate) async fn commit(&self, objects: Vec<Object>) -> Result<(), KmipError> {
+        for o in &objects {
+            o.check_limits(self.version)?;
+        }
         let ops = objects
             .into_iter()
             .map(|o| WriteOp::PutObject(o.rec))
