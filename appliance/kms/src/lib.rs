@@ -386,14 +386,11 @@ mod tests {
         let caller = Caller {
             identity: "alice".to_owned(),
         };
-        let ctx = ops::Ctx::new(
-            &kms,
-            &caller,
-            ProtocolVersion { major: 2, minor: 1 },
-            None,
-        );
+        let ctx = ops::Ctx::new(&kms, &caller, ProtocolVersion { major: 2, minor: 1 }, None);
         let obj = ctx.new_object(ObjectType::OpaqueObject).expect("object");
-        ctx.commit(vec![obj]).await.expect("commit while the store is open");
+        ctx.commit(vec![obj])
+            .await
+            .expect("commit while the store is open");
         assert!(store_reasons(&kms.readiness().await).is_empty());
         // Closing one handle stops the writer for every clone: the next commit fails.
         kms.store().expect("store").close().await;

@@ -563,7 +563,12 @@ mod tests {
         o.set(&long, 0, &Value::Integer(1), stamp(2));
         assert!(o.check_limits(v21).is_err());
         let mut o = object();
-        o.set(name::NAME, 0, &attrs::name_value(&"n".repeat(MAX_NAME_BYTES)), stamp(2));
+        o.set(
+            name::NAME,
+            0,
+            &attrs::name_value(&"n".repeat(MAX_NAME_BYTES)),
+            stamp(2),
+        );
         assert!(o.check_limits(v21).is_ok());
         o.set(
             name::NAME,

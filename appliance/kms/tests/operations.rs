@@ -1065,9 +1065,7 @@ async fn extractable_and_sensitive_guard_get_and_are_one_way() {
         };
         let kek = c.active_aes().await;
         // Extractable false: no Get, wrapped or not.
-        let locked = c
-            .create_aes(256, vec![boolean("Extractable", false)])
-            .await;
+        let locked = c.create_aes(256, vec![boolean("Extractable", false)]).await;
         assert_eq!(
             c.fail(get(&locked, None)).await,
             ResultReason::NotExtractable
@@ -1078,10 +1076,7 @@ async fn extractable_and_sensitive_guard_get_and_are_one_way() {
         );
         // Sensitive true: only wrapped.
         let sensitive = c.create_aes(256, vec![boolean("Sensitive", true)]).await;
-        assert_eq!(
-            c.fail(get(&sensitive, None)).await,
-            ResultReason::Sensitive
-        );
+        assert_eq!(c.fail(get(&sensitive, None)).await, ResultReason::Sensitive);
         let wrapped = c.ok(wrapped_get(&sensitive, &kek, None, None)).await;
         assert!(matches!(block_of(&wrapped).key_value, KeyValue::Wrapped(_)));
         // One way: Extractable true → false and Sensitive false → true only.
@@ -1095,11 +1090,16 @@ async fn extractable_and_sensitive_guard_get_and_are_one_way() {
             read_only
         );
         assert_eq!(
-            c.fail(modify(&sensitive, boolean("Sensitive", false))).await,
+            c.fail(modify(&sensitive, boolean("Sensitive", false)))
+                .await,
             read_only
         );
         for attr in ["Extractable", "Sensitive"] {
-            let uid = if attr == "Extractable" { &locked } else { &sensitive };
+            let uid = if attr == "Extractable" {
+                &locked
+            } else {
+                &sensitive
+            };
             assert_eq!(
                 c.fail(RequestPayload::DeleteAttribute {
                     unique_identifier: Some(uid.clone()),
@@ -1131,10 +1131,7 @@ async fn extractable_and_sensitive_guard_get_and_are_one_way() {
         let open = c.create_aes(256, vec![boolean("Extractable", true)]).await;
         c.ok(get(&open, None)).await;
         c.ok(modify(&open, boolean("Extractable", false))).await;
-        assert_eq!(
-            c.fail(get(&open, None)).await,
-            ResultReason::NotExtractable
-        );
+        assert_eq!(c.fail(get(&open, None)).await, ResultReason::NotExtractable);
         let plain = c.create_aes(256, vec![]).await;
         c.ok(RequestPayload::AddAttribute {
             unique_identifier: Some(plain.clone()),
@@ -1156,7 +1153,9 @@ async fn objects_are_bounded_in_size() {
             ResultReason::IllegalOperation
         };
         let groups = |n: usize| -> Vec<Attribute> {
-            (0..n).map(|i| text("Object Group", &format!("g{i}"))).collect()
+            (0..n)
+                .map(|i| text("Object Group", &format!("g{i}")))
+                .collect()
         };
         let create = |extra: Vec<Attribute>| {
             let mut attrs = vec![alg(CryptographicAlgorithm::Aes), len(128)];
@@ -1175,10 +1174,7 @@ async fn objects_are_bounded_in_size() {
             .await,
             limit
         );
-        assert_eq!(
-            c.fail(create(vec![name(&"n".repeat(300))])).await,
-            limit
-        );
+        assert_eq!(c.fail(create(vec![name(&"n".repeat(300))])).await, limit);
         // Adding instances one by one stops at the limit; deleting one makes room again.
         let uid = uid_of(&c.ok(create(groups(240))).await);
         let mut added = 0;
@@ -1789,7 +1785,9 @@ async fn ownership_user_admin_other() {
             assert_eq!(theirs.result_reason, missing.result_reason);
             assert_eq!(
                 theirs.result_message.map(|m| m.replace(&uid, "X")),
-                missing.result_message.map(|m| m.replace("no-such-object", "X"))
+                missing
+                    .result_message
+                    .map(|m| m.replace("no-such-object", "X"))
             );
         }
         // Another owner's wrapping key is answered like a missing one.
@@ -1989,10 +1987,7 @@ async fn changed_lifecycle_dates_survive_the_merge() {
     for attr in ["Activation Date", "Deactivation Date"] {
         let uid = env
             .client("alice", V21)
-            .create_aes(
-                128,
-                vec![Attribute::new(attr, Value::DateTime(far))],
-            )
+            .create_aes(128, vec![Attribute::new(attr, Value::DateTime(far))])
             .await;
         let before = stored(&mut env, &uid).await;
         for (change, at) in [("modify", far - 1_000), ("set", far - 2_000)] {
@@ -2379,7 +2374,11 @@ async fn message_level_options() {
         r.items[1].result_reason,
         Some(ResultReason::ResponseTooLarge)
     );
-    let created = r.items[0].payload.as_ref().map(uid_of).expect("Create payload");
+    let created = r.items[0]
+        .payload
+        .as_ref()
+        .map(uid_of)
+        .expect("Create payload");
     assert_eq!(c.state(&created).await, State::PreActive.value());
     assert_eq!(c.state(&active).await, State::Destroyed.value());
     // Undo is not offered.

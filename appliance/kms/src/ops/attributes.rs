@@ -121,9 +121,8 @@ async fn change_date(
     // Revoke do: a fresh, later stamp would lose every merge and undo the change. Moving a date
     // earlier thus wins on every replica; moving it later cannot win against a replica that
     // still holds the earlier date (grow-only facts only move forward in time that way).
-    let fact_stamp = |fact: &Option<keywarden_store::LifecycleEvent>| {
-        fact.as_ref().map_or(stamp, |e| e.stamp)
-    };
+    let fact_stamp =
+        |fact: &Option<keywarden_store::LifecycleEvent>| fact.as_ref().map_or(stamp, |e| e.stamp);
     match attr {
         name::ACTIVATION_DATE => {
             let s = fact_stamp(&obj.rec.lifecycle.activated);
@@ -175,7 +174,11 @@ fn check_one_way(
             ResultReason::PermissionDenied,
             format!(
                 "attribute {attr:?} is {}: it can no longer be changed back",
-                if locked == Value::Boolean(true) { "true" } else { "false" }
+                if locked == Value::Boolean(true) {
+                    "true"
+                } else {
+                    "false"
+                }
             ),
         ));
     }
@@ -202,13 +205,7 @@ fn index_of(index: Option<i32>) -> Result<u32, KmipError> {
 }
 
 /// The answer of Add/Set/Modify: 1.x returns the attribute as stored.
-fn changed(
-    ctx: &Ctx<'_>,
-    uid: String,
-    attr: &str,
-    index: u32,
-    value: Value,
-) -> ResponsePayload {
+fn changed(ctx: &Ctx<'_>, uid: String, attr: &str, index: u32, value: Value) -> ResponsePayload {
     let attribute = (ctx.version.major < 2).then(|| Attribute {
         name: attr.to_owned(),
         index: attrs::is_multi(attr).then(|| i32::try_from(index).unwrap_or(i32::MAX)),

@@ -98,9 +98,7 @@ fn check_export(ctx: &Ctx<'_>, obj: &Object, uid: &str, wrapped: bool) -> Result
         return Err(ctx.err(
             ResultReason::Sensitive,
             ResultReason::PermissionDenied,
-            format!(
-                "object {uid} has Sensitive true: Get needs a Key Wrapping Specification"
-            ),
+            format!("object {uid} has Sensitive true: Get needs a Key Wrapping Specification"),
         ));
     }
     Ok(())
