@@ -61,7 +61,9 @@ pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
 /// Keeps trying to get the KEK, backing off up to [`MAX_BACKOFF`], until it succeeds or the
 /// service goes away.
 pub(crate) async fn retry_kek(kms: Weak<Kms>) {
-    let mut wait = Duration::from_millis(100);
+    // Start small: at boot the bridge is usually seconds from ready, not minutes, and start-up
+    // time counts; back off geometrically so a dead HSM is not hammered.
+    let mut wait = Duration::from_millis(20);
     loop {
         tokio::time::sleep(wait).await;
         let Some(kms) = kms.upgrade() else { return };
@@ -75,7 +77,7 @@ pub(crate) async fn retry_kek(kms: Weak<Kms>) {
                 *lock(&kms.kek_error) = Some(e);
             }
         }
-        wait = (wait * 2).min(MAX_BACKOFF);
+        wait = (wait * 3 / 2).min(MAX_BACKOFF);
     }
 }
 

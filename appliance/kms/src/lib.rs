@@ -71,6 +71,9 @@ pub const DATABASE_FILE: &str = "keywarden.redb";
 /// How long a health answer of the HSM stays fresh for [`Kms::readiness`].
 const HEALTH_TTL: Duration = Duration::from_secs(1);
 
+/// How long a failed HSM health check is reused.
+const HEALTH_FAILURE_TTL: Duration = Duration::from_millis(50);
+
 /// Stripes of the per-object mutation locks.
 const LOCK_STRIPES: usize = 256;
 
@@ -271,8 +274,15 @@ impl Kms {
     async fn hsm_health(&self, force: bool) -> Result<(), String> {
         let cached = |fresh_only: bool| {
             let cache = lock(&self.health);
+            // A failure is reused only briefly, so readiness follows a recovering HSM (or a
+            // bridge that is still starting) within a fraction of a second.
+            let ttl = if cache.result.is_ok() {
+                HEALTH_TTL
+            } else {
+                HEALTH_FAILURE_TTL
+            };
             match cache.at {
-                Some(at) if !fresh_only || at.elapsed() < HEALTH_TTL => Some(cache.result.clone()),
+                Some(at) if !fresh_only || at.elapsed() < ttl => Some(cache.result.clone()),
                 _ => None,
             }
         };
