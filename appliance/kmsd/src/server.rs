@@ -181,7 +181,7 @@ async fn wait_until_ready<S: KmipService>(service: &S) {
         if readiness.ready {
             return;
         }
-        if polls % REPORT_EVERY == 0 {
+        if polls.is_multiple_of(REPORT_EVERY) {
             warn!(reasons = ?readiness.reasons, "not ready yet; waiting before announcing");
         }
         polls = polls.wrapping_add(1);
