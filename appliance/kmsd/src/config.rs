@@ -57,6 +57,9 @@ pub struct Timeouts {
     pub write: Duration,
     /// How long in-flight requests may run after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// Longest life of one HTTPS connection; then it is closed gracefully (KMIP clients keep
+    /// long-lived connections and are bounded by the other timeouts instead).
+    pub https_lifetime: Duration,
 }
 
 impl Default for Timeouts {
@@ -67,6 +70,7 @@ impl Default for Timeouts {
             read: Duration::from_secs(10),
             write: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            https_lifetime: Duration::from_secs(300),
         }
     }
 }

@@ -2,15 +2,19 @@
 //!
 //! A client certificate is optional here (load balancer probes carry none) but verified
 //! against the CA when presented.
+//!
+//! Every wait on a client is bounded: header reads by the idle timeout (also between
+//! keep-alive requests), bodies by the read timeout and [`MAX_BODY`], stuck writes by the write
+//! timeout ([`WriteStallTimeout`]) and the whole connection by `https_lifetime`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use prometheus_client::registry::Registry;
@@ -18,12 +22,17 @@ use serde_json::json;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
-use tracing::{debug, error};
+use tracing::{debug, error, info};
 
 use crate::accept::Shutdown;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::service::KmipService;
+use crate::stall::WriteStallTimeout;
+
+/// Largest request body accepted; no resource uses a body yet, so this only bounds the work a
+/// client can make the server do.
+pub const MAX_BODY: usize = 64 * 1024;
 
 /// Content type of `/metrics` as encoded by prometheus-client.
 const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -50,7 +59,7 @@ pub async fn connection<S: KmipService>(
     mut shutdown: Shutdown,
 ) {
     let _open = ctx.metrics.open_guard();
-    let io = ctx.metrics.count(tcp);
+    let io = WriteStallTimeout::new(ctx.metrics.count(tcp), ctx.timeouts.write);
     let tls = match timeout(ctx.timeouts.handshake, ctx.acceptor.accept(io)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -67,19 +76,34 @@ pub async fn connection<S: KmipService>(
     let service_ctx = Arc::clone(&ctx);
     let service = hyper::service::service_fn(move |request| {
         let ctx = Arc::clone(&service_ctx);
-        async move { Ok::<_, Infallible>(route(&ctx, &request).await) }
+        async move { Ok::<_, Infallible>(route(&ctx, request).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
+    // hyper restarts the header timer whenever it waits for a request head, so this is also
+    // the keep-alive idle timeout.
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(ctx.timeouts.idle);
     let conn = builder.serve_connection(TokioIo::new(tls), service);
     tokio::pin!(conn);
+    let lifetime = tokio::time::sleep(ctx.timeouts.https_lifetime);
+    tokio::pin!(lifetime);
     let result = tokio::select! {
         result = conn.as_mut() => result,
         () = shutdown.wait() => {
             conn.as_mut().graceful_shutdown();
             conn.as_mut().await
+        }
+        () = &mut lifetime => {
+            debug!(%peer, lifetime = ?ctx.timeouts.https_lifetime, "HTTPS connection lifetime over, closing");
+            conn.as_mut().graceful_shutdown();
+            match timeout(ctx.timeouts.shutdown_grace, conn.as_mut()).await {
+                Ok(result) => result,
+                Err(_) => {
+                    info!(%peer, "HTTPS connection did not finish after its lifetime, dropped");
+                    return;
+                }
+            }
         }
     };
     if let Err(e) = result {
@@ -87,12 +111,65 @@ pub async fn connection<S: KmipService>(
     }
 }
 
+/// Reads and discards a request body of at most [`MAX_BODY`] bytes within the read timeout;
+/// `Err` is the response to send instead.
+async fn drain_body(
+    body: Incoming,
+    read: std::time::Duration,
+) -> Result<(), Response<Full<Bytes>>> {
+    let too_large = || {
+        let mut response = problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Content Too Large",
+            &format!("request bodies are limited to {MAX_BODY} bytes"),
+        );
+        // The rest of the body is not read, so the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+    };
+    if body.is_end_stream() {
+        return Ok(());
+    }
+    if usize::try_from(body.size_hint().lower()).map_or(true, |len| len > MAX_BODY) {
+        return Err(too_large());
+    }
+    match timeout(read, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => {
+            debug!(error = %e, "cannot read request body");
+            Err(problem(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "the request body could not be read",
+            ))
+        }
+        Err(_) => {
+            let mut response = problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "the request body did not arrive in time",
+            );
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            Err(response)
+        }
+    }
+}
+
 /// Answers one request; never fails.
 pub async fn route<S: KmipService>(
     ctx: &HttpsContext<S>,
-    request: &Request<Incoming>,
+    request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let path = request.uri().path();
+    let (parts, body) = request.into_parts();
+    if let Err(response) = drain_body(body, ctx.timeouts.read).await {
+        return response;
+    }
+    let path = parts.uri.path();
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if !known {
         return problem(
@@ -101,7 +178,7 @@ pub async fn route<S: KmipService>(
             &format!("no resource at {path}"),
         );
     }
-    if request.method() != Method::GET && request.method() != Method::HEAD {
+    if parts.method != Method::GET && parts.method != Method::HEAD {
         let mut response = problem(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method Not Allowed",

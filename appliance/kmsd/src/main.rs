@@ -20,6 +20,7 @@ mod pki;
 mod ready;
 mod server;
 mod service;
+mod stall;
 mod supervisor;
 mod tls;
 

@@ -110,6 +110,8 @@ struct Harness {
 #[derive(Clone, Copy)]
 struct Options {
     idle: Duration,
+    write: Duration,
+    https_lifetime: Duration,
     max_connections: usize,
     ready: bool,
 }
@@ -118,6 +120,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             idle: Duration::from_secs(20),
+            write: Duration::from_secs(10),
+            https_lifetime: Duration::from_secs(300),
             max_connections: 16,
             ready: true,
         }
@@ -142,6 +146,8 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
         },
         timeouts: Timeouts {
             idle: options.idle,
+            write: options.write,
+            https_lifetime: options.https_lifetime,
             shutdown_grace: Duration::from_secs(5),
             ..Timeouts::default()
         },
@@ -290,7 +296,13 @@ async fn closed_without_data(stream: &mut TlsStream<TcpStream>) -> bool {
 /// One HTTP/1.1 GET with `Connection: close`; returns the whole response text.
 async fn http_get(stream: &mut TlsStream<TcpStream>, path: &str) -> String {
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    http_exchange(stream, request.as_bytes()).await
+}
+
+/// Sends raw request bytes and returns everything the server sends until it closes.
+async fn http_exchange(stream: &mut TlsStream<TcpStream>, request: &[u8]) -> String {
+    // The server may answer and close before it read everything (413): that is not an error.
+    let _ = stream.write_all(request).await;
     let mut response = Vec::new();
     let read = tokio::time::timeout(TEST_DEADLINE, stream.read_to_end(&mut response));
     // A peer that skips close_notify ends with an error after the data; the data counts.
@@ -641,5 +653,110 @@ async fn tls_1_2_clients_are_served_too() {
     let response = read_frame(&mut tls).await.expect("served over TLS 1.2");
     assert!(response.starts_with(b"admin|"));
     drop(tls);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn request_bodies_over_64_kib_get_413() {
+    let mut h = Harness::start(Options::default()).await;
+    let announced = format!(
+        "POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
+        crate::https::MAX_BODY + 1
+    );
+    let mut chunked =
+        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..5 {
+        chunked.extend_from_slice(format!("{:x}\r\n", 16 * 1024).as_bytes());
+        chunked.extend_from_slice(&[b'a'; 16 * 1024]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for request in [announced.into_bytes(), chunked] {
+        let mut tls = h.connect(h.client_config(None), h.https).await.unwrap();
+        let response = http_exchange(&mut tls, &request).await;
+        assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+        assert!(response.contains("application/problem+json"), "{response}");
+        assert!(response.contains(r#""status":413"#), "{response}");
+    }
+    // A small body is read and ignored.
+    let mut tls = h.connect(h.client_config(None), h.https).await.unwrap();
+    let small = b"POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+    let response = http_exchange(&mut tls, small).await;
+    assert!(response.starts_with("HTTP/1.1 405"), "{response}");
+    h.stop().await;
+}
+
+/// The `kmsd_connections_open` gauge of the HTTPS listener (the asking connection included).
+async fn https_connections_open(h: &Harness) -> Option<u64> {
+    let metrics = h.metrics().await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kmsd_connections_open{listener=\"https\"} "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn a_client_that_pipelines_but_never_reads_is_cut_by_the_write_timeout() {
+    let mut h = Harness::start(Options {
+        write: Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    // A tiny receive window so the server's writes back up quickly.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(h.https).await.unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let tls = TlsConnector::from(Arc::new(h.client_config(None)))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let (reader, mut writer) = tokio::io::split(tls);
+    let flood = tokio::spawn(async move {
+        let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(1000);
+        // Bounded; blocks as soon as the server stops reading, ends when it closes.
+        for _ in 0..200 {
+            if writer.write_all(&request).await.is_err() {
+                return;
+            }
+        }
+    });
+    assert_eq!(
+        https_connections_open(&h).await,
+        Some(2),
+        "flooder connected"
+    );
+    let mut closed = false;
+    for _ in 0..300 {
+        if https_connections_open(&h).await == Some(1) {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(closed, "the server closed the connection that never reads");
+    drop(reader);
+    flood.abort();
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn https_connections_end_after_their_lifetime() {
+    let mut h = Harness::start(Options {
+        https_lifetime: Duration::from_secs(1),
+        idle: Duration::from_secs(600),
+        ..Options::default()
+    })
+    .await;
+    // A keep-alive client that stays: the idle timeout is far beyond the test deadline, so
+    // only the lifetime can close the connection in time.
+    let mut tls = h.connect(h.client_config(None), h.https).await.unwrap();
+    let keep_alive = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    tls.write_all(keep_alive).await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(TEST_DEADLINE, tls.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "closed before the test deadline");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     h.stop().await;
 }
