@@ -1,7 +1,7 @@
 //! The HTTPS listener: health, readiness and metrics (REST comes later on the same listener).
 //!
 //! A client certificate is optional here (load balancer probes carry none) but verified
-//! against the CA when presented.
+//! against the CA when presented; `/metrics` is served only to clients that presented one.
 //!
 //! Every wait on a client is bounded: header reads by the idle timeout (also between
 //! keep-alive requests), bodies by the read timeout and [`MAX_BODY`], stuck writes by the write
@@ -73,10 +73,21 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
+    // The verifier checked any presented chain during the handshake; presence is the test.
+    let client = if tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .is_some_and(|certs| !certs.is_empty())
+    {
+        Client::Certified
+    } else {
+        Client::Anonymous
+    };
     let service_ctx = Arc::clone(&ctx);
     let service = hyper::service::service_fn(move |request| {
         let ctx = Arc::clone(&service_ctx);
-        async move { Ok::<_, Infallible>(route(&ctx, request).await) }
+        async move { Ok::<_, Infallible>(route(&ctx, request, client).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     // hyper restarts the header timer whenever it waits for a request head, so this is also
@@ -109,6 +120,15 @@ pub async fn connection<S: KmipService>(
     if let Err(e) = result {
         debug!(%peer, error = %e, "HTTPS connection ended with an error");
     }
+}
+
+/// Whether the client of a connection presented a (verified) certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// No certificate: health and readiness only.
+    Anonymous,
+    /// A certificate that chains to the client CA.
+    Certified,
 }
 
 /// Reads and discards a request body of at most [`MAX_BODY`] bytes within the read timeout;
@@ -164,6 +184,7 @@ async fn drain_body(
 pub async fn route<S: KmipService>(
     ctx: &HttpsContext<S>,
     request: Request<Incoming>,
+    client: Client,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     if let Err(response) = drain_body(body, ctx.timeouts.read).await {
@@ -207,6 +228,11 @@ pub async fn route<S: KmipService>(
             };
             respond(status, "application/json", Bytes::from(body.to_string()))
         }
+        _ if client != Client::Certified => problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "/metrics requires a client certificate",
+        ),
         _ => {
             let mut text = String::new();
             match prometheus_client::encoding::text::encode(&mut text, &ctx.registry) {

@@ -241,8 +241,9 @@ impl Harness {
         self.connect(config, self.kmip).await.unwrap()
     }
 
+    /// `/metrics` as a certified client sees it.
     async fn metrics(&self) -> String {
-        let config = self.client_config(None);
+        let config = self.client_config(Some((&self.pki.user.cert, &self.pki.user.key)));
         let mut tls = self.connect(config, self.https).await.unwrap();
         http_get(&mut tls, "/metrics").await
     }
@@ -653,6 +654,27 @@ async fn tls_1_2_clients_are_served_too() {
     let response = read_frame(&mut tls).await.expect("served over TLS 1.2");
     assert!(response.starts_with(b"admin|"));
     drop(tls);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_need_a_client_certificate_health_and_readiness_do_not() {
+    let mut h = Harness::start(Options::default()).await;
+    for (path, status) in [("/metrics", "403"), ("/healthz", "200"), ("/readyz", "200")] {
+        let mut tls = h.connect(h.client_config(None), h.https).await.unwrap();
+        let response = http_get(&mut tls, path).await;
+        assert!(
+            response.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path}: {response}"
+        );
+        if status == "403" {
+            assert!(response.contains("application/problem+json"), "{response}");
+            assert!(response.contains(r#""status":403"#), "{response}");
+            assert!(!response.contains("kmsd_connections_open"), "{response}");
+        }
+    }
+    let metrics = h.metrics().await;
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     h.stop().await;
 }
 
