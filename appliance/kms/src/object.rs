@@ -588,30 +588,31 @@ mod tests {
     }
 
     #[test]
-    fn a_date_brought_forward_with_the_kept_stamp_wins_the_merge() {
-        // What Activate and Revoke do to a scheduled fact: same stamp, earlier effective date.
-        let scheduled = Lifecycle {
+    fn a_changed_date_with_a_fresh_stamp_wins_the_merge_in_both_directions() {
+        // What Activate, Revoke and Modify Attribute do to a scheduled fact: a fresh stamp and
+        // a new effective date, earlier (brought forward) or later (postponed).
+        let fact = |s: u64, effective: i64| Lifecycle {
             activated: Some(LifecycleEvent {
-                stamp: stamp(5),
-                effective: 4_000,
+                stamp: stamp(s),
+                effective,
                 reason: None,
                 message: None,
             }),
             ..Lifecycle::default()
         };
-        let mut forward = scheduled.clone();
-        forward.activated = Some(LifecycleEvent {
-            stamp: stamp(5),
-            effective: 100,
-            reason: None,
-            message: None,
-        });
-        let mut a = scheduled.clone();
-        a.merge(&forward);
-        let mut b = forward.clone();
-        b.merge(&scheduled);
-        assert_eq!(a, forward);
-        assert_eq!(b, forward);
-        assert_eq!(a.state(200), keywarden_store::LifecycleState::Active);
+        for (old, new) in [
+            (fact(5, 4_000), fact(6, 100)),
+            (fact(5, 100), fact(6, 4_000)),
+        ] {
+            let mut a = old.clone();
+            a.merge(&new);
+            let mut b = new.clone();
+            b.merge(&old);
+            assert_eq!(a, new);
+            assert_eq!(b, new);
+        }
+        let mut forward = fact(5, 4_000);
+        forward.merge(&fact(6, 100));
+        assert_eq!(forward.state(200), keywarden_store::LifecycleState::Active);
     }
 }

@@ -131,10 +131,13 @@ fn merge_flag(mine: &mut Option<LifecycleEvent>, other: &Option<LifecycleEvent>)
         (_, None) => {}
         (None, Some(o)) => *mine = Some(o.clone()),
         (Some(m), Some(o)) => {
-            // Earliest stamp wins; equal stamps come from the same node and write, but
-            // compare the whole event so merge stays commutative even for corrupt input.
+            // The flag itself is grow-only (once set it stays set); its details (date, reason)
+            // are a last-writer-wins register, so a later change of the date — a Deactivation
+            // Date moved later, an Activate bringing a scheduled date forward — wins on every
+            // replica. Equal stamps come from the same write, but the whole event is compared
+            // so merge stays commutative even for corrupt input.
             if (o.stamp, &o.effective, &o.reason, &o.message)
-                < (m.stamp, &m.effective, &m.reason, &m.message)
+                > (m.stamp, &m.effective, &m.reason, &m.message)
             {
                 *mine = Some(o.clone());
             }
@@ -143,7 +146,7 @@ fn merge_flag(mine: &mut Option<LifecycleEvent>, other: &Option<LifecycleEvent>)
 }
 
 impl Lifecycle {
-    /// CRDT join: union of the flags, keeping the earliest event (by stamp) for each.
+    /// CRDT join: union of the flags, keeping the latest event (by stamp) for each.
     pub fn merge(&mut self, other: &Lifecycle) {
         merge_flag(&mut self.activated, &other.activated);
         merge_flag(&mut self.deactivated, &other.deactivated);
@@ -269,6 +272,35 @@ pub(crate) mod tests {
         let mut m = a.clone();
         m.merge(b);
         m
+    }
+
+    #[test]
+    fn a_later_change_of_a_date_wins_whichever_way_it_is_moved() {
+        let at = |wall_ms: u64, effective: i64| LifecycleEvent {
+            stamp: Stamp {
+                hlc: Hlc {
+                    wall_ms,
+                    logical: 0,
+                },
+                node: NodeId(1),
+            },
+            effective,
+            reason: None,
+            message: None,
+        };
+        for (first, second) in [(100, 200), (200, 100)] {
+            let old = Lifecycle {
+                deactivated: Some(at(1, first)),
+                ..Lifecycle::default()
+            };
+            let new = Lifecycle {
+                deactivated: Some(at(2, second)),
+                ..Lifecycle::default()
+            };
+            for m in [merged(&old, &new), merged(&new, &old)] {
+                assert_eq!(m.deactivated.map(|e| e.effective), Some(second));
+            }
+        }
     }
 
     proptest! {

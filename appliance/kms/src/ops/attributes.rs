@@ -116,21 +116,14 @@ async fn change_date(
         return Err(not_found(ctx, attr, None));
     }
     let stamp = ctx.stamp()?;
-    // Lifecycle facts merge keeping the earliest stamp per flag (equal stamps: the earlier
-    // effective date), so a changed date keeps the existing fact's stamp, as Activate and
-    // Revoke do: a fresh, later stamp would lose every merge and undo the change. Moving a date
-    // earlier thus wins on every replica; moving it later cannot win against a replica that
-    // still holds the earlier date (grow-only facts only move forward in time that way).
-    let fact_stamp =
-        |fact: &Option<keywarden_store::LifecycleEvent>| fact.as_ref().map_or(stamp, |e| e.stamp);
+    // A lifecycle flag is grow-only but its date is last-writer-wins, so the fresh stamp makes
+    // the changed date win the merge on every replica.
     match attr {
         name::ACTIVATION_DATE => {
-            let s = fact_stamp(&obj.rec.lifecycle.activated);
-            obj.rec.lifecycle.activated = Some(event(s, at, None, None));
+            obj.rec.lifecycle.activated = Some(event(stamp, at, None, None));
         }
         name::DEACTIVATION_DATE => {
-            let s = fact_stamp(&obj.rec.lifecycle.deactivated);
-            obj.rec.lifecycle.deactivated = Some(event(s, at, None, None));
+            obj.rec.lifecycle.deactivated = Some(event(stamp, at, None, None));
         }
         other => obj.set(other, 0, &attribute.value, stamp),
     }

@@ -19,16 +19,9 @@ pub(crate) async fn activate(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePaylo
         ));
     }
     let stamp = ctx.stamp()?;
-    // A scheduled (future) activation is brought forward. Keeping the scheduled fact's stamp
-    // makes the earlier date win the lifecycle merge on every replica (equal stamps order by
-    // effective date), so replication never undoes the change.
-    let fact_stamp = obj
-        .rec
-        .lifecycle
-        .activated
-        .as_ref()
-        .map_or(stamp, |e| e.stamp);
-    obj.rec.lifecycle.activated = Some(event(fact_stamp, ctx.now, None, None));
+    // A scheduled (future) activation is brought forward: the fresh stamp makes this event win
+    // the lifecycle merge (last writer wins per flag) on every replica.
+    obj.rec.lifecycle.activated = Some(event(stamp, ctx.now, None, None));
     obj.touch(stamp);
     ctx.commit(vec![obj]).await?;
     Ok(ResponsePayload::Identifier {
@@ -67,16 +60,9 @@ pub(crate) async fn revoke(
     } else {
         match state {
             State::Active => {
-                // A scheduled (future) Deactivation Date is brought forward to now; as in
-                // Activate, the scheduled fact's stamp is kept so the earlier date wins merges.
-                let fact_stamp = obj
-                    .rec
-                    .lifecycle
-                    .deactivated
-                    .as_ref()
-                    .map_or(stamp, |e| e.stamp);
+                // A scheduled (future) Deactivation Date is brought forward to now.
                 obj.rec.lifecycle.deactivated =
-                    Some(event(fact_stamp, ctx.now, Some(reason.value()), message));
+                    Some(event(stamp, ctx.now, Some(reason.value()), message));
             }
             State::Deactivated | State::Compromised => {
                 return Ok(ResponsePayload::Identifier {
