@@ -5,38 +5,14 @@ use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::payload::ResponsePayload;
 
 use super::Ctx;
-use crate::batch::SUPPORTED_VERSIONS;
+use keywarden_kmip::message::SUPPORTED_VERSIONS;
 
 /// Vendor Identification answered by Query.
 pub(crate) const VENDOR: &str = "Keywarden";
 
-/// Operations this server implements.
-pub(crate) const OPERATIONS: &[Operation] = &[
-    Operation::Create,
-    Operation::CreateKeyPair,
-    Operation::Register,
-    Operation::ReKey,
-    Operation::Locate,
-    Operation::Get,
-    Operation::GetAttributes,
-    Operation::GetAttributeList,
-    Operation::AddAttribute,
-    Operation::SetAttribute,
-    Operation::ModifyAttribute,
-    Operation::DeleteAttribute,
-    Operation::Activate,
-    Operation::Revoke,
-    Operation::Destroy,
-    Operation::Query,
-    Operation::DiscoverVersions,
-    Operation::Encrypt,
-    Operation::Decrypt,
-    Operation::Sign,
-    Operation::SignatureVerify,
-    Operation::Mac,
-    Operation::MacVerify,
-    Operation::RngRetrieve,
-];
+/// Operations this server implements: every operation the KMIP crate decodes a payload for
+/// (dispatch in `ops` matches that payload enum exhaustively, so the two cannot drift apart).
+pub(crate) const OPERATIONS: &[Operation] = keywarden_kmip::payload::SUPPORTED_OPERATIONS;
 
 /// Object types this server stores.
 const OBJECT_TYPES: &[ObjectType] = &[
