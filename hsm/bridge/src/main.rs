@@ -24,7 +24,7 @@ use tracing::{error, info};
 use zeroize::Zeroizing;
 
 use crate::error::StartError;
-use crate::server::Socket;
+use crate::server::{ClientPolicy, Socket};
 use crate::token::{Token, TokenConfig};
 
 /// Exit code when the bridge could not start.
@@ -51,6 +51,15 @@ struct Cli {
     /// Label of the root key object in the token.
     #[arg(long, default_value = "keywarden-root-v1")]
     root_key_label: String,
+    /// Seconds a client may stay silent between requests before it is disconnected.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Most clients connected at once; further connections are closed at accept.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_clients: u64,
+    /// A further peer uid allowed to connect (repeatable); our own uid and root always are.
+    #[arg(long = "allow-uid", value_name = "UID")]
+    allow_uids: Vec<u32>,
 }
 
 /// How the serving loop ended.
@@ -72,14 +81,18 @@ fn read_pin(path: &PathBuf) -> Result<Zeroizing<String>, StartError> {
     Ok(pin)
 }
 
-async fn serve_until_stop(socket: Socket, token: Arc<Token>) -> Result<Stop, StartError> {
+async fn serve_until_stop(
+    socket: Socket,
+    token: Arc<Token>,
+    policy: ClientPolicy,
+) -> Result<Stop, StartError> {
     let runtime_err =
         |e: std::io::Error| StartError::Runtime(format!("cannot install signal handler: {e}"));
     let mut sigterm = signal(SignalKind::terminate()).map_err(runtime_err)?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(runtime_err)?;
     let fatal = Arc::new(Notify::new());
     let stop = tokio::select! {
-        () = server::serve(&socket, token, Arc::clone(&fatal)) => Stop::Signal,
+        () = server::serve(&socket, token, Arc::clone(&fatal), policy) => Stop::Signal,
         _ = sigterm.recv() => { info!("SIGTERM received, stopping"); Stop::Signal }
         _ = sigint.recv() => { info!("SIGINT received, stopping"); Stop::Signal }
         () = fatal.notified() => Stop::TokenLost,
@@ -90,6 +103,13 @@ async fn serve_until_stop(socket: Socket, token: Arc<Token>) -> Result<Stop, Sta
 
 fn run(cli: Cli) -> Result<Stop, StartError> {
     let pin = read_pin(&cli.pin_file)?;
+    let policy = ClientPolicy {
+        // The parser bounds it to 1..=4096.
+        max_clients: usize::try_from(cli.max_clients).unwrap_or(64),
+        idle_timeout: Duration::from_secs(cli.idle_timeout),
+        own_uid: nix::unistd::getuid().as_raw(),
+        allowed_uids: cli.allow_uids,
+    };
     let token = Arc::new(Token::open(TokenConfig {
         module: cli.module,
         token_label: cli.token_label,
@@ -104,7 +124,7 @@ fn run(cli: Cli) -> Result<Stop, StartError> {
     let result = runtime.block_on(async {
         let socket = Socket::bind(&cli.socket)?;
         info!(socket = %cli.socket.display(), "hsm-bridge listening");
-        serve_until_stop(socket, token).await
+        serve_until_stop(socket, token, policy).await
     });
     // Blocking PKCS#11 calls in flight get a short grace period, not forever.
     runtime.shutdown_timeout(Duration::from_secs(2));

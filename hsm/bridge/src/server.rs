@@ -1,9 +1,13 @@
 //! The unix socket side: one task per client, PKCS#11 work on blocking threads.
+//!
+//! Who may talk to the bridge is decided three times: the socket's mode (0660), the peer's uid
+//! (SO_PEERCRED: our own uid, root, or one given with `--allow-uid`), and a cap on concurrent
+//! clients. A client that stays silent past the idle timeout is disconnected.
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hsm_proto::{
     BridgeError, PROTOCOL_VERSION, ProtoError, Request, Response, read_message, write_message,
@@ -19,6 +23,28 @@ use crate::token::Token;
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// PKCS#11 operations running at once; bounds the number of open sessions.
 const MAX_PARALLEL_OPS: usize = 16;
+/// At most one warning per interval about refused connections, so a flood cannot flood the log.
+const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Limits on the clients of one bridge.
+#[derive(Clone, Debug)]
+pub struct ClientPolicy {
+    /// Most clients connected at once; more are closed at accept.
+    pub max_clients: usize,
+    /// How long a client may stay silent between requests (after its Hello).
+    pub idle_timeout: Duration,
+    /// The bridge's own uid; its peers and root are always allowed.
+    pub own_uid: u32,
+    /// Further peer uids allowed to connect.
+    pub allowed_uids: Vec<u32>,
+}
+
+impl ClientPolicy {
+    /// Whether a peer running as `uid` may use the bridge.
+    pub fn allows(&self, uid: u32) -> bool {
+        uid == 0 || uid == self.own_uid || self.allowed_uids.contains(&uid)
+    }
+}
 
 /// The bound socket; removes its file on drop if it is still ours.
 pub struct Socket {
@@ -86,18 +112,46 @@ impl Drop for Socket {
 }
 
 /// Accepts clients until the task is dropped; `fatal` is notified when the token is lost.
-pub async fn serve(socket: &Socket, token: Arc<Token>, fatal: Arc<Notify>) {
+pub async fn serve(socket: &Socket, token: Arc<Token>, fatal: Arc<Notify>, policy: ClientPolicy) {
     let limit = Arc::new(Semaphore::new(MAX_PARALLEL_OPS));
+    let clients = Arc::new(Semaphore::new(policy.max_clients));
+    let mut refusals = RefusalLog::default();
     loop {
         match socket.listener.accept().await {
             Ok((stream, _)) => {
+                match stream.peer_cred() {
+                    Ok(cred) if policy.allows(cred.uid()) => {}
+                    Ok(cred) => {
+                        refusals.warn(&format!(
+                            "peer uid {} is neither ours ({}), root nor given with --allow-uid; closing",
+                            cred.uid(),
+                            policy.own_uid
+                        ));
+                        continue;
+                    }
+                    Err(e) => {
+                        refusals.warn(&format!(
+                            "cannot read the peer's credentials ({e}); closing"
+                        ));
+                        continue;
+                    }
+                }
+                let Ok(slot) = Arc::clone(&clients).try_acquire_owned() else {
+                    refusals.warn(&format!(
+                        "{} clients connected, the maximum; closing the new one",
+                        policy.max_clients
+                    ));
+                    continue;
+                };
                 let token = Arc::clone(&token);
                 let fatal = Arc::clone(&fatal);
                 let limit = Arc::clone(&limit);
+                let idle = policy.idle_timeout;
                 tokio::spawn(async move {
-                    if let Err(e) = handle_client(stream, token, fatal, limit).await {
+                    if let Err(e) = handle_client(stream, token, fatal, limit, idle).await {
                         debug!(error = %e, "client connection ended with an error");
                     }
+                    drop(slot);
                 });
             }
             Err(e) => {
@@ -108,11 +162,35 @@ pub async fn serve(socket: &Socket, token: Arc<Token>, fatal: Arc<Notify>) {
     }
 }
 
+/// Rate-limited warnings about refused connections.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl RefusalLog {
+    fn warn(&mut self, reason: &str) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < REFUSAL_LOG_INTERVAL)
+        {
+            self.suppressed += 1;
+            return;
+        }
+        warn!(%reason, suppressed_since_last = self.suppressed, "refusing connection");
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
+}
+
 async fn handle_client(
     mut stream: UnixStream,
     token: Arc<Token>,
     fatal: Arc<Notify>,
     limit: Arc<Semaphore>,
+    idle: Duration,
 ) -> Result<(), ProtoError> {
     let hello = tokio::time::timeout(HELLO_TIMEOUT, read_message::<_, Request>(&mut stream)).await;
     match hello {
@@ -145,7 +223,12 @@ async fn handle_client(
         Err(_) => return refuse(&mut stream, "no Hello within the time limit".to_owned()).await,
     }
     loop {
-        let request = match read_message::<_, Request>(&mut stream).await {
+        let Ok(read) = tokio::time::timeout(idle, read_message::<_, Request>(&mut stream)).await
+        else {
+            debug!(?idle, "client idle too long, closing");
+            return Ok(());
+        };
+        let request = match read {
             Ok(Some(r)) => r,
             Ok(None) => return Ok(()),
             // After a bad frame the stream cannot be resynchronised: answer once and close.
@@ -191,4 +274,37 @@ fn dispatch(token: &Token, request: Request) -> Response {
         Request::Random { len } => token.random(len).map(|bytes| Response::Random { bytes }),
     };
     result.unwrap_or_else(Response::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(own_uid: u32, allowed_uids: Vec<u32>) -> ClientPolicy {
+        ClientPolicy {
+            max_clients: 1,
+            idle_timeout: Duration::from_secs(1),
+            own_uid,
+            allowed_uids,
+        }
+    }
+
+    #[test]
+    fn own_uid_root_and_listed_uids_are_allowed_others_not() {
+        let p = policy(1000, vec![1001]);
+        assert!(p.allows(1000));
+        assert!(p.allows(0));
+        assert!(p.allows(1001));
+        assert!(!p.allows(1002));
+        assert!(!p.allows(65534));
+        assert!(!policy(1000, Vec::new()).allows(1001));
+    }
+
+    #[tokio::test]
+    async fn the_uid_checked_is_the_peer_process_uid() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let uid = a.peer_cred().unwrap().uid();
+        assert_eq!(uid, nix::unistd::getuid().as_raw());
+        assert!(policy(uid, Vec::new()).allows(uid));
+    }
 }

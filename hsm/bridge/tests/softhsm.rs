@@ -92,6 +92,11 @@ impl SoftHsm {
 
     /// Spawns the bridge with its stderr in a log file of the temp dir.
     fn spawn(&self, label: &str, pin_file: &Path) -> Bridge {
+        self.spawn_with(label, pin_file, &[])
+    }
+
+    /// [`SoftHsm::spawn`] with extra command-line arguments.
+    fn spawn_with(&self, label: &str, pin_file: &Path, extra: &[&str]) -> Bridge {
         let n = self.logs.get() + 1;
         self.logs.set(n);
         let log = self.dir.path().join(format!("bridge-{n}.log"));
@@ -105,6 +110,7 @@ impl SoftHsm {
             .arg(pin_file)
             .arg("--socket")
             .arg(self.socket())
+            .args(extra)
             .env("SOFTHSM2_CONF", self.conf())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -117,7 +123,12 @@ impl SoftHsm {
 
     /// Starts the bridge and waits until it accepts connections.
     fn start(&self) -> Bridge {
-        let mut bridge = self.spawn(LABEL, &self.dir.path().join("pin"));
+        self.start_with(&[])
+    }
+
+    /// [`SoftHsm::start`] with extra command-line arguments.
+    fn start_with(&self, extra: &[&str]) -> Bridge {
+        let mut bridge = self.spawn_with(LABEL, &self.dir.path().join("pin"), extra);
         for _ in 0..MAX_POLLS {
             if let Ok(Some(status)) = bridge.child.try_wait() {
                 panic!("hsm-bridge exited early with {status}: {}", bridge.log());
@@ -570,4 +581,191 @@ async fn bridge_refuses_bad_first_frames_and_keeps_serving() {
 fn client_is_send_sync_clone() {
     fn assert_traits<T: Send + Sync + Clone + 'static>() {}
     assert_traits::<HsmClient>();
+}
+
+/// Connects and completes the Hello exchange on a raw stream.
+async fn hello(socket: &Path) -> tokio::net::UnixStream {
+    match try_hello(socket).await {
+        Ok(stream) => stream,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// [`hello`], with the failure as a message.
+async fn try_hello(socket: &Path) -> Result<tokio::net::UnixStream, String> {
+    use hsm_proto::{PROTOCOL_VERSION, Request, Response, read_message, write_message};
+    let mut stream = tokio::net::UnixStream::connect(socket)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    write_message(
+        &mut stream,
+        &Request::Hello {
+            version: PROTOCOL_VERSION,
+        },
+    )
+    .await
+    .map_err(|e| format!("send Hello: {e}"))?;
+    let answer = tokio::time::timeout(TEST_DEADLINE, read_message(&mut stream))
+        .await
+        .map_err(|_| "test deadline".to_owned())?;
+    match answer {
+        Ok(Some(Response::Hello { .. })) => Ok(stream),
+        other => Err(format!("got {other:?}")),
+    }
+}
+
+/// True when the bridge closes `stream` without answering (bounded by the test deadline).
+async fn closed_without_answer(stream: &mut tokio::net::UnixStream) -> bool {
+    let next = tokio::time::timeout(
+        TEST_DEADLINE,
+        hsm_proto::read_message::<_, hsm_proto::Response>(stream),
+    )
+    .await
+    .expect("test deadline: the bridge kept the connection open");
+    matches!(next, Ok(None) | Err(_))
+}
+
+/// Safety net so a broken test fails instead of hanging; never a timing assertion.
+const TEST_DEADLINE: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_client_is_disconnected_after_the_idle_timeout() {
+    let hsm = softhsm();
+    let _bridge = hsm.start_with(&["--idle-timeout", "1"]);
+    let mut stream = hello(&hsm.socket()).await;
+    assert!(closed_without_answer(&mut stream).await);
+    assert!(hsm.client().health().await.expect("health").ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_max_clients_are_closed_at_accept() {
+    let hsm = softhsm();
+    let bridge = hsm.start_with(&["--max-clients", "1"]);
+    let socket = hsm.socket();
+    // `start` probed the socket; that connection holds the one slot until the bridge sees it
+    // closed (bounded retries).
+    let mut first = None;
+    for _ in 0..MAX_POLLS {
+        if let Ok(stream) = try_hello(&socket).await {
+            first = Some(stream);
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let first = first.expect("the first client is served");
+
+    let mut second = tokio::net::UnixStream::connect(&socket)
+        .await
+        .expect("connect");
+    let _ = hsm_proto::write_message(
+        &mut second,
+        &hsm_proto::Request::Hello {
+            version: hsm_proto::PROTOCOL_VERSION,
+        },
+    )
+    .await;
+    assert!(closed_without_answer(&mut second).await);
+    assert!(bridge.log().contains("the maximum"), "{}", bridge.log());
+
+    // The slot frees once the first client leaves (bounded retries: the bridge notices the
+    // close asynchronously).
+    drop(first);
+    let mut served = false;
+    for _ in 0..MAX_POLLS {
+        if hsm.client().health().await.is_ok_and(|h| h.ok) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    assert!(served, "a new client is served once the first left");
+}
+
+/// Environment variable naming the socket [`foreign_peer_probe`] connects to.
+const PROBE_SOCKET: &str = "HSM_BRIDGE_TEST_PROBE_SOCKET";
+/// The uid the probe runs as.
+const NOBODY: u32 = 65534;
+
+/// Runs [`foreign_peer_probe`] from this test binary as `nobody`; returns what it printed.
+fn probe_as_nobody(socket: &Path) -> String {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new(exe)
+        .args(["--ignored", "--exact", "foreign_peer_probe", "--nocapture"])
+        .env(PROBE_SOCKET, socket)
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .output()
+        .expect("run the probe");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "probe failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Not a test of its own: `peers_with_another_uid_are_refused_unless_allowed` runs it as
+/// another uid. Says whether the bridge answered a Hello.
+#[test]
+#[ignore = "run as another uid by peers_with_another_uid_are_refused_unless_allowed"]
+fn foreign_peer_probe() {
+    use std::io::{Read, Write};
+    let socket = std::env::var_os(PROBE_SOCKET).expect("the probe socket variable");
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("probe connect");
+    stream
+        .set_read_timeout(Some(TEST_DEADLINE))
+        .expect("read timeout");
+    let hello = hsm_proto::encode_frame(&hsm_proto::Request::Hello {
+        version: hsm_proto::PROTOCOL_VERSION,
+    })
+    .expect("encode");
+    // The bridge may already have closed: then the write fails and the read sees the end.
+    let _ = stream.write_all(&hello);
+    // One frame, not to the end: an accepted client stays connected.
+    let mut prefix = [0u8; hsm_proto::LEN_PREFIX];
+    let verdict = if stream.read_exact(&mut prefix).is_err() {
+        "REFUSED"
+    } else {
+        let len = hsm_proto::parse_len(prefix).expect("length prefix");
+        let mut body = vec![0u8; len];
+        stream.read_exact(&mut body).expect("frame body");
+        match hsm_proto::decode_body::<hsm_proto::Response>(&body) {
+            Ok(hsm_proto::Response::Hello { .. }) => "ANSWERED",
+            other => panic!("unexpected answer {other:?}"),
+        }
+    };
+    println!("PROBE: {verdict}");
+}
+
+#[test]
+fn peers_with_another_uid_are_refused_unless_allowed() {
+    assert!(
+        nix::unistd::getuid().is_root(),
+        "this test runs a peer as uid {NOBODY} and so needs root (as `cargo xtask test` in the dev container)"
+    );
+    let hsm = softhsm();
+    // Let the probe reach the socket: only the uid check may stop it.
+    fs::set_permissions(hsm.dir.path(), fs::Permissions::from_mode(0o711)).expect("chmod dir");
+    let open_socket = || {
+        fs::set_permissions(hsm.socket(), fs::Permissions::from_mode(0o666)).expect("chmod socket")
+    };
+
+    let mut bridge = hsm.start();
+    open_socket();
+    let out = probe_as_nobody(&hsm.socket());
+    assert!(out.contains("PROBE: REFUSED"), "{out}");
+    assert!(
+        bridge.log().contains(&format!("peer uid {NOBODY}")),
+        "{}",
+        bridge.log()
+    );
+    assert!(bridge.terminate().success());
+
+    let nobody = NOBODY.to_string();
+    let _bridge = hsm.start_with(&["--allow-uid", &nobody]);
+    open_socket();
+    let out = probe_as_nobody(&hsm.socket());
+    assert!(out.contains("PROBE: ANSWERED"), "{out}");
 }
