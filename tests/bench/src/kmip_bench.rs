@@ -17,13 +17,15 @@ use anyhow::{Context, Result, bail};
 use rustls::ClientConfig;
 use tokio::runtime::Runtime;
 
+use keywarden_tests::client::mtls_client_config;
+use keywarden_tests::{DevNode, Ready};
+
 use crate::echo::EchoProcess;
+use crate::fsync;
 use crate::load::{self, Conn, LoadSpec, Source};
-use crate::node::{self, Kmsd};
 use crate::pki::TlsFiles;
 use crate::report::{OpStats, Report};
 use crate::wire::{self, Expect};
-use crate::{fsync, tls};
 
 /// Plaintext size of the Encrypt operation.
 const PLAINTEXT_BYTES: usize = 64;
@@ -31,6 +33,11 @@ const PLAINTEXT_BYTES: usize = 64;
 const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Creates per message while seeding.
 const SEED_BATCH: u64 = 100;
+/// Bound on a kmsd start (the first one creates a SoftHSM token and a PKI; a restart loads the
+/// seeded keys), and on the first Locate after a restart.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// Bound on a SIGTERM stop before SIGKILL.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Arguments of `keywarden-bench kmip`.
 #[derive(Clone, Debug, clap::Args)]
@@ -136,10 +143,16 @@ pub fn run(args: KmipArgs) -> Result<ExitCode> {
         settings,
         runtime,
         node_dir: node_dir.clone(),
-        kmsd: Kmsd::new(node::kmsd_bin()?, node_dir.clone()),
+        kmsd: None,
         report: &mut report,
     };
     bench.all();
+    // A graceful stop, so a kept directory holds what kmsd leaves on SIGTERM.
+    if let Some(mut kmsd) = bench.kmsd.take()
+        && kmsd.pid().is_some()
+    {
+        let _ = kmsd.sigterm();
+    }
     drop(bench);
 
     let table = report.table();
@@ -194,7 +207,8 @@ struct Bench<'a> {
     settings: Settings,
     runtime: Runtime,
     node_dir: PathBuf,
-    kmsd: Kmsd,
+    /// Set once kmsd has started.
+    kmsd: Option<DevNode>,
     report: &'a mut Report,
 }
 
@@ -212,14 +226,22 @@ impl Bench<'_> {
 
     fn all(&mut self) {
         eprintln!("starting kmsd in {}", self.node_dir.display());
-        let started = self.kmsd.start().context("starting kmsd");
-        let ready = self.note("kmsd start", started);
-        if let Some((_, took)) = &ready {
-            eprintln!("kmsd ready after {} ms", took.as_millis());
-        }
+        // kmsd stays in the bench's process group: a Ctrl-C reaches kmsd and hsm-bridge too.
+        let started = DevNode::builder()
+            .dir(&self.node_dir)
+            .ready_timeout(START_TIMEOUT)
+            .stop_timeout(STOP_TIMEOUT)
+            .own_process_group(false)
+            .start()
+            .context("starting kmsd");
+        self.kmsd = self.note("kmsd start", started);
+        let ready = self.kmsd.as_ref().map(|kmsd| {
+            eprintln!("kmsd ready after {} ms", kmsd.ready_after().as_millis());
+            kmsd.ready().clone()
+        });
 
         let prepared = match &ready {
-            Some((ready, _)) => {
+            Some(ready) => {
                 let prepared = self.prepare(ready);
                 self.note("setup against kmsd", prepared)
             }
@@ -276,8 +298,8 @@ impl Bench<'_> {
     }
 
     /// Creates the Get and Encrypt keys and captures one response of each.
-    fn prepare(&mut self, ready: &node::Ready) -> Result<Prepared> {
-        let client = tls::client_config(&ready.ca_cert, &ready.admin_cert, &ready.admin_key)?;
+    fn prepare(&mut self, ready: &Ready) -> Result<Prepared> {
+        let client = mtls_client_config(&ready.ca_cert, &ready.admin_cert, &ready.admin_key)?;
         let addr = ready.kmip;
         let tls = Arc::clone(&client);
         self.runtime.block_on(async move {
@@ -372,7 +394,7 @@ impl Bench<'_> {
             }
         };
         self.report.echo_responses = source.to_owned();
-        let client = tls::client_config(&files.ca, &files.client_cert, &files.client_key);
+        let client = mtls_client_config(&files.ca, &files.client_cert, &files.client_key);
         let client = self.note("echo client TLS", client)?;
         Some(EchoSetup {
             files,
@@ -438,7 +460,7 @@ impl Bench<'_> {
         conns: usize,
         expect: Expect,
     ) -> Option<OpStats> {
-        let alive = self.kmsd.check_alive();
+        let alive = self.check_alive();
         self.note(label, alive)?;
         let spec = LoadSpec {
             label: label.to_owned(),
@@ -449,13 +471,24 @@ impl Bench<'_> {
             window: self.settings.window,
             source,
             expect,
-            server_pid: self.kmsd.pid(),
+            server_pid: self.kmsd.as_ref().and_then(DevNode::pid),
         };
         eprintln!("{label}: {conns} connections, {} s", spec.window.as_secs());
         let stats = self.runtime.block_on(load::run(spec));
         let stats = self.note(label, stats)?;
         print_stats(&stats);
         Some(stats)
+    }
+
+    /// Fails when kmsd is not running (never started, or died).
+    fn check_alive(&mut self) -> Result<()> {
+        let Some(kmsd) = self.kmsd.as_mut() else {
+            bail!("kmsd is not running");
+        };
+        if !kmsd.is_running() {
+            bail!("kmsd died; stderr:\n{}", kmsd.stderr_tail());
+        }
+        Ok(())
     }
 
     /// Stores the named keys; false when that failed (the later steps need them).
@@ -493,28 +526,38 @@ impl Bench<'_> {
 
     /// kmsd's (and hsm-bridge's) resident memory with the keys stored.
     fn memory(&mut self) {
-        let rss = self
-            .kmsd
-            .pid()
+        let kmsd = self.kmsd.as_ref();
+        let rss = kmsd
+            .and_then(DevNode::pid)
             .context("kmsd not running")
-            .and_then(node::rss_mib);
+            .and_then(load::rss_mib);
+        let bridge = kmsd.and_then(|k| k.hsm_bridge_pid().ok().flatten());
         self.report.rss_mib = self.note("kmsd rss", rss);
-        self.report.hsm_bridge_rss_mib = self
-            .kmsd
-            .hsm_bridge_pid()
-            .and_then(|p| node::rss_mib(p).ok());
+        self.report.hsm_bridge_rss_mib = bridge.and_then(|p| load::rss_mib(p).ok());
     }
 
     /// SIGTERM, start again on the same directory: time to ready.json and to a first Locate.
     fn restart(&mut self, p: &Prepared) {
         eprintln!("restart with {} keys stored", self.settings.keys);
-        let stopped = self.kmsd.sigterm();
+        let Some(kmsd) = self.kmsd.as_mut() else {
+            return;
+        };
+        let stopped = match kmsd.pid() {
+            Some(_) => kmsd.sigterm().map(drop),
+            None => Ok(()),
+        };
         if self.note("kmsd stop", stopped).is_none() {
             return;
         }
-        let began = Instant::now();
-        let started = self.kmsd.start();
-        let Some((ready, to_ready)) = self.note("kmsd restart", started) else {
+        let Some(kmsd) = self.kmsd.as_mut() else {
+            return;
+        };
+        // restart() spawns right away (kmsd is stopped); both times count from that spawn.
+        let restarted = kmsd.restart().map(|()| {
+            let kmip = kmsd.kmip_addr();
+            (kmip, kmsd.spawned_at(), kmsd.ready_after())
+        });
+        let Some((kmip, began, to_ready)) = self.note("kmsd restart", restarted) else {
             return;
         };
         self.report.startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
@@ -522,11 +565,11 @@ impl Bench<'_> {
         let name = self.settings.keys / 2;
         let first = self.runtime.block_on(async move {
             let (request, _) = wire::locate_by_name(name)?;
-            let deadline = began + node::READY_TIMEOUT;
+            let deadline = began + START_TIMEOUT;
             // Bounded by the deadline: kmsd may announce before its store answers.
             loop {
                 let attempt = async {
-                    let mut conn = Conn::connect(ready.kmip, Arc::clone(&client)).await?;
+                    let mut conn = Conn::connect(kmip, Arc::clone(&client)).await?;
                     let response = conn.call(&request).await?;
                     wire::check(&response, conn.limits(), Expect::OneLocated).and_then(success_only)
                 };

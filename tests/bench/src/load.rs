@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
 use keywarden_kmip::ttlv::{HEADER_LEN, Limits, peek_message_length};
+use keywarden_tests::client::connect_tls_within;
 use rustls::ClientConfig;
-use rustls_pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::report::{OpStats, new_histogram};
@@ -39,18 +38,8 @@ pub struct Conn {
 impl Conn {
     /// Connects and completes the TLS handshake (server name "localhost").
     pub async fn connect(addr: SocketAddr, tls: Arc<ClientConfig>) -> Result<Conn> {
-        let tcp = timeout(IO_TIMEOUT, TcpStream::connect(addr))
-            .await
-            .with_context(|| format!("connecting to {addr} timed out"))?
-            .with_context(|| format!("connecting to {addr}"))?;
-        tcp.set_nodelay(true).context("TCP_NODELAY")?;
-        let name = ServerName::try_from("localhost").context("server name")?;
-        let stream = timeout(IO_TIMEOUT, TlsConnector::from(tls).connect(name, tcp))
-            .await
-            .context("TLS handshake timed out")?
-            .with_context(|| format!("TLS handshake with {addr}"))?;
         Ok(Conn {
-            stream,
+            stream: connect_tls_within(addr, tls, IO_TIMEOUT).await?,
             buf: Vec::with_capacity(4096),
             limits: wire::response_limits(),
         })
@@ -260,6 +249,20 @@ fn parse_cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// VmRSS of `pid` in MiB, from /proc/PID/status.
+pub fn rss_mib(pid: u32) -> Result<f64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    parse_vm_rss_kib(&status)
+        .map(|kib| kib as f64 / 1024.0)
+        .with_context(|| format!("no VmRSS in {path}"))
+}
+
+fn parse_vm_rss_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// One connection's loop.
 async fn drive(
     mut conn: Conn,
@@ -421,5 +424,15 @@ mod tests {
         assert_eq!(parse_cpu_ticks(stat), Some(12));
         assert_eq!(parse_cpu_ticks("42 (x) S 1"), None);
         assert!(cpu_ticks(None).is_some());
+    }
+
+    #[test]
+    fn reads_vm_rss() {
+        assert_eq!(
+            parse_vm_rss_kib("Name:\tkmsd\nVmRSS:\t   20480 kB\nThreads: 3\n"),
+            Some(20480)
+        );
+        assert_eq!(parse_vm_rss_kib("Name: x\n"), None);
+        assert!(rss_mib(std::process::id()).unwrap() > 0.0);
     }
 }

@@ -14,7 +14,6 @@ mod echo;
 mod fsync;
 mod kmip_bench;
 mod load;
-mod node;
 mod pki;
 mod report;
 mod tls;

@@ -120,7 +120,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = TlsFiles::generate(dir.path()).unwrap();
         crate::tls::server_config(&files.server_cert, &files.server_key, &files.ca).unwrap();
-        crate::tls::client_config(&files.ca, &files.client_cert, &files.client_key).unwrap();
+        keywarden_tests::client::mtls_client_config(
+            &files.ca,
+            &files.client_cert,
+            &files.client_key,
+        )
+        .unwrap();
         assert!(
             TlsFiles::of_kmsd(dir.path()).is_none(),
             "no pki/ subdirectory there"

@@ -38,31 +38,48 @@ pub struct ClientIdentity {
 impl ClientIdentity {
     /// Loads PEM files.
     pub fn from_pem_files(cert: &Path, key: &Path) -> Result<ClientIdentity> {
-        let chain = CertificateDer::pem_file_iter(cert)
-            .with_context(|| format!("reading {}", cert.display()))?
-            .collect::<Result<Vec<_>, _>>()
-            .with_context(|| format!("parsing {}", cert.display()))?;
-        let key = PrivateKeyDer::from_pem_file(key)
-            .with_context(|| format!("reading key {}", key.display()))?;
-        Ok(ClientIdentity { chain, key })
+        Ok(ClientIdentity {
+            chain: load_certs(cert)?,
+            key: load_key(key)?,
+        })
     }
 }
 
-/// Builds a rustls client config trusting `ca` and presenting `identity` if given.
-pub fn client_config(ca: &Path, identity: Option<ClientIdentity>) -> Result<Arc<ClientConfig>> {
+/// The certificates of a PEM file; at least one.
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("reading certificates {}", path.display()))?;
+    anyhow::ensure!(!certs.is_empty(), "no certificate in {}", path.display());
+    Ok(certs)
+}
+
+/// The private key of a PEM file.
+pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
+    PrivateKeyDer::from_pem_file(path).with_context(|| format!("reading key {}", path.display()))
+}
+
+/// A root store holding the certificates of the PEM file `ca`.
+pub fn load_roots(ca: &Path) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
-    for cert in
-        CertificateDer::pem_file_iter(ca).with_context(|| format!("reading {}", ca.display()))?
-    {
+    for cert in load_certs(ca)? {
         roots
-            .add(cert.with_context(|| format!("parsing {}", ca.display()))?)
-            .context("adding the dev CA")?;
+            .add(cert)
+            .with_context(|| format!("adding CA {}", ca.display()))?;
     }
+    Ok(roots)
+}
+
+/// Builds a rustls client config trusting `ca` and presenting `identity` if given.
+///
+/// aws-lc-rs' default provider: with the workspace's rustls feature `prefer-post-quantum` it
+/// offers X25519MLKEM768 first, as kmsd prefers.
+pub fn client_config(ca: &Path, identity: Option<ClientIdentity>) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .context("TLS protocol versions")?
-        .with_root_certificates(roots);
+        .with_root_certificates(load_roots(ca)?);
     let config = match identity {
         Some(id) => builder
             .with_client_auth_cert(id.chain, id.key)
@@ -72,21 +89,36 @@ pub fn client_config(ca: &Path, identity: Option<ClientIdentity>) -> Result<Arc<
     Ok(Arc::new(config))
 }
 
+/// [`client_config`] presenting the certificate and key of these PEM files.
+pub fn mtls_client_config(ca: &Path, cert: &Path, key: &Path) -> Result<Arc<ClientConfig>> {
+    client_config(ca, Some(ClientIdentity::from_pem_files(cert, key)?))
+}
+
 /// Opens a TLS connection to `addr` (server name "localhost").
 pub async fn connect_tls(
     addr: SocketAddr,
     config: Arc<ClientConfig>,
 ) -> Result<TlsStream<TcpStream>> {
-    let tcp = timeout(IO_TIMEOUT, TcpStream::connect(addr))
+    connect_tls_within(addr, config, IO_TIMEOUT).await
+}
+
+/// [`connect_tls`] with its own bound on the TCP connect and on the handshake.
+pub async fn connect_tls_within(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    limit: Duration,
+) -> Result<TlsStream<TcpStream>> {
+    let tcp = timeout(limit, TcpStream::connect(addr))
         .await
-        .context("TCP connect timed out")?
+        .with_context(|| format!("connecting to {addr} timed out"))?
         .with_context(|| format!("connecting to {addr}"))?;
-    tcp.set_nodelay(true).ok();
+    // Without it every small request waits for the previous segment's ACK.
+    tcp.set_nodelay(true).context("TCP_NODELAY")?;
     let name = ServerName::try_from("localhost").context("server name")?;
-    let tls = timeout(IO_TIMEOUT, TlsConnector::from(config).connect(name, tcp))
+    let tls = timeout(limit, TlsConnector::from(config).connect(name, tcp))
         .await
-        .context("TLS handshake timed out")?
-        .context("TLS handshake")?;
+        .with_context(|| format!("TLS handshake with {addr} timed out"))?
+        .with_context(|| format!("TLS handshake with {addr}"))?;
     Ok(tls)
 }
 
@@ -110,8 +142,7 @@ impl KmipClient {
     /// Connects to the node's KMIP port as `who`.
     pub async fn connect(node: &DevNode, who: Identity) -> Result<KmipClient> {
         let (cert, key) = node.identity_files(who);
-        let id = ClientIdentity::from_pem_files(&cert, &key)?;
-        let config = client_config(&node.ready().ca_cert, Some(id))?;
+        let config = mtls_client_config(&node.ready().ca_cert, &cert, &key)?;
         KmipClient::connect_with(node.kmip_addr(), config).await
     }
 
@@ -214,8 +245,7 @@ impl KmipClient {
 /// A minimal HTTPS GET (HTTP/1.1, Connection: close); returns status and body.
 pub async fn https_get(node: &DevNode, path: &str) -> Result<(u16, String)> {
     let (cert, key) = node.identity_files(Identity::Admin);
-    let id = ClientIdentity::from_pem_files(&cert, &key)?;
-    let config = client_config(&node.ready().ca_cert, Some(id))?;
+    let config = mtls_client_config(&node.ready().ca_cert, &cert, &key)?;
     let mut stream = connect_tls(node.https_addr(), config).await?;
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     let mut raw = Vec::new();
@@ -295,6 +325,30 @@ fn dechunk(mut body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_loading_names_the_file_and_refuses_an_empty_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").expect("write");
+        let err = load_certs(&empty).expect_err("no certificate");
+        assert!(format!("{err:#}").contains("empty.pem"), "{err:#}");
+        assert!(load_roots(&empty).is_err());
+        assert!(load_key(&empty).is_err());
+        assert!(load_certs(&dir.path().join("missing.pem")).is_err());
+
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&ca_key).expect("self-signed");
+        let ca_path = dir.path().join("ca.pem");
+        let key_path = dir.path().join("ca.key");
+        std::fs::write(&ca_path, ca.pem()).expect("write");
+        std::fs::write(&key_path, ca_key.serialize_pem()).expect("write");
+        assert_eq!(load_roots(&ca_path).expect("roots").len(), 1);
+        mtls_client_config(&ca_path, &ca_path, &key_path).expect("client config");
+    }
 
     #[test]
     fn parses_plain_and_chunked_http() {

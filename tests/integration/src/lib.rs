@@ -11,4 +11,4 @@ pub mod node;
 pub mod ttlv;
 
 pub use client::{KmipClient, READY_TIMEOUT, ReadOutcome, https_get, wait_until_ready};
-pub use node::{DevNode, Identity, Ready};
+pub use node::{DevNode, DevNodeBuilder, Identity, Ready};

@@ -13,10 +13,12 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 
-/// How long a start may take before the test fails (first start creates a SoftHSM token).
+/// How long a start may take by default (the first start creates a SoftHSM token).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a SIGTERM may take to end kmsd.
+/// How long a SIGTERM may take to end kmsd by default.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Polling period for ready.json; small, as it bounds the resolution of [`DevNode::ready_after`].
+const READY_POLL: Duration = Duration::from_millis(2);
 
 /// The contents of `DIR/ready.json`.
 #[derive(Clone, Debug, Deserialize)]
@@ -56,69 +58,152 @@ pub enum Identity {
     User,
 }
 
-/// A running (or stopped) `kmsd dev` node. Dropping it kills kmsd's whole process group.
+/// A running (or stopped) `kmsd dev` node. Dropping it kills kmsd and its `hsm-bridge`.
 pub struct DevNode {
     bin: PathBuf,
     dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     args: Vec<String>,
+    ready_timeout: Duration,
+    stop_timeout: Duration,
+    own_group: bool,
     child: Option<Child>,
     ready: Option<Ready>,
+    spawned_at: Instant,
+    ready_after: Duration,
 }
 
-/// The kmsd binary: `$KMSD_BIN`, else `kmsd` in the target dir this test was built into.
-pub fn kmsd_bin() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("KMSD_BIN") {
-        return Ok(PathBuf::from(path));
-    }
-    // Test executables live in <target>/<profile>/deps/; kmsd in <target>/<profile>/.
-    let exe = std::env::current_exe().context("locating the test executable")?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("test executable has no <profile> directory")?;
-    Ok(profile_dir.join("kmsd"))
+/// How to start a [`DevNode`]; [`DevNode::start`] and [`DevNode::start_with`] use its defaults.
+#[derive(Clone, Debug)]
+pub struct DevNodeBuilder {
+    dir: Option<PathBuf>,
+    args: Vec<String>,
+    ready_timeout: Duration,
+    stop_timeout: Duration,
+    own_group: bool,
 }
 
-impl DevNode {
-    /// Starts `kmsd dev` on a fresh temp dir with ports chosen by the OS.
-    pub fn start() -> Result<DevNode> {
-        DevNode::start_with(&[])
+impl DevNodeBuilder {
+    /// Runs the node on `dir` (created if missing, never removed) instead of a fresh temp dir.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> DevNodeBuilder {
+        self.dir = Some(dir.into());
+        self
     }
 
-    /// Like [`DevNode::start`], with extra `kmsd dev` arguments (e.g. `--idle-timeout 2`).
-    pub fn start_with(extra: &[&str]) -> Result<DevNode> {
+    /// Extra `kmsd dev` arguments (e.g. `--idle-timeout 2`), passed on every (re)start.
+    pub fn args(mut self, extra: &[&str]) -> DevNodeBuilder {
+        self.args = extra.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Bound on each start, from spawn to ready.json (default 60 s).
+    pub fn ready_timeout(mut self, limit: Duration) -> DevNodeBuilder {
+        self.ready_timeout = limit;
+        self
+    }
+
+    /// Bound on a SIGTERM stop before SIGKILL (default 20 s).
+    pub fn stop_timeout(mut self, limit: Duration) -> DevNodeBuilder {
+        self.stop_timeout = limit;
+        self
+    }
+
+    /// Whether kmsd leads its own process group (default true). With false it stays in the
+    /// caller's group, so a Ctrl-C on the terminal also reaches kmsd and hsm-bridge (a tool run
+    /// by hand leaves nothing behind); kills then target kmsd and its children by pid.
+    pub fn own_process_group(mut self, own: bool) -> DevNodeBuilder {
+        self.own_group = own;
+        self
+    }
+
+    /// Starts kmsd ([`kmsd_bin`]) and waits for its ready.json.
+    pub fn start(self) -> Result<DevNode> {
         let bin = kmsd_bin()?;
         if !bin.exists() {
             bail!(
-                "kmsd binary not found at {} (build it with `cargo build -p kmsd -p hsm-bridge`, \
-                 or set KMSD_BIN)",
+                "kmsd binary not found at {} (build it with `cargo build [--release] -p kmsd \
+                 -p hsm-bridge`, or set KMSD_BIN)",
                 bin.display()
             );
         }
-        let temp = tempfile::Builder::new()
-            .prefix("kw-node-")
-            .tempdir()
-            .context("creating the node temp dir")?;
-        let dir = temp.path().to_path_buf();
-        // KEYWARDEN_KEEP_NODE_DIR=1 keeps the directory for a post-mortem.
-        let temp = if std::env::var_os("KEYWARDEN_KEEP_NODE_DIR").is_some() {
-            let _ = temp.keep();
-            eprintln!("keeping node dir {}", dir.display());
-            None
-        } else {
-            Some(temp)
+        let (dir, temp) = match self.dir {
+            Some(dir) => {
+                fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                (dir, None)
+            }
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("kw-node-")
+                    .tempdir()
+                    .context("creating the node temp dir")?;
+                let dir = temp.path().to_path_buf();
+                // KEYWARDEN_KEEP_NODE_DIR=1 keeps the directory for a post-mortem.
+                let temp = if std::env::var_os("KEYWARDEN_KEEP_NODE_DIR").is_some() {
+                    let _ = temp.keep();
+                    eprintln!("keeping node dir {}", dir.display());
+                    None
+                } else {
+                    Some(temp)
+                };
+                (dir, temp)
+            }
         };
         let mut node = DevNode {
             bin,
             dir,
             _temp: temp,
-            args: extra.iter().map(|s| s.to_string()).collect(),
+            args: self.args,
+            ready_timeout: self.ready_timeout,
+            stop_timeout: self.stop_timeout,
+            own_group: self.own_group,
             child: None,
             ready: None,
+            spawned_at: Instant::now(),
+            ready_after: Duration::ZERO,
         };
         node.spawn()?;
         Ok(node)
+    }
+}
+
+/// The kmsd binary: `$KMSD_BIN`, else `kmsd` in the directory of the running executable, or in
+/// its parent when that is `deps/` (test executables live in `<target>/<profile>/deps/`).
+pub fn kmsd_bin() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("KMSD_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().context("locating the running executable")?;
+    kmsd_near(&exe).with_context(|| format!("no directory for kmsd near {}", exe.display()))
+}
+
+fn kmsd_near(exe: &Path) -> Option<PathBuf> {
+    let mut dir = exe.parent()?;
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir = dir.parent()?;
+    }
+    Some(dir.join("kmsd"))
+}
+
+impl DevNode {
+    /// Starts `kmsd dev` on a fresh temp dir with ports chosen by the OS.
+    pub fn start() -> Result<DevNode> {
+        DevNode::builder().start()
+    }
+
+    /// Like [`DevNode::start`], with extra `kmsd dev` arguments (e.g. `--idle-timeout 2`).
+    pub fn start_with(extra: &[&str]) -> Result<DevNode> {
+        DevNode::builder().args(extra).start()
+    }
+
+    /// Options for a start: directory, arguments, bounds, process group.
+    pub fn builder() -> DevNodeBuilder {
+        DevNodeBuilder {
+            dir: None,
+            args: Vec::new(),
+            ready_timeout: READY_TIMEOUT,
+            stop_timeout: STOP_TIMEOUT,
+            own_group: true,
+        }
     }
 
     fn spawn(&mut self) -> Result<()> {
@@ -135,7 +220,8 @@ impl DevNode {
                 .open(self.dir.join(name))
                 .with_context(|| format!("opening {name}"))
         };
-        let child = Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        command
             .arg("dev")
             .arg("--dir")
             .arg(&self.dir)
@@ -143,18 +229,23 @@ impl DevNode {
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(log("kmsd.stdout.log")?)
-            .stderr(log("kmsd.stderr.log")?)
+            .stderr(log("kmsd.stderr.log")?);
+        if self.own_group {
             // Its own process group, so Drop and kill_9 reach hsm-bridge too.
-            .process_group(0)
+            command.process_group(0);
+        }
+        self.spawned_at = Instant::now();
+        let child = command
             .spawn()
             .with_context(|| format!("starting {}", self.bin.display()))?;
         self.child = Some(child);
 
-        let deadline = Instant::now() + READY_TIMEOUT;
+        let deadline = self.spawned_at + self.ready_timeout;
         loop {
             if let Ok(text) = fs::read_to_string(&ready_path)
                 && let Ok(ready) = serde_json::from_str::<Ready>(&text)
             {
+                self.ready_after = self.spawned_at.elapsed();
                 self.ready = Some(ready);
                 return Ok(());
             }
@@ -172,11 +263,11 @@ impl DevNode {
                 bail!(
                     "kmsd did not write {} within {} s; stderr:\n{}",
                     ready_path.display(),
-                    READY_TIMEOUT.as_secs(),
+                    self.ready_timeout.as_secs(),
                     self.stderr_tail()
                 );
             }
-            thread::sleep(Duration::from_millis(50));
+            thread::sleep(READY_POLL);
         }
     }
 
@@ -191,6 +282,16 @@ impl DevNode {
     pub fn ready(&self) -> &Ready {
         // spawn() only returns Ok after setting it, and every constructor spawns.
         self.ready.as_ref().expect("DevNode is always started")
+    }
+
+    /// When kmsd of the current (or last attempted) run was spawned.
+    pub fn spawned_at(&self) -> Instant {
+        self.spawned_at
+    }
+
+    /// Time from spawn to a readable ready.json in the current run (resolution 2 ms).
+    pub fn ready_after(&self) -> Duration {
+        self.ready_after
     }
 
     /// KMIP address of the current run.
@@ -208,17 +309,22 @@ impl DevNode {
         &self.dir
     }
 
-    /// kmsd's pid (from the process we spawned).
+    /// kmsd's pid (from the process we spawned), until it is seen to have exited.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
 
     /// True while the kmsd we spawned has not exited.
     pub fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(child) => matches!(child.try_wait(), Ok(None)),
-            None => false,
+        let exited = match self.child.as_mut() {
+            Some(child) => !matches!(child.try_wait(), Ok(None)),
+            None => return false,
+        };
+        if exited {
+            // Reaped: its pid may be reused, so it must never be signalled again.
+            self.child = None;
         }
+        !exited
     }
 
     /// Client certificate and key paths for an identity.
@@ -230,38 +336,46 @@ impl DevNode {
         }
     }
 
-    /// Kills kmsd and everything in its process group (hsm-bridge) with SIGKILL: a crash.
+    /// Kills kmsd and hsm-bridge (its process group, when it has its own) with SIGKILL: a crash.
     pub fn kill_9(&mut self) -> Result<()> {
-        // Should kmsd ever move hsm-bridge out of its group, kill that pid by name too.
-        let bridge = self.hsm_bridge_pid().ok().flatten();
+        // Should kmsd ever move hsm-bridge out of its group, it is killed by pid too.
+        let children = self.children().unwrap_or_default();
         let mut child = self.child.take().context("kmsd is not running")?;
-        let pgid = Pid::from_raw(i32::try_from(child.id()).context("pid out of range")?);
-        killpg(pgid, Signal::SIGKILL).context("killpg SIGKILL")?;
-        if let Some(pid) = bridge.and_then(|p| i32::try_from(p).ok()) {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        let pid = Pid::from_raw(i32::try_from(child.id()).context("pid out of range")?);
+        if self.own_group {
+            killpg(pid, Signal::SIGKILL).context("killpg SIGKILL")?;
+        } else {
+            kill(pid, Signal::SIGKILL).context("kill SIGKILL")?;
         }
+        kill_all(&children);
         child.wait().context("reaping kmsd")?;
-        self.wait_group_gone(pgid);
+        self.wait_gone(pid, &children);
         Ok(())
     }
 
     /// Sends SIGTERM to kmsd only and waits (bounded) for it to exit; returns its status.
     pub fn sigterm(&mut self) -> Result<ExitStatus> {
+        let children = self.children().unwrap_or_default();
         let mut child = self.child.take().context("kmsd is not running")?;
         let pid = Pid::from_raw(i32::try_from(child.id()).context("pid out of range")?);
         kill(pid, Signal::SIGTERM).context("kill SIGTERM")?;
-        let deadline = Instant::now() + STOP_TIMEOUT;
+        let deadline = Instant::now() + self.stop_timeout;
         loop {
             if let Some(status) = child.try_wait().context("polling kmsd")? {
-                self.wait_group_gone(pid);
+                self.wait_gone(pid, &children);
                 return Ok(status);
             }
             if Instant::now() > deadline {
-                let _ = killpg(pid, Signal::SIGKILL);
+                if self.own_group {
+                    let _ = killpg(pid, Signal::SIGKILL);
+                } else {
+                    let _ = child.kill();
+                }
+                kill_all(&children);
                 let _ = child.wait();
                 bail!(
                     "kmsd did not exit within {} s of SIGTERM; stderr:\n{}",
-                    STOP_TIMEOUT.as_secs(),
+                    self.stop_timeout.as_secs(),
                     self.stderr_tail()
                 );
             }
@@ -270,6 +384,7 @@ impl DevNode {
     }
 
     /// Starts kmsd again on the same directory (stopping it with SIGTERM first if running).
+    /// [`DevNode::ready_after`] then tells how long the new start took.
     pub fn restart(&mut self) -> Result<()> {
         if self.child.is_some() {
             self.sigterm()?;
@@ -280,7 +395,17 @@ impl DevNode {
 
     /// Pid of the `hsm-bridge` child of kmsd, found through /proc.
     pub fn hsm_bridge_pid(&self) -> Result<Option<u32>> {
+        Ok(self
+            .children()?
+            .into_iter()
+            .find(|(_, comm)| comm == "hsm-bridge")
+            .map(|(pid, _)| pid))
+    }
+
+    /// (pid, comm) of kmsd's children, found through /proc.
+    fn children(&self) -> Result<Vec<(u32, String)>> {
         let kmsd = self.pid().context("kmsd is not running")?;
+        let mut out = Vec::new();
         for entry in fs::read_dir("/proc").context("reading /proc")? {
             let Ok(entry) = entry else { continue };
             let Some(pid) = entry
@@ -295,33 +420,43 @@ impl DevNode {
             };
             if let Some((comm, ppid)) = parse_stat(&stat)
                 && ppid == kmsd
-                && comm == "hsm-bridge"
             {
-                return Ok(Some(pid));
+                out.push((pid, comm));
             }
         }
-        Ok(None)
+        Ok(out)
     }
 
     fn kill_group(&mut self) {
+        let children = self.children().unwrap_or_default();
         if let Some(mut child) = self.child.take() {
             if let Ok(pid) = i32::try_from(child.id()) {
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                if self.own_group {
+                    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                } else {
+                    let _ = child.kill();
+                }
             }
+            kill_all(&children);
             let _ = child.wait();
         }
     }
 
-    /// Waits (bounded) until no process of the group is left, so a restart does not race
-    /// an old hsm-bridge still holding the token.
-    fn wait_group_gone(&self, pgid: Pid) {
-        let deadline = Instant::now() + STOP_TIMEOUT;
+    /// Waits (bounded) until nothing of the stopped run is left, SIGKILLing stragglers, so a
+    /// restart does not race an old hsm-bridge still holding the token. `kmsd` is already
+    /// reaped: with its own group the group is checked, else only the recorded `children`.
+    fn wait_gone(&self, kmsd: Pid, children: &[(u32, String)]) {
+        let deadline = Instant::now() + self.stop_timeout;
         while Instant::now() < deadline {
             // Signal 0 to a group only checks that a member exists.
-            if killpg(pgid, None).is_err() {
+            let group_left = self.own_group && killpg(kmsd, None).is_ok();
+            if !group_left && !children.iter().any(|(pid, comm)| alive(*pid, comm)) {
                 return;
             }
-            let _ = killpg(pgid, Signal::SIGKILL);
+            if self.own_group {
+                let _ = killpg(kmsd, Signal::SIGKILL);
+            }
+            kill_all(children);
             thread::sleep(Duration::from_millis(50));
         }
     }
@@ -330,6 +465,32 @@ impl DevNode {
 impl Drop for DevNode {
     fn drop(&mut self) {
         self.kill_group();
+    }
+}
+
+/// True while `pid` is a live (not zombie) process named `comm`: a pid reused by another
+/// program does not count.
+fn alive(pid: u32, comm: &str) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let Some(close) = stat.rfind(')') else {
+        return false;
+    };
+    let state = stat
+        .get(close + 1..)
+        .and_then(|s| s.split_whitespace().next());
+    parse_stat(&stat).is_some_and(|(c, _)| c == comm) && state != Some("Z")
+}
+
+/// SIGKILLs the processes that are still the ones recorded.
+fn kill_all(procs: &[(u32, String)]) {
+    for (pid, comm) in procs {
+        if alive(*pid, comm)
+            && let Ok(pid) = i32::try_from(*pid)
+        {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
     }
 }
 
@@ -353,6 +514,27 @@ mod tests {
         let stat = "4242 (hsm (x) bridge) S 17 4242 4242 0 -1 4194560 0 0";
         assert_eq!(parse_stat(stat), Some(("hsm (x) bridge".to_string(), 17)));
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn kmsd_is_looked_for_in_the_profile_directory() {
+        assert_eq!(
+            kmsd_near(Path::new("/t/release/keywarden-bench")),
+            Some(PathBuf::from("/t/release/kmsd"))
+        );
+        assert_eq!(
+            kmsd_near(Path::new("/t/debug/deps/lifecycle-0123abcd")),
+            Some(PathBuf::from("/t/debug/kmsd"))
+        );
+    }
+
+    #[test]
+    fn a_process_is_alive_only_under_its_recorded_name() {
+        let me = fs::read_to_string("/proc/self/stat").expect("own stat");
+        let (comm, _) = parse_stat(&me).expect("parses");
+        assert!(alive(std::process::id(), &comm));
+        assert!(!alive(std::process::id(), "not-this-program"));
+        assert!(!alive(u32::MAX, &comm));
     }
 
     #[test]
