@@ -1,6 +1,8 @@
 //! One request message: version negotiation, the batch loop with the ID Placeholder and the
 //! Batch Error Continuation Option, panic isolation per item, and the response.
 
+use std::panic::AssertUnwindSafe;
+use std::task::Poll;
 use std::time::Instant;
 
 use keywarden_kmip::KmipError;
@@ -73,10 +75,11 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         .unwrap_or(BatchErrorContinuationOption::Stop);
     let mut items = Vec::with_capacity(message.items.len());
     let mut placeholder: Option<String> = None;
-    for item in message.items {
+    let count = message.items.len();
+    for (n, mut item) in message.items.into_iter().enumerate() {
         let started = Instant::now();
         let operation = item.operation.ok();
-        let id = item.unique_batch_item_id.clone();
+        let id = item.unique_batch_item_id.take();
         let result = if !version_ok {
             Err(KmipError::new(
                 ResultReason::InvalidMessage,
@@ -97,11 +100,14 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         let failed = result.is_err();
         let response = match result {
             Ok((op, payload)) => {
-                if let Some(uid) = placeholder_of(&payload) {
+                // Only a later item can read the placeholder.
+                if n + 1 < count
+                    && let Some(uid) = placeholder_of(&payload)
+                {
                     placeholder = Some(uid);
                 }
                 kms.metrics
-                    .record(op_name, "Success", started.elapsed().as_secs_f64());
+                    .record_success(op, started.elapsed().as_secs_f64());
                 ResponseBatchItem::success(op, id, Some(payload))
             }
             Err(e) => {
@@ -217,7 +223,7 @@ fn placeholder_of(payload: &ResponsePayload) -> Option<String> {
     }
 }
 
-/// Runs one item in its own task so a panic becomes that item's failure.
+/// Runs one item; a panic becomes that item's failure.
 async fn run_item(
     kms: &Kms,
     caller: &Caller,
@@ -235,34 +241,50 @@ async fn run_item(
         }
     };
     let payload: RequestPayload = item.payload?;
-    let Some(me) = kms.me.upgrade() else {
-        return Err(KmipError::new(
-            ResultReason::GeneralFailure,
-            "key service is shutting down",
-        ));
-    };
-    let caller = caller.clone();
     isolated(version, operation, async move {
-        let ctx = Ctx::new(&me, &caller, version, placeholder);
+        let ctx = Ctx::new(kms, caller, version, placeholder);
         ops::dispatch(&ctx, operation, payload).await
     })
     .await
 }
 
-/// Runs one item's work in its own task: a panic fails that item (Internal Server Error in
-/// 2.x, General Failure in 1.x) and nothing else.
+/// Runs one item's work, catching a panic: it fails that item (Internal Server Error in 2.x,
+/// General Failure in 1.x) and nothing else. The work runs inside the caller's task rather
+/// than a spawned one: the isolation is the same (`catch_unwind` around every poll, the
+/// panicked future is dropped and never polled again), without a task allocation, a move of
+/// the future and a cross-task wake-up per item.
 async fn isolated<F>(
     version: ProtocolVersion,
     operation: Operation,
     work: F,
 ) -> Result<(Operation, ResponsePayload), KmipError>
 where
-    F: std::future::Future<Output = Result<ResponsePayload, KmipError>> + Send + 'static,
+    F: std::future::Future<Output = Result<ResponsePayload, KmipError>>,
 {
-    match tokio::spawn(work).await {
+    let mut work = std::pin::pin!(work);
+    let caught = std::future::poll_fn(|cx| {
+        // AssertUnwindSafe: after a panic the future is dropped, never polled again; shared
+        // state it held (std mutexes) is poisoned exactly as with a panicking spawned task.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+            Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await;
+    match caught {
         Ok(result) => result.map(|p| (operation, p)),
-        Err(e) => {
-            tracing::error!(operation = operation.spec_name(), error = %e, "batch item task failed");
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("non-text panic payload");
+            tracing::error!(
+                operation = operation.spec_name(),
+                panic = message,
+                "batch item panicked"
+            );
             Err(crate::policy::err(
                 version,
                 ResultReason::InternalServerError,

@@ -52,7 +52,7 @@ mod policy;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use hsm_client::HsmClient;
@@ -127,7 +127,6 @@ struct StoreErrors {
 
 /// The key service of one node.
 pub struct Kms {
-    me: Weak<Kms>,
     config: KmsConfig,
     store: Mutex<Option<Store>>,
     hsm: HsmClient,
@@ -178,8 +177,7 @@ impl Kms {
         };
         let hsm = HsmClient::new(config.hsm_socket.clone()).with_timeout(Duration::from_secs(3));
         let metrics = metrics::Metrics::register(registry);
-        let kms = Arc::new_cyclic(|me| Kms {
-            me: me.clone(),
+        let kms = Arc::new(Kms {
             config,
             store: Mutex::new(Some(store)),
             hsm,

@@ -1,5 +1,8 @@
 //! Prometheus metrics of the key service.
 
+use std::sync::OnceLock;
+
+use keywarden_kmip::enums::Operation;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -28,6 +31,11 @@ pub(crate) struct Metrics {
     pub store_objects: Gauge,
     /// `store_file_bytes`.
     pub store_file_bytes: Gauge,
+    /// Per operation (by position in [`Operation::ALL`]): the `result="Success"` counter and the
+    /// duration histogram, looked up in the families once, on first use. Handles share their
+    /// value with the family's entry, so the exposition is unchanged; the hot path then skips
+    /// building owned label strings, hashing them and taking the families' locks per item.
+    success: Vec<OnceLock<(Counter, Histogram)>>,
 }
 
 impl Metrics {
@@ -40,6 +48,7 @@ impl Metrics {
             hsm_up: Gauge::default(),
             store_objects: Gauge::default(),
             store_file_bytes: Gauge::default(),
+            success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
             "kmip_requests",
@@ -74,6 +83,35 @@ impl Metrics {
         m
     }
 
+    /// Counts one successful item.
+    pub(crate) fn record_success(&self, operation: Operation, seconds: f64) {
+        let slot = Operation::ALL
+            .binary_search(&operation)
+            .ok()
+            .and_then(|i| self.success.get(i));
+        let Some(slot) = slot else {
+            self.record(operation.spec_name(), "Success", seconds);
+            return;
+        };
+        let (count, duration) = slot.get_or_init(|| {
+            let name = operation.spec_name();
+            let count = self
+                .requests
+                .get_or_create(&vec![
+                    ("operation".to_owned(), name.to_owned()),
+                    ("result".to_owned(), "Success".to_owned()),
+                ])
+                .clone();
+            let duration = self
+                .duration
+                .get_or_create(&vec![("operation".to_owned(), name.to_owned())])
+                .clone();
+            (count, duration)
+        });
+        count.inc();
+        duration.observe(seconds);
+    }
+
     /// Counts one processed item.
     pub(crate) fn record(&self, operation: &str, result: &str, seconds: f64) {
         self.requests
@@ -85,5 +123,36 @@ impl Metrics {
         self.duration
             .get_or_create(&vec![("operation".to_owned(), operation.to_owned())])
             .observe(seconds);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_handles_share_the_family_series() {
+        let mut registry = Registry::default();
+        let m = Metrics::register(&mut registry);
+        m.record_success(Operation::Get, 0.001);
+        m.record_success(Operation::Get, 0.001);
+        m.record("Get", "Success", 0.001);
+        m.record_success(Operation::Encrypt, 0.001);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+        assert!(
+            text.contains(r#"kmip_requests_total{operation="Get",result="Success"} 3"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"kmip_requests_total{operation="Encrypt",result="Success"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"kmip_request_duration_seconds_count{operation="Get"} 3"#),
+            "{text}"
+        );
+        // Operations never seen export no series.
+        assert!(!text.contains(r#"operation="Decrypt""#), "{text}");
     }
 }

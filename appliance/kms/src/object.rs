@@ -72,7 +72,19 @@ impl Object {
 
     /// The first live instance of an attribute.
     pub(crate) fn first(&self, attr: &str) -> Option<Value> {
-        self.values(attr).into_iter().next().map(|(_, v)| v)
+        // Decodes only the lowest-index instance (the common case: one instance) instead of
+        // every instance into a sorted Vec; a corrupt one falls back to the full scan, which
+        // skips it as `values` does.
+        let lowest = self
+            .rec
+            .attributes
+            .iter()
+            .filter(|a| a.name == attr && !a.deleted)
+            .min_by_key(|a| a.index)?;
+        match attrs::decode_value(&lowest.value) {
+            Ok(v) => Some(v),
+            Err(_) => self.values(attr).into_iter().next().map(|(_, v)| v),
+        }
     }
 
     /// Sets instance `index` of `attr` (replacing it, or reviving a deleted slot).
