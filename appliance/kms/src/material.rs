@@ -75,21 +75,28 @@ impl Material {
         out
     }
 
-    /// Parses a sealed plaintext.
-    pub(crate) fn unframe(plain: &[u8]) -> Result<Material, KmipError> {
+    /// Parses a sealed plaintext. The key bytes stay in `plain`'s allocation (the header is
+    /// drained off in place) rather than being copied into a second one.
+    pub(crate) fn unframe(mut plain: Zeroizing<Vec<u8>>) -> Result<Material, KmipError> {
         let corrupt = || KmipError::new(ResultReason::GeneralFailure, "stored material is corrupt");
-        let (head, body) = plain.split_at_checked(10).ok_or_else(corrupt)?;
+        let head: [u8; 10] = plain
+            .get(..10)
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(corrupt)?;
         if head[0] != FRAME_VERSION {
             return Err(corrupt());
         }
         let kind = Kind::from_byte(head[1]).ok_or_else(corrupt)?;
         let native_format = u32::from_be_bytes([head[2], head[3], head[4], head[5]]);
         let subtype = u32::from_be_bytes([head[6], head[7], head[8], head[9]]);
+        // The bytes shifted out of the length stay in the spare capacity, which the
+        // Zeroizing wrapper wipes along with the rest on drop.
+        plain.drain(..10);
         Ok(Material {
             kind,
             native_format,
             subtype,
-            bytes: Zeroizing::new(body.to_vec()),
+            bytes: plain,
         })
     }
 }
@@ -615,13 +622,13 @@ mod tests {
             subtype: 1,
             bytes: Zeroizing::new(vec![1, 2, 3]),
         };
-        let back = Material::unframe(&m.frame()).expect("frame decodes");
+        let back = Material::unframe(m.frame()).expect("frame decodes");
         assert_eq!(back.kind, Kind::Secret);
         assert_eq!(back.native_format, 2);
         assert_eq!(back.subtype, 1);
         assert_eq!(&back.bytes[..], &[1, 2, 3]);
-        assert!(Material::unframe(&[9; 3]).is_err());
-        assert!(Material::unframe(&[2, 1, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(Material::unframe(Zeroizing::new(vec![9; 3])).is_err());
+        assert!(Material::unframe(Zeroizing::new(vec![2, 1, 0, 0, 0, 0, 0, 0, 0, 0])).is_err());
     }
 
     #[test]

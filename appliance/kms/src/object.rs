@@ -313,7 +313,7 @@ impl Object {
                 format!("opening key material: {e}"),
             )
         })?;
-        Material::unframe(&plain)
+        Material::unframe(plain)
     }
 
     /// Recomputes the Locate terms from the attributes.
