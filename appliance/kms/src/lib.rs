@@ -137,7 +137,7 @@ pub struct Kms {
     store_errors: Mutex<StoreErrors>,
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
-    rsa_keygen: tokio::sync::Semaphore,
+    rsa_keygen: Arc<tokio::sync::Semaphore>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -193,7 +193,7 @@ impl Kms {
             locks: (0..LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
-            rsa_keygen: tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY),
+            rsa_keygen: Arc::new(tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY)),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });

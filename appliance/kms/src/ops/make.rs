@@ -1,5 +1,7 @@
 //! Operations that make objects: Create, Create Key Pair, Register, Re-key.
 
+use std::sync::Arc;
+
 use keywarden_crypto as crypto;
 use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::Attributes;
@@ -22,30 +24,34 @@ fn crypto_failure(e: crypto::CryptoError) -> KmipError {
 
 /// Runs a key generation on the blocking pool, so RSA's seconds of work never stall the async
 /// workers (other connections, `/readyz`). With `limit`, at most its permits run at once; a
-/// caller over the limit waits without holding a thread.
+/// caller over the limit waits without holding a thread. The permit travels with the work, so
+/// it stays taken until the generation ends even if the waiting request is dropped.
 pub(crate) async fn generate_off_worker<T, F>(
-    limit: Option<&tokio::sync::Semaphore>,
+    limit: Option<&Arc<tokio::sync::Semaphore>>,
     work: F,
 ) -> Result<T, KmipError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, crypto::CryptoError> + Send + 'static,
 {
-    let _permit = match limit {
-        Some(sem) => Some(sem.acquire().await.map_err(|_| {
+    let permit = match limit {
+        Some(sem) => Some(Arc::clone(sem).acquire_owned().await.map_err(|_| {
             KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
         })?),
         None => None,
     };
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!("key generation task failed: {e}"),
-            )
-        })?
-        .map_err(crypto_failure)
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| {
+        KmipError::new(
+            ResultReason::GeneralFailure,
+            format!("key generation task failed: {e}"),
+        )
+    })?
+    .map_err(crypto_failure)
 }
 
 /// The default length of an HMAC key: the hash output size.
@@ -499,6 +505,53 @@ mod tests {
     }
 
     /// One worker thread: a generation run on it would never see the worker's signal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_request_keeps_its_permit_until_the_generation_ends() {
+        let sem = Arc::new(tokio::sync::Semaphore::new(1));
+        let started = Arc::new(AtomicBool::new(false));
+        let release = Arc::new(AtomicBool::new(false));
+        let (s, r) = (Arc::clone(&started), Arc::clone(&release));
+        let waiting = tokio::spawn({
+            let sem = Arc::clone(&sem);
+            async move {
+                generate_off_worker(Some(&sem), move || {
+                    s.store(true, Ordering::SeqCst);
+                    for _ in 0..MAX_POLLS {
+                        if r.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    Ok(())
+                })
+                .await
+            }
+        });
+        for _ in 0..MAX_POLLS {
+            if started.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert!(started.load(Ordering::SeqCst), "generation started");
+        // The request goes away (connection dropped); the generation runs on.
+        waiting.abort();
+        assert!(waiting.await.is_err_and(|e| e.is_cancelled()));
+        assert_eq!(
+            sem.available_permits(),
+            0,
+            "the running generation keeps its slot"
+        );
+        release.store(true, Ordering::SeqCst);
+        for _ in 0..MAX_POLLS {
+            if sem.available_permits() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(sem.available_permits(), 1, "the slot is back once it ends");
+    }
+
     #[tokio::test(flavor = "current_thread")]
     async fn generation_leaves_the_async_worker_free() {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
