@@ -328,6 +328,15 @@ mod tests {
             .await
             .expect_err("panic becomes an error");
         assert_eq!(err.reason, ResultReason::GeneralFailure);
+        // A panic on a later poll, after the work was suspended once, is caught as well.
+        let late = async {
+            tokio::task::yield_now().await;
+            panic!("late bug")
+        };
+        let err = isolated(v21, Operation::Encrypt, late)
+            .await
+            .expect_err("late panic becomes an error");
+        assert_eq!(err.reason, ResultReason::InternalServerError);
         let fine = async { Ok(ResponsePayload::RngRetrieve { data: vec![1] }) };
         let ok = isolated(v14, Operation::RngRetrieve, fine)
             .await
