@@ -9,7 +9,7 @@ use keywarden_kmip::KmipError;
 use keywarden_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
 use keywarden_kmip::message::{
     MessageError, ProtocolVersion, RequestBatchItem, RequestMessage, ResponseBatchItem,
-    ResponseHeader, ResponseMessage,
+    ResponseHeader, ResponseMessage, SUPPORTED_VERSIONS,
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::DecodeError;
@@ -17,17 +17,6 @@ use zeroize::Zeroizing;
 
 use crate::ops::{self, Ctx};
 use crate::{Caller, Kms};
-
-/// Protocol versions offered, most preferred first.
-pub(crate) const SUPPORTED_VERSIONS: &[ProtocolVersion] = &[
-    ProtocolVersion { major: 2, minor: 1 },
-    ProtocolVersion { major: 2, minor: 0 },
-    ProtocolVersion { major: 1, minor: 4 },
-    ProtocolVersion { major: 1, minor: 3 },
-    ProtocolVersion { major: 1, minor: 2 },
-    ProtocolVersion { major: 1, minor: 1 },
-    ProtocolVersion { major: 1, minor: 0 },
-];
 
 /// Unix seconds now.
 pub(crate) fn unix_now() -> i64 {
