@@ -92,6 +92,7 @@ struct DevArgs {
 }
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
@@ -178,3 +179,25 @@ fn stop_signal() -> Result<impl Future<Output = ()>, Error> {
         }
     })
 }
+
+/// Caps glibc's malloc arenas before any thread starts.
+///
+/// glibc gives each thread that contends on the heap an arena of its own and rarely returns their
+/// free pages; after a burst of writes over many tokio and blocking threads kmsd kept ~170 MiB
+/// resident with 1,000,000 keys stored, against ~115 MiB with two arenas at the same throughput
+/// (`cargo xtask bench kmip`, with and without `MALLOC_ARENA_MAX=2`). An explicit
+/// `MALLOC_ARENA_MAX` in the environment still wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn limit_malloc_arenas() {
+    const ARENAS: libc::c_int = 2;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only changes allocator tuning; it is called first thing in main,
+        // before any other thread exists, with a documented parameter and a valid value.
+        let _ = unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) };
+    }
+}
+
+/// Other C libraries have no per-thread arenas to cap.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
