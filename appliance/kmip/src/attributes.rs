@@ -288,6 +288,13 @@ impl Attribute {
             let value = r.req(tags::ATTRIBUTE_VALUE)?.value.clone();
             let index = r.int(tags::ATTRIBUTE_INDEX)?;
             let name = match r.text(tags::VENDOR_IDENTIFICATION)? {
+                Some(vendor) if vendor.is_empty() => {
+                    return Err(invalid(
+                        "Attribute",
+                        tags::VENDOR_IDENTIFICATION,
+                        "must not be empty",
+                    ));
+                }
                 Some(vendor) => format!("{vendor}-{name}"),
                 // A 1.x-style Attribute inside a 2.x message: keep its name.
                 None => canonical_name(&name),
@@ -345,10 +352,30 @@ pub fn reference_from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<String, 
         Value::Structure(_) => {
             let r = Reader::new(ver, "Attribute Reference", item)?;
             let name = r.req_text(tags::ATTRIBUTE_NAME)?;
-            Ok(match r.text(tags::VENDOR_IDENTIFICATION)? {
-                Some(v) if !v.is_empty() => format!("{v}-{name}"),
-                _ => canonical_name(&name),
-            })
+            match r.text(tags::VENDOR_IDENTIFICATION)? {
+                Some(v) if v.is_empty() => Err(invalid(
+                    "Attribute Reference",
+                    tags::VENDOR_IDENTIFICATION,
+                    "must not be empty",
+                )),
+                Some(v) => Ok(format!("{v}-{name}")),
+                // Without a vendor, only a standard attribute can be named; anything else
+                // would come back under another name when the reference is re-encoded.
+                None => {
+                    let name = canonical_name(&name);
+                    if tag_for_name(&name).is_some() {
+                        Ok(name)
+                    } else {
+                        Err(invalid(
+                            "Attribute Reference",
+                            tags::ATTRIBUTE_NAME,
+                            format!(
+                                "names unknown attribute {name:?} without a Vendor Identification"
+                            ),
+                        ))
+                    }
+                }
+            }
         }
         other => Err(invalid(
             "Attribute Reference",

@@ -249,6 +249,45 @@ fn unknown_standard_tag_fails_the_item_and_extension_tags_pass() {
 }
 
 #[test]
+fn attribute_references_must_name_a_vendor_or_a_standard_attribute() {
+    let reference = |vendor: Option<&str>, name: &str| {
+        let mut children = Vec::new();
+        if let Some(v) = vendor {
+            children.push(Ttlv::new(
+                tags::VENDOR_IDENTIFICATION,
+                Value::TextString(v.into()),
+            ));
+        }
+        children.push(Ttlv::new(
+            tags::ATTRIBUTE_NAME,
+            Value::TextString(name.into()),
+        ));
+        let m = decode(&request(
+            2,
+            1,
+            1,
+            vec![item(
+                Operation::GetAttributes.value(),
+                b"1",
+                vec![
+                    Ttlv::new(tags::UNIQUE_IDENTIFIER, Value::TextString("u".into())),
+                    Ttlv::structure(tags::ATTRIBUTE_REFERENCE, children),
+                ],
+            )],
+        ))
+        .unwrap();
+        m.items[0].payload.clone()
+    };
+    // Each of these once decoded to a name that re-encoded as another one.
+    for (vendor, name) in [(Some(""), "a"), (None, "a")] {
+        let e = reference(vendor, name).unwrap_err();
+        assert_eq!(e.reason, ResultReason::InvalidField, "{vendor:?} {name}");
+    }
+    assert!(reference(Some("x"), "a").is_ok());
+    assert!(reference(None, "State").is_ok());
+}
+
+#[test]
 fn unknown_enumeration_value_is_an_invalid_field() {
     let m = decode(&request(
         2,
