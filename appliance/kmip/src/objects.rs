@@ -782,19 +782,61 @@ fn key_information_to_ttlv(
     w.into_structure(tag)
 }
 
+/// The Encryption Key Information (identifier, parameters) and the MAC/Signature Key
+/// Information identifier shared by Key Wrapping Data and Key Wrapping Specification.
+type WrappingKeys = (
+    Option<String>,
+    Option<CryptographicParameters>,
+    Option<String>,
+);
+
+/// Reads the key information items of a Key Wrapping Data or Specification.
+fn wrapping_keys_in(r: &Reader<'_>, ver: ProtocolVersion) -> Result<WrappingKeys, KmipError> {
+    let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION)
+    {
+        Some(i) => key_information(i, ver, "Encryption Key Information")?,
+        None => (None, None),
+    };
+    let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
+        Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
+        None => None,
+    };
+    Ok((
+        encryption_key_uid,
+        encryption_parameters,
+        mac_signature_key_uid,
+    ))
+}
+
+/// Writes the key information items of a Key Wrapping Data or Specification.
+fn wrapping_keys_out(
+    w: &mut Writer,
+    encryption_key_uid: Option<&str>,
+    encryption_parameters: Option<&CryptographicParameters>,
+    mac_signature_key_uid: Option<&str>,
+) {
+    if encryption_key_uid.is_some() || encryption_parameters.is_some() {
+        w.push(key_information_to_ttlv(
+            tags::ENCRYPTION_KEY_INFORMATION,
+            encryption_key_uid,
+            encryption_parameters,
+        ));
+    }
+    if let Some(uid) = mac_signature_key_uid {
+        w.push(key_information_to_ttlv(
+            tags::MAC_SIGNATURE_KEY_INFORMATION,
+            Some(uid),
+            None,
+        ));
+    }
+}
+
 impl KeyWrappingData {
     /// Decodes Key Wrapping Data. The MAC/Signature and its key's parameters are not kept.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let r = Reader::new(ver, "Key Wrapping Data", item)?;
-        let (encryption_key_uid, encryption_parameters) =
-            match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
-                Some(i) => key_information(i, ver, "Encryption Key Information")?,
-                None => (None, None),
-            };
-        let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
-            Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
-            None => None,
-        };
+        let (encryption_key_uid, encryption_parameters, mac_signature_key_uid) =
+            wrapping_keys_in(&r, ver)?;
         Ok(KeyWrappingData {
             wrapping_method: r.req_enum(tags::WRAPPING_METHOD)?,
             encryption_key_uid,
@@ -809,20 +851,12 @@ impl KeyWrappingData {
     pub fn to_ttlv(&self, _ver: ProtocolVersion) -> Ttlv {
         let mut w = Writer::new();
         w.enm(tags::WRAPPING_METHOD, self.wrapping_method);
-        if self.encryption_key_uid.is_some() || self.encryption_parameters.is_some() {
-            w.push(key_information_to_ttlv(
-                tags::ENCRYPTION_KEY_INFORMATION,
-                self.encryption_key_uid.as_deref(),
-                self.encryption_parameters.as_ref(),
-            ));
-        }
-        if let Some(uid) = &self.mac_signature_key_uid {
-            w.push(key_information_to_ttlv(
-                tags::MAC_SIGNATURE_KEY_INFORMATION,
-                Some(uid),
-                None,
-            ));
-        }
+        wrapping_keys_out(
+            &mut w,
+            self.encryption_key_uid.as_deref(),
+            self.encryption_parameters.as_ref(),
+            self.mac_signature_key_uid.as_deref(),
+        );
         w.opt_bytes(tags::IV_COUNTER_NONCE, self.iv_counter_nonce.as_deref())
             .opt_enum(tags::ENCODING_OPTION, self.encoding_option);
         w.into_structure(tags::KEY_WRAPPING_DATA)
@@ -833,15 +867,8 @@ impl KeyWrappingSpecification {
     /// Decodes a Key Wrapping Specification.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let r = Reader::new(ver, "Key Wrapping Specification", item)?;
-        let (encryption_key_uid, encryption_parameters) =
-            match r.opt(tags::ENCRYPTION_KEY_INFORMATION) {
-                Some(i) => key_information(i, ver, "Encryption Key Information")?,
-                None => (None, None),
-            };
-        let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
-            Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
-            None => None,
-        };
+        let (encryption_key_uid, encryption_parameters, mac_signature_key_uid) =
+            wrapping_keys_in(&r, ver)?;
         Ok(KeyWrappingSpecification {
             wrapping_method: r.req_enum(tags::WRAPPING_METHOD)?,
             encryption_key_uid,
@@ -856,20 +883,12 @@ impl KeyWrappingSpecification {
     pub fn to_ttlv(&self) -> Ttlv {
         let mut w = Writer::new();
         w.enm(tags::WRAPPING_METHOD, self.wrapping_method);
-        if self.encryption_key_uid.is_some() || self.encryption_parameters.is_some() {
-            w.push(key_information_to_ttlv(
-                tags::ENCRYPTION_KEY_INFORMATION,
-                self.encryption_key_uid.as_deref(),
-                self.encryption_parameters.as_ref(),
-            ));
-        }
-        if let Some(uid) = &self.mac_signature_key_uid {
-            w.push(key_information_to_ttlv(
-                tags::MAC_SIGNATURE_KEY_INFORMATION,
-                Some(uid),
-                None,
-            ));
-        }
+        wrapping_keys_out(
+            &mut w,
+            self.encryption_key_uid.as_deref(),
+            self.encryption_parameters.as_ref(),
+            self.mac_signature_key_uid.as_deref(),
+        );
         for n in &self.attribute_names {
             w.text(tags::ATTRIBUTE_NAME, n);
         }
