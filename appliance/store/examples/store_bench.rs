@@ -26,8 +26,11 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn record(store: &Store, kek: &DomainKek, i: u64) -> ObjectRecord {
-    let uuid = format!("{:08x}-bench-{:020}", i.wrapping_mul(0x9E37_79B9), i);
+/// Object `i`: named `key-{i}` and owned by one of 100 users when `named`, else unnamed and
+/// owned by one user (what `keywarden-bench kmip` creates).
+fn record(store: &Store, kek: &DomainKek, i: u64, named: bool) -> ObjectRecord {
+    // Time-ordered like the UUIDs keywarden-kms gives new objects.
+    let uuid = uuid::Uuid::now_v7().to_string();
     let s = store.clock().now();
     let binding = MaterialBinding {
         uuid: &uuid,
@@ -39,7 +42,11 @@ fn record(store: &Store, kek: &DomainKek, i: u64) -> ObjectRecord {
     ObjectRecord {
         uuid: uuid.clone(),
         domain: "default".to_string(),
-        owner: format!("user{}", i % 100),
+        owner: if named {
+            format!("user{}", i % 100)
+        } else {
+            "admin".to_string()
+        },
         object_type: 2,
         origin: store.node_id(),
         created: s,
@@ -54,25 +61,32 @@ fn record(store: &Store, kek: &DomainKek, i: u64) -> ObjectRecord {
             ..Lifecycle::default()
         },
         material,
-        attributes: vec![
-            StoredAttribute {
+        attributes: [
+            named.then(|| StoredAttribute {
                 name: "Name".to_string(),
                 index: 0,
                 value: format!("key-{i}").into_bytes(),
                 stamp: s,
                 deleted: false,
-            },
-            StoredAttribute {
+            }),
+            Some(StoredAttribute {
                 name: "Cryptographic Usage Mask".to_string(),
                 index: 0,
                 value: vec![0x42, 0, 0x2c, 2, 0, 0, 0, 4, 0, 0, 0, 12, 0, 0, 0, 0],
                 stamp: s,
                 deleted: false,
-            },
-        ],
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         links: Vec::new(),
         index: IndexTerms {
-            names: vec![format!("key-{i}")],
+            names: if named {
+                vec![format!("key-{i}")]
+            } else {
+                Vec::new()
+            },
             algorithm: Some(3),
             length: Some(256),
             custom: Vec::new(),
@@ -109,6 +123,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .map_or(StoreOptions::default().cache_bytes, |m| m << 20),
+        quick_repair: std::env::var_os("BENCH_NO_QUICK_REPAIR").is_none(),
         ..StoreOptions::default()
     };
     let n1 = 300u64;
@@ -175,37 +190,27 @@ async fn write_phases(
     let t = Instant::now();
     for i in 0..n1 {
         store
-            .commit(vec![WriteOp::PutObject(record(&store, &kek, i))])
+            .commit(vec![WriteOp::PutObject(record(&store, &kek, i, true))])
             .await?;
     }
     let single = n1 as f64 / t.elapsed().as_secs_f64();
     println!("1 client : {single:.0} durable creates/s");
 
     // 2. 64 clients sharing transactions.
-    let per = 100u64;
-    let t = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..64u64 {
-        let s = store.clone();
-        let k = Arc::clone(&kek);
-        tasks.push(tokio::spawn(async move {
-            for j in 0..per {
-                let i = 1_000_000_000 + c * per + j;
-                s.commit(vec![WriteOp::PutObject(record(&s, &k, i))])
-                    .await
-                    .map(|_| ())?;
-            }
-            Ok::<(), keywarden_store::StoreError>(())
-        }));
+    for named in [false, true] {
+        let multi = concurrent_creates(&store, &kek, named).await?;
+        println!(
+            "64 clients, {}: {:.0} durable creates/s ({:.1}x single), {:.1} commits per transaction",
+            if named {
+                "named keys of 100 owners"
+            } else {
+                "unnamed keys of one owner"
+            },
+            multi.0,
+            multi.0 / single,
+            multi.1
+        );
     }
-    for t in tasks {
-        t.await??;
-    }
-    let multi = (64 * per) as f64 / t.elapsed().as_secs_f64();
-    println!(
-        "64 clients: {multi:.0} durable creates/s ({:.1}x single)",
-        multi / single
-    );
 
     // 3. Bulk load to `objects`.
     let t = Instant::now();
@@ -214,7 +219,7 @@ async fn write_phases(
     while i < objects {
         let end = (i + batch).min(objects);
         let ops = (i..end)
-            .map(|k| WriteOp::PutObject(record(&store, &kek, k)))
+            .map(|k| WriteOp::PutObject(record(&store, &kek, k, true)))
             .collect();
         store.commit(ops).await?;
         i = end;
@@ -230,6 +235,42 @@ async fn write_phases(
     );
     store.close().await;
     Ok(())
+}
+
+/// 64 concurrent clients, each committing 100 single-object creates: (creates/s, mean commits
+/// per durable transaction).
+async fn concurrent_creates(
+    store: &Store,
+    kek: &Arc<DomainKek>,
+    named: bool,
+) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let per = 100u64;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..64u64 {
+        let s = store.clone();
+        let k = Arc::clone(kek);
+        tasks.push(tokio::spawn(async move {
+            // Each commit counts 1/group_size: the sum over all clients is the number of groups.
+            let mut groups = 0.0f64;
+            for j in 0..per {
+                let i = 1_000_000_000 + u64::from(named) * 100_000_000 + c * per + j;
+                let info = s
+                    .commit(vec![WriteOp::PutObject(record(&s, &k, i, named))])
+                    .await?;
+                groups += 1.0 / info.group_size as f64;
+            }
+            Ok::<f64, keywarden_store::StoreError>(groups)
+        }));
+    }
+    let mut groups = 0.0;
+    for t in tasks {
+        groups += t.await??;
+    }
+    Ok((
+        (64 * per) as f64 / t.elapsed().as_secs_f64(),
+        (64 * per) as f64 / groups,
+    ))
 }
 
 /// Where the bytes go: per-table stored, metadata and fragmented bytes (diagnostic only).

@@ -73,6 +73,15 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The commit journal holds damaged frames followed by valid ones: acknowledged writes
+    /// would be lost, so the store refuses to open until an operator looks at the file.
+    #[error("commit journal is corrupt at offset {offset}: {reason}")]
+    JournalCorrupt {
+        /// Byte offset of the first bad frame.
+        offset: u64,
+        /// What is wrong there.
+        reason: String,
+    },
     /// An index does not agree with the objects table (found by `verify_indexes`).
     #[error("index inconsistency: {reason}")]
     IndexInconsistent {

@@ -12,6 +12,7 @@
 mod clock;
 mod error;
 mod index;
+mod journal;
 mod oplog;
 mod record;
 mod seal;

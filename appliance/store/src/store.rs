@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use redb::{
     Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata,
@@ -14,9 +15,10 @@ use redb::{
 use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
 use crate::index;
+use crate::journal::Journal;
 use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord, Record};
-use crate::writer::{self, Msg};
+use crate::writer::{self, Msg, WriterStart};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
@@ -28,6 +30,8 @@ pub(crate) const VERSION_VECTOR: TableDefinition<u64, u64> = TableDefinition::ne
 pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::new("wrapped_keks");
 
 const META_NODE_ID: &str = "node_id";
+/// Number of the last group commit applied (u64 BE); the journal replays only newer groups.
+pub(crate) const META_JOURNAL_APPLIED: &str = "journal_applied";
 const META_FORMAT: &str = "format";
 /// Layout version of the tables themselves (records carry their own version tag).
 /// 2: `origin_log` values are tagged [`StoredLogEntry`]s naming the object (format 1 copied
@@ -41,9 +45,13 @@ pub struct StoreOptions {
     pub group_commit_max_batch: usize,
     /// redb page cache size in bytes (default 64 MiB); bounds the store's share of RSS.
     pub cache_bytes: usize,
-    /// Save allocator state with each commit so start-up after a crash needs no full scan
-    /// (default true; costs a little per transaction, amortized by group commit).
+    /// Save allocator state with each checkpoint so start-up after a crash needs no full scan
+    /// (default true; costs a second fsync per checkpoint, not per commit).
     pub quick_repair: bool,
+    /// Journal size that triggers a checkpoint (default 8 MiB); bounds the replay at start-up.
+    pub checkpoint_bytes: u64,
+    /// Longest time a group stays only in the journal (default 1 s).
+    pub checkpoint_interval: Duration,
 }
 
 impl Default for StoreOptions {
@@ -52,6 +60,8 @@ impl Default for StoreOptions {
             group_commit_max_batch: 512,
             cache_bytes: 64 * 1024 * 1024,
             quick_repair: true,
+            checkpoint_bytes: 8 << 20,
+            checkpoint_interval: Duration::from_secs(1),
         }
     }
 }
@@ -205,6 +215,64 @@ fn migrate_log_from_format_1(txn: &redb::WriteTransaction) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Replays the groups of the commit journal that redb does not hold durably (a crash after
+/// their acknowledgement, before the next checkpoint), makes them durable and empties the
+/// journal. Returns the journal and the number of the next group.
+fn recover_journal(
+    db: &Database,
+    path: &Path,
+    node: NodeId,
+    clock: &HlcClock,
+    options: &StoreOptions,
+) -> Result<(Journal, u64), StoreError> {
+    let journal_path = Journal::path_for(path);
+    let (mut journal, recovered) = Journal::open(&journal_path)?;
+    let applied = {
+        let read = db.begin_read()?;
+        let meta = read.open_table(META)?;
+        match meta.get(META_JOURNAL_APPLIED)? {
+            Some(v) => read_u64(v.value()).ok_or(StoreError::Decode {
+                what: "meta journal_applied",
+                reason: "not 8 bytes".to_string(),
+            })?,
+            None => 0,
+        }
+    };
+    if recovered.torn_bytes > 0 {
+        tracing::warn!(
+            bytes = recovered.torn_bytes,
+            journal = %journal_path.display(),
+            "dropped the torn last frame of the commit journal (never acknowledged)"
+        );
+    }
+    let pending: Vec<_> = recovered
+        .groups
+        .into_iter()
+        .filter(|g| g.id() > applied)
+        .collect();
+    let mut last = applied;
+    if let Some(g) = pending.last() {
+        last = g.id();
+        let mut txn = db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.set_quick_repair(options.quick_repair);
+        let writes = writer::replay(&txn, node, clock, &pending)?;
+        txn.commit()?;
+        tracing::info!(
+            groups = pending.len(),
+            writes,
+            "replayed the commit journal after an unclean stop"
+        );
+    }
+    if journal.len() > 0 {
+        journal.reset().map_err(|source| StoreError::Io {
+            what: "commit journal reset",
+            source,
+        })?;
+    }
+    Ok((journal, last + 1))
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and starts the group-commit writer.
     /// Work is independent of the number of objects.
@@ -275,6 +343,7 @@ impl Store {
         txn.commit()?;
 
         let clock = Arc::new(HlcClock::new(node));
+        let (journal, next_group) = recover_journal(&db, path, node, &clock, &options)?;
         // The clock must never issue a stamp below one already made durable, even if the wall
         // clock stepped back across a restart: observe the last stamp of our own log.
         {
@@ -291,10 +360,14 @@ impl Store {
         let db = Arc::new(db);
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
-            Arc::clone(&db),
-            Arc::clone(&clock),
-            node,
-            options.clone(),
+            WriterStart {
+                db: Arc::clone(&db),
+                clock: Arc::clone(&clock),
+                node,
+                options: options.clone(),
+                journal,
+                next_group,
+            },
             rx,
         )
         .map_err(|source| StoreError::Io {

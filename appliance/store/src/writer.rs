@@ -1,20 +1,25 @@
-//! The group-commit writer: one thread applies every queued commit in one durable transaction.
+//! The group-commit writer: one thread applies every queued commit as one transaction, made
+//! durable by one journal append (see [`crate::journal`]) before any of them is answered.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use redb::{Database, Durability, ReadableTable, Table, WriteTransaction};
 use tokio::sync::oneshot;
 
+use crate::clock::Stamp;
 use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
 use crate::index;
+use crate::journal::{self, Journal, JournalAppendError, JournalGroup, JournalWrite};
 use crate::oplog::{LogOp, StoredLogEntry};
 use crate::record::{ObjectRecord, Record};
 use crate::store::{
-    CommitInfo, INDEX, INDEX_COUNTS, OBJECTS, ORIGIN_LOG, StoreOptions, VERSION_VECTOR,
-    WRAPPED_KEKS, WriteOp,
+    CommitInfo, INDEX, INDEX_COUNTS, META, META_JOURNAL_APPLIED, OBJECTS, ORIGIN_LOG, StoreOptions,
+    VERSION_VECTOR, WRAPPED_KEKS, WriteOp,
 };
 
 /// Longest UUID, domain or owner accepted (they are index keys).
@@ -78,21 +83,29 @@ pub(crate) fn validate(ops: &[WriteOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) fn spawn(
-    db: Arc<Database>,
-    clock: Arc<HlcClock>,
-    node: NodeId,
-    options: StoreOptions,
-    rx: Receiver<Msg>,
-) -> std::io::Result<JoinHandle<()>> {
+/// What the writer thread starts from: the database, and the journal left empty by recovery.
+pub(crate) struct WriterStart {
+    pub db: Arc<Database>,
+    pub clock: Arc<HlcClock>,
+    pub node: NodeId,
+    pub options: StoreOptions,
+    pub journal: Journal,
+    /// Number of the next group (one above the last group redb holds).
+    pub next_group: u64,
+}
+
+pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("store-writer".to_string())
         .spawn(move || {
-            let w = Writer {
-                db,
-                clock,
-                node,
-                options,
+            let mut w = Writer {
+                db: start.db,
+                clock: start.clock,
+                node: start.node,
+                options: start.options,
+                journal: start.journal,
+                next_group: start.next_group,
+                unchecked_since: None,
             };
             w.run(rx);
         })
@@ -103,28 +116,94 @@ struct Writer {
     clock: Arc<HlcClock>,
     node: NodeId,
     options: StoreOptions,
+    journal: Journal,
+    next_group: u64,
+    /// When the oldest group not yet in a checkpoint was applied; `None` when all are.
+    unchecked_since: Option<Instant>,
 }
 
+/// How applying a group failed.
+enum GroupFailure {
+    /// Applying the writes failed (bad input, redb refused it); nothing was journaled, so each
+    /// commit can be retried alone.
+    Apply(StoreError),
+    /// The journal append failed and was undone; nothing of the group exists anywhere.
+    NotDurable(StoreError),
+    /// The store can no longer tell what is durable: no further write may be acknowledged.
+    Fatal(String),
+}
+
+impl From<StoreError> for GroupFailure {
+    fn from(e: StoreError) -> Self {
+        GroupFailure::Apply(e)
+    }
+}
+
+impl From<redb::Error> for GroupFailure {
+    fn from(e: redb::Error) -> Self {
+        GroupFailure::Apply(StoreError::Database(e))
+    }
+}
+
+macro_rules! group_failure_from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for GroupFailure {
+            fn from(e: $t) -> Self {
+                GroupFailure::Apply(StoreError::from(e))
+            }
+        }
+    )*};
+}
+group_failure_from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
 struct Tables<'t> {
+    meta: Table<'t, &'static str, &'static [u8]>,
     objects: Table<'t, &'static str, &'static [u8]>,
     index: Table<'t, &'static [u8], &'static [u8]>,
     counts: Table<'t, &'static [u8], u64>,
+    /// Net change of each term count in this transaction, written once at its end: every
+    /// create touches the same few hot terms (owner, domain, type, state), and one
+    /// read-modify-write per term per transaction instead of per object halves the writer's
+    /// B-tree work.
+    count_deltas: BTreeMap<Vec<u8>, i64>,
     log: Table<'t, (u64, u64), &'static [u8]>,
     vv: Table<'t, u64, u64>,
     keks: Table<'t, &'static str, &'static [u8]>,
 }
 
 impl Writer {
-    fn run(&self, rx: Receiver<Msg>) {
+    fn run(&mut self, rx: Receiver<Msg>) {
         let max = self.options.group_commit_max_batch.max(1);
         let mut batch: Vec<Pending> = Vec::with_capacity(max);
         loop {
             let mut stop = false;
-            match rx.recv() {
-                Ok(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
-                Ok(Msg::Shutdown) | Err(_) => break,
+            let first = match self.unchecked_since {
+                // Idle with groups outside a checkpoint: wake up to make one in time.
+                Some(since) => {
+                    let due = since + self.options.checkpoint_interval;
+                    match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                        Ok(m) => Some(m),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => Some(Msg::Shutdown),
+                    }
+                }
+                None => Some(rx.recv().unwrap_or(Msg::Shutdown)),
+            };
+            match first {
+                None => {
+                    self.checkpoint();
+                    continue;
+                }
+                Some(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
+                Some(Msg::Shutdown) => break,
             }
-            // Everything that queued up during the previous fsync rides in this transaction.
+            // Everything that queued up during the previous group rides in this one.
             while batch.len() < max {
                 match rx.try_recv() {
                     Ok(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
@@ -135,105 +214,221 @@ impl Writer {
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
                 }
             }
-            self.process(&mut batch);
+            if let Err(reason) = self.process(&mut batch) {
+                // Commits still queued are dropped unanswered: their callers see `Closed`, and
+                // readiness reports the writer gone. A restart replays the journal.
+                tracing::error!(%reason, "store writer stopped: no further write can be acknowledged");
+                return;
+            }
+            if self.journal.len() >= self.options.checkpoint_bytes
+                || self
+                    .unchecked_since
+                    .is_some_and(|t| t.elapsed() >= self.options.checkpoint_interval)
+            {
+                self.checkpoint();
+            }
             if stop {
                 break;
             }
         }
         // Commits queued after a shutdown are dropped unanswered: their callers see `Closed`.
+        self.checkpoint();
     }
 
-    fn process(&self, batch: &mut Vec<Pending>) {
+    /// Applies a batch and answers every commit in it. `Err` = the writer must stop.
+    fn process(&mut self, batch: &mut Vec<Pending>) -> Result<(), String> {
         let group_size = batch.len();
-        match self.apply_group(batch.iter().map(|p| p.ops.as_slice())) {
+        let ops: Vec<&[WriteOp]> = batch.iter().map(|p| p.ops.as_slice()).collect();
+        match self.apply_group(&ops) {
             Ok(seqs) => {
                 for (p, seqs) in batch.drain(..).zip(seqs) {
                     let _ = p.reply.send(Ok(CommitInfo { seqs, group_size }));
                 }
+                Ok(())
             }
-            Err(e) if group_size > 1 => {
+            Err(GroupFailure::Apply(e)) if group_size > 1 => {
                 // Retry one by one so a commit that cannot apply fails alone.
                 tracing::warn!(error = %e, group_size, "group commit failed, retrying commits one by one");
+                let mut fatal = None;
                 for p in batch.drain(..) {
-                    let res = self
-                        .apply_group(std::iter::once(p.ops.as_slice()))
-                        .map(|mut s| CommitInfo {
+                    if let Some(reason) = &fatal {
+                        let _ = p.reply.send(Err(StoreError::Commit {
+                            reason: format!("store writer stopped: {reason}"),
+                        }));
+                        continue;
+                    }
+                    let res = match self.apply_group(&[p.ops.as_slice()]) {
+                        Ok(mut s) => Ok(CommitInfo {
                             seqs: s.pop().unwrap_or_default(),
                             group_size: 1,
-                        });
+                        }),
+                        Err(GroupFailure::Apply(e) | GroupFailure::NotDurable(e)) => Err(e),
+                        Err(GroupFailure::Fatal(reason)) => {
+                            let err = StoreError::Commit {
+                                reason: reason.clone(),
+                            };
+                            fatal = Some(reason);
+                            Err(err)
+                        }
+                    };
                     let _ = p.reply.send(res);
                 }
+                fatal.map_or(Ok(()), Err)
             }
-            Err(e) => {
-                if let Some(p) = batch.pop() {
+            Err(GroupFailure::Apply(e) | GroupFailure::NotDurable(e)) => {
+                let reason = e.to_string();
+                let mut first = Some(e);
+                for p in batch.drain(..) {
+                    let e = first.take().unwrap_or_else(|| StoreError::Commit {
+                        reason: reason.clone(),
+                    });
                     let _ = p.reply.send(Err(e));
                 }
+                Ok(())
+            }
+            Err(GroupFailure::Fatal(reason)) => {
+                for p in batch.drain(..) {
+                    let _ = p.reply.send(Err(StoreError::Commit {
+                        reason: reason.clone(),
+                    }));
+                }
+                Err(reason)
             }
         }
     }
 
-    /// One durable transaction for all `commits`; returns the log seqs of each commit.
-    fn apply_group<'a>(
-        &self,
-        commits: impl Iterator<Item = &'a [WriteOp]>,
-    ) -> Result<Vec<Vec<u64>>, StoreError> {
+    /// Makes every applied group durable in redb itself and empties the journal. A failure
+    /// leaves the journal as it is (still complete) and is retried after the interval.
+    fn checkpoint(&mut self) {
+        if self.unchecked_since.is_none() && self.journal.len() == 0 {
+            return;
+        }
+        let committed = (|| -> Result<(), StoreError> {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            txn.set_quick_repair(self.options.quick_repair);
+            txn.commit()?;
+            Ok(())
+        })();
+        match committed {
+            Ok(()) => {
+                self.unchecked_since = None;
+                // Frames left behind by a failed reset are at or below the applied group and
+                // are skipped by the next open, so a failure here loses nothing.
+                if let Err(e) = self.journal.reset() {
+                    tracing::warn!(error = %e, "commit journal not emptied after checkpoint");
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store checkpoint failed; the journal keeps every write");
+                self.unchecked_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// One transaction for all `commits`, journaled before it becomes visible; returns the log
+    /// seqs of each commit. When it returns `Ok`, the group is durable.
+    fn apply_group(&mut self, commits: &[&[WriteOp]]) -> Result<Vec<Vec<u64>>, GroupFailure> {
         let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::Immediate)?;
-        txn.set_quick_repair(self.options.quick_repair);
-        let out = self.apply_in(&txn, commits)?;
-        txn.commit()?;
+        // Durable through the journal; redb writes its pages at the next checkpoint.
+        txn.set_durability(Durability::None)?;
+        let id = self.next_group;
+        let mut writes = Vec::new();
+        let applied = self
+            .apply_in(&txn, commits, id, &mut writes)
+            .and_then(|out| {
+                Ok((
+                    out,
+                    journal::encode_frame(&JournalGroup::V1 { id, writes })?,
+                ))
+            });
+        let (out, frame) = match applied {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = txn.abort();
+                return Err(GroupFailure::Apply(e));
+            }
+        };
+        match self.journal.append(&frame) {
+            Ok(()) => {}
+            Err(JournalAppendError::NotWritten(source)) => {
+                let _ = txn.abort();
+                return Err(GroupFailure::NotDurable(StoreError::Io {
+                    what: "commit journal append",
+                    source,
+                }));
+            }
+            Err(JournalAppendError::Unusable(reason)) => {
+                let _ = txn.abort();
+                return Err(GroupFailure::Fatal(reason));
+            }
+        }
+        self.next_group += 1;
+        if let Err(e) = txn.commit() {
+            // Journaled but not applied: answering would let readers miss a durable write,
+            // and applying it later is what the replay at the next open does.
+            return Err(GroupFailure::Fatal(format!(
+                "group {id} is in the commit journal but redb refused it ({e}); restart to replay it"
+            )));
+        }
+        self.unchecked_since.get_or_insert_with(Instant::now);
         Ok(out)
     }
 
-    fn apply_in<'a>(
+    fn apply_in(
         &self,
         txn: &WriteTransaction,
-        commits: impl Iterator<Item = &'a [WriteOp]>,
+        commits: &[&[WriteOp]],
+        group: u64,
+        journal: &mut Vec<JournalWrite>,
     ) -> Result<Vec<Vec<u64>>, StoreError> {
         let mut t = Tables {
+            meta: txn.open_table(META)?,
             objects: txn.open_table(OBJECTS)?,
             index: txn.open_table(INDEX)?,
             counts: txn.open_table(INDEX_COUNTS)?,
             log: txn.open_table(ORIGIN_LOG)?,
             vv: txn.open_table(VERSION_VECTOR)?,
             keks: txn.open_table(WRAPPED_KEKS)?,
+            count_deltas: BTreeMap::new(),
         };
         let mut seq = t.vv.get(self.node.0)?.map_or(0, |v| v.value());
         let start_seq = seq;
         let mut out = Vec::new();
         for ops in commits {
             let mut seqs = Vec::new();
-            for op in ops {
+            for op in *ops {
                 match op {
                     WriteOp::PutObject(rec) => {
                         seq += 1;
-                        self.put_object(&mut t, rec, seq)?;
+                        journal.push(self.put_object(&mut t, rec, seq)?);
                         seqs.push(seq);
                     }
                     WriteOp::PutWrappedKek { domain, blob } => {
                         t.keks.insert(domain.as_str(), blob.as_slice())?;
+                        journal.push(JournalWrite::WrappedKek {
+                            domain: domain.clone(),
+                            blob: blob.clone(),
+                        });
                     }
                 }
             }
             out.push(seqs);
         }
-        if seq != start_seq {
-            t.vv.insert(self.node.0, seq)?;
-        }
+        finish_group(&mut t, self.node, seq, start_seq, group)?;
         Ok(out)
     }
 
+    /// Resolves a local write against the stored object and applies it; returns it as the
+    /// journal keeps it.
     fn put_object(
         &self,
         t: &mut Tables<'_>,
         rec: &ObjectRecord,
         seq: u64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<JournalWrite, StoreError> {
         self.clock.observe(rec.updated);
-        let old = match t.objects.get(rec.uuid.as_str())? {
-            Some(v) => Some(Record::decode(v.value())?.into_current()),
-            None => None,
-        };
+        let old = load(t, &rec.uuid)?;
         let mut rec = rec.clone();
         if let Some(o) = &old {
             // Lifecycle facts are grow-only: a write built from a stale read (or a buggy
@@ -260,45 +455,156 @@ impl Writer {
                 });
             }
         }
-        let old_entries = old.as_ref().map(index::entries).unwrap_or_default();
-        let new_entries = index::entries(&rec);
-        for (key, e) in &old_entries {
-            if !new_entries.contains_key(key) {
-                t.index.remove(key.as_slice())?;
-                adjust_count(&mut t.counts, &key[..e.prefix_len], -1)?;
-            }
-        }
-        for (key, e) in &new_entries {
-            match old_entries.get(key) {
-                Some(o) if o.value == e.value => {}
-                Some(_) => {
-                    t.index.insert(key.as_slice(), e.value.as_slice())?;
-                }
-                None => {
-                    t.index.insert(key.as_slice(), e.value.as_slice())?;
-                    adjust_count(&mut t.counts, &key[..e.prefix_len], 1)?;
-                }
-            }
-        }
-        let uuid = rec.uuid.clone();
-        let record = Record::from_current(rec);
-        t.objects
-            .insert(uuid.as_str(), record.encode()?.as_slice())?;
-        let entry = StoredLogEntry::V1 {
-            stamp: self.clock.now(),
-            op: LogOp::PutObject { uuid },
-        };
-        t.log
-            .insert((self.node.0, seq), entry.encode()?.as_slice())?;
-        Ok(())
+        let stamp = self.clock.now();
+        let wrapped = Record::from_current(rec);
+        let record = wrapped.encode()?;
+        write_object(
+            t,
+            old.as_ref(),
+            &wrapped.into_current(),
+            &record,
+            self.node,
+            seq,
+            stamp,
+        )?;
+        Ok(JournalWrite::Object { seq, stamp, record })
     }
 }
 
-fn adjust_count(
+/// The current record stored under `uuid`.
+fn load(t: &Tables<'_>, uuid: &str) -> Result<Option<ObjectRecord>, StoreError> {
+    match t.objects.get(uuid)? {
+        Some(v) => Ok(Some(Record::decode(v.value())?.into_current())),
+        None => Ok(None),
+    }
+}
+
+/// Stores a resolved record `rec` (encoded as `record`) over `old`: index entries, term
+/// counts, the object row and its log entry `(node, seq)` at `stamp`.
+fn write_object(
+    t: &mut Tables<'_>,
+    old: Option<&ObjectRecord>,
+    rec: &ObjectRecord,
+    record: &[u8],
+    node: NodeId,
+    seq: u64,
+    stamp: Stamp,
+) -> Result<(), StoreError> {
+    let old_entries = old.map(index::entries).unwrap_or_default();
+    let new_entries = index::entries(rec);
+    for (key, e) in &old_entries {
+        if !new_entries.contains_key(key) {
+            t.index.remove(key.as_slice())?;
+            note_count(&mut t.count_deltas, &key[..e.prefix_len], -1);
+        }
+    }
+    for (key, e) in &new_entries {
+        match old_entries.get(key) {
+            Some(o) if o.value == e.value => {}
+            Some(_) => {
+                t.index.insert(key.as_slice(), e.value.as_slice())?;
+            }
+            None => {
+                t.index.insert(key.as_slice(), e.value.as_slice())?;
+                note_count(&mut t.count_deltas, &key[..e.prefix_len], 1);
+            }
+        }
+    }
+    t.objects.insert(rec.uuid.as_str(), record)?;
+    let entry = StoredLogEntry::V1 {
+        stamp,
+        op: LogOp::PutObject {
+            uuid: rec.uuid.clone(),
+        },
+    };
+    t.log.insert((node.0, seq), entry.encode()?.as_slice())?;
+    Ok(())
+}
+
+/// End of a group's transaction: term counts, this node's version vector entry, and the
+/// number of the last group applied (what a replay after a crash starts from).
+fn finish_group(
+    t: &mut Tables<'_>,
+    node: NodeId,
+    seq: u64,
+    start_seq: u64,
+    group: u64,
+) -> Result<(), StoreError> {
+    for (prefix, delta) in std::mem::take(&mut t.count_deltas) {
+        apply_count_delta(&mut t.counts, &prefix, delta)?;
+    }
+    if seq != start_seq {
+        t.vv.insert(node.0, seq)?;
+    }
+    t.meta
+        .insert(META_JOURNAL_APPLIED, &group.to_be_bytes()[..])?;
+    Ok(())
+}
+
+/// Re-applies journaled groups (those newer than redb's last applied group) after a crash;
+/// returns how many writes it replayed. The caller commits durably.
+pub(crate) fn replay(
+    txn: &WriteTransaction,
+    node: NodeId,
+    clock: &HlcClock,
+    groups: &[JournalGroup],
+) -> Result<usize, StoreError> {
+    let mut t = Tables {
+        meta: txn.open_table(META)?,
+        objects: txn.open_table(OBJECTS)?,
+        index: txn.open_table(INDEX)?,
+        counts: txn.open_table(INDEX_COUNTS)?,
+        log: txn.open_table(ORIGIN_LOG)?,
+        vv: txn.open_table(VERSION_VECTOR)?,
+        keks: txn.open_table(WRAPPED_KEKS)?,
+        count_deltas: BTreeMap::new(),
+    };
+    let start_seq = t.vv.get(node.0)?.map_or(0, |v| v.value());
+    let mut seq = start_seq;
+    let mut replayed = 0;
+    for group in groups {
+        let JournalGroup::V1 { id, writes } = group;
+        for w in writes {
+            match w {
+                JournalWrite::Object {
+                    seq: s,
+                    stamp,
+                    record,
+                } => {
+                    let rec = Record::decode(record)?.into_current();
+                    let old = load(&t, &rec.uuid)?;
+                    clock.observe(*stamp);
+                    write_object(&mut t, old.as_ref(), &rec, record, node, *s, *stamp)?;
+                    seq = seq.max(*s);
+                }
+                JournalWrite::WrappedKek { domain, blob } => {
+                    t.keks.insert(domain.as_str(), blob.as_slice())?;
+                }
+            }
+            replayed += 1;
+        }
+        finish_group(&mut t, node, seq, start_seq, *id)?;
+    }
+    Ok(replayed)
+}
+
+fn note_count(deltas: &mut BTreeMap<Vec<u8>, i64>, prefix: &[u8], delta: i64) {
+    match deltas.get_mut(prefix) {
+        Some(d) => *d += delta,
+        None => {
+            deltas.insert(prefix.to_vec(), delta);
+        }
+    }
+}
+
+fn apply_count_delta(
     counts: &mut Table<'_, &'static [u8], u64>,
     prefix: &[u8],
     delta: i64,
 ) -> Result<(), StoreError> {
+    if delta == 0 {
+        return Ok(());
+    }
     let current = counts.get(prefix)?.map_or(0, |v| v.value());
     let next = current.saturating_add_signed(delta);
     if next == 0 {

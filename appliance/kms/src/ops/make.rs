@@ -54,6 +54,12 @@ where
     .map_err(crypto_failure)
 }
 
+/// A new symmetric key, generated on the calling worker: it is a few dozen bytes from the
+/// RNG, cheaper than the hand-off to the blocking pool that key pairs need.
+fn symmetric_key(bits: u32) -> Result<zeroize::Zeroizing<Vec<u8>>, KmipError> {
+    crypto::generate_symmetric(bits).map_err(crypto_failure)
+}
+
 /// The default length of an HMAC key: the hash output size.
 fn hmac_default_length(algorithm: CryptographicAlgorithm) -> Option<i32> {
     Some(match algorithm {
@@ -91,7 +97,7 @@ pub(crate) async fn create(
     material::check_symmetric(algorithm, length)?;
     let bits =
         u32::try_from(length).map_err(|_| policy::invalid("Cryptographic Length is negative"))?;
-    let key = generate_off_worker(None, move || crypto::generate_symmetric(bits)).await?;
+    let key = symmetric_key(bits)?;
     let mut obj = ctx.new_object(ObjectType::SymmetricKey)?;
     let stamp = ctx.stamp()?;
     template.apply(&mut obj, stamp);
@@ -375,7 +381,7 @@ pub(crate) async fn re_key(
         .length
         .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no length"))?;
     let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
-    let key = generate_off_worker(None, move || crypto::generate_symmetric(bits)).await?;
+    let key = symmetric_key(bits)?;
     let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
     // The replacement belongs where the replaced key did, even when an admin re-keys it: the
     // names move to it, so the owner must be able to find and use it.

@@ -120,12 +120,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// A new, empty object owned by the caller, with its own creation stamp (the store orders
-    /// objects by it, so no two objects share one).
+    /// objects by it, so no two objects share one). Its UUID is version 7: time-ordered, so
+    /// the objects of one group commit land in the same few B-tree pages instead of one random
+    /// page each (a random v4 cost a 4 KiB page write per create), with 74 random bits left
+    /// so identifiers still cannot be guessed.
     pub(crate) fn new_object(&self, object_type: ObjectType) -> Result<Object, KmipError> {
         let stamp = self.stamp()?;
         Ok(Object {
             rec: ObjectRecord {
-                uuid: uuid::Uuid::new_v4().to_string(),
+                uuid: uuid::Uuid::now_v7().to_string(),
                 domain: DEFAULT_DOMAIN.to_owned(),
                 owner: self.caller.identity.clone(),
                 object_type: object_type.value(),

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::clock::{Hlc, Stamp};
+use crate::journal::Journal;
 use crate::oplog::LogOp;
 use crate::record::{IndexTerms, Lifecycle, LifecycleEvent};
 use crate::seal::SealedMaterial;
@@ -392,14 +393,17 @@ fn kek() -> crate::seal::DomainKek {
     crate::seal::DomainKek::new(zeroize::Zeroizing::new(vec![7u8; 32]), 1).expect("kek")
 }
 
-fn seal_for(kek: &crate::seal::DomainKek, r: &ObjectRecord, plain: &[u8]) -> SealedMaterial {
-    let binding = crate::seal::MaterialBinding {
+fn binding(r: &ObjectRecord) -> crate::seal::MaterialBinding<'_> {
+    crate::seal::MaterialBinding {
         uuid: &r.uuid,
         object_type: r.object_type,
         algorithm: r.index.algorithm,
         length: r.index.length,
-    };
-    kek.seal(&binding, plain).expect("seal")
+    }
+}
+
+fn seal_for(kek: &crate::seal::DomainKek, r: &ObjectRecord, plain: &[u8]) -> SealedMaterial {
+    kek.seal(&binding(r), plain).expect("seal")
 }
 
 /// Whether any 16-byte window of `needle` (or all of it, if shorter) occurs in `hay`.
@@ -711,6 +715,218 @@ async fn group_commit_64_tasks_x_50_commits_all_durable_after_reopen() {
     };
     assert_eq!(store.locate(&q).expect("locate").total, 16 * 50);
     store.verify_indexes().expect("indexes consistent");
+}
+
+/// Options under which nothing reaches a checkpoint while a test runs.
+fn never_checkpoint() -> StoreOptions {
+    StoreOptions {
+        checkpoint_bytes: u64::MAX,
+        checkpoint_interval: Duration::from_secs(3600),
+        ..StoreOptions::default()
+    }
+}
+
+/// What a crash of the running store would leave: a copy of its files as they are on disk
+/// now (redb's non-durable commits live only in memory until a checkpoint).
+fn crash_image(from: &Path, to: &tempfile::TempDir, with_journal: bool) -> PathBuf {
+    let db = to.path().join("store.redb");
+    std::fs::copy(from, &db).expect("copy database");
+    if with_journal {
+        std::fs::copy(Journal::path_for(from), Journal::path_for(&db)).expect("copy journal");
+    }
+    db
+}
+
+#[tokio::test]
+async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let store = Store::open(&path, never_checkpoint()).expect("open");
+    let node = store.node_id();
+    let kek = kek();
+    for i in 0..20 {
+        let mut r = rec(&store, &format!("j{i}"), "alice", &[&format!("name-{i}")]);
+        r.material = Some(seal_for(&kek, &r, b"0123456789abcdef"));
+        store
+            .commit(vec![WriteOp::PutObject(r)])
+            .await
+            .expect("commit");
+    }
+    // A later write of the same object in another group: replay must merge it in order.
+    let mut r = store.get("j3").expect("get").expect("j3");
+    r.lifecycle.compromised = event(&store, 1_700_000_000);
+    r.updated = store.clock().now();
+    store
+        .commit(vec![
+            WriteOp::PutObject(r),
+            WriteOp::PutWrappedKek {
+                domain: "d1".to_string(),
+                blob: vec![7; 48],
+            },
+        ])
+        .await
+        .expect("commit");
+    let expected_log = store.log_since(node, 0, 100).expect("log");
+    let expected_j3 = store.get("j3").expect("get");
+
+    // Without the journal the crash image lacks them: the test is not vacuous.
+    let bare = tempfile::tempdir().expect("tempdir");
+    let without = Store::open(&crash_image(&path, &bare, false), never_checkpoint()).expect("open");
+    assert_eq!(without.get("j0").expect("get"), None);
+    without.close().await;
+
+    let image = tempfile::tempdir().expect("tempdir");
+    let copy = crash_image(&path, &image, true);
+    for round in 0..2 {
+        // The second open finds an empty journal and must change nothing.
+        let replayed = Store::open(&copy, never_checkpoint()).expect("open with journal");
+        assert_eq!(replayed.node_id(), node);
+        assert_eq!(
+            replayed.get("j3").expect("get"),
+            expected_j3,
+            "round {round}"
+        );
+        let j7 = replayed.get("j7").expect("get").expect("j7 replayed");
+        let material = j7.material.as_ref().expect("material");
+        assert_eq!(
+            kek.open(&binding(&j7), material).expect("opens").as_slice(),
+            b"0123456789abcdef"
+        );
+        assert_eq!(replayed.log_since(node, 0, 21).expect("log"), expected_log);
+        assert_eq!(
+            replayed.version_vector().expect("vv"),
+            BTreeMap::from([(node, 21 + round)])
+        );
+        assert_eq!(
+            replayed.wrapped_kek("d1").expect("kek").as_deref(),
+            Some(&[7u8; 48][..])
+        );
+        assert_eq!(
+            replayed.locate(&by_name("name-12")).expect("locate").total,
+            1
+        );
+        replayed
+            .verify_indexes()
+            .expect("indexes exact after replay");
+        assert!(
+            replayed.clock().now() > expected_log.last().expect("entry").stamp,
+            "clock resumes after the replayed stamps"
+        );
+        let info = replayed
+            .commit(vec![WriteOp::PutObject(rec(
+                &replayed,
+                &format!("after-{round}"),
+                "alice",
+                &[],
+            ))])
+            .await
+            .expect("commit after replay");
+        assert_eq!(info.seqs, vec![22 + round]);
+        // Close checkpoints: the journal is empty and the database holds everything.
+        replayed.close().await;
+        assert_eq!(
+            std::fs::metadata(Journal::path_for(&copy))
+                .expect("journal")
+                .len(),
+            0
+        );
+    }
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let options = StoreOptions {
+        checkpoint_bytes: 1,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&path, options).expect("open");
+    store
+        .commit(vec![WriteOp::PutObject(rec(&store, "c1", "alice", &[]))])
+        .await
+        .expect("commit");
+    // The checkpoint runs right after the group's answer; wait until the journal is emptied.
+    let journal = Journal::path_for(&path);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&journal).expect("journal").len() > 0 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let image = tempfile::tempdir().expect("tempdir");
+    let copy = crash_image(&path, &image, false);
+    let reopened = Store::open(&copy, StoreOptions::default()).expect("open");
+    assert!(reopened.get("c1").expect("get").is_some());
+    reopened.close().await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn an_idle_store_checkpoints_within_the_interval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let options = StoreOptions {
+        checkpoint_interval: Duration::from_millis(50),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&path, options).expect("open");
+    store
+        .commit(vec![WriteOp::PutObject(rec(&store, "i1", "alice", &[]))])
+        .await
+        .expect("commit");
+    let journal = Journal::path_for(&path);
+    assert!(std::fs::metadata(&journal).expect("journal").len() > 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&journal).expect("journal").len() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle store never checkpointed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_journal_damaged_before_its_end_refuses_to_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let store = Store::open(&path, never_checkpoint()).expect("open");
+    for i in 0..3 {
+        store
+            .commit(vec![WriteOp::PutObject(rec(
+                &store,
+                &format!("x{i}"),
+                "a",
+                &[],
+            ))])
+            .await
+            .expect("commit");
+    }
+    let image = tempfile::tempdir().expect("tempdir");
+    let copy = crash_image(&path, &image, true);
+    store.close().await;
+    let journal = Journal::path_for(&copy);
+    let mut bytes = std::fs::read(&journal).expect("read journal");
+    bytes[50] ^= 0x40;
+    std::fs::write(&journal, &bytes).expect("write journal");
+    match Store::open(&copy, never_checkpoint()) {
+        Err(StoreError::JournalCorrupt { offset: 0, .. }) => {}
+        other => panic!("expected JournalCorrupt at 0, got {other:?}"),
+    }
+    // A torn tail (the append a crash interrupted) is dropped, the rest replayed.
+    let torn = tempfile::tempdir().expect("tempdir");
+    let copy = torn.path().join("store.redb");
+    std::fs::copy(image.path().join("store.redb"), &copy).expect("copy");
+    bytes[50] ^= 0x40;
+    let cut = bytes.len() - 10;
+    std::fs::write(Journal::path_for(&copy), &bytes[..cut]).expect("write");
+    let reopened = Store::open(&copy, never_checkpoint()).expect("open");
+    assert!(reopened.get("x1").expect("get").is_some());
+    assert_eq!(reopened.get("x2").expect("get"), None, "torn group dropped");
+    reopened.verify_indexes().expect("indexes");
+    reopened.close().await;
 }
 
 const CRASH_ENV: &str = "KEYWARDEN_STORE_CRASH_DB";
