@@ -3,8 +3,9 @@
 //! A durable redb commit writes every B-tree page the group touched (and, with quick repair,
 //! the allocator state) and syncs twice: measured here, 100–600 KiB and 1.5–4 ms per group.
 //! The writer instead applies a group to redb non-durably (visible to readers, not yet on
-//! disk), appends the group's resolved writes to this journal as one checksummed frame, syncs
-//! that one small append, and only then acknowledges. A checkpoint (a durable redb commit,
+//! disk), appends the group's resolved writes to this journal as one checksummed frame, and
+//! goes on with the next group while the syncer (see [`crate::syncer`]) syncs the small append
+//! and only then acknowledges. A checkpoint (a durable redb commit,
 //! after which the journal is emptied) runs every few megabytes or about once a second, and at
 //! close. Opening a store replays every frame newer than the last group redb holds durably.
 //!
@@ -222,32 +223,27 @@ impl Journal {
         self.len
     }
 
-    /// Appends one frame and makes it durable. On failure the file is cut back to its old
-    /// length, so a half-written frame can never sit in front of later ones; if even that
-    /// fails the journal is unusable and the error says so.
-    pub fn append(&mut self, frame: &[u8]) -> Result<(), JournalAppendError> {
-        let written = self
-            .file
-            .write_all_at(frame, self.len)
-            .and_then(|()| self.file.sync_data());
-        match written {
+    /// Another handle of the journal file, for the syncer thread.
+    pub fn sync_handle(&self) -> std::io::Result<File> {
+        self.file.try_clone()
+    }
+
+    /// Writes one frame after the others, not yet durable (the syncer makes it so). On failure
+    /// the file is cut back to its old length, so a half-written frame can never sit in front
+    /// of later ones; if even that fails the journal is unusable and the error says so.
+    pub fn write(&mut self, frame: &[u8]) -> Result<(), JournalAppendError> {
+        match self.file.write_all_at(frame, self.len) {
             Ok(()) => {
                 self.len += frame.len() as u64;
                 Ok(())
             }
-            Err(e) => {
-                let undo = self
-                    .file
-                    .set_len(self.len)
-                    .and_then(|()| self.file.sync_data());
-                match undo {
-                    Ok(()) => Err(JournalAppendError::NotWritten(e)),
-                    Err(undo) => Err(JournalAppendError::Unusable(format!(
-                        "append to {} failed ({e}) and cutting it back failed ({undo})",
-                        self.path.display()
-                    ))),
-                }
-            }
+            Err(e) => match self.file.set_len(self.len) {
+                Ok(()) => Err(JournalAppendError::NotWritten(e)),
+                Err(undo) => Err(JournalAppendError::Unusable(format!(
+                    "write to {} failed ({e}) and cutting it back failed ({undo})",
+                    self.path.display()
+                ))),
+            },
         }
     }
 
@@ -354,8 +350,9 @@ mod tests {
         let path = Journal::path_for(&dir.path().join("db.redb"));
         let (mut j, r) = Journal::open(&path).unwrap();
         assert!(r.groups.is_empty());
-        j.append(&encode_frame(&group(1, 1)).unwrap()).unwrap();
-        j.append(&encode_frame(&group(2, 1)).unwrap()).unwrap();
+        j.write(&encode_frame(&group(1, 1)).unwrap()).unwrap();
+        j.write(&encode_frame(&group(2, 1)).unwrap()).unwrap();
+        j.sync_handle().unwrap().sync_data().unwrap();
         drop(j);
         let (mut j, r) = Journal::open(&path).unwrap();
         assert_eq!(r.groups.len(), 2);

@@ -17,6 +17,7 @@ mod oplog;
 mod record;
 mod seal;
 mod store;
+mod syncer;
 mod writer;
 
 pub use clock::{Hlc, HlcClock, NodeId, Stamp};

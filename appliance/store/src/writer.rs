@@ -21,6 +21,7 @@ use crate::store::{
     CommitInfo, INDEX, INDEX_COUNTS, META, META_JOURNAL_APPLIED, OBJECTS, ORIGIN_LOG, StoreOptions,
     VERSION_VECTOR, WRAPPED_KEKS, WriteOp,
 };
+use crate::syncer::{Ack, Syncer};
 
 /// Longest UUID, domain or owner accepted (they are index keys).
 const MAX_KEY_TEXT: usize = 1024;
@@ -95,10 +96,12 @@ pub(crate) struct WriterStart {
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
+    let syncer = Syncer::spawn(start.journal.sync_handle()?)?;
     std::thread::Builder::new()
         .name("store-writer".to_string())
         .spawn(move || {
             let mut w = Writer {
+                syncer,
                 db: start.db,
                 clock: start.clock,
                 node: start.node,
@@ -112,6 +115,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
 }
 
 struct Writer {
+    syncer: Syncer,
     db: Arc<Database>,
     clock: Arc<HlcClock>,
     node: NodeId,
@@ -235,16 +239,22 @@ impl Writer {
         self.checkpoint();
     }
 
-    /// Applies a batch and answers every commit in it. `Err` = the writer must stop.
+    /// Applies a batch; failures are answered at once, successes by the syncer once durable.
+    /// `Err` = the writer must stop.
     fn process(&mut self, batch: &mut Vec<Pending>) -> Result<(), String> {
         let group_size = batch.len();
         let ops: Vec<&[WriteOp]> = batch.iter().map(|p| p.ops.as_slice()).collect();
         match self.apply_group(&ops) {
             Ok(seqs) => {
-                for (p, seqs) in batch.drain(..).zip(seqs) {
-                    let _ = p.reply.send(Ok(CommitInfo { seqs, group_size }));
-                }
-                Ok(())
+                let acks = batch
+                    .drain(..)
+                    .zip(seqs)
+                    .map(|(p, seqs)| Ack {
+                        reply: p.reply,
+                        info: CommitInfo { seqs, group_size },
+                    })
+                    .collect();
+                self.syncer.submit(acks)
             }
             Err(GroupFailure::Apply(e)) if group_size > 1 => {
                 // Retry one by one so a commit that cannot apply fails alone.
@@ -258,10 +268,19 @@ impl Writer {
                         continue;
                     }
                     let res = match self.apply_group(&[p.ops.as_slice()]) {
-                        Ok(mut s) => Ok(CommitInfo {
-                            seqs: s.pop().unwrap_or_default(),
-                            group_size: 1,
-                        }),
+                        Ok(mut s) => {
+                            let ack = Ack {
+                                reply: p.reply,
+                                info: CommitInfo {
+                                    seqs: s.pop().unwrap_or_default(),
+                                    group_size: 1,
+                                },
+                            };
+                            if let Err(reason) = self.syncer.submit(vec![ack]) {
+                                fatal = Some(reason);
+                            }
+                            continue;
+                        }
                         Err(GroupFailure::Apply(e) | GroupFailure::NotDurable(e)) => Err(e),
                         Err(GroupFailure::Fatal(reason)) => {
                             let err = StoreError::Commit {
@@ -303,6 +322,11 @@ impl Writer {
         if self.unchecked_since.is_none() && self.journal.len() == 0 {
             return;
         }
+        // Answer what is pending first, so a failed sync is known before the journal goes.
+        if let Err(reason) = self.syncer.drain() {
+            tracing::error!(%reason, "no checkpoint: the journal could not be synced");
+            return;
+        }
         let committed = (|| -> Result<(), StoreError> {
             let mut txn = self.db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
@@ -326,8 +350,9 @@ impl Writer {
         }
     }
 
-    /// One transaction for all `commits`, journaled before it becomes visible; returns the log
-    /// seqs of each commit. When it returns `Ok`, the group is durable.
+    /// One transaction for all `commits`, its frame written to the journal before it becomes
+    /// visible; returns the log seqs of each commit. It is durable once the syncer's next
+    /// sync returns.
     fn apply_group(&mut self, commits: &[&[WriteOp]]) -> Result<Vec<Vec<u64>>, GroupFailure> {
         let mut txn = self.db.begin_write()?;
         // Durable through the journal; redb writes its pages at the next checkpoint.
@@ -349,12 +374,12 @@ impl Writer {
                 return Err(GroupFailure::Apply(e));
             }
         };
-        match self.journal.append(&frame) {
+        match self.journal.write(&frame) {
             Ok(()) => {}
             Err(JournalAppendError::NotWritten(source)) => {
                 let _ = txn.abort();
                 return Err(GroupFailure::NotDurable(StoreError::Io {
-                    what: "commit journal append",
+                    what: "commit journal write",
                     source,
                 }));
             }
@@ -429,16 +454,21 @@ impl Writer {
     ) -> Result<JournalWrite, StoreError> {
         self.clock.observe(rec.updated);
         let old = load(t, &rec.uuid)?;
-        let mut rec = rec.clone();
-        if let Some(o) = &old {
-            // Lifecycle facts are grow-only: a write built from a stale read (or a buggy
-            // caller) must not drop a compromise or a destroy. The same join merges replicas.
-            rec.lifecycle.merge(&o.lifecycle);
-            if o.lifecycle.destroyed.is_some() {
-                // A destroyed object's material never comes back.
-                rec.material = None;
+        // A new object is stored as given; only an update is merged, so only it is copied.
+        let rec = match &old {
+            None => std::borrow::Cow::Borrowed(rec),
+            Some(o) => {
+                let mut rec = rec.clone();
+                // Lifecycle facts are grow-only: a write built from a stale read (or a buggy
+                // caller) must not drop a compromise or a destroy. The same join merges replicas.
+                rec.lifecycle.merge(&o.lifecycle);
+                if o.lifecycle.destroyed.is_some() {
+                    // A destroyed object's material never comes back.
+                    rec.material = None;
+                }
+                std::borrow::Cow::Owned(rec)
             }
-        }
+        };
         // The created stamp names the object inside every index, so it must be unique.
         if old.as_ref().is_none_or(|o| o.created != rec.created)
             && let Some(v) = t.index.get(index::all_key(&rec.created).as_slice())?
@@ -456,17 +486,8 @@ impl Writer {
             }
         }
         let stamp = self.clock.now();
-        let wrapped = Record::from_current(rec);
-        let record = wrapped.encode()?;
-        write_object(
-            t,
-            old.as_ref(),
-            &wrapped.into_current(),
-            &record,
-            self.node,
-            seq,
-            stamp,
-        )?;
+        let record = Record::encode_current(&rec)?;
+        write_object(t, old.as_ref(), &rec, &record, self.node, seq, stamp)?;
         Ok(JournalWrite::Object { seq, stamp, record })
     }
 }

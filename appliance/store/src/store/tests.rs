@@ -659,6 +659,11 @@ fn record_written_by_v1_code_decodes() {
         hex(&Record::V1(golden_record()).encode().expect("encode")),
         GOLDEN_V1
     );
+    // The writer's borrowing encoder writes exactly what the owning one does.
+    assert_eq!(
+        hex(&Record::encode_current(&golden_record()).expect("encode")),
+        GOLDEN_V1
+    );
     // An unknown future version is a clear decode error, not a panic.
     let mut future = unhex(GOLDEN_V1);
     future[0] = 7;
