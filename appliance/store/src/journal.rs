@@ -17,7 +17,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -200,11 +200,13 @@ impl Journal {
             what: "commit journal",
             source,
         };
+        // Owner-only: it holds the same (sealed) records as the database.
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(path)
             .map_err(io)?;
         let mut bytes = Vec::new();
@@ -350,6 +352,9 @@ mod tests {
         let path = Journal::path_for(&dir.path().join("db.redb"));
         let (mut j, r) = Journal::open(&path).unwrap();
         assert!(r.groups.is_empty());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "journal is owner-only");
         j.write(&encode_frame(&group(1, 1)).unwrap()).unwrap();
         j.write(&encode_frame(&group(2, 1)).unwrap()).unwrap();
         j.sync_handle().unwrap().sync_data().unwrap();

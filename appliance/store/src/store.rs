@@ -289,6 +289,10 @@ impl Store {
 
         let mut txn = db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
+        // Until the first checkpoint this is the last durable commit: it must carry the
+        // allocator state, or a crash before that checkpoint costs a full repair at the next
+        // open (measured: 10.9 s for 1,000,000 objects instead of well under a second).
+        txn.set_quick_repair(options.quick_repair);
         let node = {
             let mut meta = txn.open_table(META)?;
             let format = match meta.get(META_FORMAT)? {
