@@ -295,6 +295,7 @@ impl Bench<'_> {
         }
         self.memory();
         self.restart(&p);
+        self.crash_restart(&p);
     }
 
     /// Creates the Get and Encrypt keys and captures one response of each.
@@ -561,9 +562,24 @@ impl Bench<'_> {
             return;
         };
         self.report.startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
+        let first = self.first_locate(p, kmip, began);
+        if let Some(first) = self.note("first Locate after restart", first) {
+            self.report.startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
+        }
+        eprintln!(
+            "  ready after {:.0} ms, first Locate after {:.0} ms",
+            to_ready.as_secs_f64() * 1000.0,
+            self.report.startup_first_locate_ms.unwrap_or(f64::NAN)
+        );
+    }
+}
+
+impl Bench<'_> {
+    /// Time from `began` to the first Locate of a seeded name that finds it (bounded).
+    fn first_locate(&self, p: &Prepared, kmip: SocketAddr, began: Instant) -> Result<Duration> {
         let client = Arc::clone(&p.client);
         let name = self.settings.keys / 2;
-        let first = self.runtime.block_on(async move {
+        self.runtime.block_on(async move {
             let (request, _) = wire::locate_by_name(name)?;
             let deadline = began + START_TIMEOUT;
             // Bounded by the deadline: kmsd may announce before its store answers.
@@ -579,14 +595,92 @@ impl Bench<'_> {
                     Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
                 }
             }
+        })
+    }
+
+    /// SIGKILL in the middle of a stream of creates (16 connections for 1.5 s), start again:
+    /// time to ready.json and to a first Locate, with the store's journal replay in between.
+    fn crash_restart(&mut self, p: &Prepared) {
+        eprintln!(
+            "SIGKILL during creates, then start with {} keys stored",
+            self.settings.keys
+        );
+        let Some(kmsd) = self.kmsd.as_mut() else {
+            return;
+        };
+        let addr = kmsd.kmip_addr();
+        let request = Arc::new(wire::create_aes256());
+        let window = Duration::from_millis(1500);
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let client = Arc::clone(&p.client);
+                let request = Arc::clone(&request);
+                self.runtime.spawn(async move {
+                    // Acknowledged creates in the last second before the kill; the loop ends
+                    // when the kill breaks the connection, or after 10 s in any case.
+                    let mut acked: Vec<Instant> = Vec::new();
+                    let Ok(mut conn) = Conn::connect(addr, client).await else {
+                        return acked;
+                    };
+                    let stop = Instant::now() + Duration::from_secs(10);
+                    while Instant::now() < stop {
+                        let Ok(response) = conn.call(&request).await else {
+                            break;
+                        };
+                        if wire::check(&response, conn.limits(), Expect::Success)
+                            .and_then(success_only)
+                            .is_err()
+                        {
+                            break;
+                        }
+                        acked.push(Instant::now());
+                    }
+                    acked
+                })
+            })
+            .collect();
+        // The client runtime may be current-thread: the creates run only inside block_on.
+        self.runtime
+            .block_on(async move { tokio::time::sleep(window).await });
+        let killed = kmsd.kill_9();
+        let killed_at = Instant::now();
+        let acked: usize = self.runtime.block_on(async move {
+            let mut n = 0;
+            for t in tasks {
+                if let Ok(times) = t.await {
+                    n += times
+                        .iter()
+                        .filter(|t| killed_at.duration_since(**t) <= Duration::from_secs(1))
+                        .count();
+                }
+            }
+            n
         });
-        if let Some(first) = self.note("first Locate after restart", first) {
-            self.report.startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
+        if self.note("kmsd SIGKILL", killed).is_none() {
+            return;
+        }
+        self.report.crash_acked_creates = Some(acked as u64);
+        let Some(kmsd) = self.kmsd.as_mut() else {
+            return;
+        };
+        let restarted = kmsd.restart().map(|()| {
+            let kmip = kmsd.kmip_addr();
+            (kmip, kmsd.spawned_at(), kmsd.ready_after())
+        });
+        let Some((kmip, began, to_ready)) = self.note("kmsd start after SIGKILL", restarted) else {
+            return;
+        };
+        self.report.crash_startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
+        let first = self.first_locate(p, kmip, began);
+        if let Some(first) = self.note("first Locate after SIGKILL", first) {
+            self.report.crash_startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
         }
         eprintln!(
-            "  ready after {:.0} ms, first Locate after {:.0} ms",
+            "  {acked} creates acknowledged in the last second; ready after {:.0} ms, first Locate after {:.0} ms",
             to_ready.as_secs_f64() * 1000.0,
-            self.report.startup_first_locate_ms.unwrap_or(f64::NAN)
+            self.report
+                .crash_startup_first_locate_ms
+                .unwrap_or(f64::NAN)
         );
     }
 }

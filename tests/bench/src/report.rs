@@ -123,6 +123,12 @@ pub struct Report {
     pub startup_ms: Option<f64>,
     /// Restart to the first successful Locate, ms.
     pub startup_first_locate_ms: Option<f64>,
+    /// Start after a SIGKILL during creates (journal replay included) to ready.json, ms.
+    pub crash_startup_ms: Option<f64>,
+    /// Start after that SIGKILL to the first successful Locate, ms.
+    pub crash_startup_first_locate_ms: Option<f64>,
+    /// Creates acknowledged in the second before that SIGKILL.
+    pub crash_acked_creates: Option<u64>,
     /// Keys seeded for Locate, RSS and start-up.
     pub keys: u64,
     /// Connections for Get, Encrypt, Locate and their baselines.
@@ -309,6 +315,9 @@ impl Report {
             "hsm_bridge_rss_mib": self.hsm_bridge_rss_mib,
             "startup_ms": self.startup_ms,
             "startup_first_locate_ms": self.startup_first_locate_ms,
+            "crash_startup_ms": self.crash_startup_ms,
+            "crash_startup_first_locate_ms": self.crash_startup_first_locate_ms,
+            "crash_acked_creates": self.crash_acked_creates,
             "keys": self.keys,
             "connections": self.connections,
             "create_connections": self.create_connections,
@@ -372,6 +381,14 @@ impl Report {
             f(self.hsm_bridge_rss_mib, 1),
             f(self.startup_ms, 0),
             f(self.startup_first_locate_ms, 0),
+        );
+        let _ = writeln!(
+            out,
+            "after SIGKILL during creates ({} acknowledged in its last second): startup {} ms (first locate {} ms)",
+            self.crash_acked_creates
+                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+            f(self.crash_startup_ms, 0),
+            f(self.crash_startup_first_locate_ms, 0),
         );
         let _ = writeln!(
             out,
