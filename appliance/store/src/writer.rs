@@ -181,6 +181,21 @@ struct Tables<'t> {
     keks: Table<'t, &'static str, &'static [u8]>,
 }
 
+impl<'t> Tables<'t> {
+    fn open(txn: &'t WriteTransaction) -> Result<Tables<'t>, StoreError> {
+        Ok(Tables {
+            meta: txn.open_table(META)?,
+            objects: txn.open_table(OBJECTS)?,
+            index: txn.open_table(INDEX)?,
+            counts: txn.open_table(INDEX_COUNTS)?,
+            log: txn.open_table(ORIGIN_LOG)?,
+            vv: txn.open_table(VERSION_VECTOR)?,
+            keks: txn.open_table(WRAPPED_KEKS)?,
+            count_deltas: BTreeMap::new(),
+        })
+    }
+}
+
 impl Writer {
     fn run(&mut self, rx: Receiver<Msg>) {
         let max = self.options.group_commit_max_batch.max(1);
@@ -407,16 +422,7 @@ impl Writer {
         group: u64,
         journal: &mut Vec<JournalWrite>,
     ) -> Result<Vec<Vec<u64>>, StoreError> {
-        let mut t = Tables {
-            meta: txn.open_table(META)?,
-            objects: txn.open_table(OBJECTS)?,
-            index: txn.open_table(INDEX)?,
-            counts: txn.open_table(INDEX_COUNTS)?,
-            log: txn.open_table(ORIGIN_LOG)?,
-            vv: txn.open_table(VERSION_VECTOR)?,
-            keks: txn.open_table(WRAPPED_KEKS)?,
-            count_deltas: BTreeMap::new(),
-        };
+        let mut t = Tables::open(txn)?;
         let mut seq = t.vv.get(self.node.0)?.map_or(0, |v| v.value());
         let start_seq = seq;
         let mut out = Vec::new();
@@ -570,16 +576,7 @@ pub(crate) fn replay(
     clock: &HlcClock,
     groups: &[JournalGroup],
 ) -> Result<usize, StoreError> {
-    let mut t = Tables {
-        meta: txn.open_table(META)?,
-        objects: txn.open_table(OBJECTS)?,
-        index: txn.open_table(INDEX)?,
-        counts: txn.open_table(INDEX_COUNTS)?,
-        log: txn.open_table(ORIGIN_LOG)?,
-        vv: txn.open_table(VERSION_VECTOR)?,
-        keks: txn.open_table(WRAPPED_KEKS)?,
-        count_deltas: BTreeMap::new(),
-    };
+    let mut t = Tables::open(txn)?;
     let start_seq = t.vv.get(node.0)?.map_or(0, |v| v.value());
     let mut seq = start_seq;
     let mut replayed = 0;

@@ -550,15 +550,7 @@ impl Bench<'_> {
         if self.note("kmsd stop", stopped).is_none() {
             return;
         }
-        let Some(kmsd) = self.kmsd.as_mut() else {
-            return;
-        };
-        // restart() spawns right away (kmsd is stopped); both times count from that spawn.
-        let restarted = kmsd.restart().map(|()| {
-            let kmip = kmsd.kmip_addr();
-            (kmip, kmsd.spawned_at(), kmsd.ready_after())
-        });
-        let Some((kmip, began, to_ready)) = self.note("kmsd restart", restarted) else {
+        let Some((kmip, began, to_ready)) = self.start_again("kmsd restart") else {
             return;
         };
         self.report.startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
@@ -575,6 +567,17 @@ impl Bench<'_> {
 }
 
 impl Bench<'_> {
+    /// Starts the stopped kmsd on the same directory: its KMIP address, when it was spawned
+    /// and how long it took to ready.json (`restart` spawns at once, so both count from there).
+    fn start_again(&mut self, label: &str) -> Option<(SocketAddr, Instant, Duration)> {
+        let kmsd = self.kmsd.as_mut()?;
+        let restarted = kmsd.restart().map(|()| {
+            let kmip = kmsd.kmip_addr();
+            (kmip, kmsd.spawned_at(), kmsd.ready_after())
+        });
+        self.note(label, restarted)
+    }
+
     /// Time from `began` to the first Locate of a seeded name that finds it (bounded).
     fn first_locate(&self, p: &Prepared, kmip: SocketAddr, began: Instant) -> Result<Duration> {
         let client = Arc::clone(&p.client);
@@ -660,14 +663,7 @@ impl Bench<'_> {
             return;
         }
         self.report.crash_acked_creates = Some(acked as u64);
-        let Some(kmsd) = self.kmsd.as_mut() else {
-            return;
-        };
-        let restarted = kmsd.restart().map(|()| {
-            let kmip = kmsd.kmip_addr();
-            (kmip, kmsd.spawned_at(), kmsd.ready_after())
-        });
-        let Some((kmip, began, to_ready)) = self.note("kmsd start after SIGKILL", restarted) else {
+        let Some((kmip, began, to_ready)) = self.start_again("kmsd start after SIGKILL") else {
             return;
         };
         self.report.crash_startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
