@@ -172,9 +172,8 @@ struct Tables<'t> {
     index: Table<'t, &'static [u8], &'static [u8]>,
     counts: Table<'t, &'static [u8], u64>,
     /// Net change of each term count in this transaction, written once at its end: every
-    /// create touches the same few hot terms (owner, domain, type, state), and one
-    /// read-modify-write per term per transaction instead of per object halves the writer's
-    /// B-tree work.
+    /// create touches the same few hot terms (owner, domain, type, state), so this is one
+    /// read-modify-write per term per transaction instead of one per term per object.
     count_deltas: BTreeMap<Vec<u8>, i64>,
     log: Table<'t, (u64, u64), &'static [u8]>,
     vv: Table<'t, u64, u64>,

@@ -839,6 +839,16 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
     store.close().await;
 }
 
+/// Waits (at most 10 s, else fails with `what`) until a checkpoint emptied the journal.
+async fn wait_for_checkpoint(db: &Path, what: &str) {
+    let journal = Journal::path_for(db);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&journal).expect("journal").len() > 0 {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -853,12 +863,7 @@ async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
         .await
         .expect("commit");
     // The checkpoint runs right after the group's answer; wait until the journal is emptied.
-    let journal = Journal::path_for(&path);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&journal).expect("journal").len() > 0 {
-        assert!(std::time::Instant::now() < deadline, "no checkpoint");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for_checkpoint(&path, "no checkpoint").await;
     let image = tempfile::tempdir().expect("tempdir");
     let copy = crash_image(&path, &image, false);
     let reopened = Store::open(&copy, StoreOptions::default()).expect("open");
@@ -882,14 +887,7 @@ async fn an_idle_store_checkpoints_within_the_interval() {
         .expect("commit");
     let journal = Journal::path_for(&path);
     assert!(std::fs::metadata(&journal).expect("journal").len() > 0);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&journal).expect("journal").len() > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "idle store never checkpointed"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_checkpoint(&path, "idle store never checkpointed").await;
     store.close().await;
 }
 
