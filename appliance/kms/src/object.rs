@@ -4,6 +4,8 @@
 //! bytes; links as an add-wins set; lifecycle as grow-only facts. Everything derived from the
 //! lifecycle (State and the lifecycle dates) is computed on read, never stored twice.
 
+use std::sync::Arc;
+
 use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::Attribute;
 use keywarden_kmip::enums::{
@@ -41,12 +43,23 @@ pub(crate) fn stamp_secs(stamp: &Stamp) -> i64 {
     i64::try_from(stamp.hlc.wall_ms / 1000).unwrap_or(i64::MAX)
 }
 
-/// A loaded or new object.
+/// A loaded or new object. The record is shared with the store's read cache; the first change
+/// copies it, so a read-only operation never clones a record.
 pub(crate) struct Object {
-    pub rec: ObjectRecord,
+    pub rec: Arc<ObjectRecord>,
 }
 
 impl Object {
+    /// The record, to change (copied first if the cache still shares it).
+    pub(crate) fn rec_mut(&mut self) -> &mut ObjectRecord {
+        Arc::make_mut(&mut self.rec)
+    }
+
+    /// The record to commit.
+    pub(crate) fn into_record(self) -> ObjectRecord {
+        Arc::unwrap_or_clone(self.rec)
+    }
+
     /// The object's KMIP type.
     pub(crate) fn object_type(&self) -> Result<ObjectType, KmipError> {
         ObjectType::from_value(self.rec.object_type).ok_or_else(|| {
@@ -91,7 +104,7 @@ impl Object {
     pub(crate) fn set(&mut self, attr: &str, index: u32, value: &Value, stamp: Stamp) {
         let bytes = attrs::encode_value(value);
         match self
-            .rec
+            .rec_mut()
             .attributes
             .iter_mut()
             .find(|a| a.name == attr && a.index == index)
@@ -101,7 +114,7 @@ impl Object {
                 slot.stamp = stamp;
                 slot.deleted = false;
             }
-            None => self.rec.attributes.push(StoredAttribute {
+            None => self.rec_mut().attributes.push(StoredAttribute {
                 name: attr.to_owned(),
                 index,
                 value: bytes,
@@ -114,7 +127,7 @@ impl Object {
     /// Marks instance `index` of `attr` deleted; false when it was not live.
     pub(crate) fn delete(&mut self, attr: &str, index: u32, stamp: Stamp) -> bool {
         match self
-            .rec
+            .rec_mut()
             .attributes
             .iter_mut()
             .find(|a| a.name == attr && a.index == index && !a.deleted)
@@ -153,7 +166,7 @@ impl Object {
     /// Adds a link (idempotent).
     pub(crate) fn add_link(&mut self, link_type: u32, target: &str, stamp: Stamp) {
         match self
-            .rec
+            .rec_mut()
             .links
             .iter_mut()
             .find(|l| l.link_type == link_type && l.target == target)
@@ -162,7 +175,7 @@ impl Object {
                 l.removed = false;
                 l.stamp = stamp;
             }
-            None => self.rec.links.push(StoredLink {
+            None => self.rec_mut().links.push(StoredLink {
                 link_type,
                 target: target.to_owned(),
                 stamp,
@@ -174,7 +187,7 @@ impl Object {
     /// Removes a link; false when it was not live.
     pub(crate) fn remove_link(&mut self, link_type: u32, target: &str, stamp: Stamp) -> bool {
         match self
-            .rec
+            .rec_mut()
             .links
             .iter_mut()
             .find(|l| l.link_type == link_type && l.target == target && !l.removed)
@@ -294,7 +307,7 @@ impl Object {
                 format!("sealing key material: {e}"),
             )
         })?;
-        self.rec.material = Some(sealed);
+        self.rec_mut().material = Some(sealed);
         Ok(())
     }
 
@@ -333,7 +346,7 @@ impl Object {
         }
         custom.sort();
         custom.dedup();
-        self.rec.index = IndexTerms {
+        self.rec_mut().index = IndexTerms {
             names,
             algorithm,
             length,
@@ -345,7 +358,7 @@ impl Object {
     pub(crate) fn touch(&mut self, stamp: Stamp) {
         let now = stamp_secs(&stamp);
         self.set(name::LAST_CHANGE_DATE, 0, &Value::DateTime(now), stamp);
-        self.rec.updated = stamp;
+        self.rec_mut().updated = stamp;
         self.reindex();
     }
 
@@ -452,7 +465,7 @@ mod tests {
 
     fn object() -> Object {
         Object {
-            rec: ObjectRecord {
+            rec: Arc::new(ObjectRecord {
                 uuid: "u-1".to_owned(),
                 domain: "default".to_owned(),
                 owner: "alice".to_owned(),
@@ -465,7 +478,7 @@ mod tests {
                 attributes: Vec::new(),
                 links: Vec::new(),
                 index: IndexTerms::default(),
-            },
+            }),
         }
     }
 
@@ -503,13 +516,13 @@ mod tests {
     #[test]
     fn server_attributes_are_derived_from_lifecycle() {
         let mut o = object();
-        o.rec.lifecycle.activated = Some(LifecycleEvent {
+        o.rec_mut().lifecycle.activated = Some(LifecycleEvent {
             stamp: stamp(2),
             effective: 10,
             reason: None,
             message: None,
         });
-        o.rec.lifecycle.compromised = Some(LifecycleEvent {
+        o.rec_mut().lifecycle.compromised = Some(LifecycleEvent {
             stamp: stamp(20_000),
             effective: 15,
             reason: Some(2),

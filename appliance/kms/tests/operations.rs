@@ -1977,7 +1977,7 @@ async fn stored(env: &mut Env, uid: &str) -> keywarden_store::ObjectRecord {
     store.close().await;
     env.reopen().await;
     wait_ready(&env.kms).await;
-    rec
+    std::sync::Arc::unwrap_or_clone(rec)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@
 //! acknowledge a write before its transaction is durable, scan every object to open the
 //! database or to answer a Locate by name or custom attribute, or replicate node-local tables.
 
+mod cache;
 mod clock;
 mod error;
 mod index;

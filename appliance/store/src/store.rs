@@ -12,6 +12,7 @@ use redb::{
     TableDefinition,
 };
 
+use crate::cache::RecordCache;
 use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
 use crate::index;
@@ -52,6 +53,8 @@ pub struct StoreOptions {
     pub checkpoint_bytes: u64,
     /// Longest time a group stays only in the journal (default 1 s).
     pub checkpoint_interval: Duration,
+    /// Decoded records kept for repeated reads of the same keys (default 4096; 0 = none).
+    pub record_cache_entries: usize,
 }
 
 impl Default for StoreOptions {
@@ -62,6 +65,7 @@ impl Default for StoreOptions {
             quick_repair: true,
             checkpoint_bytes: 8 << 20,
             checkpoint_interval: Duration::from_secs(1),
+            record_cache_entries: 4096,
         }
     }
 }
@@ -151,6 +155,7 @@ pub(crate) struct Inner {
     node: NodeId,
     clock: Arc<HlcClock>,
     path: PathBuf,
+    cache: Arc<RecordCache>,
     tx: mpsc::Sender<Msg>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -362,6 +367,7 @@ impl Store {
         }
 
         let db = Arc::new(db);
+        let cache = Arc::new(RecordCache::new(options.record_cache_entries));
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
             WriterStart {
@@ -371,6 +377,7 @@ impl Store {
                 options: options.clone(),
                 journal,
                 next_group,
+                cache: Arc::clone(&cache),
             },
             rx,
         )
@@ -384,6 +391,7 @@ impl Store {
                 node,
                 clock,
                 path: path.to_path_buf(),
+                cache,
                 tx,
                 writer: Mutex::new(Some(handle)),
             }),
@@ -413,10 +421,20 @@ impl Store {
     }
 
     /// The object with this UUID (tombstones included), upgraded to the current record version.
-    pub fn get(&self, uuid: &str) -> Result<Option<ObjectRecord>, StoreError> {
+    /// Shared, because repeated reads of a hot key are answered from a cache; a caller that
+    /// changes the record clones it (`Arc::make_mut`).
+    pub fn get(&self, uuid: &str) -> Result<Option<Arc<ObjectRecord>>, StoreError> {
+        let epoch = match self.inner.cache.get(uuid) {
+            Ok(rec) => return Ok(Some(rec)),
+            Err(epoch) => epoch,
+        };
         let objects = self.table(OBJECTS)?;
         match objects.get(uuid)? {
-            Some(v) => Ok(Some(Record::decode(v.value())?.into_current())),
+            Some(v) => {
+                let rec = Arc::new(Record::decode(v.value())?.into_current());
+                self.inner.cache.insert(epoch, &rec);
+                Ok(Some(rec))
+            }
             None => Ok(None),
         }
     }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use redb::{Database, Durability, ReadableTable, Table, WriteTransaction};
 use tokio::sync::oneshot;
 
+use crate::cache::RecordCache;
 use crate::clock::Stamp;
 use crate::clock::{HlcClock, NodeId};
 use crate::error::StoreError;
@@ -93,6 +94,8 @@ pub(crate) struct WriterStart {
     pub journal: Journal,
     /// Number of the next group (one above the last group redb holds).
     pub next_group: u64,
+    /// The readers' record cache, invalidated after each commit.
+    pub cache: Arc<RecordCache>,
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
@@ -108,6 +111,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
                 options: start.options,
                 journal: start.journal,
                 next_group: start.next_group,
+                cache: start.cache,
                 unchecked_since: None,
             };
             w.run(rx);
@@ -122,6 +126,7 @@ struct Writer {
     options: StoreOptions,
     journal: Journal,
     next_group: u64,
+    cache: Arc<RecordCache>,
     /// When the oldest group not yet in a checkpoint was applied; `None` when all are.
     unchecked_since: Option<Instant>,
 }
@@ -403,7 +408,15 @@ impl Writer {
             }
         }
         self.next_group += 1;
-        if let Err(e) = txn.commit() {
+        let committed = txn.commit();
+        // Before the syncer can acknowledge the group, whether or not redb took it.
+        self.cache.invalidate(commits.iter().flat_map(|ops| {
+            ops.iter().filter_map(|op| match op {
+                WriteOp::PutObject(rec) => Some(rec.uuid.as_str()),
+                WriteOp::PutWrappedKek { .. } => None,
+            })
+        }));
+        if let Err(e) = committed {
             // Journaled but not applied: answering would let readers miss a durable write,
             // and applying it later is what the replay at the next open does.
             return Err(GroupFailure::Fatal(format!(

@@ -120,10 +120,10 @@ async fn change_date(
     // the changed date win the merge on every replica.
     match attr {
         name::ACTIVATION_DATE => {
-            obj.rec.lifecycle.activated = Some(event(stamp, at, None, None));
+            obj.rec_mut().lifecycle.activated = Some(event(stamp, at, None, None));
         }
         name::DEACTIVATION_DATE => {
-            obj.rec.lifecycle.deactivated = Some(event(stamp, at, None, None));
+            obj.rec_mut().lifecycle.deactivated = Some(event(stamp, at, None, None));
         }
         other => obj.set(other, 0, &attribute.value, stamp),
     }

@@ -21,7 +21,7 @@ pub(crate) async fn activate(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePaylo
     let stamp = ctx.stamp()?;
     // A scheduled (future) activation is brought forward: the fresh stamp makes this event win
     // the lifecycle merge (last writer wins per flag) on every replica.
-    obj.rec.lifecycle.activated = Some(event(stamp, ctx.now, None, None));
+    obj.rec_mut().lifecycle.activated = Some(event(stamp, ctx.now, None, None));
     obj.touch(stamp);
     ctx.commit(vec![obj]).await?;
     Ok(ResponsePayload::Identifier {
@@ -54,14 +54,14 @@ pub(crate) async fn revoke(
     if compromise {
         if obj.rec.lifecycle.compromised.is_none() {
             let occurred = compromise_occurrence_date.unwrap_or(ctx.now);
-            obj.rec.lifecycle.compromised =
+            obj.rec_mut().lifecycle.compromised =
                 Some(event(stamp, occurred, Some(reason.value()), message));
         }
     } else {
         match state {
             State::Active => {
                 // A scheduled (future) Deactivation Date is brought forward to now.
-                obj.rec.lifecycle.deactivated =
+                obj.rec_mut().lifecycle.deactivated =
                     Some(event(stamp, ctx.now, Some(reason.value()), message));
             }
             State::Deactivated | State::Compromised => {
@@ -103,8 +103,8 @@ pub(crate) async fn destroy(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayloa
         State::PreActive | State::Deactivated | State::Compromised => {}
     }
     let stamp = ctx.stamp()?;
-    obj.rec.lifecycle.destroyed = Some(event(stamp, ctx.now, None, None));
-    obj.rec.material = None;
+    obj.rec_mut().lifecycle.destroyed = Some(event(stamp, ctx.now, None, None));
+    obj.rec_mut().material = None;
     obj.touch(stamp);
     ctx.commit(vec![obj]).await?;
     Ok(ResponsePayload::Identifier {

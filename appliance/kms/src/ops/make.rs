@@ -385,8 +385,8 @@ pub(crate) async fn re_key(
     let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
     // The replacement belongs where the replaced key did, even when an admin re-keys it: the
     // names move to it, so the owner must be able to find and use it.
-    new.rec.owner.clone_from(&old.rec.owner);
-    new.rec.domain.clone_from(&old.rec.domain);
+    new.rec_mut().owner.clone_from(&old.rec.owner);
+    new.rec_mut().domain.clone_from(&old.rec.domain);
     let stamp = ctx.stamp()?;
     for a in old
         .rec
@@ -394,7 +394,7 @@ pub(crate) async fn re_key(
         .iter()
         .filter(|a| !a.deleted && inherited(&a.name))
     {
-        new.rec
+        new.rec_mut()
             .attributes
             .push(keywarden_store::StoredAttribute { stamp, ..a.clone() });
     }
@@ -413,7 +413,7 @@ pub(crate) async fn re_key(
     if new.rec.lifecycle.activated.is_none()
         && let Some(at) = activation
     {
-        new.rec.lifecycle.activated = Some(event(stamp, at, None, None));
+        new.rec_mut().lifecycle.activated = Some(event(stamp, at, None, None));
         if let (Some(old_a), Some(old_d)) = (
             old_activation,
             old.rec.lifecycle.deactivated.as_ref().map(|e| e.effective),
@@ -425,7 +425,7 @@ pub(crate) async fn re_key(
                 .as_ref()
                 .is_some_and(|e| e.reason.is_none())
         {
-            new.rec.lifecycle.deactivated = Some(event(
+            new.rec_mut().lifecycle.deactivated = Some(event(
                 stamp,
                 at.saturating_add(old_d.saturating_sub(old_a)),
                 None,

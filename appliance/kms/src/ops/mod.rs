@@ -111,7 +111,7 @@ impl<'a> Ctx<'a> {
         }
         let ops = objects
             .into_iter()
-            .map(|o| WriteOp::PutObject(o.rec))
+            .map(|o| WriteOp::PutObject(o.into_record()))
             .collect();
         let result = self.store()?.commit(ops).await.map(|_| ());
         self.kms.note_commit(result.as_ref().copied());
@@ -127,7 +127,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn new_object(&self, object_type: ObjectType) -> Result<Object, KmipError> {
         let stamp = self.stamp()?;
         Ok(Object {
-            rec: ObjectRecord {
+            rec: Arc::new(ObjectRecord {
                 uuid: uuid::Uuid::now_v7().to_string(),
                 domain: DEFAULT_DOMAIN.to_owned(),
                 owner: self.caller.identity.clone(),
@@ -140,7 +140,7 @@ impl<'a> Ctx<'a> {
                 attributes: Vec::new(),
                 links: Vec::new(),
                 index: IndexTerms::default(),
-            },
+            }),
         })
     }
 
@@ -445,12 +445,12 @@ impl Template {
                 | "Recommended Curve" => {}
                 name::ACTIVATION_DATE => {
                     if let Some(t) = attrs::as_date(&a.value) {
-                        obj.rec.lifecycle.activated = Some(event(stamp, t, None, None));
+                        obj.rec_mut().lifecycle.activated = Some(event(stamp, t, None, None));
                     }
                 }
                 name::DEACTIVATION_DATE => {
                     if let Some(t) = attrs::as_date(&a.value) {
-                        obj.rec.lifecycle.deactivated = Some(event(stamp, t, None, None));
+                        obj.rec_mut().lifecycle.deactivated = Some(event(stamp, t, None, None));
                     }
                 }
                 name::LINK => {

@@ -70,8 +70,14 @@ async fn put_get_replace_keeps_indexes_exact() {
         .await
         .expect("commit");
     assert_eq!(info.seqs, vec![1, 2]);
-    assert_eq!(store.get("a").expect("get"), Some(a.clone()));
-    assert_eq!(store.get("missing").expect("get"), None);
+    assert_eq!(
+        store.get("a").expect("get").map(|r| (*r).clone()),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.get("missing").expect("get").map(|r| (*r).clone()),
+        None
+    );
     assert_eq!(
         store.locate(&by_name("shared")).expect("locate").uuids,
         vec!["a", "b"]
@@ -264,7 +270,7 @@ async fn duplicate_creation_stamp_fails_only_its_own_commit() {
             assert!(res.is_ok(), "good commit {i} failed: {res:?}");
         }
     }
-    assert_eq!(store.get("b").expect("get"), None);
+    assert_eq!(store.get("b").expect("get").map(|r| (*r).clone()), None);
     assert_eq!(
         store.locate(&by_name("n")).expect("locate").uuids,
         vec!["a"]
@@ -381,7 +387,11 @@ async fn sealed_material_round_trips_through_the_store() {
         .commit(vec![WriteOp::PutObject(r)])
         .await
         .expect("commit");
-    let got = store.get("m1").expect("get").expect("present");
+    let got = store
+        .get("m1")
+        .expect("get")
+        .map(|r| (*r).clone())
+        .expect("present");
     let sealed = got.material.expect("material");
     assert_eq!(
         &kek.open(&binding, &sealed).expect("open")[..],
@@ -443,7 +453,12 @@ async fn destroyed_material_survives_in_no_log_entry() {
         .expect("destroy");
 
     assert_eq!(
-        store.get("m1").expect("get").expect("tombstone").material,
+        store
+            .get("m1")
+            .expect("get")
+            .map(|r| (*r).clone())
+            .expect("tombstone")
+            .material,
         None
     );
     let raw = raw_log(&store);
@@ -488,7 +503,11 @@ async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
         .commit(vec![WriteOp::PutObject(stale)])
         .await
         .expect("stale put");
-    let got = store.get("c1").expect("get").expect("present");
+    let got = store
+        .get("c1")
+        .expect("get")
+        .map(|r| (*r).clone())
+        .expect("present");
     assert_eq!(got.lifecycle.compromised, r.lifecycle.compromised);
     let q = LocateQuery {
         state: Some(LifecycleState::Compromised),
@@ -512,7 +531,11 @@ async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
         .commit(vec![WriteOp::PutObject(revive)])
         .await
         .expect("revive attempt");
-    let got = store.get("c1").expect("get").expect("present");
+    let got = store
+        .get("c1")
+        .expect("get")
+        .map(|r| (*r).clone())
+        .expect("present");
     assert!(got.lifecycle.destroyed.is_some());
     assert!(got.lifecycle.compromised.is_some());
     assert_eq!(got.material, None);
@@ -704,7 +727,11 @@ async fn group_commit_64_tasks_x_50_commits_all_durable_after_reopen() {
     for t in 0..64 {
         for i in 0..50 {
             assert!(
-                store.get(&format!("t{t}-{i}")).expect("get").is_some(),
+                store
+                    .get(&format!("t{t}-{i}"))
+                    .expect("get")
+                    .map(|r| (*r).clone())
+                    .is_some(),
                 "t{t}-{i}"
             );
         }
@@ -758,7 +785,11 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
             .expect("commit");
     }
     // A later write of the same object in another group: replay must merge it in order.
-    let mut r = store.get("j3").expect("get").expect("j3");
+    let mut r = store
+        .get("j3")
+        .expect("get")
+        .map(|r| (*r).clone())
+        .expect("j3");
     r.lifecycle.compromised = event(&store, 1_700_000_000);
     r.updated = store.clock().now();
     store
@@ -772,7 +803,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
         .await
         .expect("commit");
     let expected_log = store.log_since(node, 0, 100).expect("log");
-    let expected_j3 = store.get("j3").expect("get");
+    let expected_j3 = store.get("j3").expect("get").map(|r| (*r).clone());
 
     // Without the journal the crash image lacks them: the test is not vacuous.
     let bare = tempfile::tempdir().expect("tempdir");
@@ -787,7 +818,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
         let replayed = Store::open(&copy, never_checkpoint()).expect("open with journal");
         assert_eq!(replayed.node_id(), node);
         assert_eq!(
-            replayed.get("j3").expect("get"),
+            replayed.get("j3").expect("get").map(|r| (*r).clone()),
             expected_j3,
             "round {round}"
         );
@@ -1010,7 +1041,11 @@ fn sigkill_mid_stream_loses_no_acknowledged_commit() {
     let store = Store::open(&path, StoreOptions::default()).expect("reopen after SIGKILL");
     for uuid in &acked {
         assert!(
-            store.get(uuid).expect("get").is_some(),
+            store
+                .get(uuid)
+                .expect("get")
+                .map(|r| (*r).clone())
+                .is_some(),
             "acknowledged {uuid} lost"
         );
     }
@@ -1245,7 +1280,7 @@ proptest! {
             rt.block_on(store.commit(ops)).expect("commit");
         }
         for (uuid, r) in &model {
-            prop_assert_eq!(store.get(uuid).expect("get"), Some(r.clone()));
+            prop_assert_eq!(store.get(uuid).expect("get").map(|r| (*r).clone()), Some(r.clone()));
         }
         prop_assert_eq!(store.stats().expect("stats").objects, model.len() as u64);
         for q in &queries {
@@ -1259,4 +1294,61 @@ proptest! {
 fn store_is_send_sync_and_clone() {
     fn check<T: Send + Sync + Clone + 'static>() {}
     check::<Store>();
+}
+
+/// The record cache never answers with a version older than the last acknowledged commit,
+/// even while readers keep the key hot during the writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_reads_see_every_acknowledged_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut r = rec(&store, "hot", "alice", &["n0"]);
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("commit");
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, stop) = (store.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut reads = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && reads < 5_000_000 {
+                    store.get("hot").expect("get").expect("present");
+                    reads += 1;
+                }
+            })
+        })
+        .collect();
+    for i in 1..=200 {
+        r.index.names = vec![format!("n{i}")];
+        r.updated = store.clock().now();
+        store
+            .commit(vec![WriteOp::PutObject(r.clone())])
+            .await
+            .expect("commit");
+        let got = store.get("hot").expect("get").expect("present");
+        assert_eq!(got.index.names, r.index.names, "after commit {i}");
+        assert_eq!(got.updated, r.updated);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in readers {
+        t.join().expect("reader");
+    }
+    // Destroyed material is gone from every read at once.
+    r.material = None;
+    r.lifecycle.destroyed = event(&store, 1);
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("commit");
+    assert!(
+        store
+            .get("hot")
+            .expect("get")
+            .expect("tombstone")
+            .lifecycle
+            .destroyed
+            .is_some()
+    );
 }

@@ -1,0 +1,155 @@
+//! A bounded cache of decoded object records, so a hot key's Encrypt or Get does not pay a
+//! read transaction and a full record decode every time (measured: 15% of kmsd's CPU per
+//! Encrypt). Records hold material only sealed, so the cache keeps nothing the database does
+//! not.
+//!
+//! Coherence: the writer removes every object it wrote and bumps the epoch right after each
+//! redb commit, before the syncer can acknowledge any of them. A reader that missed notes the
+//! epoch before its read transaction and inserts only if the epoch is still the same, so a
+//! record read before a commit can never be inserted after that commit's invalidation. A write
+//! is thus seen by every read that starts after it is acknowledged, exactly as without the
+//! cache; reads racing an unacknowledged write may see either version, as they already could.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::record::ObjectRecord;
+
+/// Shared by the store handle (reads) and the writer thread (invalidation).
+#[derive(Debug)]
+pub(crate) struct RecordCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    epoch: u64,
+    records: HashMap<String, Arc<ObjectRecord>>,
+}
+
+impl RecordCache {
+    /// A cache of at most `capacity` records (0 disables it).
+    pub fn new(capacity: usize) -> RecordCache {
+        RecordCache {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // The map stays consistent even if a holder panicked: every update is one call.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cached record, or the epoch to hand back to [`RecordCache::insert`] after a read.
+    pub fn get(&self, uuid: &str) -> Result<Arc<ObjectRecord>, u64> {
+        let inner = self.lock();
+        match inner.records.get(uuid) {
+            Some(rec) => Ok(Arc::clone(rec)),
+            None => Err(inner.epoch),
+        }
+    }
+
+    /// Caches a record read from the database, unless a commit happened since `epoch`.
+    pub fn insert(&self, epoch: u64, rec: &Arc<ObjectRecord>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.epoch != epoch {
+            return;
+        }
+        if inner.records.len() >= self.capacity && !inner.records.contains_key(&rec.uuid) {
+            // Any entry will do: a hot key comes straight back, and a full scan for the least
+            // recently used one would cost more than the read it saves.
+            if let Some(victim) = inner.records.keys().next().cloned() {
+                inner.records.remove(&victim);
+            }
+        }
+        inner.records.insert(rec.uuid.clone(), Arc::clone(rec));
+    }
+
+    /// Forgets `uuids` and starts a new epoch; called after every commit that wrote objects.
+    pub fn invalidate<'a>(&self, uuids: impl IntoIterator<Item = &'a str>) {
+        let mut inner = self.lock();
+        for uuid in uuids {
+            inner.records.remove(uuid);
+        }
+        inner.epoch = inner.epoch.wrapping_add(1);
+    }
+
+    /// Records currently cached.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.lock().records.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{NodeId, Stamp};
+    use crate::record::{IndexTerms, Lifecycle};
+
+    fn rec(uuid: &str, owner: &str) -> Arc<ObjectRecord> {
+        let stamp = Stamp {
+            hlc: crate::clock::Hlc::default(),
+            node: NodeId(1),
+        };
+        Arc::new(ObjectRecord {
+            uuid: uuid.to_owned(),
+            domain: "default".to_owned(),
+            owner: owner.to_owned(),
+            object_type: 2,
+            origin: NodeId(1),
+            created: stamp,
+            updated: stamp,
+            lifecycle: Lifecycle::default(),
+            material: None,
+            attributes: Vec::new(),
+            links: Vec::new(),
+            index: IndexTerms::default(),
+        })
+    }
+
+    #[test]
+    fn a_read_from_before_a_commit_is_not_cached_after_it() {
+        let cache = RecordCache::new(8);
+        let epoch = cache.get("a").expect_err("empty");
+        // The writer commits a new version of "a" while the reader still holds the old one.
+        cache.invalidate(["a"]);
+        cache.insert(epoch, &rec("a", "old"));
+        assert_eq!(cache.len(), 0);
+        let epoch = cache.get("a").expect_err("still empty");
+        cache.insert(epoch, &rec("a", "new"));
+        assert_eq!(cache.get("a").expect("cached").owner, "new");
+    }
+
+    #[test]
+    fn invalidation_forgets_only_what_was_written() {
+        let cache = RecordCache::new(8);
+        for u in ["a", "b"] {
+            let epoch = cache.get(u).expect_err("empty");
+            cache.insert(epoch, &rec(u, "x"));
+        }
+        cache.invalidate(["a"]);
+        assert!(cache.get("a").is_err());
+        assert!(cache.get("b").is_ok());
+    }
+
+    #[test]
+    fn stays_within_capacity() {
+        let cache = RecordCache::new(3);
+        for i in 0..10 {
+            let u = format!("k{i}");
+            let epoch = cache.get(&u).expect_err("new key");
+            cache.insert(epoch, &rec(&u, "x"));
+            assert!(cache.len() <= 3);
+            assert!(cache.get(&u).is_ok(), "the newest entry is kept");
+        }
+        let off = RecordCache::new(0);
+        off.insert(0, &rec("a", "x"));
+        assert_eq!(off.len(), 0);
+    }
+}
