@@ -581,7 +581,7 @@ impl RequestBatchItem {
 fn unknown_tag(payload: &Ttlv, ver: ProtocolVersion) -> Option<KmipError> {
     let mut stack = vec![payload];
     while let Some(item) = stack.pop() {
-        if item.tag.0 >> 16 == 0x42 && tags::name(item.tag).is_none() {
+        if item.tag.0 >> 16 == 0x42 && !tags::is_defined_standard(item.tag) {
             let reason = if ver.major >= 2 {
                 ResultReason::UnknownTag
             } else {

@@ -1637,6 +1637,28 @@ static BY_NAME: [(&str, Tag); 372] = [
     ("Y", Y),
 ];
 
+/// Low 16 bits of the standard tags (0x42xxxx) covered by [`DEFINED`].
+const DEFINED_SPAN: usize = 0x400;
+
+/// Which standard tags KMIP defines, by low 16 bits: every request checks each of its items
+/// against this (a binary search per item was 1.4% of kmsd's CPU per Encrypt).
+static DEFINED: [bool; DEFINED_SPAN] = {
+    let mut t = [false; DEFINED_SPAN];
+    let mut i = 0;
+    while i < BY_TAG.len() {
+        let v = BY_TAG[i].0.0;
+        assert!(v >> 16 == 0x42 && ((v & 0xffff) as usize) < DEFINED_SPAN);
+        t[(v & 0xffff) as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `tag` is a standard tag (0x42xxxx) that KMIP defines.
+pub fn is_defined_standard(tag: Tag) -> bool {
+    tag.0 >> 16 == 0x42 && DEFINED.get((tag.0 & 0xffff) as usize) == Some(&true)
+}
+
 /// The spec's CamelCase name of a tag, as used by the XML encoding, or `None` if unknown.
 pub fn name(tag: Tag) -> Option<&'static str> {
     BY_TAG
@@ -1674,6 +1696,18 @@ mod tests {
         }
         for &(n, tag) in &BY_NAME {
             assert_eq!(name(tag), Some(n));
+        }
+    }
+
+    #[test]
+    fn defined_agrees_with_the_name_table() {
+        for v in (0..0x20000u32).chain(0x41_0000..0x43_0000).chain(0x54_0000..0x54_0100) {
+            let tag = Tag(v);
+            assert_eq!(
+                is_defined_standard(tag),
+                v >> 16 == 0x42 && name(tag).is_some(),
+                "{v:06x}"
+            );
         }
     }
 
