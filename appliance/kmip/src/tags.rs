@@ -1701,7 +1701,10 @@ mod tests {
 
     #[test]
     fn defined_agrees_with_the_name_table() {
-        for v in (0..0x20000u32).chain(0x41_0000..0x43_0000).chain(0x54_0000..0x54_0100) {
+        for v in (0..0x20000u32)
+            .chain(0x41_0000..0x43_0000)
+            .chain(0x54_0000..0x54_0100)
+        {
             let tag = Tag(v);
             assert_eq!(
                 is_defined_standard(tag),

@@ -213,6 +213,29 @@ async fn create_aes_and_get_formats() {
     }
 }
 
+/// New identifiers are UUID version 7: time-ordered, so the objects of one group commit share
+/// a few B-tree pages, with 74 random bits left so they still cannot be guessed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identifiers_are_time_ordered_uuid_v7() {
+    let env = Env::start().await;
+    let c = env.client("alice", BOTH[0]);
+    let mut previous: Option<uuid::Uuid> = None;
+    for _ in 0..20 {
+        let uid = c.create_aes(128, Vec::new()).await;
+        let id = uuid::Uuid::parse_str(&uid).expect("identifier is a UUID");
+        assert_eq!(id.get_version_num(), 7, "{uid}");
+        assert_eq!(
+            uid,
+            id.hyphenated().to_string(),
+            "canonical lower-case form"
+        );
+        if let Some(p) = previous {
+            assert!(id > p, "{id} does not sort after {p}");
+        }
+        previous = Some(id);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_validates_template() {
     let env = Env::start().await;
