@@ -149,8 +149,32 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Recovered, StoreError> {
             reason,
         };
         let Some((payload, used)) = frame_at(&bytes[pos..]) else {
-            let later = (pos + 1..bytes.len())
-                .find(|&i| bytes[i..].starts_with(&MAGIC) && frame_at(&bytes[i..]).is_some());
+            // Each frame-like header costs a digest over the length it claims, so the search
+            // is bounded: a torn tail holds at most a chance header or two, and a file that
+            // exhausts the budget is damaged in a way the open must not guess about.
+            let mut budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
+            let mut later = None;
+            for i in pos + 1..bytes.len() {
+                let rest = &bytes[i..];
+                if !rest.starts_with(&MAGIC) {
+                    continue;
+                }
+                let claimed = rest
+                    .get(4..8)
+                    .map_or(0, |l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize);
+                if claimed > budget {
+                    return Err(corrupt(
+                        "no valid frame here, and too many frame headers after it to tell a \
+                         torn append from damage"
+                            .to_string(),
+                    ));
+                }
+                budget -= claimed;
+                if frame_at(rest).is_some() {
+                    later = Some(i);
+                    break;
+                }
+            }
             if let Some(at) = later {
                 return Err(corrupt(format!(
                     "no valid frame here, but a valid one at offset {at}"
@@ -335,6 +359,30 @@ mod tests {
             parse(&bytes),
             Err(StoreError::JournalCorrupt { .. })
         ));
+    }
+
+    #[test]
+    fn the_search_after_a_bad_frame_is_bounded() {
+        let mut bytes = journal_of(&[group(1, 2)]);
+        let good = bytes.len();
+        // Frame headers every 40 bytes, each claiming the rest of the file: an unbounded search
+        // would hash about (size^2 / 80) bytes.
+        let size = 256 << 10;
+        while bytes.len() < good + size {
+            let claim = u32::try_from((good + size).saturating_sub(bytes.len() + HEADER_LEN))
+                .expect("small")
+                .to_be_bytes();
+            bytes.extend_from_slice(&MAGIC);
+            bytes.extend_from_slice(&claim);
+            bytes.extend_from_slice(&[0xA5; 32]);
+        }
+        match parse(&bytes) {
+            Err(StoreError::JournalCorrupt { offset, reason }) => {
+                assert_eq!(offset, good as u64);
+                assert!(reason.contains("too many frame headers"), "{reason}");
+            }
+            other => panic!("expected JournalCorrupt, got {other:?}"),
+        }
     }
 
     #[test]
