@@ -19,20 +19,34 @@ use crate::record::ObjectRecord;
 #[derive(Debug)]
 pub(crate) struct RecordCache {
     capacity: usize,
+    max_bytes: usize,
     inner: Mutex<Inner>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     epoch: u64,
-    records: HashMap<String, Arc<ObjectRecord>>,
+    /// Records with their stored (encoded) size, which stands for their share of memory.
+    records: HashMap<String, (Arc<ObjectRecord>, usize)>,
+    bytes: usize,
+}
+
+impl Inner {
+    fn remove(&mut self, uuid: &str) {
+        if let Some((_, size)) = self.records.remove(uuid) {
+            self.bytes -= size;
+        }
+    }
 }
 
 impl RecordCache {
-    /// A cache of at most `capacity` records (0 disables it).
-    pub fn new(capacity: usize) -> RecordCache {
+    /// A cache of at most `capacity` records and `max_bytes` of stored record bytes (either 0
+    /// disables it). A record larger than 1/64 of `max_bytes` is never cached: a few large
+    /// certificates or opaque objects must not push out every hot key.
+    pub fn new(capacity: usize, max_bytes: usize) -> RecordCache {
         RecordCache {
             capacity,
+            max_bytes,
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -46,35 +60,41 @@ impl RecordCache {
     pub fn get(&self, uuid: &str) -> Result<Arc<ObjectRecord>, u64> {
         let inner = self.lock();
         match inner.records.get(uuid) {
-            Some(rec) => Ok(Arc::clone(rec)),
+            Some((rec, _)) => Ok(Arc::clone(rec)),
             None => Err(inner.epoch),
         }
     }
 
-    /// Caches a record read from the database, unless a commit happened since `epoch`.
-    pub fn insert(&self, epoch: u64, rec: &Arc<ObjectRecord>) {
-        if self.capacity == 0 {
+    /// Caches a record read from the database (`size` = its stored bytes), unless a commit
+    /// happened since `epoch`.
+    pub fn insert(&self, epoch: u64, rec: &Arc<ObjectRecord>, size: usize) {
+        if self.capacity == 0 || size > self.max_bytes / 64 {
             return;
         }
         let mut inner = self.lock();
         if inner.epoch != epoch {
             return;
         }
-        if inner.records.len() >= self.capacity && !inner.records.contains_key(&rec.uuid) {
-            // Any entry will do: a hot key comes straight back, and a full scan for the least
-            // recently used one would cost more than the read it saves.
-            if let Some(victim) = inner.records.keys().next().cloned() {
-                inner.records.remove(&victim);
-            }
+        inner.remove(&rec.uuid);
+        // Any entry will do as a victim: a hot key comes straight back, and a search for the
+        // least recently used one would cost more than the read it saves.
+        while inner.records.len() >= self.capacity || inner.bytes + size > self.max_bytes {
+            let Some(victim) = inner.records.keys().next().cloned() else {
+                break;
+            };
+            inner.remove(&victim);
         }
-        inner.records.insert(rec.uuid.clone(), Arc::clone(rec));
+        inner.bytes += size;
+        inner
+            .records
+            .insert(rec.uuid.clone(), (Arc::clone(rec), size));
     }
 
     /// Forgets `uuids` and starts a new epoch; called after every commit that wrote objects.
     pub fn invalidate<'a>(&self, uuids: impl IntoIterator<Item = &'a str>) {
         let mut inner = self.lock();
         for uuid in uuids {
-            inner.records.remove(uuid);
+            inner.remove(uuid);
         }
         inner.epoch = inner.epoch.wrapping_add(1);
     }
@@ -83,6 +103,12 @@ impl RecordCache {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lock().records.len()
+    }
+
+    /// Stored bytes of the records currently cached.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -115,23 +141,23 @@ mod tests {
 
     #[test]
     fn a_read_from_before_a_commit_is_not_cached_after_it() {
-        let cache = RecordCache::new(8);
+        let cache = RecordCache::new(8, 1 << 20);
         let epoch = cache.get("a").expect_err("empty");
         // The writer commits a new version of "a" while the reader still holds the old one.
         cache.invalidate(["a"]);
-        cache.insert(epoch, &rec("a", "old"));
+        cache.insert(epoch, &rec("a", "old"), 100);
         assert_eq!(cache.len(), 0);
         let epoch = cache.get("a").expect_err("still empty");
-        cache.insert(epoch, &rec("a", "new"));
+        cache.insert(epoch, &rec("a", "new"), 100);
         assert_eq!(cache.get("a").expect("cached").owner, "new");
     }
 
     #[test]
     fn invalidation_forgets_only_what_was_written() {
-        let cache = RecordCache::new(8);
+        let cache = RecordCache::new(8, 1 << 20);
         for u in ["a", "b"] {
             let epoch = cache.get(u).expect_err("empty");
-            cache.insert(epoch, &rec(u, "x"));
+            cache.insert(epoch, &rec(u, "x"), 100);
         }
         cache.invalidate(["a"]);
         assert!(cache.get("a").is_err());
@@ -140,16 +166,38 @@ mod tests {
 
     #[test]
     fn stays_within_capacity() {
-        let cache = RecordCache::new(3);
+        let cache = RecordCache::new(3, 1 << 20);
         for i in 0..10 {
             let u = format!("k{i}");
             let epoch = cache.get(&u).expect_err("new key");
-            cache.insert(epoch, &rec(&u, "x"));
+            cache.insert(epoch, &rec(&u, "x"), 100);
             assert!(cache.len() <= 3);
             assert!(cache.get(&u).is_ok(), "the newest entry is kept");
         }
-        let off = RecordCache::new(0);
-        off.insert(0, &rec("a", "x"));
+        let off = RecordCache::new(0, 1 << 20);
+        off.insert(0, &rec("a", "x"), 100);
         assert_eq!(off.len(), 0);
+    }
+
+    #[test]
+    fn stays_within_its_byte_budget() {
+        let cache = RecordCache::new(1000, 64 * 1024);
+        for i in 0..100 {
+            let u = format!("k{i}");
+            let epoch = cache.get(&u).expect_err("new key");
+            cache.insert(epoch, &rec(&u, "x"), 900);
+            assert!(cache.bytes() <= 64 * 1024, "{} bytes", cache.bytes());
+            assert!(cache.get(&u).is_ok(), "the newest entry is kept");
+        }
+        // Re-reading a cached key replaces it without counting it twice.
+        let epoch = cache.get("nothing").expect_err("absent");
+        cache.insert(epoch, &rec("k99", "x"), 900);
+        assert_eq!(cache.bytes(), cache.len() * 900);
+        // Larger than 1/64 of the budget: read, but never cached.
+        let epoch = cache.get("big").expect_err("absent");
+        cache.insert(epoch, &rec("big", "x"), 1025);
+        assert!(cache.get("big").is_err());
+        cache.invalidate(["k99"]);
+        assert_eq!(cache.bytes(), cache.len() * 900);
     }
 }

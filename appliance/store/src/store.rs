@@ -55,6 +55,9 @@ pub struct StoreOptions {
     pub checkpoint_interval: Duration,
     /// Decoded records kept for repeated reads of the same keys (default 4096; 0 = none).
     pub record_cache_entries: usize,
+    /// Stored bytes of the records the cache may keep (default 8 MiB); records over 1/64 of
+    /// it are not cached.
+    pub record_cache_bytes: usize,
 }
 
 impl Default for StoreOptions {
@@ -66,6 +69,7 @@ impl Default for StoreOptions {
             checkpoint_bytes: 8 << 20,
             checkpoint_interval: Duration::from_secs(1),
             record_cache_entries: 4096,
+            record_cache_bytes: 8 << 20,
         }
     }
 }
@@ -367,7 +371,10 @@ impl Store {
         }
 
         let db = Arc::new(db);
-        let cache = Arc::new(RecordCache::new(options.record_cache_entries));
+        let cache = Arc::new(RecordCache::new(
+            options.record_cache_entries,
+            options.record_cache_bytes,
+        ));
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
             WriterStart {
@@ -432,7 +439,7 @@ impl Store {
         match objects.get(uuid)? {
             Some(v) => {
                 let rec = Arc::new(Record::decode(v.value())?.into_current());
-                self.inner.cache.insert(epoch, &rec);
+                self.inner.cache.insert(epoch, &rec, v.value().len());
                 Ok(Some(rec))
             }
             None => Ok(None),
