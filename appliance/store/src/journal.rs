@@ -118,18 +118,22 @@ pub(crate) struct Recovered {
     pub torn_bytes: u64,
 }
 
-/// The frame at the start of `rest`, if it is whole and its digest holds: `(payload, length)`.
-fn frame_at(rest: &[u8]) -> Option<(&[u8], usize)> {
+/// The payload length claimed by a frame header at the start of `rest`, if the whole frame it
+/// announces is present: only such a frame costs a digest to check.
+fn whole_frame_len(rest: &[u8]) -> Option<usize> {
     if rest.len() < HEADER_LEN || rest[..4] != MAGIC {
         return None;
     }
-    let len_bytes: [u8; 4] = [rest[4], rest[5], rest[6], rest[7]];
-    let len = u32::from_be_bytes(len_bytes) as usize;
-    if len > MAX_FRAME_PAYLOAD {
-        return None;
-    }
+    let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
+    (len <= MAX_FRAME_PAYLOAD && len <= rest.len() - HEADER_LEN).then_some(len)
+}
+
+/// The frame at the start of `rest`, if it is whole and its digest holds: `(payload, length)`.
+fn frame_at(rest: &[u8]) -> Option<(&[u8], usize)> {
+    let len = whole_frame_len(rest)?;
     let end = HEADER_LEN + len;
-    let payload = rest.get(HEADER_LEN..end)?;
+    let len_bytes: [u8; 4] = [rest[4], rest[5], rest[6], rest[7]];
+    let payload = &rest[HEADER_LEN..end];
     (rest[8..HEADER_LEN] == digest(&len_bytes, payload)).then_some((payload, end))
 }
 
@@ -149,19 +153,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Recovered, StoreError> {
             reason,
         };
         let Some((payload, used)) = frame_at(&bytes[pos..]) else {
-            // Each frame-like header costs a digest over the length it claims, so the search
-            // is bounded: a torn tail holds at most a chance header or two, and a file that
-            // exhausts the budget is damaged in a way the open must not guess about.
+            // Each header announcing a whole frame costs a digest over that frame, so the
+            // search is bounded: a torn tail holds at most a chance header or two, and a file
+            // that exhausts the budget is damaged in a way the open must not guess about.
+            // Headers whose frame cannot be whole are rejected without a digest and cost
+            // nothing, so a chance header with a random length in a torn tail is no error.
             let mut budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
             let mut later = None;
             for i in pos + 1..bytes.len() {
                 let rest = &bytes[i..];
-                if !rest.starts_with(&MAGIC) {
+                let Some(claimed) = whole_frame_len(rest) else {
                     continue;
-                }
-                let claimed = rest
-                    .get(4..8)
-                    .map_or(0, |l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize);
+                };
                 if claimed > budget {
                     return Err(corrupt(
                         "no valid frame here, and too many frame headers after it to tell a \
@@ -383,6 +386,21 @@ mod tests {
             }
             other => panic!("expected JournalCorrupt, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_chance_header_in_a_torn_tail_is_not_corruption() {
+        let mut bytes = journal_of(&[group(1, 2)]);
+        let torn = journal_of(&[group(2, 3)]);
+        // The torn last frame holds the magic followed by a length far beyond the file.
+        let mut tail = torn[..torn.len() / 2].to_vec();
+        tail.extend_from_slice(&MAGIC);
+        tail.extend_from_slice(&u32::MAX.to_be_bytes());
+        tail.extend_from_slice(&[0u8; 40]);
+        bytes.extend_from_slice(&tail);
+        let r = parse(&bytes).expect("a torn tail, not corruption");
+        assert_eq!(r.groups.len(), 1);
+        assert_eq!(r.torn_bytes, tail.len() as u64);
     }
 
     #[test]
