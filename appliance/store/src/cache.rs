@@ -115,28 +115,14 @@ impl RecordCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{NodeId, Stamp};
-    use crate::record::{IndexTerms, Lifecycle};
+    use crate::clock::{Hlc, NodeId, Stamp};
 
     fn rec(uuid: &str, owner: &str) -> Arc<ObjectRecord> {
         let stamp = Stamp {
-            hlc: crate::clock::Hlc::default(),
+            hlc: Hlc::default(),
             node: NodeId(1),
         };
-        Arc::new(ObjectRecord {
-            uuid: uuid.to_owned(),
-            domain: "default".to_owned(),
-            owner: owner.to_owned(),
-            object_type: 2,
-            origin: NodeId(1),
-            created: stamp,
-            updated: stamp,
-            lifecycle: Lifecycle::default(),
-            material: None,
-            attributes: Vec::new(),
-            links: Vec::new(),
-            index: IndexTerms::default(),
-        })
+        Arc::new(crate::record::test_record(stamp, uuid, owner, &[]))
     }
 
     #[test]

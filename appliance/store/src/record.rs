@@ -9,6 +9,31 @@ use crate::seal::SealedMaterial;
 /// The object record callers build and read; always the newest record version.
 pub type ObjectRecord = ObjectRecordV1;
 
+/// A plain record for tests: domain `d1`, object type 2, AES-256 index terms, `names` as Names,
+/// created and updated at `stamp` by `stamp.node`.
+#[cfg(test)]
+pub(crate) fn test_record(stamp: Stamp, uuid: &str, owner: &str, names: &[&str]) -> ObjectRecord {
+    ObjectRecord {
+        uuid: uuid.to_string(),
+        domain: "d1".to_string(),
+        owner: owner.to_string(),
+        object_type: 2,
+        origin: stamp.node,
+        created: stamp,
+        updated: stamp,
+        lifecycle: Lifecycle::default(),
+        material: None,
+        attributes: Vec::new(),
+        links: Vec::new(),
+        index: IndexTerms {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            algorithm: Some(3),
+            length: Some(256),
+            custom: Vec::new(),
+        },
+    }
+}
+
 /// Versioned on-disk (and on-the-wire) form of an object: postcard behind the enum tag.
 ///
 /// The postcard tag is the variant index, so variants are only ever appended, never

@@ -18,26 +18,7 @@ fn open(dir: &tempfile::TempDir) -> Store {
 }
 
 fn rec(store: &Store, uuid: &str, owner: &str, names: &[&str]) -> ObjectRecord {
-    let s = store.clock().now();
-    ObjectRecord {
-        uuid: uuid.to_string(),
-        domain: "d1".to_string(),
-        owner: owner.to_string(),
-        object_type: 2,
-        origin: store.node_id(),
-        created: s,
-        updated: s,
-        lifecycle: Lifecycle::default(),
-        material: None,
-        attributes: Vec::new(),
-        links: Vec::new(),
-        index: IndexTerms {
-            names: names.iter().map(|n| n.to_string()).collect(),
-            algorithm: Some(3),
-            length: Some(256),
-            custom: Vec::new(),
-        },
-    }
+    crate::record::test_record(store.clock().now(), uuid, owner, names)
 }
 
 fn event(store: &Store, effective: i64) -> Option<LifecycleEvent> {
