@@ -550,32 +550,41 @@ impl Bench<'_> {
         if self.note("kmsd stop", stopped).is_none() {
             return;
         }
-        let Some((kmip, began, to_ready)) = self.start_again("kmsd restart") else {
+        let Some((ready_ms, first_ms)) =
+            self.timed_start(p, "kmsd restart", "first Locate after restart")
+        else {
             return;
         };
-        self.report.startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
-        let first = self.first_locate(p, kmip, began);
-        if let Some(first) = self.note("first Locate after restart", first) {
-            self.report.startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
-        }
+        self.report.startup_ms = Some(ready_ms);
+        self.report.startup_first_locate_ms = first_ms;
         eprintln!(
-            "  ready after {:.0} ms, first Locate after {:.0} ms",
-            to_ready.as_secs_f64() * 1000.0,
-            self.report.startup_first_locate_ms.unwrap_or(f64::NAN)
+            "  ready after {ready_ms:.0} ms, first Locate after {:.0} ms",
+            first_ms.unwrap_or(f64::NAN)
         );
     }
 }
 
 impl Bench<'_> {
-    /// Starts the stopped kmsd on the same directory: its KMIP address, when it was spawned
-    /// and how long it took to ready.json (`restart` spawns at once, so both count from there).
-    fn start_again(&mut self, label: &str) -> Option<(SocketAddr, Instant, Duration)> {
+    /// Starts the stopped kmsd on the same directory and times it from the spawn (`restart`
+    /// spawns at once): ms to ready.json and, if a Locate then succeeds, ms to that first
+    /// Locate. Failures are noted under the two labels.
+    fn timed_start(
+        &mut self,
+        p: &Prepared,
+        start_label: &str,
+        locate_label: &str,
+    ) -> Option<(f64, Option<f64>)> {
         let kmsd = self.kmsd.as_mut()?;
         let restarted = kmsd.restart().map(|()| {
             let kmip = kmsd.kmip_addr();
             (kmip, kmsd.spawned_at(), kmsd.ready_after())
         });
-        self.note(label, restarted)
+        let (kmip, began, to_ready) = self.note(start_label, restarted)?;
+        let first = self.first_locate(p, kmip, began);
+        let first_ms = self
+            .note(locate_label, first)
+            .map(|d| d.as_secs_f64() * 1000.0);
+        Some((to_ready.as_secs_f64() * 1000.0, first_ms))
     }
 
     /// Time from `began` to the first Locate of a seeded name that finds it (bounded).
@@ -663,20 +672,16 @@ impl Bench<'_> {
             return;
         }
         self.report.crash_acked_creates = Some(acked as u64);
-        let Some((kmip, began, to_ready)) = self.start_again("kmsd start after SIGKILL") else {
+        let Some((ready_ms, first_ms)) =
+            self.timed_start(p, "kmsd start after SIGKILL", "first Locate after SIGKILL")
+        else {
             return;
         };
-        self.report.crash_startup_ms = Some(to_ready.as_secs_f64() * 1000.0);
-        let first = self.first_locate(p, kmip, began);
-        if let Some(first) = self.note("first Locate after SIGKILL", first) {
-            self.report.crash_startup_first_locate_ms = Some(first.as_secs_f64() * 1000.0);
-        }
+        self.report.crash_startup_ms = Some(ready_ms);
+        self.report.crash_startup_first_locate_ms = first_ms;
         eprintln!(
-            "  {acked} creates acknowledged in the last second; ready after {:.0} ms, first Locate after {:.0} ms",
-            to_ready.as_secs_f64() * 1000.0,
-            self.report
-                .crash_startup_first_locate_ms
-                .unwrap_or(f64::NAN)
+            "  {acked} creates acknowledged in the last second; ready after {ready_ms:.0} ms, first Locate after {:.0} ms",
+            first_ms.unwrap_or(f64::NAN)
         );
     }
 }
