@@ -51,14 +51,8 @@ async fn put_get_replace_keeps_indexes_exact() {
         .await
         .expect("commit");
     assert_eq!(info.seqs, vec![1, 2]);
-    assert_eq!(
-        store.get("a").expect("get").map(|r| (*r).clone()),
-        Some(a.clone())
-    );
-    assert_eq!(
-        store.get("missing").expect("get").map(|r| (*r).clone()),
-        None
-    );
+    assert_eq!(store.get("a").expect("get").as_deref(), Some(&a));
+    assert_eq!(store.get("missing").expect("get").as_deref(), None);
     assert_eq!(
         store.locate(&by_name("shared")).expect("locate").uuids,
         vec!["a", "b"]
@@ -251,7 +245,7 @@ async fn duplicate_creation_stamp_fails_only_its_own_commit() {
             assert!(res.is_ok(), "good commit {i} failed: {res:?}");
         }
     }
-    assert_eq!(store.get("b").expect("get").map(|r| (*r).clone()), None);
+    assert_eq!(store.get("b").expect("get").as_deref(), None);
     assert_eq!(
         store.locate(&by_name("n")).expect("locate").uuids,
         vec!["a"]
@@ -368,16 +362,9 @@ async fn sealed_material_round_trips_through_the_store() {
         .commit(vec![WriteOp::PutObject(r)])
         .await
         .expect("commit");
-    let got = store
-        .get("m1")
-        .expect("get")
-        .map(|r| (*r).clone())
-        .expect("present");
-    let sealed = got.material.expect("material");
-    assert_eq!(
-        &kek.open(&binding, &sealed).expect("open")[..],
-        b"key bytes"
-    );
+    let got = store.get("m1").expect("get").expect("present");
+    let sealed = got.material.as_ref().expect("material");
+    assert_eq!(&kek.open(&binding, sealed).expect("open")[..], b"key bytes");
 }
 
 fn kek() -> crate::seal::DomainKek {
@@ -434,12 +421,7 @@ async fn destroyed_material_survives_in_no_log_entry() {
         .expect("destroy");
 
     assert_eq!(
-        store
-            .get("m1")
-            .expect("get")
-            .map(|r| (*r).clone())
-            .expect("tombstone")
-            .material,
+        store.get("m1").expect("get").expect("tombstone").material,
         None
     );
     let raw = raw_log(&store);
@@ -484,11 +466,7 @@ async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
         .commit(vec![WriteOp::PutObject(stale)])
         .await
         .expect("stale put");
-    let got = store
-        .get("c1")
-        .expect("get")
-        .map(|r| (*r).clone())
-        .expect("present");
+    let got = store.get("c1").expect("get").expect("present");
     assert_eq!(got.lifecycle.compromised, r.lifecycle.compromised);
     let q = LocateQuery {
         state: Some(LifecycleState::Compromised),
@@ -497,7 +475,7 @@ async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
     assert_eq!(store.locate(&q).expect("locate").uuids, vec!["c1"]);
 
     // Destroyed, then a put that carries material and no destroy fact: still a tombstone.
-    let mut d = got;
+    let mut d = ObjectRecord::clone(&got);
     d.lifecycle.destroyed = event(&store, 60);
     d.updated = store.clock().now();
     store
@@ -512,11 +490,7 @@ async fn put_never_drops_lifecycle_facts_nor_revives_destroyed_material() {
         .commit(vec![WriteOp::PutObject(revive)])
         .await
         .expect("revive attempt");
-    let got = store
-        .get("c1")
-        .expect("get")
-        .map(|r| (*r).clone())
-        .expect("present");
+    let got = store.get("c1").expect("get").expect("present");
     assert!(got.lifecycle.destroyed.is_some());
     assert!(got.lifecycle.compromised.is_some());
     assert_eq!(got.material, None);
@@ -708,11 +682,7 @@ async fn group_commit_64_tasks_x_50_commits_all_durable_after_reopen() {
     for t in 0..64 {
         for i in 0..50 {
             assert!(
-                store
-                    .get(&format!("t{t}-{i}"))
-                    .expect("get")
-                    .map(|r| (*r).clone())
-                    .is_some(),
+                store.get(&format!("t{t}-{i}")).expect("get").is_some(),
                 "t{t}-{i}"
             );
         }
@@ -797,7 +767,8 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
     let mut r = store
         .get("j3")
         .expect("get")
-        .map(|r| (*r).clone())
+        .as_deref()
+        .cloned()
         .expect("j3");
     r.lifecycle.compromised = event(&store, 1_700_000_000);
     r.updated = store.clock().now();
@@ -812,7 +783,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
         .await
         .expect("commit");
     let expected_log = store.log_since(node, 0, 100).expect("log");
-    let expected_j3 = store.get("j3").expect("get").map(|r| (*r).clone());
+    let expected_j3 = store.get("j3").expect("get");
 
     // Without the journal the crash image lacks them: the test is not vacuous.
     let bare = tempfile::tempdir().expect("tempdir");
@@ -827,7 +798,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
         let replayed = Store::open(&copy, never_checkpoint()).expect("open with journal");
         assert_eq!(replayed.node_id(), node);
         assert_eq!(
-            replayed.get("j3").expect("get").map(|r| (*r).clone()),
+            replayed.get("j3").expect("get"),
             expected_j3,
             "round {round}"
         );
@@ -1050,11 +1021,7 @@ fn sigkill_mid_stream_loses_no_acknowledged_commit() {
     let store = Store::open(&path, StoreOptions::default()).expect("reopen after SIGKILL");
     for uuid in &acked {
         assert!(
-            store
-                .get(uuid)
-                .expect("get")
-                .map(|r| (*r).clone())
-                .is_some(),
+            store.get(uuid).expect("get").is_some(),
             "acknowledged {uuid} lost"
         );
     }
@@ -1289,7 +1256,8 @@ proptest! {
             rt.block_on(store.commit(ops)).expect("commit");
         }
         for (uuid, r) in &model {
-            prop_assert_eq!(store.get(uuid).expect("get").map(|r| (*r).clone()), Some(r.clone()));
+            let stored = store.get(uuid).expect("get");
+            prop_assert_eq!(stored.as_deref(), Some(r));
         }
         prop_assert_eq!(store.stats().expect("stats").objects, model.len() as u64);
         for q in &queries {
