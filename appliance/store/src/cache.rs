@@ -90,7 +90,7 @@ impl RecordCache {
             .insert(rec.uuid.clone(), (Arc::clone(rec), size));
     }
 
-    /// Forgets `uuids` and starts a new epoch; called after every commit that wrote objects.
+    /// Forgets `uuids` and starts a new epoch; the writer calls it after every commit.
     pub fn invalidate<'a>(&self, uuids: impl IntoIterator<Item = &'a str>) {
         let mut inner = self.lock();
         for uuid in uuids {
