@@ -93,8 +93,10 @@ pub(crate) async fn health_loop(kms: Weak<Kms>) {
         }
         let _ = kms.hsm_health(true).await;
         if let Some(store) = kms.store() {
+            kms.metrics.store_writes.update(store.write_stats());
             // Doubles as the store's read probe for readiness. The store exposes nothing about
-            // its writer between commits; a dead writer shows in the next commit's error.
+            // its writer's health between commits; a dead writer shows in the next commit's
+            // error.
             let stats = tokio::task::spawn_blocking(move || store.stats()).await;
             match stats {
                 Ok(Ok(stats)) => {

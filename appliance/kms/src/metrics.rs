@@ -1,8 +1,10 @@
 //! Prometheus metrics of the key service.
 
-use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, OnceLock};
 
 use keywarden_kmip::enums::Operation;
+use keywarden_store::WriteStats;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -31,6 +33,8 @@ pub(crate) struct Metrics {
     pub store_objects: Gauge,
     /// `store_file_bytes`.
     pub store_file_bytes: Gauge,
+    /// The store's write-path totals, copied from [`keywarden_store::WriteStats`].
+    pub store_writes: StoreWriteMetrics,
     /// Per operation (by position in [`Operation::ALL`]): the `result="Success"` counter and the
     /// duration histogram, looked up in the families once, on first use. Handles share their
     /// value with the family's entry, so the exposition is unchanged; the hot path then skips
@@ -48,6 +52,7 @@ impl Metrics {
             hsm_up: Gauge::default(),
             store_objects: Gauge::default(),
             store_file_bytes: Gauge::default(),
+            store_writes: StoreWriteMetrics::default(),
             success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
@@ -80,6 +85,7 @@ impl Metrics {
             "Size of the database file",
             m.store_file_bytes.clone(),
         );
+        m.store_writes.register(registry);
         m
     }
 
@@ -126,6 +132,81 @@ impl Metrics {
     }
 }
 
+/// Counters of the store's write path. The store keeps plain totals; the health loop adds
+/// what grew since its last look.
+#[derive(Default)]
+pub(crate) struct StoreWriteMetrics {
+    groups: Counter,
+    commits: Counter,
+    journal_syncs: Counter,
+    journal_sync_seconds: Counter<f64, AtomicU64>,
+    checkpoints: Counter,
+    checkpoint_seconds: Counter<f64, AtomicU64>,
+    /// The totals last added.
+    seen: Mutex<WriteStats>,
+}
+
+impl StoreWriteMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "store_commit_groups",
+            "Durable transactions written (one journal frame each); commits / groups is the mean group size",
+            self.groups.clone(),
+        );
+        registry.register(
+            "store_commits",
+            "Commits carried by the durable transactions",
+            self.commits.clone(),
+        );
+        registry.register(
+            "store_journal_syncs",
+            "fdatasync calls on the commit journal",
+            self.journal_syncs.clone(),
+        );
+        registry.register(
+            "store_journal_sync_seconds",
+            "Time spent in commit journal syncs",
+            self.journal_sync_seconds.clone(),
+        );
+        registry.register(
+            "store_checkpoints",
+            "Checkpoints: durable database commits that empty the journal",
+            self.checkpoints.clone(),
+        );
+        registry.register(
+            "store_checkpoint_seconds",
+            "Time the store writer spent in checkpoints, applying no writes",
+            self.checkpoint_seconds.clone(),
+        );
+    }
+
+    /// Adds what grew since the last call. Totals below the last ones mean the store was
+    /// opened again (they restart at zero): all of the new totals are then growth.
+    pub(crate) fn update(&self, now: WriteStats) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let restarted = now.groups < seen.groups
+            || now.journal_syncs < seen.journal_syncs
+            || now.checkpoints < seen.checkpoints;
+        let base = if restarted {
+            WriteStats::default()
+        } else {
+            *seen
+        };
+        self.groups.inc_by(now.groups.saturating_sub(base.groups));
+        self.commits
+            .inc_by(now.commits.saturating_sub(base.commits));
+        self.journal_syncs
+            .inc_by(now.journal_syncs.saturating_sub(base.journal_syncs));
+        self.journal_sync_seconds
+            .inc_by((now.journal_sync_seconds - base.journal_sync_seconds).max(0.0));
+        self.checkpoints
+            .inc_by(now.checkpoints.saturating_sub(base.checkpoints));
+        self.checkpoint_seconds
+            .inc_by((now.checkpoint_seconds - base.checkpoint_seconds).max(0.0));
+        *seen = now;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +235,51 @@ mod tests {
         );
         // Operations never seen export no series.
         assert!(!text.contains(r#"operation="Decrypt""#), "{text}");
+    }
+
+    fn totals(groups: u64, commits: u64, checkpoint_seconds: f64) -> WriteStats {
+        WriteStats {
+            groups,
+            commits,
+            journal_syncs: groups,
+            journal_sync_seconds: 0.001 * groups as f64,
+            checkpoints: 1,
+            checkpoint_seconds,
+        }
+    }
+
+    fn scrape(registry: &Registry) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, registry).expect("encode");
+        text
+    }
+
+    #[test]
+    fn store_write_counters_follow_the_totals_across_a_reopen() {
+        let mut registry = Registry::default();
+        let m = Metrics::register(&mut registry);
+        m.store_writes.update(totals(4, 40, 0.5));
+        m.store_writes.update(totals(10, 90, 0.75));
+        let text = scrape(&registry);
+        for needle in [
+            "store_commit_groups_total 10\n",
+            "store_commits_total 90\n",
+            "store_journal_syncs_total 10\n",
+            "store_checkpoints_total 1\n",
+            "store_checkpoint_seconds_total 0.75\n",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in:\n{text}");
+        }
+        // A reopened store counts from zero again: its totals are all new growth.
+        m.store_writes.update(totals(2, 5, 0.25));
+        let text = scrape(&registry);
+        for needle in [
+            "store_commit_groups_total 12\n",
+            "store_commits_total 95\n",
+            "store_checkpoints_total 2\n",
+            "store_checkpoint_seconds_total 1.0\n",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in:\n{text}");
+        }
     }
 }

@@ -173,6 +173,10 @@ async fn metrics_are_registered_and_counted() {
         "store_objects 1",
         "hsm_latency_seconds_count",
         "store_file_bytes",
+        // The wrapped domain KEK written at first open, then the key.
+        "store_commits_total 2",
+        "store_commit_groups_total 2",
+        "store_journal_syncs_total",
     ] {
         assert!(text.contains(needle), "{needle} missing in:\n{text}");
     }

@@ -19,6 +19,7 @@ mod record;
 mod seal;
 mod store;
 mod syncer;
+mod write_stats;
 mod writer;
 
 pub use clock::{Hlc, HlcClock, NodeId, Stamp};
@@ -30,3 +31,4 @@ pub use record::{
 };
 pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
 pub use store::{CommitInfo, LocateQuery, LocateResult, Store, StoreOptions, StoreStats, WriteOp};
+pub use write_stats::WriteStats;

@@ -19,6 +19,7 @@ use crate::index;
 use crate::journal::Journal;
 use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord, Record};
+use crate::write_stats::{WriteCounters, WriteStats};
 use crate::writer::{self, Msg, WriterStart};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -160,6 +161,7 @@ pub(crate) struct Inner {
     clock: Arc<HlcClock>,
     path: PathBuf,
     cache: Arc<RecordCache>,
+    counters: Arc<WriteCounters>,
     tx: mpsc::Sender<Msg>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -375,6 +377,7 @@ impl Store {
             options.record_cache_entries,
             options.record_cache_bytes,
         ));
+        let counters = Arc::new(WriteCounters::default());
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
             WriterStart {
@@ -385,6 +388,7 @@ impl Store {
                 journal,
                 next_group,
                 cache: Arc::clone(&cache),
+                counters: Arc::clone(&counters),
             },
             rx,
         )
@@ -399,6 +403,7 @@ impl Store {
                 clock,
                 path: path.to_path_buf(),
                 cache,
+                counters,
                 tx,
                 writer: Mutex::new(Some(handle)),
             }),
@@ -617,6 +622,12 @@ impl Store {
             objects,
             file_bytes,
         })
+    }
+
+    /// Totals of the write path since open (groups, journal syncs, checkpoints); reads only
+    /// counters, never the database.
+    pub fn write_stats(&self) -> WriteStats {
+        self.inner.counters.snapshot()
     }
 
     /// Entries of `origin`'s log after `after_seq` (exclusive), at most `max`, in sequence order.

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::error::StoreError;
 use crate::store::CommitInfo;
+use crate::write_stats::WriteCounters;
 
 /// An answer to send once the frame holding its commit is durable.
 pub(crate) struct Ack {
@@ -60,7 +61,7 @@ fn fail_all(acks: Vec<Ack>, reason: &str) {
 
 impl Syncer {
     /// Starts the thread; `file` is the journal (another handle of the writer's file).
-    pub fn spawn(file: File) -> std::io::Result<Syncer> {
+    pub fn spawn(file: File, counters: Arc<WriteCounters>) -> std::io::Result<Syncer> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -68,7 +69,7 @@ impl Syncer {
         let theirs = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("store-syncer".to_string())
-            .spawn(move || run(&theirs, &file))?;
+            .spawn(move || run(&theirs, &file, &counters))?;
         Ok(Syncer {
             shared,
             handle: Some(handle),
@@ -116,7 +117,7 @@ impl Drop for Syncer {
     }
 }
 
-fn run(shared: &Shared, file: &File) {
+fn run(shared: &Shared, file: &File, counters: &WriteCounters) {
     loop {
         let batch = {
             let mut st = shared.lock();
@@ -130,7 +131,9 @@ fn run(shared: &Shared, file: &File) {
             st.syncing = true;
             std::mem::take(&mut st.queue)
         };
+        let began = std::time::Instant::now();
         let synced = file.sync_data();
+        counters.journal_sync(began.elapsed());
         let mut st = shared.lock();
         st.syncing = false;
         match synced {
@@ -174,13 +177,15 @@ mod tests {
     #[test]
     fn answers_once_synced_and_drains() {
         let file = tempfile::tempfile().expect("file");
-        let syncer = Syncer::spawn(file).expect("spawn");
+        let counters = Arc::new(WriteCounters::default());
+        let syncer = Syncer::spawn(file, Arc::clone(&counters)).expect("spawn");
         let (a, mut ra) = ack(1);
         let (b, mut rb) = ack(2);
         syncer.submit(vec![a, b]).expect("submit");
         syncer.drain().expect("drain");
         assert_eq!(ra.try_recv().expect("answered").expect("ok").seqs, [1]);
         assert_eq!(rb.try_recv().expect("answered").expect("ok").seqs, [2]);
+        assert!(counters.snapshot().journal_syncs >= 1);
     }
 
     #[test]
@@ -191,7 +196,7 @@ mod tests {
             file.sync_data().is_err(),
             "premise: syncing /dev/null fails"
         );
-        let syncer = Syncer::spawn(file).expect("spawn");
+        let syncer = Syncer::spawn(file, Arc::default()).expect("spawn");
         let (a, mut ra) = ack(1);
         syncer
             .submit(vec![a])

@@ -23,6 +23,7 @@ use crate::store::{
     VERSION_VECTOR, WRAPPED_KEKS, WriteOp,
 };
 use crate::syncer::{Ack, Syncer};
+use crate::write_stats::WriteCounters;
 
 /// Longest UUID, domain or owner accepted (they are index keys).
 const MAX_KEY_TEXT: usize = 1024;
@@ -96,10 +97,12 @@ pub(crate) struct WriterStart {
     pub next_group: u64,
     /// The readers' record cache, invalidated after each commit.
     pub cache: Arc<RecordCache>,
+    /// Totals of the write path, shared with the store for metrics.
+    pub counters: Arc<WriteCounters>,
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
-    let syncer = Syncer::spawn(start.journal.sync_handle()?)?;
+    let syncer = Syncer::spawn(start.journal.sync_handle()?, Arc::clone(&start.counters))?;
     std::thread::Builder::new()
         .name("store-writer".to_string())
         .spawn(move || {
@@ -112,6 +115,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
                 journal: start.journal,
                 next_group: start.next_group,
                 cache: start.cache,
+                counters: start.counters,
                 unchecked_since: None,
             };
             w.run(rx);
@@ -127,6 +131,7 @@ struct Writer {
     journal: Journal,
     next_group: u64,
     cache: Arc<RecordCache>,
+    counters: Arc<WriteCounters>,
     /// When the oldest group not yet in a checkpoint was applied; `None` when all are.
     unchecked_since: Option<Instant>,
 }
@@ -265,6 +270,7 @@ impl Writer {
         let ops: Vec<&[WriteOp]> = batch.iter().map(|p| p.ops.as_slice()).collect();
         match self.apply_group(&ops) {
             Ok(seqs) => {
+                self.counters.group(group_size);
                 let acks = batch
                     .drain(..)
                     .zip(seqs)
@@ -341,6 +347,7 @@ impl Writer {
         if self.unchecked_since.is_none() && self.journal.len() == 0 {
             return;
         }
+        let began = Instant::now();
         // Answer what is pending first, so a failed sync is known before the journal goes.
         if let Err(reason) = self.syncer.drain() {
             tracing::error!(%reason, "no checkpoint: the journal could not be synced");
@@ -356,6 +363,7 @@ impl Writer {
         match committed {
             Ok(()) => {
                 self.unchecked_since = None;
+                self.counters.checkpoint(began.elapsed());
                 // Frames left behind by a failed reset are at or below the applied group and
                 // are skipped by the next open, so a failure here loses nothing.
                 if let Err(e) = self.journal.reset() {

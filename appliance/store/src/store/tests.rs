@@ -884,6 +884,38 @@ async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
 }
 
 #[tokio::test]
+async fn write_stats_count_groups_syncs_and_checkpoints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let options = StoreOptions {
+        checkpoint_bytes: 1,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&path, options).expect("open");
+    assert_eq!(store.write_stats(), crate::WriteStats::default());
+    // One at a time: each commit is its own group, answered after its own sync.
+    for i in 0..3 {
+        store
+            .commit(vec![WriteOp::PutObject(rec(
+                &store,
+                &format!("w{i}"),
+                "alice",
+                &[],
+            ))])
+            .await
+            .expect("commit");
+    }
+    wait_for_checkpoint(&path, "no checkpoint").await;
+    let stats = store.write_stats();
+    assert_eq!((stats.groups, stats.commits), (3, 3), "{stats:?}");
+    assert!(stats.journal_syncs >= 3, "{stats:?}");
+    assert!(stats.journal_sync_seconds > 0.0, "{stats:?}");
+    assert!(stats.checkpoints >= 1, "{stats:?}");
+    assert!(stats.checkpoint_seconds > 0.0, "{stats:?}");
+    store.close().await;
+}
+
+#[tokio::test]
 async fn an_idle_store_checkpoints_within_the_interval() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store.redb");
