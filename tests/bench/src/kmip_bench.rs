@@ -24,7 +24,7 @@ use crate::echo::EchoProcess;
 use crate::fsync;
 use crate::load::{self, Conn, LoadSpec, Source};
 use crate::pki::TlsFiles;
-use crate::report::{OpStats, Report};
+use crate::report::{CreateStore, OpStats, Report};
 use crate::wire::{self, Expect};
 
 /// Plaintext size of the Encrypt operation.
@@ -277,7 +277,13 @@ impl Bench<'_> {
         let Some(p) = prepared else { return };
         let create = Source::Fixed(Arc::new(wire::create_aes256()));
         let cc = self.settings.create_connections;
+        let before = self.store_counters();
+        let began = Instant::now();
         self.report.create = self.measure("create", &p, create, cc);
+        let step = began.elapsed();
+        self.report.create_store = before
+            .zip(self.store_counters())
+            .and_then(|(a, b)| create_store(&a, &b, step));
 
         if !self.seed(&p) {
             return;
@@ -479,6 +485,19 @@ impl Bench<'_> {
         let stats = self.note(label, stats)?;
         print_stats(&stats);
         Some(stats)
+    }
+
+    /// kmsd's `keywarden_store_*` write counters from `/metrics`; `None` (with a note) if unreadable.
+    fn store_counters(&mut self) -> Option<StoreCounters> {
+        let node = self.kmsd.as_ref()?;
+        let scraped = self
+            .runtime
+            .block_on(keywarden_tests::client::https_get(node, "/metrics"))
+            .and_then(|(status, body)| {
+                anyhow::ensure!(status == 200, "/metrics answered {status}");
+                StoreCounters::parse(&body)
+            });
+        self.note("store counters", scraped)
     }
 
     /// Fails when kmsd is not running (never started, or died).
@@ -686,6 +705,55 @@ impl Bench<'_> {
     }
 }
 
+/// The `keywarden_store_*_total` counters kmsd exports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct StoreCounters {
+    groups: f64,
+    commits: f64,
+    syncs: f64,
+    sync_seconds: f64,
+    checkpoints: f64,
+    checkpoint_seconds: f64,
+}
+
+impl StoreCounters {
+    fn parse(metrics: &str) -> Result<StoreCounters> {
+        let value = |name: &str| -> Result<f64> {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .with_context(|| format!("{name} missing from /metrics"))?
+                .trim()
+                .parse()
+                .with_context(|| format!("{name} is not a number"))
+        };
+        Ok(StoreCounters {
+            groups: value("keywarden_store_commit_groups_total")?,
+            commits: value("keywarden_store_commits_total")?,
+            syncs: value("keywarden_store_journal_syncs_total")?,
+            sync_seconds: value("keywarden_store_journal_sync_seconds_total")?,
+            checkpoints: value("keywarden_store_checkpoints_total")?,
+            checkpoint_seconds: value("keywarden_store_checkpoint_seconds_total")?,
+        })
+    }
+}
+
+/// What the store did between two scrapes `step` apart; `None` if it wrote nothing. kmsd copies
+/// the counters once a second, so both ends may lag by up to a second.
+fn create_store(a: &StoreCounters, b: &StoreCounters, step: Duration) -> Option<CreateStore> {
+    let groups = b.groups - a.groups;
+    let syncs = b.syncs - a.syncs;
+    if groups <= 0.0 || syncs <= 0.0 || step.is_zero() {
+        return None;
+    }
+    Some(CreateStore {
+        mean_group_size: (b.commits - a.commits) / groups,
+        journal_sync_ms: (b.sync_seconds - a.sync_seconds) / syncs * 1e3,
+        checkpoints: b.checkpoints - a.checkpoints,
+        checkpoint_share: (b.checkpoint_seconds - a.checkpoint_seconds) / step.as_secs_f64(),
+    })
+}
+
 fn print_stats(stats: &OpStats) {
     eprintln!(
         "  {:.0} ops/s, p50 {:.3} ms, p99 {:.3} ms, {} failed",
@@ -705,4 +773,46 @@ fn first_uid(response: &[u8]) -> Result<String> {
         .into_iter()
         .next()
         .context("no Unique Identifier in the response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const METRICS: &str = "# HELP store_commits Commits\n\
+        # TYPE store_commits counter\n\
+        keywarden_store_commits_total 300\n\
+        keywarden_store_commit_groups_total 20\n\
+        keywarden_store_journal_syncs_total 18\n\
+        keywarden_store_journal_sync_seconds_total 0.0036\n\
+        keywarden_store_checkpoints_total 2\n\
+        keywarden_store_checkpoint_seconds_total 0.25\n";
+
+    #[test]
+    fn store_counters_are_read_by_exact_name() {
+        let c = StoreCounters::parse(METRICS).expect("parse");
+        assert_eq!(c.commits, 300.0);
+        assert_eq!(c.groups, 20.0);
+        assert_eq!(c.checkpoint_seconds, 0.25);
+        let missing =
+            StoreCounters::parse("keywarden_store_commits_total 1\n").expect_err("incomplete");
+        assert!(
+            missing
+                .to_string()
+                .contains("keywarden_store_commit_groups_total"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn create_store_is_the_growth_over_the_step() {
+        let a = StoreCounters::default();
+        let b = StoreCounters::parse(METRICS).expect("parse");
+        let c = create_store(&a, &b, Duration::from_secs(5)).expect("wrote");
+        assert_eq!(c.mean_group_size, 15.0);
+        assert!((c.journal_sync_ms - 0.2).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.checkpoints, 2.0);
+        assert!((c.checkpoint_share - 0.05).abs() < 1e-9, "{c:?}");
+        assert_eq!(create_store(&b, &b, Duration::from_secs(5)), None);
+    }
 }

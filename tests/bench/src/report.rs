@@ -96,6 +96,19 @@ impl OpStats {
     }
 }
 
+/// kmsd's store write-path counters over the Create step (warm-up included), from `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CreateStore {
+    /// Commits per durable transaction.
+    pub mean_group_size: f64,
+    /// Mean time of one journal `fdatasync`, ms.
+    pub journal_sync_ms: f64,
+    /// Checkpoints during the step.
+    pub checkpoints: f64,
+    /// Share of the step's wall time the store writer spent in checkpoints.
+    pub checkpoint_share: f64,
+}
+
 /// Everything one `kmip` run measured. `None`: not measured (an earlier step failed).
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -105,6 +118,8 @@ pub struct Report {
     pub encrypt: Option<OpStats>,
     /// Durable Create of an AES-256 key.
     pub create: Option<OpStats>,
+    /// The store's group commits and checkpoints during Create.
+    pub create_store: Option<CreateStore>,
     /// Locate by name with `keys` stored.
     pub locate: Option<OpStats>,
     /// Echo baseline with Get's message sizes and connections.
@@ -310,6 +325,7 @@ impl Report {
                 "encrypt_over_echo": self.encrypt_ratio(),
                 "create_over_fsync": self.create_ratio(),
             },
+            "create_store": self.create_store,
             "seed_keys_s": self.seed_keys_s,
             "rss_mib": self.rss_mib,
             "hsm_bridge_rss_mib": self.hsm_bridge_rss_mib,
@@ -372,6 +388,16 @@ impl Report {
             };
         }
         let _ = writeln!(out);
+        if let Some(c) = &self.create_store {
+            let _ = writeln!(
+                out,
+                "create: {:.1} commits per group, journal sync {:.3} ms, {:.0} checkpoints taking {:.0}% of the step",
+                c.mean_group_size,
+                c.journal_sync_ms,
+                c.checkpoints,
+                c.checkpoint_share * 100.0
+            );
+        }
         let _ = writeln!(
             out,
             "keys {}  seed {} keys/s  kmsd rss {} MiB  hsm-bridge rss {} MiB  startup {} ms (first locate {} ms)",
