@@ -38,11 +38,6 @@ impl Shutdown {
         // An error means the trigger was dropped, which also means: stop.
         let _ = self.0.wait_for(|stop| *stop).await;
     }
-
-    /// Whether shutdown has been triggered.
-    pub fn is_triggered(&self) -> bool {
-        *self.0.borrow()
-    }
 }
 
 impl ShutdownTrigger {

