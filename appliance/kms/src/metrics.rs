@@ -248,10 +248,15 @@ mod tests {
         }
     }
 
-    fn scrape(registry: &Registry) -> String {
+    fn assert_exports(registry: &Registry, lines: &[&str]) {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, registry).expect("encode");
-        text
+        for line in lines {
+            assert!(
+                text.contains(&format!("{line}\n")),
+                "{line} missing in:\n{text}"
+            );
+        }
     }
 
     #[test]
@@ -260,26 +265,26 @@ mod tests {
         let m = Metrics::register(&mut registry);
         m.store_writes.update(totals(4, 40, 0.5));
         m.store_writes.update(totals(10, 90, 0.75));
-        let text = scrape(&registry);
-        for needle in [
-            "store_commit_groups_total 10\n",
-            "store_commits_total 90\n",
-            "store_journal_syncs_total 10\n",
-            "store_checkpoints_total 1\n",
-            "store_checkpoint_seconds_total 0.75\n",
-        ] {
-            assert!(text.contains(needle), "{needle} missing in:\n{text}");
-        }
+        assert_exports(
+            &registry,
+            &[
+                "store_commit_groups_total 10",
+                "store_commits_total 90",
+                "store_journal_syncs_total 10",
+                "store_checkpoints_total 1",
+                "store_checkpoint_seconds_total 0.75",
+            ],
+        );
         // A reopened store counts from zero again: its totals are all new growth.
         m.store_writes.update(totals(2, 5, 0.25));
-        let text = scrape(&registry);
-        for needle in [
-            "store_commit_groups_total 12\n",
-            "store_commits_total 95\n",
-            "store_checkpoints_total 2\n",
-            "store_checkpoint_seconds_total 1.0\n",
-        ] {
-            assert!(text.contains(needle), "{needle} missing in:\n{text}");
-        }
+        assert_exports(
+            &registry,
+            &[
+                "store_commit_groups_total 12",
+                "store_commits_total 95",
+                "store_checkpoints_total 2",
+                "store_checkpoint_seconds_total 1.0",
+            ],
+        );
     }
 }

@@ -860,15 +860,21 @@ async fn wait_for_checkpoint(db: &Path, what: &str) {
     }
 }
 
-#[tokio::test]
-async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A store in `dir` that checkpoints after every group.
+fn checkpointing_store(dir: &tempfile::TempDir) -> (std::path::PathBuf, Store) {
     let path = dir.path().join("store.redb");
     let options = StoreOptions {
         checkpoint_bytes: 1,
         ..StoreOptions::default()
     };
     let store = Store::open(&path, options).expect("open");
+    (path, store)
+}
+
+#[tokio::test]
+async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, store) = checkpointing_store(&dir);
     store
         .commit(vec![WriteOp::PutObject(rec(&store, "c1", "alice", &[]))])
         .await
@@ -886,12 +892,7 @@ async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
 #[tokio::test]
 async fn write_stats_count_groups_syncs_and_checkpoints() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("store.redb");
-    let options = StoreOptions {
-        checkpoint_bytes: 1,
-        ..StoreOptions::default()
-    };
-    let store = Store::open(&path, options).expect("open");
+    let (path, store) = checkpointing_store(&dir);
     assert_eq!(store.write_stats(), crate::WriteStats::default());
     // One at a time: each commit is its own group, answered after its own sync.
     for i in 0..3 {
