@@ -363,12 +363,13 @@ impl Writer {
         match committed {
             Ok(()) => {
                 self.unchecked_since = None;
-                self.counters.checkpoint(began.elapsed());
                 // Frames left behind by a failed reset are at or below the applied group and
                 // are skipped by the next open, so a failure here loses nothing.
                 if let Err(e) = self.journal.reset() {
                     tracing::warn!(error = %e, "commit journal not emptied after checkpoint");
                 }
+                // The reset is part of the stall: no group is applied until it returns.
+                self.counters.checkpoint(began.elapsed());
             }
             Err(e) => {
                 tracing::error!(error = %e, "store checkpoint failed; the journal keeps every write");
