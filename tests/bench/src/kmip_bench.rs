@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use keywarden_store::WriteStats;
 use rustls::ClientConfig;
 use tokio::runtime::Runtime;
 
@@ -488,14 +489,14 @@ impl Bench<'_> {
     }
 
     /// kmsd's `keywarden_store_*` write counters from `/metrics`; `None` (with a note) if unreadable.
-    fn store_counters(&mut self) -> Option<StoreCounters> {
+    fn store_counters(&mut self) -> Option<WriteStats> {
         let node = self.kmsd.as_ref()?;
         let scraped = self
             .runtime
             .block_on(keywarden_tests::client::https_get(node, "/metrics"))
             .and_then(|(status, body)| {
                 anyhow::ensure!(status == 200, "/metrics answered {status}");
-                StoreCounters::parse(&body)
+                parse_write_stats(&body)
             });
         self.note("store counters", scraped)
     }
@@ -705,51 +706,45 @@ impl Bench<'_> {
     }
 }
 
-/// The `keywarden_store_*_total` counters kmsd exports.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct StoreCounters {
-    groups: f64,
-    commits: f64,
-    syncs: f64,
-    sync_seconds: f64,
-    checkpoints: f64,
-    checkpoint_seconds: f64,
-}
-
-impl StoreCounters {
-    fn parse(metrics: &str) -> Result<StoreCounters> {
-        let value = |name: &str| -> Result<f64> {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-                .with_context(|| format!("{name} missing from /metrics"))?
-                .trim()
-                .parse()
-                .with_context(|| format!("{name} is not a number"))
-        };
-        Ok(StoreCounters {
-            groups: value("keywarden_store_commit_groups_total")?,
-            commits: value("keywarden_store_commits_total")?,
-            syncs: value("keywarden_store_journal_syncs_total")?,
-            sync_seconds: value("keywarden_store_journal_sync_seconds_total")?,
-            checkpoints: value("keywarden_store_checkpoints_total")?,
-            checkpoint_seconds: value("keywarden_store_checkpoint_seconds_total")?,
-        })
+/// The store's write-path totals from the `keywarden_store_*_total` counters of `/metrics`.
+fn parse_write_stats(metrics: &str) -> Result<WriteStats> {
+    fn value<T: std::str::FromStr>(metrics: &str, name: &str) -> Result<T>
+    where
+        T::Err: std::error::Error + Send + Sync + 'static,
+    {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .with_context(|| format!("{name} missing from /metrics"))?
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} is not a number"))
     }
+    Ok(WriteStats {
+        groups: value(metrics, "keywarden_store_commit_groups_total")?,
+        commits: value(metrics, "keywarden_store_commits_total")?,
+        journal_syncs: value(metrics, "keywarden_store_journal_syncs_total")?,
+        journal_sync_seconds: value(metrics, "keywarden_store_journal_sync_seconds_total")?,
+        checkpoints: value(metrics, "keywarden_store_checkpoints_total")?,
+        checkpoint_seconds: value(metrics, "keywarden_store_checkpoint_seconds_total")?,
+    })
 }
 
 /// What the store did between two scrapes `step` apart; `None` if it wrote nothing. kmsd copies
 /// the counters once a second, so both ends may lag by up to a second.
-fn create_store(a: &StoreCounters, b: &StoreCounters, step: Duration) -> Option<CreateStore> {
-    let groups = b.groups - a.groups;
-    let syncs = b.syncs - a.syncs;
-    if groups <= 0.0 || syncs <= 0.0 || step.is_zero() {
+fn create_store(a: &WriteStats, b: &WriteStats, step: Duration) -> Option<CreateStore> {
+    let groups = b.groups.checked_sub(a.groups).filter(|&g| g > 0)?;
+    let syncs = b
+        .journal_syncs
+        .checked_sub(a.journal_syncs)
+        .filter(|&s| s > 0)?;
+    if step.is_zero() {
         return None;
     }
     Some(CreateStore {
-        mean_group_size: (b.commits - a.commits) / groups,
-        journal_sync_ms: (b.sync_seconds - a.sync_seconds) / syncs * 1e3,
-        checkpoints: b.checkpoints - a.checkpoints,
+        mean_group_size: b.commits.saturating_sub(a.commits) as f64 / groups as f64,
+        journal_sync_ms: (b.journal_sync_seconds - a.journal_sync_seconds) / syncs as f64 * 1e3,
+        checkpoints: b.checkpoints.saturating_sub(a.checkpoints) as f64,
         checkpoint_share: (b.checkpoint_seconds - a.checkpoint_seconds) / step.as_secs_f64(),
     })
 }
@@ -790,12 +785,12 @@ mod tests {
 
     #[test]
     fn store_counters_are_read_by_exact_name() {
-        let c = StoreCounters::parse(METRICS).expect("parse");
-        assert_eq!(c.commits, 300.0);
-        assert_eq!(c.groups, 20.0);
+        let c = parse_write_stats(METRICS).expect("parse");
+        assert_eq!(c.commits, 300);
+        assert_eq!(c.groups, 20);
         assert_eq!(c.checkpoint_seconds, 0.25);
         let missing =
-            StoreCounters::parse("keywarden_store_commits_total 1\n").expect_err("incomplete");
+            parse_write_stats("keywarden_store_commits_total 1\n").expect_err("incomplete");
         assert!(
             missing
                 .to_string()
@@ -806,8 +801,8 @@ mod tests {
 
     #[test]
     fn create_store_is_the_growth_over_the_step() {
-        let a = StoreCounters::default();
-        let b = StoreCounters::parse(METRICS).expect("parse");
+        let a = WriteStats::default();
+        let b = parse_write_stats(METRICS).expect("parse");
         let c = create_store(&a, &b, Duration::from_secs(5)).expect("wrote");
         assert_eq!(c.mean_group_size, 15.0);
         assert!((c.journal_sync_ms - 0.2).abs() < 1e-9, "{c:?}");
