@@ -16,6 +16,7 @@ mod error;
 mod formats;
 mod keygen;
 mod mac;
+mod nonce;
 mod oaep;
 mod signature;
 mod symmetric;
@@ -38,6 +39,7 @@ pub use keygen::{
     random_bytes,
 };
 pub use mac::{hmac, hmac_verify};
+pub use nonce::public_random;
 pub use oaep::{OaepHash, rsa_oaep_decrypt, rsa_oaep_encrypt};
 pub use signature::{HashAlg, SignatureScheme, sign, verify};
 pub use symmetric::{AesGcmKey, Encrypted, SymmetricMode, aes_decrypt, aes_encrypt};

@@ -17,7 +17,7 @@ use aws_lc_rs::iv::FixedLength;
 use zeroize::Zeroizing;
 
 use crate::CryptoError;
-use crate::keygen::random_bytes;
+use crate::nonce::public_random;
 
 /// AES-GCM nonce length; the only one accepted.
 const GCM_IV_LEN: usize = 12;
@@ -166,7 +166,7 @@ pub fn aes_encrypt(
             } else {
                 BLOCK_LEN
             };
-            random_bytes(len)?.to_vec()
+            public_random(len)?
         }
     };
     match mode {
@@ -380,7 +380,7 @@ impl AesGcmKey {
                 check_iv(SymmetricMode::Gcm { tag_len }, iv)?;
                 iv.to_vec()
             }
-            None => random_bytes(GCM_IV_LEN)?.to_vec(),
+            None => public_random(GCM_IV_LEN)?,
         };
         let mut out = working_copy(plaintext, 0);
         let tag = gcm_seal(&self.aead, &iv, aad, &mut out)?;
@@ -444,6 +444,7 @@ impl AesGcmKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keygen::random_bytes;
     use crate::testdata::hex;
     use proptest::prelude::*;
 
