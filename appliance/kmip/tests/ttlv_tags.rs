@@ -1,8 +1,8 @@
 //! The tag table is complete: every element name in the OASIS KMIP XML test cases of protocol
 //! 1.3–2.1 is a tag `tags::by_name` knows, and every `type` attribute is an item type.
 //!
-//! The test cases are read in place from `/work/shared/kmip-test-cases` (override with
-//! `KW_KMIP_TEST_CASES`); they are OASIS material and are not copied into this repository.
+//! The test cases are read in place from `../shared/kmip-test-cases` beside the workspace
+//! (override with `KW_KMIP_TEST_CASES`); they are OASIS material and are not copied into this repository.
 //! The `v3.0` folder is skipped on purpose: KMIP 3.0 tags are outside this crate's scope.
 
 use keywarden_kmip::tags;
@@ -21,8 +21,9 @@ fn is_framing(name: &str) -> bool {
 const PLACEHOLDER_TYPES: [&str; 3] = ["Identifier", "Reference", "NameReference"];
 
 fn root() -> PathBuf {
+    // The workspace's sibling folder `../shared/kmip-test-cases`, as the developer guide places it.
     std::env::var_os("KW_KMIP_TEST_CASES").map_or_else(
-        || PathBuf::from("/work/shared/kmip-test-cases"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/kmip-test-cases"),
         PathBuf::from,
     )
 }

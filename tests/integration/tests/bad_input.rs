@@ -206,7 +206,8 @@ async fn length_beyond_message(node: &DevNode) -> Result<()> {
 async fn length_claims_100mb(node: &DevNode) -> Result<()> {
     let mut bytes = kmip::query();
     bytes[4..8].copy_from_slice(&100_000_000u32.to_be_bytes());
-    assert_failure_or_closed(send_bad(node, &bytes).await?, &[reason::INVALID_MESSAGE])
+    // The header alone shows the message is too long, so the framing allows an answer.
+    assert_failure(send_bad(node, &bytes).await?, &[reason::INVALID_MESSAGE])
 }
 
 /// A Query payload with an extra item under a tag KMIP does not define.
