@@ -124,6 +124,16 @@ def exercise(c, tag):
     check(back == plaintext, "Decrypt(Encrypt(p)) != p with the created key")
     print("  ok  Encrypt/Decrypt AES-CBC-PKCS5 (created key)")
 
+    # Re-key: a new key replaces the created one; what the old key encrypted still decrypts.
+    new = c.rekey(uid=uid, offset=0)
+    check(new and new != uid, f"Re-key returned {new!r} for {uid!r}")
+    ciphertext2, iv2 = c.encrypt(plaintext, uid=new, cryptographic_parameters=cbc)
+    back = c.decrypt(ciphertext2, uid=new, cryptographic_parameters=cbc, iv_counter_nonce=iv2)
+    check(back == plaintext, "Decrypt(Encrypt(p)) != p with the re-keyed key")
+    back = c.decrypt(ciphertext, uid=uid, cryptographic_parameters=cbc, iv_counter_nonce=iv)
+    check(back == plaintext, "the old key no longer decrypts what it encrypted before Re-key")
+    print(f"  ok  Re-key {uid} -> {new}")
+
     # With the registered key the result can be checked locally.
     ciphertext, iv = c.encrypt(plaintext, uid=rid, cryptographic_parameters=cbc)
     decryptor = Cipher(algorithms.AES(material), modes.CBC(iv)).decryptor()
@@ -169,11 +179,11 @@ def exercise(c, tag):
     print("  ok  Sign/Verify RSA-PSS-SHA256 (server and local verification)")
 
     # Revoke: the key may no longer encrypt; then Destroy everything.
-    for ident in (uid, rid, pub, priv):
+    for ident in (uid, new, rid, pub, priv):
         c.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, ident, revocation_message="interop done")
     expect_failure("Encrypt with a revoked key", c.encrypt, plaintext, uid=uid, cryptographic_parameters=cbc)
     print("  ok  Revoke")
-    for ident in (uid, rid, pub, priv):
+    for ident in (uid, new, rid, pub, priv):
         c.destroy(ident)
     expect_failure("Get of a destroyed key", c.get, rid)
     print("  ok  Destroy")
