@@ -15,15 +15,14 @@
 //! it is dropped. A bad frame followed by more data is corruption of acknowledged writes and
 //! fails the open instead of losing them silently.
 
-use std::fs::File;
-use std::io::Read;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Stamp;
 use crate::error::StoreError;
+use crate::storage::{Storage, StoreFile};
 
 const MAGIC: [u8; 4] = *b"KWJ1";
 const DIGEST_LEN: usize = 32;
@@ -208,7 +207,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Recovered, StoreError> {
 
 /// The open journal file, appended to by the writer thread only.
 pub(crate) struct Journal {
-    file: File,
+    file: Arc<dyn StoreFile>,
     path: PathBuf,
     len: u64,
 }
@@ -222,22 +221,13 @@ impl Journal {
     }
 
     /// Opens (creating) the journal and reads every frame in it.
-    pub fn open(path: &Path) -> Result<(Journal, Recovered), StoreError> {
+    pub fn open(storage: &dyn Storage, path: &Path) -> Result<(Journal, Recovered), StoreError> {
         let io = |source| StoreError::Io {
             what: "commit journal",
             source,
         };
-        // Owner-only: it holds the same (sealed) records as the database.
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(io)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
+        let file = storage.open_journal(path).map_err(io)?;
+        let bytes = read_all(file.as_ref()).map_err(io)?;
         let recovered = parse(&bytes)?;
         let journal = Journal {
             file,
@@ -253,8 +243,8 @@ impl Journal {
     }
 
     /// Another handle of the journal file, for the syncer thread.
-    pub fn sync_handle(&self) -> std::io::Result<File> {
-        self.file.try_clone()
+    pub fn sync_handle(&self) -> Arc<dyn StoreFile> {
+        Arc::clone(&self.file)
     }
 
     /// Writes one frame after the others, not yet durable (the syncer makes it so). On failure
@@ -283,6 +273,21 @@ impl Journal {
         self.len = 0;
         Ok(())
     }
+}
+
+/// The whole content of `file`, read at offsets (the handle keeps no position).
+fn read_all(file: &dyn StoreFile) -> std::io::Result<Vec<u8>> {
+    let len = usize::try_from(file.len()?).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    let mut done = 0;
+    while done < len {
+        match file.read_at(&mut bytes[done..], done as u64)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    bytes.truncate(done);
+    Ok(bytes)
 }
 
 /// Why an append failed.
@@ -416,21 +421,22 @@ mod tests {
     fn append_and_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = Journal::path_for(&dir.path().join("db.redb"));
-        let (mut j, r) = Journal::open(&path).unwrap();
+        let fs = crate::storage::FsStorage;
+        let (mut j, r) = Journal::open(&fs, &path).unwrap();
         assert!(r.groups.is_empty());
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "journal is owner-only");
         j.write(&encode_frame(&group(1, 1)).unwrap()).unwrap();
         j.write(&encode_frame(&group(2, 1)).unwrap()).unwrap();
-        j.sync_handle().unwrap().sync_data().unwrap();
+        j.sync_handle().sync_data().unwrap();
         drop(j);
-        let (mut j, r) = Journal::open(&path).unwrap();
+        let (mut j, r) = Journal::open(&fs, &path).unwrap();
         assert_eq!(r.groups.len(), 2);
         j.reset().unwrap();
         assert_eq!(j.len(), 0);
         drop(j);
-        assert!(Journal::open(&path).unwrap().1.groups.is_empty());
+        assert!(Journal::open(&fs, &path).unwrap().1.groups.is_empty());
     }
 
     proptest! {

@@ -17,6 +17,7 @@ mod journal;
 mod oplog;
 mod record;
 mod seal;
+mod storage;
 mod store;
 mod syncer;
 mod write_stats;
@@ -30,5 +31,6 @@ pub use record::{
     StoredAttribute, StoredLink,
 };
 pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
+pub use storage::{FsStorage, Storage, StoreFile};
 pub use store::{CommitInfo, LocateQuery, LocateResult, Store, StoreOptions, StoreStats, WriteOp};
 pub use write_stats::WriteStats;

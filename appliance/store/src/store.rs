@@ -19,6 +19,7 @@ use crate::index;
 use crate::journal::Journal;
 use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord, Record};
+use crate::storage::{Backend, FsStorage, Storage};
 use crate::write_stats::{WriteCounters, WriteStats};
 use crate::writer::{self, Msg, WriterStart};
 
@@ -160,6 +161,7 @@ pub(crate) struct Inner {
     node: NodeId,
     clock: Arc<HlcClock>,
     path: PathBuf,
+    storage: Arc<dyn Storage>,
     cache: Arc<RecordCache>,
     counters: Arc<WriteCounters>,
     tx: mpsc::Sender<Msg>,
@@ -231,13 +233,14 @@ fn migrate_log_from_format_1(txn: &redb::WriteTransaction) -> Result<(), StoreEr
 /// journal. Returns the journal and the number of the next group.
 fn recover_journal(
     db: &Database,
+    storage: &dyn Storage,
     path: &Path,
     node: NodeId,
     clock: &HlcClock,
     options: &StoreOptions,
 ) -> Result<(Journal, u64), StoreError> {
     let journal_path = Journal::path_for(path);
-    let (mut journal, recovered) = Journal::open(&journal_path)?;
+    let (mut journal, recovered) = Journal::open(storage, &journal_path)?;
     let applied = {
         let read = db.begin_read()?;
         let meta = read.open_table(META)?;
@@ -288,15 +291,28 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and starts the group-commit writer.
     /// Work is independent of the number of objects.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        Store::open_with_storage(path, options, Arc::new(FsStorage))
+    }
+
+    /// [`Store::open`] with the files kept in `storage` instead of the file system (tests put
+    /// a simulated disk there); `path` names the database within it.
+    pub fn open_with_storage(
+        path: &Path,
+        options: StoreOptions,
+        storage: Arc<dyn Storage>,
+    ) -> Result<Store, StoreError> {
         if options.group_commit_max_batch == 0 {
             return Err(StoreError::Invalid {
                 field: "group_commit_max_batch",
                 reason: "must be at least 1".to_string(),
             });
         }
+        let backend = storage
+            .open_database(path, true)
+            .map_err(redb::DatabaseError::from)?;
         let db = redb::Builder::new()
             .set_cache_size(options.cache_bytes)
-            .create(path)?;
+            .create_with_backend(Backend(backend))?;
 
         let mut txn = db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
@@ -358,7 +374,8 @@ impl Store {
         txn.commit()?;
 
         let clock = Arc::new(HlcClock::new(node));
-        let (journal, next_group) = recover_journal(&db, path, node, &clock, &options)?;
+        let (journal, next_group) =
+            recover_journal(&db, storage.as_ref(), path, node, &clock, &options)?;
         // The clock must never issue a stamp below one already made durable, even if the wall
         // clock stepped back across a restart: observe the last stamp of our own log.
         {
@@ -402,6 +419,7 @@ impl Store {
                 node,
                 clock,
                 path: path.to_path_buf(),
+                storage,
                 cache,
                 counters,
                 tx,
@@ -612,12 +630,14 @@ impl Store {
     /// Object count and file size.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let objects = self.table(OBJECTS)?.len()?;
-        let file_bytes = std::fs::metadata(&self.inner.path)
+        let file_bytes = self
+            .inner
+            .storage
+            .file_len(&self.inner.path)
             .map_err(|source| StoreError::Io {
                 what: "database file metadata",
                 source,
-            })?
-            .len();
+            })?;
         Ok(StoreStats {
             objects,
             file_bytes,

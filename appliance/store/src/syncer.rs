@@ -8,13 +8,13 @@
 //! acknowledged commit depends on is durable too. Without this split the writer waited for
 //! every sync: measured, that alone cost a quarter of the create rate.
 
-use std::fs::File;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
+use crate::storage::StoreFile;
 use crate::store::CommitInfo;
 use crate::write_stats::WriteCounters;
 
@@ -61,7 +61,10 @@ fn fail_all(acks: Vec<Ack>, reason: &str) {
 
 impl Syncer {
     /// Starts the thread; `file` is the journal (another handle of the writer's file).
-    pub fn spawn(file: File, counters: Arc<WriteCounters>) -> std::io::Result<Syncer> {
+    pub fn spawn(
+        file: Arc<dyn StoreFile>,
+        counters: Arc<WriteCounters>,
+    ) -> std::io::Result<Syncer> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -69,7 +72,7 @@ impl Syncer {
         let theirs = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("store-syncer".to_string())
-            .spawn(move || run(&theirs, &file, &counters))?;
+            .spawn(move || run(&theirs, file.as_ref(), &counters))?;
         Ok(Syncer {
             shared,
             handle: Some(handle),
@@ -117,7 +120,7 @@ impl Drop for Syncer {
     }
 }
 
-fn run(shared: &Shared, file: &File, counters: &WriteCounters) {
+fn run(shared: &Shared, file: &dyn StoreFile, counters: &WriteCounters) {
     loop {
         let batch = {
             let mut st = shared.lock();
@@ -164,6 +167,7 @@ fn run(shared: &Shared, file: &File, counters: &WriteCounters) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
 
     fn ack(seq: u64) -> (Ack, oneshot::Receiver<Result<CommitInfo, StoreError>>) {
         let (reply, rx) = oneshot::channel();
@@ -178,7 +182,7 @@ mod tests {
     fn answers_once_synced_and_drains() {
         let file = tempfile::tempfile().expect("file");
         let counters = Arc::new(WriteCounters::default());
-        let syncer = Syncer::spawn(file, Arc::clone(&counters)).expect("spawn");
+        let syncer = Syncer::spawn(Arc::new(file), Arc::clone(&counters)).expect("spawn");
         let (a, mut ra) = ack(1);
         let (b, mut rb) = ack(2);
         syncer.submit(vec![a, b]).expect("submit");
@@ -196,7 +200,7 @@ mod tests {
             file.sync_data().is_err(),
             "premise: syncing /dev/null fails"
         );
-        let syncer = Syncer::spawn(file, Arc::default()).expect("spawn");
+        let syncer = Syncer::spawn(Arc::new(file), Arc::default()).expect("spawn");
         let (a, mut ra) = ack(1);
         syncer
             .submit(vec![a])

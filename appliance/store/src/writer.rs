@@ -102,7 +102,7 @@ pub(crate) struct WriterStart {
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
-    let syncer = Syncer::spawn(start.journal.sync_handle()?, Arc::clone(&start.counters))?;
+    let syncer = Syncer::spawn(start.journal.sync_handle(), Arc::clone(&start.counters))?;
     std::thread::Builder::new()
         .name("store-writer".to_string())
         .spawn(move || {
