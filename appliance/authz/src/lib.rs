@@ -14,7 +14,7 @@ mod identity;
 mod policy;
 mod role;
 
-pub use dn::{AttrValue, Dn, DnAttribute, Rdn};
+pub use dn::{AttrValue, Dn, DnAttribute, MAX_ATTRIBUTES as MAX_DN_ATTRIBUTES, Rdn};
 pub use error::{AuthzError, DnError};
 pub use identity::{Identity, SanKind};
 pub use policy::{Grant, MAX_FILE_BYTES, MAX_GRANTS, Policy};
