@@ -15,6 +15,7 @@ use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::DecodeError;
 use zeroize::Zeroizing;
 
+use crate::access::Access;
 use crate::ops::{self, Ctx};
 use crate::{Caller, Kms};
 
@@ -231,7 +232,7 @@ async fn run_item(
     };
     let payload: RequestPayload = item.payload?;
     isolated(version, operation, async move {
-        let ctx = Ctx::new(kms, caller, version, placeholder);
+        let ctx = Ctx::new(kms, caller, Access::of(&payload), version, placeholder);
         ops::dispatch(&ctx, operation, payload).await
     })
     .await

@@ -9,8 +9,9 @@
 //!
 //! ```ignore
 //! pub struct KmsConfig { pub data_dir: PathBuf, pub hsm_socket: PathBuf,
-//!                        pub admin_identities: Vec<String>, pub limits: keywarden_kmip::ttlv::Limits }
-//! pub struct Caller { pub identity: String }            // client certificate subject CN
+//!                        pub authorization: keywarden_authz::Policy, pub limits: keywarden_kmip::ttlv::Limits }
+//! pub struct Caller { pub identity: String, pub role: Role, pub domain: String }
+//! impl Kms { pub fn caller(&self, identity: &keywarden_authz::Identity) -> Caller; }  // role from the policy
 //! pub struct Readiness { pub ready: bool, pub reasons: Vec<String> }
 //! impl Kms {
 //!     pub async fn open(config: KmsConfig, registry: &mut prometheus_client::registry::Registry)
@@ -35,11 +36,13 @@
 //! - Material of a destroyed object: Object Destroyed (2.x) / Key Value Not Present (1.2–1.4).
 //! - Domain KEK not unwrapped (HSM away): General Failure with a "retry later" message — no
 //!   Result Reason names an unavailable HSM, and General Failure exists in every version.
-//! - Ownership: the creator owns an object; to anyone else it does not exist (Item Not Found,
-//!   the same answer as a missing identifier, so other owners' identifiers cannot be probed) and
-//!   Locate never returns it; identities in `admin_identities` may act on every object.
+//! - Ownership and roles: the creator owns an object. Who may see and act on which object is
+//!   one rule for every operation, in [`access`]: an object the caller may not see answers Item
+//!   Not Found (the same answer as a missing identifier, so identifiers cannot be probed) and
+//!   Locate leaves it out; one it sees but may not act on answers Permission Denied.
 //! - Batch Error Continuation Stop (the default): items after a failure get no response item.
 
+mod access;
 mod attrs;
 mod batch;
 mod error;
@@ -61,9 +64,10 @@ use keywarden_store::{DomainKek, Store, StoreOptions};
 use tokio::task::JoinHandle;
 
 pub use error::KmsError;
+pub use keywarden_authz::{Identity, Policy, Role};
 
 /// The tenant domain every object belongs to until multi-domain support lands.
-pub const DEFAULT_DOMAIN: &str = "default";
+pub const DEFAULT_DOMAIN: &str = keywarden_authz::DEFAULT_DOMAIN;
 
 /// File name of the node database inside the data directory.
 pub const DATABASE_FILE: &str = "keywarden.redb";
@@ -87,8 +91,8 @@ pub struct KmsConfig {
     pub data_dir: PathBuf,
     /// Unix socket of `hsm-bridge`.
     pub hsm_socket: PathBuf,
-    /// Caller identities allowed to act on every object.
-    pub admin_identities: Vec<String>,
+    /// The roles of caller identities (the authorization file).
+    pub authorization: Policy,
     /// Limits applied when decoding requests.
     pub limits: Limits,
 }
@@ -96,8 +100,24 @@ pub struct KmsConfig {
 /// Who sends a request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Caller {
-    /// Identity from the client certificate (subject CN) or token.
+    /// Identity from the client certificate: its subject DN (RFC 4514) or configured SAN. It is
+    /// the owner of the objects the caller creates.
     pub identity: String,
+    /// The role the authorization file grants it.
+    pub role: Role,
+    /// The tenant domain it acts in.
+    pub domain: String,
+}
+
+impl Caller {
+    /// A caller with the given identity string and role in the default domain.
+    pub fn new(identity: impl Into<String>, role: Role) -> Caller {
+        Caller {
+            identity: identity.into(),
+            role,
+            domain: DEFAULT_DOMAIN.to_owned(),
+        }
+    }
 }
 
 /// Whether this node can serve, and why not.
@@ -339,12 +359,14 @@ impl Kms {
         lock(&self.store).clone()
     }
 
-    /// True for identities allowed to act on every object.
-    fn is_admin(&self, caller: &Caller) -> bool {
-        self.config
-            .admin_identities
-            .iter()
-            .any(|a| a == &caller.identity)
+    /// The caller of an authenticated identity, with the role its grant gives.
+    pub fn caller(&self, identity: &Identity) -> Caller {
+        let grant = self.config.authorization.grant(identity);
+        Caller {
+            identity: identity.to_string(),
+            role: grant.role,
+            domain: grant.domain,
+        }
     }
 
     /// The mutation lock of one object.
@@ -372,7 +394,7 @@ mod tests {
         let config = KmsConfig {
             data_dir: dir.join("data"),
             hsm_socket: dir.join("no-bridge.sock"),
-            admin_identities: Vec::new(),
+            authorization: Policy::default(),
             limits: Limits::default(),
         };
         let mut registry = prometheus_client::registry::Registry::default();
@@ -391,10 +413,14 @@ mod tests {
         for t in lock(&kms.tasks).drain(..) {
             t.abort();
         }
-        let caller = Caller {
-            identity: "alice".to_owned(),
-        };
-        let ctx = ops::Ctx::new(&kms, &caller, ProtocolVersion { major: 2, minor: 1 }, None);
+        let caller = Caller::new("CN=alice", Role::CryptoUser);
+        let ctx = ops::Ctx::new(
+            &kms,
+            &caller,
+            access::Access::Create,
+            ProtocolVersion { major: 2, minor: 1 },
+            None,
+        );
         let obj = ctx.new_object(ObjectType::OpaqueObject).expect("object");
         ctx.commit(vec![obj])
             .await

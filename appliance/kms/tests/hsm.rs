@@ -51,9 +51,7 @@ async fn restart_unwraps_kek_again_and_objects_survive() {
     wait_ready(&kms).await;
     let c = Client {
         kms,
-        caller: keywarden_kms::Caller {
-            identity: "alice".to_owned(),
-        },
+        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
         version: V21,
     };
     assert_eq!(raw_key(&c.ok(get(&uid)).await), key);
@@ -72,9 +70,7 @@ async fn start_without_hsm_then_recover() {
     assert!(r.reasons.iter().any(|s| s.contains("HSM")), "{r:?}");
     let c = Client {
         kms: kms.clone(),
-        caller: keywarden_kms::Caller {
-            identity: "alice".to_owned(),
-        },
+        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
         version: V21,
     };
     // Discover Versions and Query still work.
@@ -109,9 +105,7 @@ async fn start_without_hsm_then_recover() {
     wait_ready(&kms).await;
     let c = Client {
         kms: kms.clone(),
-        caller: keywarden_kms::Caller {
-            identity: "alice".to_owned(),
-        },
+        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
         version: V21,
     };
     c.ok(get(&uid)).await;
@@ -154,9 +148,7 @@ async fn metrics_are_registered_and_counted() {
     wait_ready(&kms).await;
     let c = Client {
         kms: kms.clone(),
-        caller: keywarden_kms::Caller {
-            identity: "alice".to_owned(),
-        },
+        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
         version: V21,
     };
     c.create_aes(128, vec![]).await;

@@ -1503,7 +1503,7 @@ async fn locate_caps_the_answer_without_maximum_items() {
                 keywarden_store::WriteOp::PutObject(keywarden_store::ObjectRecord {
                     uuid: format!("seeded-{i:05}"),
                     domain: keywarden_kms::DEFAULT_DOMAIN.to_owned(),
-                    owner: "alice".to_owned(),
+                    owner: "CN=alice".to_owned(),
                     object_type: ObjectType::OpaqueObject.value(),
                     origin: stamp.node,
                     created: stamp,
@@ -1834,6 +1834,75 @@ async fn ownership_user_admin_other() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_key_admin_manages_others_objects_and_auditor_touches_none() {
+    let env = Env::start().await;
+    for v in BOTH {
+        let alice = env.client("alice", v);
+        let key_admin = env.client(KEY_ADMIN, v);
+        let auditor = env.client(AUDITOR, v);
+        let uid = alice.create_aes(128, vec![]).await;
+        // A key-admin sees and manages another identity's object ...
+        assert!(
+            located(&key_admin, vec![], None, None)
+                .await
+                .1
+                .contains(&uid)
+        );
+        key_admin
+            .ok(RequestPayload::GetAttributes {
+                unique_identifier: Some(uid.clone()),
+                names: vec![],
+            })
+            .await;
+        key_admin
+            .ok(RequestPayload::Activate {
+                unique_identifier: Some(uid.clone()),
+            })
+            .await;
+        // ... but never uses or exports its material: Permission Denied, since it sees it.
+        for p in [get(&uid, None), encrypt(&uid, b"x", gcm(), None)] {
+            assert_eq!(key_admin.fail(p).await, ResultReason::PermissionDenied);
+        }
+        alice.ok(encrypt(&uid, b"x", gcm(), None)).await;
+        key_admin
+            .ok(revoke(&uid, RevocationReasonCode::Unspecified))
+            .await;
+        key_admin.ok(destroy(&uid)).await;
+        // Its own objects it uses like any crypto-user.
+        let own = key_admin.active_aes().await;
+        key_admin.ok(encrypt(&own, b"x", gcm(), None)).await;
+
+        // An auditor may discover the server, and touches no object, its own included.
+        auditor
+            .ok(RequestPayload::Query { functions: vec![] })
+            .await;
+        let other = alice.active_aes().await;
+        for p in [
+            get(&other, None),
+            RequestPayload::GetAttributes {
+                unique_identifier: Some(other.clone()),
+                names: vec![],
+            },
+            encrypt(&other, b"x", gcm(), None),
+            revoke(&other, RevocationReasonCode::Unspecified),
+            destroy(&other),
+            locate(vec![], None, None),
+            RequestPayload::Create {
+                object_type: ObjectType::SymmetricKey,
+                attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(128)]),
+            },
+            RequestPayload::RngRetrieve { length: 16 },
+        ] {
+            // The same answer whether or not the object exists: it depends on the role only.
+            let existing = auditor.one(p.clone()).await;
+            let missing = auditor.one(with_uid(p, "no-such-object")).await;
+            assert_eq!(existing.result_reason, Some(ResultReason::PermissionDenied));
+            assert_eq!(existing.result_reason, missing.result_reason);
+        }
+    }
+}
+
 /// `p` addressed to another identifier.
 fn with_uid(p: RequestPayload, uid: &str) -> RequestPayload {
     let u = Some(uid.to_owned());
@@ -1884,6 +1953,10 @@ fn with_uid(p: RequestPayload, uid: &str) -> RequestPayload {
             unique_identifier: u,
             attribute,
         },
+        // Requests that name no object stay as they are.
+        p @ (RequestPayload::Locate { .. }
+        | RequestPayload::Create { .. }
+        | RequestPayload::RngRetrieve { .. }) => p,
         other => panic!("with_uid: unexpected {other:?}"),
     }
 }
@@ -2187,9 +2260,7 @@ fn raw_request(major: i32, minor: i32, operation: u32) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_operations_and_bad_messages() {
     let env = Env::start().await;
-    let caller = keywarden_kms::Caller {
-        identity: "alice".to_owned(),
-    };
+    let caller = keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser);
     for (major, minor) in [(1, 4), (2, 1)] {
         for op in [
             Operation::GetUsageAllocation,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use keywarden_kmip::ttlv::Limits;
+use keywarden_tls::IdentitySource;
 use serde::Serialize;
 
 /// The typed configuration of one running daemon.
@@ -17,8 +18,10 @@ pub struct ServerConfig {
     pub https_addr: SocketAddr,
     /// Certificates and keys of both listeners.
     pub tls: TlsFiles,
-    /// Client identities (certificate subject CN) with administrator rights.
-    pub admin_identities: Vec<String>,
+    /// The authorization file: roles of client identities.
+    pub authorization: PathBuf,
+    /// Which part of a client certificate is the caller identity.
+    pub identity: IdentitySource,
     /// Directory of the database.
     pub data_dir: PathBuf,
     /// Unix socket of `hsm-bridge`.
@@ -42,6 +45,10 @@ pub struct TlsFiles {
     pub server_cert: PathBuf,
     /// Server private key (PKCS#8).
     pub server_key: PathBuf,
+    /// CRLs of the client CAs (PEM or DER), re-read when they change; empty: no revocation.
+    pub client_crls: Vec<PathBuf>,
+    /// How often the CRL files are checked for a change.
+    pub crl_poll: Duration,
 }
 
 /// Connection timeouts; each bounds one wait on a client.

@@ -25,8 +25,8 @@ use crate::supervisor::ChildSpec;
 
 /// Label of the dev token.
 pub const TOKEN_LABEL: &str = "keywarden-dev";
-/// Client identities with administrator rights in dev mode.
-pub const DEV_ADMINS: &[&str] = &["admin"];
+/// How often dev mode checks its CRL file for a change.
+const DEV_CRL_POLL: Duration = Duration::from_secs(1);
 /// Environment variable SoftHSM reads its configuration path from.
 const SOFTHSM2_CONF: &str = "SOFTHSM2_CONF";
 /// Length of generated PINs.
@@ -76,6 +76,8 @@ pub struct DevLayout {
     pub hsm_socket: PathBuf,
     /// The readiness file.
     pub ready_file: PathBuf,
+    /// The authorization file: admin.crt is admin, user.crt a crypto-user.
+    pub authz_file: PathBuf,
     /// Lock file held while a kmsd uses the directory.
     pub lock_file: PathBuf,
 }
@@ -96,6 +98,7 @@ impl DevLayout {
             data_dir: dir.join("data"),
             hsm_socket: run_dir.join("hsm.sock"),
             ready_file: dir.join("ready.json"),
+            authz_file: dir.join("authz.toml"),
             lock_file: dir.join("kmsd.lock"),
             hsm_dir,
             run_dir,
@@ -126,8 +129,49 @@ impl DevLayout {
             PkiOutcome::Completed => info!(dir = %self.pki.dir.display(), "dev PKI completed"),
             PkiOutcome::Reused => info!(dir = %self.pki.dir.display(), "dev PKI reused"),
         }
+        self.provision_authz()?;
         create_dir(&self.data_dir, PRIVATE_DIR)?;
         create_dir(&self.run_dir, PRIVATE_DIR)?;
+        Ok(())
+    }
+
+    /// Writes the authorization file from the dev certificates' subjects, unless it exists
+    /// (an edited file is the operator's and is kept).
+    fn provision_authz(&self) -> Result<(), Error> {
+        if self
+            .authz_file
+            .try_exists()
+            .map_err(Error::io(&self.authz_file))?
+        {
+            info!(file = %self.authz_file.display(), "authorization file reused");
+            return Ok(());
+        }
+        let subject = |path: &Path| -> Result<keywarden_authz::Dn, Error> {
+            let cert = keywarden_tls::load_certs(path)?;
+            let first = cert.first().ok_or_else(|| Error::Pki {
+                path: path.to_path_buf(),
+                detail: "no certificate".to_owned(),
+            })?;
+            match keywarden_tls::peer_identity(first, keywarden_tls::IdentitySource::SubjectDn) {
+                Ok(keywarden_authz::Identity::Dn(dn)) => Ok(dn),
+                Ok(other) => Err(Error::Pki {
+                    path: path.to_path_buf(),
+                    detail: format!("unexpected identity {other}"),
+                }),
+                Err(e) => Err(Error::Pki {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                }),
+            }
+        };
+        let admin = subject(&self.pki.admin.cert)?;
+        let user = subject(&self.pki.user.cert)?;
+        let text = keywarden_authz::Policy::render(&[
+            (&admin, keywarden_authz::Role::Admin),
+            (&user, keywarden_authz::Role::CryptoUser),
+        ]);
+        write_atomic(&self.authz_file, text.as_bytes(), PUBLIC_MODE)?;
+        info!(file = %self.authz_file.display(), admin = %admin, user = %user, "authorization file written");
         Ok(())
     }
 
@@ -228,8 +272,11 @@ impl DevLayout {
                 client_ca: self.pki.ca.cert.clone(),
                 server_cert: self.pki.server.cert.clone(),
                 server_key: self.pki.server.key.clone(),
+                client_crls: vec![self.pki.crl.clone()],
+                crl_poll: DEV_CRL_POLL,
             },
-            admin_identities: DEV_ADMINS.iter().map(|s| (*s).to_owned()).collect(),
+            authorization: self.authz_file.clone(),
+            identity: keywarden_tls::IdentitySource::SubjectDn,
             data_dir: self.data_dir.clone(),
             hsm_socket: self.hsm_socket.clone(),
             limits: Limits::default(),

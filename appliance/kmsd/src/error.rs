@@ -51,9 +51,12 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
-    /// A TLS certificate, key or configuration is unusable.
+    /// A TLS certificate, key, CRL or configuration is unusable.
     #[error("TLS configuration: {0}")]
-    Tls(String),
+    Tls(#[from] keywarden_tls::TlsError),
+    /// The authorization file is unusable (the message names the line).
+    #[error(transparent)]
+    Authz(#[from] keywarden_authz::AuthzError),
     /// The `hsm-bridge` binary is missing.
     #[error(
         "hsm-bridge not found at {path}; build it (`cargo build -p hsm-bridge`) or pass --hsm-bridge"

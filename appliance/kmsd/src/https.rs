@@ -1,7 +1,8 @@
 //! The HTTPS listener: health, readiness and metrics (REST comes later on the same listener).
 //!
 //! A client certificate is optional here (load balancer probes carry none) but verified
-//! against the CA when presented; `/metrics` is served only to clients that presented one.
+//! against the CA and its CRLs when presented; `/metrics` is served only to callers whose role
+//! is admin or auditor. A connection whose certificate a reloaded CRL revokes is closed.
 //!
 //! Every wait on a client is bounded: header reads by the idle timeout (also between
 //! keep-alive requests), bodies by the read timeout and [`MAX_BODY`], stuck writes by the write
@@ -27,8 +28,10 @@ use tracing::{debug, error, info};
 use crate::accept::Shutdown;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
+use crate::revocation::{peer_chain, until_revoked};
 use crate::service::KmipService;
 use crate::stall::WriteStallTimeout;
+use keywarden_tls::{ClientTrust, IdentitySource, peer_identity};
 
 /// Largest request body accepted; no resource uses a body yet, so this only bounds the work a
 /// client can make the server do.
@@ -43,6 +46,10 @@ pub struct HttpsContext<S> {
     pub service: Arc<S>,
     /// TLS with optional client certificates.
     pub acceptor: TlsAcceptor,
+    /// The client CAs and their current CRLs.
+    pub trust: Arc<ClientTrust>,
+    /// Which part of the certificate is the caller identity.
+    pub identity: IdentitySource,
     /// Every metric of the process.
     pub registry: Arc<Registry>,
     /// Timeouts.
@@ -73,21 +80,33 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
-    // The verifier checked any presented chain during the handshake; presence is the test.
-    let client = if tls
-        .get_ref()
-        .1
-        .peer_certificates()
-        .is_some_and(|certs| !certs.is_empty())
-    {
-        Client::Certified
-    } else {
-        Client::Anonymous
+    // The verifier checked any presented chain during the handshake (a resumed session is
+    // checked against the current CRLs here).
+    let chain = peer_chain(tls.get_ref().1);
+    let client = match chain.first() {
+        None => Client::Anonymous,
+        Some(_) if !ctx.trust.still_trusted(&chain) => {
+            ctx.metrics.handshake_failures.inc();
+            debug!(%peer, "HTTPS client certificate no longer trusted, closing");
+            return;
+        }
+        Some(cert) => match peer_identity(cert, ctx.identity) {
+            Ok(identity) => Client::Certified(Arc::new(ctx.service.caller(&identity))),
+            // A verified certificate without a usable identity (e.g. no SAN of the configured
+            // kind) is served like an anonymous probe.
+            Err(e) => {
+                debug!(%peer, error = %e, "HTTPS client certificate gives no identity");
+                Client::Anonymous
+            }
+        },
     };
+    let revoked = until_revoked(&ctx.trust, &chain);
+    tokio::pin!(revoked);
     let service_ctx = Arc::clone(&ctx);
     let service = hyper::service::service_fn(move |request| {
         let ctx = Arc::clone(&service_ctx);
-        async move { Ok::<_, Infallible>(route(&ctx, request, client).await) }
+        let client = client.clone();
+        async move { Ok::<_, Infallible>(route(&ctx, request, &client).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     // hyper restarts the header timer whenever it waits for a request head, so this is also
@@ -104,6 +123,10 @@ pub async fn connection<S: KmipService>(
         () = shutdown.wait() => {
             conn.as_mut().graceful_shutdown();
             conn.as_mut().await
+        }
+        () = &mut revoked => {
+            info!(%peer, "HTTPS client certificate revoked by a reloaded CRL, closing");
+            return;
         }
         () = &mut lifetime => {
             debug!(%peer, lifetime = ?ctx.timeouts.https_lifetime, "HTTPS connection lifetime over, closing");
@@ -122,13 +145,22 @@ pub async fn connection<S: KmipService>(
     }
 }
 
-/// Whether the client of a connection presented a (verified) certificate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Client {
+/// Who the client of a connection is.
+#[derive(Debug)]
+pub enum Client<C> {
     /// No certificate: health and readiness only.
     Anonymous,
-    /// A certificate that chains to the client CA.
-    Certified,
+    /// A verified certificate, as the key service's caller (with its role).
+    Certified(Arc<C>),
+}
+
+impl<C> Clone for Client<C> {
+    fn clone(&self) -> Self {
+        match self {
+            Client::Anonymous => Client::Anonymous,
+            Client::Certified(c) => Client::Certified(Arc::clone(c)),
+        }
+    }
 }
 
 /// Reads and discards a request body of at most [`MAX_BODY`] bytes within the read timeout;
@@ -184,7 +216,7 @@ async fn drain_body(
 pub async fn route<S: KmipService>(
     ctx: &HttpsContext<S>,
     request: Request<Incoming>,
-    client: Client,
+    client: &Client<S::Caller>,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     if let Err(response) = drain_body(body, ctx.timeouts.read).await {
@@ -228,10 +260,10 @@ pub async fn route<S: KmipService>(
             };
             respond(status, "application/json", Bytes::from(body.to_string()))
         }
-        _ if client != Client::Certified => problem(
+        _ if !matches!(client, Client::Certified(c) if ctx.service.may_read_metrics(c)) => problem(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            "/metrics requires a client certificate",
+            "/metrics requires a client certificate whose role is admin or auditor",
         ),
         _ => {
             let mut text = String::new();

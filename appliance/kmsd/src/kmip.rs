@@ -1,8 +1,10 @@
 //! The KMIP listener: binary TTLV over mutually authenticated TLS.
 //!
 //! Per connection: TLS handshake within a timeout, the caller identity from the client
-//! certificate, then requests strictly in order (a pipelining client simply finds its next
-//! request waiting in the socket). Bodies are never logged.
+//! certificate (its whole subject DN, or the configured SAN) and its role, then requests
+//! strictly in order (a pipelining client simply finds its next request waiting in the
+//! socket). A connection whose certificate a reloaded CRL revokes is closed at the next request
+//! boundary, which comes within the idle timeout at the latest. Bodies are never logged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,8 +20,9 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::accept::Shutdown;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
+use crate::revocation::{peer_chain, until_revoked};
 use crate::service::KmipService;
-use crate::tls::subject_common_name;
+use keywarden_tls::{ClientTrust, IdentitySource, peer_identity};
 
 /// Bytes of the TTLV header that carries the message length.
 const HEADER_LEN: usize = 8;
@@ -37,6 +40,10 @@ pub struct KmipContext<S> {
     pub service: Arc<S>,
     /// TLS with client certificates required.
     pub acceptor: TlsAcceptor,
+    /// The client CAs and their current CRLs.
+    pub trust: Arc<ClientTrust>,
+    /// Which part of the certificate is the caller identity.
+    pub identity: IdentitySource,
     /// Message limits.
     pub limits: Limits,
     /// Timeouts.
@@ -67,9 +74,18 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
-    let identity = match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
-        Some(cert) => subject_common_name(cert),
-        None => Err("no client certificate"),
+    let chain = peer_chain(tls.get_ref().1);
+    // A resumed session skips certificate verification: the chain is checked against the
+    // current CRLs here, for every connection.
+    if !ctx.trust.still_trusted(&chain) {
+        ctx.metrics.handshake_failures.inc();
+        warn!(%peer, "client certificate no longer trusted (revoked or expired), closing");
+        let _ = timeout(CLOSE_TIMEOUT, tls.shutdown()).await;
+        return;
+    }
+    let identity = match chain.first() {
+        Some(cert) => peer_identity(cert, ctx.identity).map_err(|e| e.to_string()),
+        None => Err("no client certificate".to_owned()),
     };
     let identity = match identity {
         Ok(identity) => identity,
@@ -83,7 +99,8 @@ pub async fn connection<S: KmipService>(
     let span = info_span!("kmip", %peer, caller = %identity);
     async {
         debug!("connection open");
-        serve_requests(&ctx, &caller, &mut tls, shutdown).await;
+        let revoked = until_revoked(&ctx.trust, &chain);
+        serve_requests(&ctx, &caller, &mut tls, shutdown, revoked).await;
         let _ = timeout(CLOSE_TIMEOUT, tls.shutdown()).await;
         debug!("connection closed");
     }
@@ -91,12 +108,14 @@ pub async fn connection<S: KmipService>(
     .await;
 }
 
-/// The request loop over an established stream.
+/// The request loop over an established stream, until the client leaves, shutdown, or
+/// `revoked` resolves (checked between requests).
 pub async fn serve_requests<S, T>(
     ctx: &KmipContext<S>,
     caller: &S::Caller,
     stream: &mut T,
     mut shutdown: Shutdown,
+    revoked: impl Future<Output = ()>,
 ) where
     S: KmipService,
     T: AsyncRead + AsyncWrite + Unpin,
@@ -108,11 +127,16 @@ pub async fn serve_requests<S, T>(
     // Get's server CPU.
     let stop = shutdown.wait();
     tokio::pin!(stop);
+    tokio::pin!(revoked);
     loop {
         let mut header = [0u8; HEADER_LEN];
         let read = tokio::select! {
             biased;
             () = &mut stop => return,
+            () = &mut revoked => {
+                warn!("client certificate revoked by a reloaded CRL, closing");
+                return;
+            }
             read = timeout(ctx.timeouts.idle, stream.read_exact(&mut header)) => read,
         };
         match read {

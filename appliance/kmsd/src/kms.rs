@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use keywarden_kmip::ttlv::DecodeError;
-use keywarden_kms::{Caller, Kms, KmsConfig};
+use keywarden_kms::{Caller, Identity, Kms, KmsConfig, Policy, Role};
 use prometheus_client::registry::Registry;
 
 use crate::config::ServerConfig;
@@ -15,7 +15,7 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
     let kms_config = KmsConfig {
         data_dir: config.data_dir.clone(),
         hsm_socket: config.hsm_socket.clone(),
-        admin_identities: config.admin_identities.clone(),
+        authorization: Policy::load(&config.authorization)?,
         limits: config.limits,
     };
     Kms::open(kms_config, registry)
@@ -26,10 +26,12 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
 impl KmipService for Kms {
     type Caller = Caller;
 
-    fn caller(&self, identity: &str) -> Caller {
-        Caller {
-            identity: identity.to_owned(),
-        }
+    fn caller(&self, identity: &Identity) -> Caller {
+        Kms::caller(self, identity)
+    }
+
+    fn may_read_metrics(&self, caller: &Caller) -> bool {
+        matches!(caller.role, Role::Admin | Role::Auditor)
     }
 
     async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {

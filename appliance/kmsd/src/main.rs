@@ -18,11 +18,11 @@ mod kms;
 mod metrics;
 mod pki;
 mod ready;
+mod revocation;
 mod server;
 mod service;
 mod stall;
 mod supervisor;
-mod tls;
 
 #[cfg(test)]
 mod tests;

@@ -9,8 +9,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    PKCS_ECDSA_P256_SHA256, RevokedCertParams, SanType, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -51,6 +52,8 @@ pub struct DevPki {
     pub admin: CertPair,
     /// Client certificate CN=user.
     pub user: CertPair,
+    /// The CA's CRL (PEM): empty when created; tests and operators replace it to revoke.
+    pub crl: PathBuf,
 }
 
 /// What [`DevPki::ensure`] did.
@@ -77,6 +80,7 @@ impl DevPki {
             server: pair("server"),
             admin: pair("admin"),
             user: pair("user"),
+            crl: dir.join("ca.crl"),
         }
     }
 
@@ -127,6 +131,10 @@ impl DevPki {
                 }
             }
         }
+        if !self.crl.try_exists().map_err(Error::io(&self.crl))? {
+            self.write_crl(&issuer, &[])?;
+            issued = true;
+        }
         Ok(match (created_ca, issued) {
             (true, _) => PkiOutcome::Created,
             (false, true) => PkiOutcome::Completed,
@@ -168,7 +176,40 @@ impl DevPki {
         Ok(Issuer::new(params, key))
     }
 
-    fn load_ca(&self) -> Result<Issuer<'static, KeyPair>, Error> {
+    /// Writes the CA's CRL revoking `serials` (replacing the file atomically).
+    pub fn write_crl(
+        &self,
+        issuer: &Issuer<'_, KeyPair>,
+        serials: &[Vec<u8>],
+    ) -> Result<(), Error> {
+        let now = OffsetDateTime::now_utc();
+        let number = u64::try_from(now.unix_timestamp_nanos() / 1000).unwrap_or(1);
+        let params = CertificateRevocationListParams {
+            this_update: now - Duration::minutes(1),
+            next_update: now + Duration::days(VALIDITY_DAYS),
+            // Increasing across rewrites, as RFC 5280 requires of a CRL number.
+            crl_number: SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|serial| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(serial),
+                    revocation_time: now - Duration::minutes(1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        let crl = params
+            .signed_by(issuer)
+            .and_then(|crl| crl.pem())
+            .map_err(|e| Self::pki_error(&self.crl, e))?;
+        write_atomic(&self.crl, crl.as_bytes(), PUBLIC_MODE)
+    }
+
+    /// The dev CA as an issuer (for CRLs and test certificates).
+    pub fn load_ca(&self) -> Result<Issuer<'static, KeyPair>, Error> {
         let key_pem = zeroize::Zeroizing::new(
             fs::read_to_string(&self.ca.key).map_err(Error::io(&self.ca.key))?,
         );
@@ -245,9 +286,10 @@ pub(crate) fn issue_test_client(
 /// Parameters common to every dev certificate: subject CN, validity from an hour ago.
 fn base_params(common_name: &str) -> Result<CertificateParams, rcgen::Error> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
+    // Least specific first in the certificate, so RFC 4514 prints `CN=...,O=Keywarden dev`.
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, common_name);
     dn.push(DnType::OrganizationName, "Keywarden dev");
+    dn.push(DnType::CommonName, common_name);
     params.distinguished_name = dn;
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::hours(1);
@@ -277,7 +319,7 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    use crate::tls::{load_certs, subject_common_name};
+    use keywarden_tls::{IdentitySource, load_certs, peer_identity};
 
     #[test]
     fn generation_is_idempotent_and_never_overwrites() {
@@ -305,10 +347,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pki = DevPki::at(dir.path());
         pki.ensure().unwrap();
-        let cn = |p: &Path| subject_common_name(&load_certs(p).unwrap()[0]).ok();
-        assert_eq!(cn(&pki.admin.cert).as_deref(), Some("admin"));
-        assert_eq!(cn(&pki.user.cert).as_deref(), Some("user"));
-        assert_eq!(cn(&pki.ca.cert).as_deref(), Some(CA_NAME));
+        let dn = |p: &Path| {
+            peer_identity(&load_certs(p).unwrap()[0], IdentitySource::SubjectDn)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(dn(&pki.admin.cert), "CN=admin,O=Keywarden dev");
+        assert_eq!(dn(&pki.user.cert), "CN=user,O=Keywarden dev");
+        assert_eq!(dn(&pki.ca.cert), format!("CN={CA_NAME},O=Keywarden dev"));
+        // The CRL exists from the start, issued by the CA and revoking nothing.
+        let crls = keywarden_tls::load_crls(&pki.crl).unwrap();
+        assert_eq!(crls.len(), 1);
     }
 
     #[test]

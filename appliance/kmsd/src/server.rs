@@ -18,7 +18,7 @@ use crate::kmip::{self, KmipContext};
 use crate::metrics::{ConnectionMetrics, Listener};
 use crate::ready::ReadyAnnouncement;
 use crate::service::KmipService;
-use crate::tls::{ClientAuth, TlsMaterial};
+use keywarden_tls::{ClientAuth, ClientTrust, ServerTls};
 
 /// Prefix of every metric name.
 const METRICS_PREFIX: &str = "keywarden";
@@ -42,6 +42,7 @@ pub struct Server<S> {
     config: ServerConfig,
     service: Arc<S>,
     registry: Registry,
+    trust: Arc<ClientTrust>,
     kmip_tls: Arc<rustls::ServerConfig>,
     https_tls: Arc<rustls::ServerConfig>,
     kmip: TcpListener,
@@ -55,7 +56,18 @@ impl<S: KmipService> Server<S> {
         service: Arc<S>,
         registry: Registry,
     ) -> Result<Server<S>, Error> {
-        let tls = TlsMaterial::load(&config.tls)?;
+        let provider = keywarden_tls::provider()?;
+        let trust = ClientTrust::load(
+            Arc::clone(&provider),
+            &config.tls.client_ca,
+            config.tls.client_crls.clone(),
+        )?;
+        let tls = ServerTls::load(
+            provider,
+            Arc::clone(&trust),
+            &config.tls.server_cert,
+            &config.tls.server_key,
+        )?;
         let kmip_tls = tls.server_config(ClientAuth::Required, &[])?;
         let https_tls = tls.server_config(ClientAuth::Optional, &[b"http/1.1"])?;
         let bind = |listener: &'static str, addr: SocketAddr| async move {
@@ -71,6 +83,7 @@ impl<S: KmipService> Server<S> {
             config,
             service,
             registry,
+            trust,
             kmip_tls,
             https_tls,
             kmip,
@@ -98,9 +111,13 @@ impl<S: KmipService> Server<S> {
         let config = self.config;
         let (trigger, shutdown) = Shutdown::new();
 
+        let crl_watcher = (!config.tls.client_crls.is_empty())
+            .then(|| self.trust.spawn_watcher(config.tls.crl_poll));
         let kmip_ctx = Arc::new(KmipContext {
             service: Arc::clone(&self.service),
             acceptor: TlsAcceptor::from(self.kmip_tls),
+            trust: Arc::clone(&self.trust),
+            identity: config.identity,
             limits: config.limits,
             timeouts: config.timeouts,
             metrics: metrics.listener(Listener::Kmip),
@@ -108,6 +125,8 @@ impl<S: KmipService> Server<S> {
         let https_ctx = Arc::new(HttpsContext {
             service: Arc::clone(&self.service),
             acceptor: TlsAcceptor::from(self.https_tls),
+            trust: Arc::clone(&self.trust),
+            identity: config.identity,
             registry,
             timeouts: config.timeouts,
             metrics: metrics.listener(Listener::Https),
@@ -161,6 +180,9 @@ impl<S: KmipService> Server<S> {
             if let Err(e) = task.await {
                 warn!(listener = name, error = %e, "listener task failed");
             }
+        }
+        if let Some(watcher) = crl_watcher {
+            watcher.abort();
         }
         self.service.shutdown().await;
         if let Some(path) = announced? {

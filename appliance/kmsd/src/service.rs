@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use keywarden_kmip::ttlv::DecodeError;
+use keywarden_tls::Identity;
 
 /// Whether the node can serve, with the reasons when it cannot.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,8 +20,11 @@ pub trait KmipService: Send + Sync + 'static {
     /// The authenticated caller of one connection, built once per connection.
     type Caller: Send + Sync + 'static;
 
-    /// The caller for a verified client certificate with this subject CN.
-    fn caller(&self, identity: &str) -> Self::Caller;
+    /// The caller of a verified client certificate's identity, with its role.
+    fn caller(&self, identity: &Identity) -> Self::Caller;
+
+    /// Whether the caller's role may read `/metrics` (admin and auditor).
+    fn may_read_metrics(&self, caller: &Self::Caller) -> bool;
 
     /// Answers one whole TTLV request message with one whole TTLV response; never fails.
     fn handle(&self, caller: &Self::Caller, request: &[u8])

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::pki::DevPki;
 use crate::server::Server;
 use crate::service::{KmipService, Readiness};
-use crate::tls::{load_certs, load_key};
+use keywarden_tls::{Identity, load_certs, load_key};
 
 /// Safety net so a broken test fails instead of hanging; never a timing assertion.
 const TEST_DEADLINE: Duration = Duration::from_secs(30);
@@ -39,6 +39,9 @@ struct Double {
     shut_down: AtomicUsize,
 }
 
+/// The subject DN of the dev PKI's admin certificate, as the listeners print identities.
+const ADMIN_DN: &str = "CN=admin,O=Keywarden dev";
+
 /// A request body the double answers only after a pause, to have a request in flight.
 const SLOW: &[u8] = b"slow";
 
@@ -53,8 +56,12 @@ fn frame(tag: [u8; 3], body: &[u8]) -> Vec<u8> {
 impl KmipService for Double {
     type Caller = String;
 
-    fn caller(&self, identity: &str) -> String {
-        identity.to_owned()
+    fn caller(&self, identity: &Identity) -> String {
+        identity.to_string()
+    }
+
+    fn may_read_metrics(&self, caller: &String) -> bool {
+        caller == ADMIN_DN
     }
 
     async fn handle(&self, caller: &String, request: &[u8]) -> Vec<u8> {
@@ -136,8 +143,12 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
             client_ca: pki.ca.cert.clone(),
             server_cert: pki.server.cert.clone(),
             server_key: pki.server.key.clone(),
+            client_crls: vec![pki.crl.clone()],
+            crl_poll: Duration::from_millis(100),
         },
-        admin_identities: vec!["admin".to_owned()],
+        // The double decides roles itself; the file only has to be valid.
+        authorization: dir.join("authz.toml"),
+        identity: keywarden_tls::IdentitySource::SubjectDn,
         data_dir: dir.join("data"),
         hsm_socket: dir.join("run/hsm.sock"),
         limits: Limits {
@@ -241,9 +252,9 @@ impl Harness {
         self.connect(config, self.kmip).await.unwrap()
     }
 
-    /// `/metrics` as a certified client sees it.
+    /// `/metrics` as the admin sees it.
     async fn metrics(&self) -> String {
-        let config = self.client_config(Some((&self.pki.user.cert, &self.pki.user.key)));
+        let config = self.client_config(Some((&self.pki.admin.cert, &self.pki.admin.key)));
         let mut tls = self.connect(config, self.https).await.unwrap();
         http_get(&mut tls, "/metrics").await
     }
@@ -320,10 +331,10 @@ async fn requests_are_answered_in_order_with_the_caller_identity() {
     let mut both = first.clone();
     both.extend_from_slice(&second);
     tls.write_all(&both).await.unwrap();
-    let mut expect = b"admin|".to_vec();
+    let mut expect = b"CN=admin,O=Keywarden dev|".to_vec();
     expect.extend_from_slice(&first);
     assert_eq!(read_frame(&mut tls).await.unwrap(), expect);
-    let mut expect = b"admin|".to_vec();
+    let mut expect = b"CN=admin,O=Keywarden dev|".to_vec();
     expect.extend_from_slice(&second);
     assert_eq!(read_frame(&mut tls).await.unwrap(), expect);
     assert_eq!(h.service.handled.load(Ordering::SeqCst), 2);
@@ -367,10 +378,9 @@ async fn a_certificate_from_another_ca_is_refused() {
 }
 
 #[tokio::test]
-async fn a_certificate_with_a_blank_common_name_is_refused_after_the_handshake() {
+async fn a_certificate_with_an_empty_subject_is_refused_after_the_handshake() {
     let mut h = Harness::start(Options::default()).await;
-    let mut subject = rcgen::DistinguishedName::new();
-    subject.push(rcgen::DnType::CommonName, "  ");
+    let subject = rcgen::DistinguishedName::new();
     let pair = crate::pki::CertPair {
         cert: h.dir.path().join("blank.crt"),
         key: h.dir.path().join("blank.key"),
@@ -569,7 +579,10 @@ async fn a_resumed_session_keeps_the_caller_identity() {
         tls.write_all(&request(&[round])).await.unwrap();
         // Reading the response also takes in the session tickets sent after the handshake.
         let response = read_frame(&mut tls).await.expect("served");
-        assert!(response.starts_with(b"user|"), "round {round}");
+        assert!(
+            response.starts_with(b"CN=user,O=Keywarden dev|"),
+            "round {round}"
+        );
     }
     assert_eq!(
         kinds,
@@ -674,7 +687,7 @@ async fn tls_1_2_clients_are_served_too() {
     );
     tls.write_all(&request(b"old")).await.unwrap();
     let response = read_frame(&mut tls).await.expect("served over TLS 1.2");
-    assert!(response.starts_with(b"admin|"));
+    assert!(response.starts_with(b"CN=admin,O=Keywarden dev|"));
     drop(tls);
     h.stop().await;
 }
@@ -697,7 +710,89 @@ async fn metrics_need_a_client_certificate_health_and_readiness_do_not() {
     }
     let metrics = h.metrics().await;
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    // A certificate whose role may not read metrics (the double: anyone but admin).
+    let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
+    let mut tls = h.connect(user, h.https).await.unwrap();
+    let response = http_get(&mut tls, "/metrics").await;
+    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    assert!(response.contains("admin or auditor"), "{response}");
     h.stop().await;
+}
+
+/// The raw serial number of a PEM certificate.
+fn serial_of(cert: &Path) -> Vec<u8> {
+    let der = load_certs(cert).unwrap().remove(0);
+    let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref()).unwrap();
+    parsed.raw_serial().to_vec()
+}
+
+#[tokio::test]
+async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_connections() {
+    let mut h = Harness::start(Options::default()).await;
+    let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
+    let mut kmip = h.connect(user.clone(), h.kmip).await.unwrap();
+    kmip.write_all(&request(b"before")).await.unwrap();
+    assert!(
+        read_frame(&mut kmip).await.is_some(),
+        "served before the revocation"
+    );
+    let mut https = h.connect(user.clone(), h.https).await.unwrap();
+    let mut admin = h.connect_admin().await;
+
+    let issuer = h.pki.load_ca().unwrap();
+    h.pki
+        .write_crl(&issuer, &[serial_of(&h.pki.user.cert)])
+        .unwrap();
+    let reloaded = std::time::Instant::now();
+    // Both open connections of the revoked certificate are closed, well within 10 s of the
+    // reload (the poll is 100 ms here, 1 s in dev mode).
+    for (name, stream) in [("kmip", &mut kmip), ("https", &mut https)] {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut byte)).await;
+        assert!(
+            matches!(read, Ok(Ok(0) | Err(_))),
+            "{name}: the open connection was not closed within 10 s: {read:?}"
+        );
+    }
+    assert!(reloaded.elapsed() < Duration::from_secs(10));
+    // A new handshake with it fails, on both listeners (the refusal shows at connect or at
+    // the first read, as for any refused certificate).
+    for addr in [h.kmip, h.https] {
+        if let Ok(mut tls) = h.connect(user.clone(), addr).await {
+            let _ = tls.write_all(&request(b"after")).await;
+            assert!(closed_without_data(&mut tls).await);
+        }
+    }
+    // Everyone else is still served, on the connection opened before the reload too.
+    admin.write_all(&request(b"still")).await.unwrap();
+    assert!(read_frame(&mut admin).await.is_some());
+    // Un-revoking takes effect the same way.
+    h.pki.write_crl(&issuer, &[]).unwrap();
+    let mut served = false;
+    for _ in 0..100 {
+        if let Ok(mut tls) = h.connect(user.clone(), h.kmip).await
+            && tls.write_all(&request(b"again")).await.is_ok()
+            && read_frame_or_close(&mut tls).await
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        served,
+        "the certificate was not accepted again after the CRL dropped it"
+    );
+    h.stop().await;
+}
+
+/// True when a response frame arrives, false when the server closes instead.
+async fn read_frame_or_close(stream: &mut TlsStream<TcpStream>) -> bool {
+    let mut header = [0u8; 8];
+    tokio::time::timeout(TEST_DEADLINE, stream.read_exact(&mut header))
+        .await
+        .expect("test deadline")
+        .is_ok()
 }
 
 #[tokio::test]

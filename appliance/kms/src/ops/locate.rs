@@ -11,7 +11,8 @@ use keywarden_store::{LifecycleState, LocateQuery};
 
 use super::Ctx;
 use crate::attrs::{self, name};
-use crate::{DEFAULT_DOMAIN, policy};
+use crate::policy;
+use keywarden_authz::Role;
 
 /// Most identifiers one Locate answers, whatever Maximum Items asks; Located Items still
 /// counts every match.
@@ -37,8 +38,12 @@ pub(crate) async fn locate(
     attributes: Attributes,
 ) -> Result<ResponsePayload, KmipError> {
     let mut query = LocateQuery {
-        owner: (!ctx.admin).then(|| ctx.caller.identity.clone()),
-        domain: Some(DEFAULT_DOMAIN.to_owned()),
+        // What Locate may return is what the caller sees (see `crate::access`).
+        owner: matches!(ctx.caller.role, Role::CryptoUser).then(|| ctx.caller.identity.clone()),
+        domain: match ctx.caller.role {
+            Role::Admin => None,
+            _ => Some(ctx.caller.domain.clone()),
+        },
         now: ctx.now,
         ..LocateQuery::default()
     };

@@ -387,6 +387,7 @@ pub(crate) async fn re_key(
     // names move to it, so the owner must be able to find and use it.
     new.rec_mut().owner.clone_from(&old.rec.owner);
     new.rec_mut().domain.clone_from(&old.rec.domain);
+    new.rec_mut().domain.clone_from(&old.rec.domain);
     let stamp = ctx.stamp()?;
     for a in old
         .rec

@@ -22,16 +22,18 @@ use keywarden_store::{
 };
 use std::sync::Arc;
 
+use crate::access::{self, Access};
 use crate::attrs::{self, name};
 use crate::object::Object;
 use crate::policy;
-use crate::{Caller, DEFAULT_DOMAIN, Kms, keyring};
+use crate::{Caller, Kms, keyring};
 
 /// Everything an operation needs to know about its request.
 pub(crate) struct Ctx<'a> {
     pub kms: &'a Kms,
     pub caller: &'a Caller,
-    pub admin: bool,
+    /// What the operation does with the objects it names (see [`crate::access`]).
+    pub access: Access,
     pub version: ProtocolVersion,
     pub now: i64,
     placeholder: Option<String>,
@@ -42,13 +44,14 @@ impl<'a> Ctx<'a> {
     pub(crate) fn new(
         kms: &'a Kms,
         caller: &'a Caller,
+        access: Access,
         version: ProtocolVersion,
         placeholder: Option<String>,
     ) -> Ctx<'a> {
         Ctx {
             kms,
             caller,
-            admin: kms.is_admin(caller),
+            access,
             version,
             now: crate::batch::unix_now(),
             placeholder,
@@ -81,17 +84,26 @@ impl<'a> Ctx<'a> {
         Ok(self.store()?.clock().now())
     }
 
-    /// Loads an object the caller may act on.
+    /// Loads an object the caller may act on in the operation's access class.
     pub(crate) fn load(&self, uid: &str) -> Result<Object, KmipError> {
+        self.load_for(uid, self.access)
+    }
+
+    /// Loads an object the caller may act on in `access` (a second object of an operation,
+    /// such as the wrapping key of a Get, is used, not managed).
+    pub(crate) fn load_for(&self, uid: &str, access: Access) -> Result<Object, KmipError> {
         let rec = self
             .store()?
             .get(uid)
             .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
             .ok_or_else(|| policy::not_found(self.version, uid))?;
-        // Another owner's object answers exactly like a missing one, so identifiers of other
-        // owners cannot be probed.
-        if rec.owner != self.caller.identity && !self.admin {
+        // An object the caller may not see answers exactly like a missing one, so identifiers
+        // of other identities cannot be probed.
+        if !access::sees(self.caller, &rec) {
             return Err(policy::not_found(self.version, uid));
+        }
+        if !access::may(self.caller, &rec, access) {
+            return Err(access::denied(self.caller, uid, access));
         }
         Ok(Object { rec })
     }
@@ -101,7 +113,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn check_link_target(&self, value: &Value) -> Result<(), KmipError> {
         let (_, target) =
             attrs::link_parts(value).ok_or_else(|| policy::invalid("Link value is malformed"))?;
-        self.load(&target).map(|_| ())
+        self.load_for(&target, Access::Manage).map(|_| ())
     }
 
     /// Writes objects durably, in one commit.
@@ -129,7 +141,7 @@ impl<'a> Ctx<'a> {
         Ok(Object {
             rec: Arc::new(ObjectRecord {
                 uuid: uuid::Uuid::now_v7().to_string(),
-                domain: DEFAULT_DOMAIN.to_owned(),
+                domain: self.caller.domain.clone(),
                 owner: self.caller.identity.clone(),
                 object_type: object_type.value(),
                 origin: stamp.node,
@@ -175,6 +187,7 @@ pub(crate) async fn dispatch(
             ),
         ));
     }
+    access::check_role(ctx.caller, ctx.access)?;
     match payload {
         RequestPayload::DiscoverVersions { versions } => Ok(query::discover_versions(&versions)),
         RequestPayload::Query { functions } => Ok(query::query(ctx, &functions)),

@@ -25,7 +25,7 @@ use keywarden_kmip::message::{
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::{Limits, Value};
-use keywarden_kms::{Caller, Kms, KmsConfig};
+use keywarden_kms::{Caller, Identity, Kms, KmsConfig, Policy};
 
 pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const LABEL: &str = "kw-kms-test";
@@ -35,6 +35,10 @@ const POLL: Duration = Duration::from_millis(50);
 pub const V14: ProtocolVersion = ProtocolVersion { major: 1, minor: 4 };
 pub const V21: ProtocolVersion = ProtocolVersion { major: 2, minor: 1 };
 pub const ADMIN: &str = "admin";
+/// A test identity with the key-admin role (`CN=keyadmin`).
+pub const KEY_ADMIN: &str = "keyadmin";
+/// A test identity with the auditor role (`CN=auditor`).
+pub const AUDITOR: &str = "auditor";
 
 fn require_softhsm() {
     let util = Command::new("softhsm2-util").arg("--version").output();
@@ -222,9 +226,9 @@ impl Env {
     pub fn client(&self, identity: &str, version: ProtocolVersion) -> Client {
         Client {
             kms: Arc::clone(&self.kms),
-            caller: Caller {
-                identity: identity.to_owned(),
-            },
+            caller: self.kms.caller(&Identity::Dn(
+                format!("CN={identity}").parse().expect("test identity"),
+            )),
             version,
         }
     }
@@ -234,7 +238,15 @@ pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
     KmsConfig {
         data_dir: data.to_path_buf(),
         hsm_socket: hsm.socket(),
-        admin_identities: vec![ADMIN.to_owned()],
+        authorization: Policy::parse(
+            &format!(
+                "[[grant]]\ndn = \"CN={ADMIN}\"\nrole = \"admin\"\n\n\
+                 [[grant]]\ndn = \"CN={KEY_ADMIN}\"\nrole = \"key-admin\"\n\n\
+                 [[grant]]\ndn = \"CN={AUDITOR}\"\nrole = \"auditor\"\n"
+            ),
+            Path::new("test-authz.toml"),
+        )
+        .expect("test authorization file"),
         limits: Limits::default(),
     }
 }
