@@ -8,6 +8,7 @@
 //! acknowledged commit depends on is durable too. Without this split the writer waited for
 //! every sync: measured, that alone cost a quarter of the create rate.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -29,6 +30,8 @@ pub(crate) struct Ack {
 #[derive(Default)]
 struct State {
     queue: Vec<Ack>,
+    /// The highest group whose answers were queued.
+    queued_through: u64,
     syncing: bool,
     stop: bool,
     failed: Option<String>,
@@ -37,6 +40,8 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// The highest group whose frame a returned sync covered.
+    durable: AtomicU64,
 }
 
 impl Shared {
@@ -60,14 +65,17 @@ fn fail_all(acks: Vec<Ack>, reason: &str) {
 }
 
 impl Syncer {
-    /// Starts the thread; `file` is the journal (another handle of the writer's file).
+    /// Starts the thread; `file` is the journal (another handle of the writer's file) and
+    /// groups up to `durable` are durable already.
     pub fn spawn(
         file: Arc<dyn StoreFile>,
         counters: Arc<WriteCounters>,
+        durable: u64,
     ) -> std::io::Result<Syncer> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
+            durable: AtomicU64::new(durable),
         });
         let theirs = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
@@ -79,9 +87,9 @@ impl Syncer {
         })
     }
 
-    /// Queues answers for commits whose frames are written. If the syncer has failed, nothing
-    /// is durable any more: the answers are errors, and so is the result.
-    pub fn submit(&self, acks: Vec<Ack>) -> Result<(), String> {
+    /// Queues answers for the commits of `group`, whose frame is written. If the syncer has
+    /// failed, nothing is durable any more: the answers are errors, and so is the result.
+    pub fn submit(&self, group: u64, acks: Vec<Ack>) -> Result<(), String> {
         let mut st = self.shared.lock();
         if let Some(reason) = st.failed.clone() {
             drop(st);
@@ -89,9 +97,16 @@ impl Syncer {
             return Err(reason);
         }
         st.queue.extend(acks);
+        st.queued_through = st.queued_through.max(group);
         drop(st);
         self.shared.changed.notify_all();
         Ok(())
+    }
+
+    /// The highest group known durable: every frame up to its frame was covered by a sync
+    /// that returned (the watermark written into each new frame).
+    pub fn durable_through(&self) -> u64 {
+        self.shared.durable.load(Ordering::Acquire)
     }
 
     /// Waits until every queued answer was sent; `Err` if a sync failed.
@@ -132,8 +147,9 @@ fn run(shared: &Shared, file: &dyn StoreFile, counters: &WriteCounters) {
                 return;
             }
             st.syncing = true;
-            std::mem::take(&mut st.queue)
+            (std::mem::take(&mut st.queue), st.queued_through)
         };
+        let (batch, through) = batch;
         let began = std::time::Instant::now();
         let synced = file.sync_data();
         counters.journal_sync(began.elapsed());
@@ -141,6 +157,7 @@ fn run(shared: &Shared, file: &dyn StoreFile, counters: &WriteCounters) {
         st.syncing = false;
         match synced {
             Ok(()) => {
+                shared.durable.fetch_max(through, Ordering::AcqRel);
                 drop(st);
                 for a in batch {
                     let _ = a.reply.send(Ok(a.info));
@@ -182,11 +199,14 @@ mod tests {
     fn answers_once_synced_and_drains() {
         let file = tempfile::tempfile().expect("file");
         let counters = Arc::new(WriteCounters::default());
-        let syncer = Syncer::spawn(Arc::new(file), Arc::clone(&counters)).expect("spawn");
+        let syncer = Syncer::spawn(Arc::new(file), Arc::clone(&counters), 4).expect("spawn");
+        assert_eq!(syncer.durable_through(), 4);
         let (a, mut ra) = ack(1);
         let (b, mut rb) = ack(2);
-        syncer.submit(vec![a, b]).expect("submit");
+        syncer.submit(5, vec![a]).expect("submit");
+        syncer.submit(6, vec![b]).expect("submit");
         syncer.drain().expect("drain");
+        assert_eq!(syncer.durable_through(), 6);
         assert_eq!(ra.try_recv().expect("answered").expect("ok").seqs, [1]);
         assert_eq!(rb.try_recv().expect("answered").expect("ok").seqs, [2]);
         assert!(counters.snapshot().journal_syncs >= 1);
@@ -200,10 +220,10 @@ mod tests {
             file.sync_data().is_err(),
             "premise: syncing /dev/null fails"
         );
-        let syncer = Syncer::spawn(Arc::new(file), Arc::default()).expect("spawn");
+        let syncer = Syncer::spawn(Arc::new(file), Arc::default(), 0).expect("spawn");
         let (a, mut ra) = ack(1);
         syncer
-            .submit(vec![a])
+            .submit(1, vec![a])
             .expect("queued before the failure is known");
         let reason = syncer.drain().expect_err("the sync failed");
         assert!(reason.contains("sync failed"), "{reason}");
@@ -212,7 +232,12 @@ mod tests {
             Err(StoreError::Commit { .. })
         ));
         let (b, mut rb) = ack(2);
-        assert!(syncer.submit(vec![b]).is_err());
+        assert!(syncer.submit(2, vec![b]).is_err());
+        assert_eq!(
+            syncer.durable_through(),
+            0,
+            "a failed sync makes nothing durable"
+        );
         assert!(rb.try_recv().expect("answered").is_err());
     }
 }

@@ -102,7 +102,11 @@ pub(crate) struct WriterStart {
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
-    let syncer = Syncer::spawn(start.journal.sync_handle(), Arc::clone(&start.counters))?;
+    let syncer = Syncer::spawn(
+        start.journal.sync_handle(),
+        Arc::clone(&start.counters),
+        start.next_group - 1,
+    )?;
     std::thread::Builder::new()
         .name("store-writer".to_string())
         .spawn(move || {
@@ -269,7 +273,7 @@ impl Writer {
         let group_size = batch.len();
         let ops: Vec<&[WriteOp]> = batch.iter().map(|p| p.ops.as_slice()).collect();
         match self.apply_group(&ops) {
-            Ok(seqs) => {
+            Ok((group, seqs)) => {
                 self.counters.group(group_size);
                 let acks = batch
                     .drain(..)
@@ -279,7 +283,7 @@ impl Writer {
                         info: CommitInfo { seqs, group_size },
                     })
                     .collect();
-                self.syncer.submit(acks)
+                self.syncer.submit(group, acks)
             }
             Err(GroupFailure::Apply(e)) if group_size > 1 => {
                 // Retry one by one so a commit that cannot apply fails alone.
@@ -293,7 +297,7 @@ impl Writer {
                         continue;
                     }
                     let res = match self.apply_group(&[p.ops.as_slice()]) {
-                        Ok(mut s) => {
+                        Ok((group, mut s)) => {
                             let ack = Ack {
                                 reply: p.reply,
                                 info: CommitInfo {
@@ -301,7 +305,7 @@ impl Writer {
                                     group_size: 1,
                                 },
                             };
-                            if let Err(reason) = self.syncer.submit(vec![ack]) {
+                            if let Err(reason) = self.syncer.submit(group, vec![ack]) {
                                 fatal = Some(reason);
                             }
                             continue;
@@ -379,9 +383,12 @@ impl Writer {
     }
 
     /// One transaction for all `commits`, its frame written to the journal before it becomes
-    /// visible; returns the log seqs of each commit. It is durable once the syncer's next
-    /// sync returns.
-    fn apply_group(&mut self, commits: &[&[WriteOp]]) -> Result<Vec<Vec<u64>>, GroupFailure> {
+    /// visible; returns the group's number and the log seqs of each commit. It is durable once
+    /// the syncer's next sync returns.
+    fn apply_group(
+        &mut self,
+        commits: &[&[WriteOp]],
+    ) -> Result<(u64, Vec<Vec<u64>>), GroupFailure> {
         let mut txn = self.db.begin_write()?;
         // Durable through the journal; redb writes its pages at the next checkpoint.
         txn.set_durability(Durability::None)?;
@@ -392,7 +399,11 @@ impl Writer {
             .and_then(|out| {
                 Ok((
                     out,
-                    journal::encode_frame(&JournalGroup::V1 { id, writes })?,
+                    journal::encode_frame(&JournalGroup::V2 {
+                        id,
+                        durable: self.syncer.durable_through(),
+                        writes,
+                    })?,
                 ))
             });
         let (out, frame) = match applied {
@@ -433,7 +444,7 @@ impl Writer {
             )));
         }
         self.unchecked_since.get_or_insert_with(Instant::now);
-        Ok(out)
+        Ok((id, out))
     }
 
     fn apply_in(
@@ -602,8 +613,7 @@ pub(crate) fn replay(
     let mut seq = start_seq;
     let mut replayed = 0;
     for group in groups {
-        let JournalGroup::V1 { id, writes } = group;
-        for w in writes {
+        for w in group.writes() {
             match w {
                 JournalWrite::Object {
                     seq: s,
@@ -622,7 +632,7 @@ pub(crate) fn replay(
             }
             replayed += 1;
         }
-        finish_group(&mut t, node, seq, start_seq, *id)?;
+        finish_group(&mut t, node, seq, start_seq, group.id())?;
     }
     Ok(replayed)
 }

@@ -705,6 +705,26 @@ async fn group_commit_64_tasks_x_50_commits_all_durable_after_reopen() {
     store.verify_indexes().expect("indexes consistent");
 }
 
+/// A new database is built under a temporary name and linked into place whole, so a crash
+/// during its creation never leaves a file that no later open accepts.
+#[tokio::test]
+async fn a_new_database_appears_whole_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let store = Store::open(&path, StoreOptions::default()).expect("open");
+    let node = store.node_id();
+    store.close().await;
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["store.redb", "store.redb-journal"]);
+    let store = Store::open(&path, StoreOptions::default()).expect("reopen");
+    assert_eq!(store.node_id(), node, "the same database, not a new one");
+    store.close().await;
+}
+
 /// Options under which nothing reaches a checkpoint while a test runs.
 fn never_checkpoint() -> StoreOptions {
     StoreOptions {
