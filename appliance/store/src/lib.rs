@@ -20,6 +20,8 @@ mod seal;
 mod storage;
 mod store;
 mod syncer;
+#[cfg(any(test, feature = "power-cut"))]
+pub mod testing;
 mod write_stats;
 mod writer;
 
