@@ -83,6 +83,14 @@ pub mod op {
     pub const GET: u32 = 0x0A;
     /// Activate.
     pub const ACTIVATE: u32 = 0x12;
+    /// Locate.
+    pub const LOCATE: u32 = 0x08;
+    /// Get Attributes.
+    pub const GET_ATTRIBUTES: u32 = 0x0B;
+    /// Revoke.
+    pub const REVOKE: u32 = 0x13;
+    /// Destroy.
+    pub const DESTROY: u32 = 0x14;
     /// Query.
     pub const QUERY: u32 = 0x18;
     /// Discover Versions.
@@ -105,6 +113,8 @@ pub mod status {
 pub mod reason {
     /// Item Not Found.
     pub const ITEM_NOT_FOUND: u32 = 0x01;
+    /// Permission Denied.
+    pub const PERMISSION_DENIED: u32 = 0x0C;
     /// Invalid Message.
     pub const INVALID_MESSAGE: u32 = 0x04;
     /// Missing Data.
@@ -220,6 +230,44 @@ pub fn create_aes256() -> Vec<u8> {
 /// Activate an object.
 pub fn activate(uid: &str) -> Vec<u8> {
     single(op::ACTIVATE, vec![text(tag::UNIQUE_IDENTIFIER, uid)])
+}
+
+/// Get Attributes (all of them) of an object.
+pub fn get_attributes(uid: &str) -> Vec<u8> {
+    single(op::GET_ATTRIBUTES, vec![text(tag::UNIQUE_IDENTIFIER, uid)])
+}
+
+/// Locate every object the caller may see (no filter).
+pub fn locate_all() -> Vec<u8> {
+    single(op::LOCATE, vec![])
+}
+
+/// Revoke with reason Unspecified (deactivates an active object).
+pub fn revoke(uid: &str) -> Vec<u8> {
+    single(
+        op::REVOKE,
+        vec![
+            text(tag::UNIQUE_IDENTIFIER, uid),
+            structure(
+                0x420081,                          // Revocation Reason
+                vec![enumeration(0x420082, 0x01)], // Revocation Reason Code: Unspecified
+            ),
+        ],
+    )
+}
+
+/// Destroy an object.
+pub fn destroy(uid: &str) -> Vec<u8> {
+    single(op::DESTROY, vec![text(tag::UNIQUE_IDENTIFIER, uid)])
+}
+
+/// Every Unique Identifier in a Locate payload.
+pub fn located(payload: &Item) -> Vec<String> {
+    payload
+        .all(tag::UNIQUE_IDENTIFIER)
+        .filter_map(Item::as_text)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Get an object.

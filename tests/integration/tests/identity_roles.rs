@@ -1,0 +1,260 @@
+//! Identities and roles against a running `kmsd dev`: the caller is the certificate's whole
+//! subject DN, its role comes from the node's authorization file, and another identity's
+//! objects follow one rule for every operation (kms README, "Another identity's objects").
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use keywarden_tests::kmip::{self, Response, reason, status};
+use keywarden_tests::{
+    DevNode, Identity, KmipClient, READY_TIMEOUT, client, node::kmsd_bin, wait_until_ready,
+};
+use rcgen::{
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// Issues a client certificate from the node's dev CA with the given subject.
+fn issue(
+    node: &DevNode,
+    subject: &[(DnType, &str)],
+    name: &str,
+) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let pki = node.dir().join("pki");
+    let ca_key = KeyPair::from_pem(&std::fs::read_to_string(pki.join("ca.key"))?)?;
+    let issuer = Issuer::from_ca_cert_pem(&std::fs::read_to_string(pki.join("ca.crt"))?, ca_key)?;
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    let mut dn = DistinguishedName::new();
+    for (kind, value) in subject {
+        dn.push(kind.clone(), *value);
+    }
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer)?;
+    let dir = tempfile::Builder::new()
+        .prefix("kw-identity")
+        .tempdir()?
+        .keep();
+    let (cert_path, key_path) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    std::fs::write(&cert_path, cert.pem())?;
+    std::fs::write(&key_path, key.serialize_pem())?;
+    Ok((cert_path, key_path))
+}
+
+async fn connect_as(node: &DevNode, cert: &Path, key: &Path) -> Result<KmipClient> {
+    let config = client::mtls_client_config(&node.ready().ca_cert, cert, key)?;
+    KmipClient::connect_with(node.kmip_addr(), config).await
+}
+
+/// The one batch item of a request's response.
+async fn one(c: &mut KmipClient, request: &[u8]) -> Result<kmip::ResponseItem> {
+    let response: Response = c.call(request).await?;
+    Ok(response.only()?.clone())
+}
+
+/// Asserts that a request about `uid` is answered exactly like one about an identifier that
+/// does not exist: the same status and reason, the same message but for the identifier.
+async fn looks_missing(
+    c: &mut KmipClient,
+    what: &str,
+    request: fn(&str) -> Vec<u8>,
+    uid: &str,
+) -> Result<()> {
+    let theirs = one(c, &request(uid)).await?;
+    let missing = one(c, &request("no-such-object")).await?;
+    ensure!(
+        theirs.status == status::OPERATION_FAILED && theirs.reason == Some(reason::ITEM_NOT_FOUND),
+        "{what} of another identity's object: {theirs:?}"
+    );
+    ensure!(
+        theirs.reason == missing.reason,
+        "{what}: {theirs:?} vs {missing:?}"
+    );
+    ensure!(
+        theirs.message.map(|m| m.replace(uid, "X"))
+            == missing.message.map(|m| m.replace("no-such-object", "X")),
+        "{what}: the message tells an existing object from a missing one"
+    );
+    Ok(())
+}
+
+async fn succeeds(c: &mut KmipClient, what: &str, request: &[u8]) -> Result<kmip::ResponseItem> {
+    let item = one(c, request).await?;
+    ensure!(item.status == status::SUCCESS, "{what}: {item:?}");
+    Ok(item)
+}
+
+async fn locate(c: &mut KmipClient) -> Result<Vec<String>> {
+    let item = succeeds(c, "Locate", &kmip::locate_all()).await?;
+    Ok(item.payload.as_ref().map(kmip::located).unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_identities_objects_follow_one_rule_and_an_impostor_cn_is_not_admin() -> Result<()> {
+    let node = DevNode::start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+    let mut admin = KmipClient::connect(&node, Identity::Admin).await?;
+    let mut user = KmipClient::connect(&node, Identity::User).await?;
+
+    // The authorization file kmsd dev wrote names both certificates by their whole DN.
+    let authz = std::fs::read_to_string(node.dir().join("authz.toml")).context("authz.toml")?;
+    ensure!(
+        authz.contains(r#"dn = "CN=admin,O=Keywarden dev""#),
+        "{authz}"
+    );
+    ensure!(authz.contains(r#"role = "admin""#), "{authz}");
+    ensure!(
+        authz.contains(r#"dn = "CN=user,O=Keywarden dev""#),
+        "{authz}"
+    );
+
+    // The user cannot tell the admin's objects from missing ones, whatever the operation.
+    let admins = admin.create_active_aes256().await?;
+    let admins_pre_active = admin.create_aes256().await?;
+    looks_missing(&mut user, "Get", kmip::get, &admins).await?;
+    looks_missing(&mut user, "Get Attributes", kmip::get_attributes, &admins).await?;
+    looks_missing(
+        &mut user,
+        "Encrypt",
+        |u| kmip::encrypt_gcm(u, b"x"),
+        &admins,
+    )
+    .await?;
+    looks_missing(&mut user, "Activate", kmip::activate, &admins_pre_active).await?;
+    looks_missing(&mut user, "Revoke", kmip::revoke, &admins).await?;
+    looks_missing(&mut user, "Destroy", kmip::destroy, &admins_pre_active).await?;
+    let seen = locate(&mut user).await?;
+    ensure!(
+        !seen.contains(&admins) && !seen.contains(&admins_pre_active),
+        "user Locate: {seen:?}"
+    );
+    // ... and the admin's objects are untouched by all that.
+    succeeds(
+        &mut admin,
+        "admin Encrypt",
+        &kmip::encrypt_gcm(&admins, b"x"),
+    )
+    .await?;
+
+    // The user's own objects serve the user, and the admin acts on them too.
+    let users = user.create_aes256().await?;
+    succeeds(&mut user, "user Activate", &kmip::activate(&users)).await?;
+    succeeds(&mut user, "user Encrypt", &kmip::encrypt_gcm(&users, b"x")).await?;
+    ensure!(
+        locate(&mut user).await?.contains(&users),
+        "user Locate misses its own key"
+    );
+    let all = locate(&mut admin).await?;
+    ensure!(
+        all.contains(&users) && all.contains(&admins),
+        "admin Locate: {all:?}"
+    );
+    succeeds(&mut admin, "admin Get", &kmip::get(&users)).await?;
+    succeeds(
+        &mut admin,
+        "admin Get Attributes",
+        &kmip::get_attributes(&users),
+    )
+    .await?;
+    succeeds(
+        &mut admin,
+        "admin Encrypt",
+        &kmip::encrypt_gcm(&users, b"x"),
+    )
+    .await?;
+    let users_second = user.create_aes256().await?;
+    succeeds(&mut admin, "admin Activate", &kmip::activate(&users_second)).await?;
+    succeeds(&mut admin, "admin Revoke", &kmip::revoke(&users)).await?;
+    succeeds(&mut admin, "admin Destroy", &kmip::destroy(&users)).await?;
+
+    // An impostor: the dev CA signed it and its CN is "admin", but its DN is another one. It
+    // is an unlisted identity, so a crypto-user that sees nobody else's objects.
+    let (cert, key) = issue(
+        &node,
+        &[
+            (DnType::OrganizationName, "Impostor"),
+            (DnType::CommonName, "admin"),
+        ],
+        "impostor",
+    )?;
+    let mut impostor = connect_as(&node, &cert, &key).await?;
+    looks_missing(&mut impostor, "impostor Get", kmip::get, &admins).await?;
+    looks_missing(
+        &mut impostor,
+        "impostor Get Attributes",
+        kmip::get_attributes,
+        &admins,
+    )
+    .await?;
+    looks_missing(
+        &mut impostor,
+        "impostor Encrypt",
+        |u| kmip::encrypt_gcm(u, b"x"),
+        &admins,
+    )
+    .await?;
+    looks_missing(&mut impostor, "impostor Revoke", kmip::revoke, &admins).await?;
+    looks_missing(
+        &mut impostor,
+        "impostor Destroy",
+        kmip::destroy,
+        &users_second,
+    )
+    .await?;
+    let seen = locate(&mut impostor).await?;
+    ensure!(seen.is_empty(), "impostor Locate found {seen:?}");
+    // What it creates is its own, invisible to the real user.
+    let its = impostor.create_aes256().await?;
+    looks_missing(&mut user, "user Get of the impostor's key", kmip::get, &its).await?;
+    succeeds(
+        &mut admin,
+        "admin Get of the impostor's key",
+        &kmip::get(&its),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_authorization_file_fails_the_start_naming_the_line() -> Result<()> {
+    let dir = tempfile::Builder::new().prefix("kw-authz").tempdir()?;
+    std::fs::write(
+        dir.path().join("authz.toml"),
+        "[[grant]]\ndn = \"CN=admin,O=Keywarden dev\"\nrole = \"admin\"\n\n[[grant]]\ndn = \"CN=ops\"\nrole = \"superuser\"\n",
+    )?;
+    let mut child = Command::new(kmsd_bin()?)
+        .args(["dev", "--dir"])
+        .arg(dir.path())
+        .args(["--kmip", "127.0.0.1:0", "--https", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            anyhow::bail!("kmsd kept running with an invalid authorization file");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().context("stderr")?, &mut stderr)?;
+    ensure!(!status.success(), "kmsd exited with {status}");
+    ensure!(
+        stderr.contains("authz.toml, line 5") && stderr.contains("\"superuser\""),
+        "the error does not name the line and the reason:\n{stderr}"
+    );
+    ensure!(!dir.path().join("ready.json").exists(), "announced ready");
+    Ok(())
+}
