@@ -272,6 +272,26 @@ async fn task_round(
             }
             records.push(r);
         }
+        if let Some(taken) = objects.values().next().filter(|_| rng.chance(1, 8)) {
+            // A commit the writer must refuse (a second object with a taken creation stamp):
+            // its group fails and is retried commit by commit, each in a frame of its own.
+            let mut bad = test_record(store.clock().now(), &format!("t{t}-bad"), "x", &[]);
+            bad.created = taken.created;
+            let refused = store
+                .commit(vec![
+                    WriteOp::PutObject(bad),
+                    WriteOp::PutWrappedKek {
+                        domain: kek_domain(t),
+                        blob: u64::MAX.to_be_bytes().to_vec(),
+                    },
+                ])
+                .await;
+            match refused {
+                Err(crate::StoreError::Invalid { .. }) => {}
+                Err(_) if disk.is_cut() => {}
+                other => panic!("a commit reusing a creation stamp: {other:?}"),
+            }
+        }
         let mut ops: Vec<WriteOp> = records.iter().cloned().map(WriteOp::PutObject).collect();
         ops.push(WriteOp::PutWrappedKek {
             domain: kek_domain(t),
