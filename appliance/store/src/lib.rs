@@ -4,6 +4,9 @@
 //! the version vector, node-local wrapped domain KEKs), the node id and hybrid logical clock,
 //! and the sealing of key material under domain KEKs. It is KMIP-agnostic: KMIP enums are
 //! stored as u32 values and attribute values as opaque TTLV bytes encoded by the caller.
+//! Its files go through a [`Storage`] ([`FsStorage`], the file system, unless a test passes
+//! another): `testing::SimDisk` (feature `power-cut`) is a disk that loses power, and the
+//! store's power-cut test holds it to its guarantees (see the README, "Power loss").
 //!
 //! Must never: hold or store clear key material (only [`SealedMaterial`] goes to disk),
 //! acknowledge a write before its transaction is durable, scan every object to open the

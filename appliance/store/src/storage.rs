@@ -2,15 +2,15 @@
 //!
 //! [`Store::open`](crate::Store::open) uses [`FsStorage`]: redb's own `FileBackend` (with its
 //! file locks) and `std::fs::File` for the commit journal, positional writes and `fdatasync`,
-//! exactly what the store did before the seam existed. [`Store::open_with_storage`]
-//! (crate::Store::open_with_storage) takes another [`Storage`]; the crate's tests put a
-//! simulated disk behind it that loses or tears unsynced writes at a power cut (module
-//! `testing`, feature `power-cut`).
+//! exactly what the store did before the seam existed.
+//! [`Store::open_with_storage`](crate::Store::open_with_storage) takes another [`Storage`]; the
+//! crate's tests put a simulated disk behind it that loses or tears unsynced writes at a power
+//! cut (module `testing`, feature `power-cut`).
 //!
-//! The contract a [`Storage`] must keep is the POSIX one the store is written against: a
-//! write or length change is durable only once [`StoreFile::sync_data`] (or redb's
-//! `sync_data`) returned on that file, and a created, linked or removed name is durable only
-//! once [`Storage::sync_dir`] returned on its directory.
+//! The contract a [`Storage`] keeps is the POSIX one the store is written against: a write or
+//! length change is durable only once `sync_data` returned on that file, and a created, linked
+//! or removed name only once [`Storage::sync_dir`] returned on its directory. Before that,
+//! any part of it may be lost at a power cut.
 
 use std::fs::{File, OpenOptions};
 use std::io;
