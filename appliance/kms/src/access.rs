@@ -97,8 +97,8 @@ pub(crate) fn check_role(caller: &Caller, access: Access) -> Result<(), KmipErro
 pub(crate) fn sees(caller: &Caller, rec: &ObjectRecord) -> bool {
     match caller.role {
         Role::Admin => true,
-        Role::KeyAdmin => rec.domain == caller.domain || rec.owner == caller.identity,
-        Role::CryptoUser => rec.owner == caller.identity,
+        Role::KeyAdmin => rec.domain == caller.domain || *rec.owner == *caller.identity,
+        Role::CryptoUser => *rec.owner == *caller.identity,
         Role::Auditor => false,
     }
 }
@@ -108,7 +108,7 @@ pub(crate) fn may(caller: &Caller, rec: &ObjectRecord, access: Access) -> bool {
     match caller.role {
         Role::Admin => true,
         Role::Auditor => false,
-        Role::KeyAdmin | Role::CryptoUser if rec.owner == caller.identity => true,
+        Role::KeyAdmin | Role::CryptoUser if *rec.owner == *caller.identity => true,
         Role::KeyAdmin => access == Access::Manage && rec.domain == caller.domain,
         Role::CryptoUser => false,
     }

@@ -16,6 +16,7 @@ use keywarden_kmip::ttlv::DecodeError;
 use zeroize::Zeroizing;
 
 use crate::access::Access;
+use crate::audit;
 use crate::ops::{self, Ctx};
 use crate::{Caller, Kms};
 
@@ -44,6 +45,8 @@ pub(crate) fn frame_error(kms: &Kms, error: &DecodeError) -> Vec<u8> {
 /// Answers one message; never panics (each item runs in its own task).
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8> {
     let now = unix_now();
+    let received = keywarden_audit::Timestamp::now();
+    let log = kms.audit.get();
     let message = match RequestMessage::decode(request, &kms.config.limits) {
         Ok(m) => m,
         Err(e) => {
@@ -66,11 +69,24 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
     let mut items = Vec::with_capacity(message.items.len());
     let mut placeholder: Option<String> = None;
     let count = message.items.len();
+    let mut entries = Vec::with_capacity(count);
+    let mut changed_state = false;
     for (n, mut item) in message.items.into_iter().enumerate() {
         let started = Instant::now();
         let operation = item.operation.ok();
         let id = item.unique_batch_item_id.take();
-        let result = if !version_ok {
+        let target: Option<String> = item
+            .payload
+            .as_ref()
+            .ok()
+            .and_then(audit::request_object)
+            .map(str::to_owned);
+        let result = if log.is_none() && !audit::allowed_without_log(operation) {
+            Err(KmipError::new(
+                ResultReason::GeneralFailure,
+                "the audit log is not open yet (the HSM has not answered since start); retry later",
+            ))
+        } else if !version_ok {
             Err(KmipError::new(
                 ResultReason::InvalidMessage,
                 format!(
@@ -88,6 +104,16 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         };
         let op_name = operation.map_or("Unknown", |o| o.spec_name());
         let failed = result.is_err();
+        if log.is_some() {
+            entries.push(audit::entry(
+                caller,
+                received,
+                operation,
+                target.as_deref(),
+                &result,
+            ));
+            changed_state |= !failed && operation.is_some_and(audit::changes_state);
+        }
         let response = match result {
             Ok((op, payload)) => {
                 // Only a later item can read the placeholder.
@@ -118,6 +144,23 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         }
     }
     let mut response = ResponseMessage { header, items };
+    // A state change's entry is durable before its response; if the log cannot take it, no
+    // item reports success (a committed change stays committed, and the node turns not ready).
+    if let Some(log) = log
+        && let Err(e) = audit::append(log, entries, changed_state).await
+    {
+        tracing::error!(error = %e, "the audit log refused entries; failing the response");
+        for item in &mut response.items {
+            if item.result_status == ResultStatus::Success {
+                item.result_status = ResultStatus::OperationFailed;
+                item.result_reason = Some(ResultReason::GeneralFailure);
+                item.result_message = Some(format!(
+                    "the audit log could not record this request ({e}); a change it made is kept"
+                ));
+                item.payload = None;
+            }
+        }
+    }
     // The first encoding may carry key material and is dropped when it is too large.
     let mut bytes = Zeroizing::new(response.encode());
     if let Some(max) = message.header.maximum_response_size

@@ -18,9 +18,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Unwraps the domain KEK stored for this node, or creates, wraps and stores one.
 pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
-    if kms.kek.get().is_some() {
-        return Ok(());
+    if kms.kek.get().is_none() {
+        load_or_create_domain_kek(kms).await?;
     }
+    // The audit log's key is wrapped by the same HSM, so it opens as soon as the HSM answers.
+    crate::audit::open(kms).await
+}
+
+/// The domain KEK part of [`load_or_create_kek`].
+async fn load_or_create_domain_kek(kms: &Kms) -> Result<(), String> {
     let store = kms.store().ok_or("store is closed")?;
     let wrapped = store
         .wrapped_kek(DEFAULT_DOMAIN)

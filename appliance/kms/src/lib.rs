@@ -44,6 +44,7 @@
 
 mod access;
 mod attrs;
+mod audit;
 mod batch;
 mod error;
 mod keyring;
@@ -63,6 +64,7 @@ use keywarden_kmip::ttlv::{DecodeError, Limits};
 use keywarden_store::{DomainKek, Store, StoreOptions};
 use tokio::task::JoinHandle;
 
+pub use audit::{AUDIT_DIR, AuditReadError, audit_dir};
 pub use error::KmsError;
 pub use keywarden_authz::{Identity, Policy, Role};
 
@@ -101,21 +103,25 @@ pub struct KmsConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Caller {
     /// Identity from the client certificate: its subject DN (RFC 4514) or configured SAN. It is
-    /// the owner of the objects the caller creates.
-    pub identity: String,
+    /// the owner of the objects the caller creates. Shared with every audit entry of the
+    /// connection.
+    pub identity: Arc<str>,
     /// The role the authorization file grants it.
     pub role: Role,
     /// The tenant domain it acts in.
     pub domain: String,
+    /// The client's address, for the audit log; `None` for a local caller.
+    pub client: Option<std::net::SocketAddr>,
 }
 
 impl Caller {
     /// A caller with the given identity string and role in the default domain.
-    pub fn new(identity: impl Into<String>, role: Role) -> Caller {
+    pub fn new(identity: &str, role: Role) -> Caller {
         Caller {
-            identity: identity.into(),
+            identity: Arc::from(identity),
             role,
             domain: DEFAULT_DOMAIN.to_owned(),
+            client: None,
         }
     }
 }
@@ -152,6 +158,8 @@ pub struct Kms {
     hsm: HsmClient,
     kek: OnceLock<Arc<DomainKek>>,
     kek_error: Mutex<Option<String>>,
+    /// The node's audit log, open once the HSM answered at least once.
+    audit: OnceLock<Arc<keywarden_audit::AuditLog>>,
     health: Mutex<HealthCache>,
     health_refresh: tokio::sync::Mutex<()>,
     store_errors: Mutex<StoreErrors>,
@@ -203,6 +211,7 @@ impl Kms {
             hsm,
             kek: OnceLock::new(),
             kek_error: Mutex::new(Some("domain KEK not unwrapped yet".to_owned())),
+            audit: OnceLock::new(),
             health: Mutex::new(HealthCache {
                 at: None,
                 result: Err("HSM not checked yet".to_owned()),
@@ -248,6 +257,14 @@ impl Kms {
                 .unwrap_or_else(|| "domain KEK not unwrapped yet".to_owned());
             reasons.push(format!("domain KEK unavailable: {why}"));
         }
+        match self.audit.get() {
+            None => reasons.push("audit log not open yet (it needs the HSM)".to_owned()),
+            Some(log) => {
+                if let Some(why) = log.failure() {
+                    reasons.push(format!("audit log failed: {why}"));
+                }
+            }
+        }
         if let Err(why) = self.hsm_health(false).await {
             reasons.push(format!("HSM not healthy: {why}"));
         }
@@ -282,6 +299,14 @@ impl Kms {
         let store = lock(&self.store).take();
         if let Some(store) = store {
             store.close().await;
+        }
+        if let Some(log) = self.audit.get() {
+            let log = Arc::clone(log);
+            match tokio::task::spawn_blocking(move || log.close()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "closing the audit log"),
+                Err(e) => tracing::error!(error = %e, "audit close task"),
+            }
         }
     }
 
@@ -363,9 +388,10 @@ impl Kms {
     pub fn caller(&self, identity: &Identity) -> Caller {
         let grant = self.config.authorization.grant(identity);
         Caller {
-            identity: identity.to_string(),
+            identity: Arc::from(identity.to_string()),
             role: grant.role,
             domain: grant.domain,
+            client: None,
         }
     }
 

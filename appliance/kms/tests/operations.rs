@@ -2563,3 +2563,124 @@ async fn certificate_verifies_signatures() {
         .await;
     assert_eq!(r, ResultReason::IncompatibleCryptographicUsageMask);
 }
+
+/// Every file of a directory, concatenated.
+fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("audit dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            out.extend(std::fs::read(&path).expect("read"));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorded() {
+    let env = Env::start().await;
+    let alice = env.client("alice", V21);
+    let secret = [0x5Au8, 0xC3, 0x11, 0x7E, 0x99, 0x02, 0x44, 0xE8].repeat(4);
+    let plaintext = b"audit-plaintext-never-recorded".to_vec();
+    let uid = uid_of(
+        &alice
+            .ok(register(
+                ObjectType::SymmetricKey,
+                ManagedObject::SymmetricKey(sym_block(
+                    KeyFormatType::Raw,
+                    KeyMaterial::Bytes(Zeroizing::new(secret.clone())),
+                    Some(CryptographicAlgorithm::Aes),
+                )),
+                vec![],
+            ))
+            .await,
+    );
+    alice
+        .ok(RequestPayload::Activate {
+            unique_identifier: Some(uid.clone()),
+        })
+        .await;
+    alice.ok(get(&uid, None)).await;
+    alice.ok(encrypt(&uid, &plaintext, gcm(), None)).await;
+    assert_eq!(
+        alice.fail(get("no-such-object", None)).await,
+        ResultReason::ItemNotFound
+    );
+    alice
+        .ok(revoke(&uid, RevocationReasonCode::Unspecified))
+        .await;
+    alice.ok(destroy(&uid)).await;
+
+    // The Destroy was answered, so its entry is on disk already: read from the files now,
+    // through another handle than the writer's.
+    let dir = keywarden_kms::audit_dir(env.data.path());
+    let records = keywarden_audit::read(&dir, 1, keywarden_audit::MAX_READ, None).expect("read");
+    let u = uuid::Uuid::parse_str(&uid).expect("uuid");
+    let ops: Vec<(&str, bool)> = records
+        .iter()
+        .filter(|r| r.entry.identity.as_ref() == "CN=alice")
+        .map(|r| {
+            (
+                r.entry.operation.as_ref(),
+                r.entry.outcome == keywarden_audit::Outcome::Success,
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("Register", true),
+            ("Activate", true),
+            ("Get", true),
+            ("Encrypt", true),
+            ("Get", false),
+            ("Revoke", true),
+            ("Destroy", true)
+        ]
+    );
+    let destroy_entry = records
+        .iter()
+        .find(|r| r.entry.operation == "Destroy")
+        .expect("Destroy recorded");
+    assert_eq!(destroy_entry.entry.objects.as_slice(), [u]);
+    assert_eq!(
+        destroy_entry.entry.role,
+        Some(keywarden_kms::Role::CryptoUser)
+    );
+    let failed = records
+        .iter()
+        .find(|r| r.entry.outcome != keywarden_audit::Outcome::Success)
+        .expect("the failure is recorded");
+    assert_eq!(
+        failed.entry.outcome,
+        keywarden_audit::Outcome::failure("ItemNotFound")
+    );
+    // The whole chain verifies, and no secret is anywhere in the files.
+    keywarden_audit::verify(&dir, None).expect("verify");
+    let files = all_bytes(&dir);
+    for (what, needle) in [("key material", &secret[..]), ("plaintext", &plaintext[..])] {
+        assert!(
+            !files.windows(needle.len()).any(|w| w == needle),
+            "the audit log contains the {what}"
+        );
+    }
+
+    // The auditor reads it; a crypto-user may not.
+    let auditor = env.client(AUDITOR, V21);
+    let read = env
+        .kms
+        .read_audit(&auditor.caller, 1, 100)
+        .await
+        .expect("auditor reads");
+    assert!(read.iter().any(|r| r.entry.operation == "Destroy"));
+    assert!(matches!(
+        env.kms.read_audit(&alice.caller, 1, 100).await,
+        Err(keywarden_kms::AuditReadError::Forbidden(
+            keywarden_kms::Role::CryptoUser
+        ))
+    ));
+    env.kms.shutdown().await;
+    // A clean close leaves a log that verifies with a signed end.
+    let report = keywarden_audit::verify(&dir, None).expect("verify after close");
+    assert!(report.closed_cleanly, "{report:?}");
+}

@@ -29,7 +29,7 @@ use crate::accept::Shutdown;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::revocation::{peer_chain, until_revoked};
-use crate::service::KmipService;
+use crate::service::{AuditReadRefusal, KmipService};
 use crate::stall::WriteStallTimeout;
 use keywarden_tls::{ClientTrust, IdentitySource, peer_identity};
 
@@ -91,7 +91,7 @@ pub async fn connection<S: KmipService>(
             return;
         }
         Some(cert) => match peer_identity(cert, ctx.identity) {
-            Ok(identity) => Client::Certified(Arc::new(ctx.service.caller(&identity))),
+            Ok(identity) => Client::Certified(Arc::new(ctx.service.caller(&identity, peer))),
             // A verified certificate without a usable identity (e.g. no SAN of the configured
             // kind) is served like an anonymous probe.
             Err(e) => {
@@ -223,7 +223,7 @@ pub async fn route<S: KmipService>(
         return response;
     }
     let path = parts.uri.path();
-    let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
+    let known = matches!(path, "/healthz" | "/readyz" | "/metrics" | AUDIT_PATH);
     if !known {
         return problem(
             StatusCode::NOT_FOUND,
@@ -260,6 +260,7 @@ pub async fn route<S: KmipService>(
             };
             respond(status, "application/json", Bytes::from(body.to_string()))
         }
+        AUDIT_PATH => audit(ctx, parts.uri.query(), client).await,
         _ if !matches!(client, Client::Certified(c) if ctx.service.may_read_metrics(c)) => problem(
             StatusCode::FORBIDDEN,
             "Forbidden",
@@ -278,6 +279,78 @@ pub async fn route<S: KmipService>(
                     )
                 }
             }
+        }
+    }
+}
+
+/// The audit log for admins and auditors: `GET /v1/audit?from=SEQ&limit=N`.
+const AUDIT_PATH: &str = "/v1/audit";
+/// Entries per page when `limit` is not given.
+const AUDIT_DEFAULT_LIMIT: usize = 100;
+
+/// The `from` and `limit` of an audit query; `Err` names the bad parameter.
+fn audit_query(query: Option<&str>) -> Result<(u64, usize), String> {
+    let (mut from, mut limit) = (1u64, AUDIT_DEFAULT_LIMIT);
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "from" => {
+                from = value.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+                    format!("from: {value:?} is not a sequence number (1 or more)")
+                })?;
+            }
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|v| (1..=keywarden_audit::MAX_READ).contains(v))
+                    .ok_or_else(|| {
+                        format!("limit: {value:?} is not 1 to {}", keywarden_audit::MAX_READ)
+                    })?;
+            }
+            other => return Err(format!("unknown parameter {other:?} (from, limit)")),
+        }
+    }
+    Ok((from, limit))
+}
+
+async fn audit<S: KmipService>(
+    ctx: &HttpsContext<S>,
+    query: Option<&str>,
+    client: &Client<S::Caller>,
+) -> Response<Full<Bytes>> {
+    let Client::Certified(caller) = client else {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the audit log requires a client certificate whose role is admin or auditor",
+        );
+    };
+    let (from, limit) = match audit_query(query) {
+        Ok(q) => q,
+        Err(detail) => return problem(StatusCode::BAD_REQUEST, "Bad Request", &detail),
+    };
+    match ctx.service.read_audit(caller, from, limit).await {
+        Ok(records) => respond(
+            StatusCode::OK,
+            "application/json",
+            Bytes::from(json!({ "records": records }).to_string()),
+        ),
+        Err(AuditReadRefusal::Forbidden(why)) => problem(StatusCode::FORBIDDEN, "Forbidden", &why),
+        Err(AuditReadRefusal::Unavailable(why)) => {
+            problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &why)
+        }
+        Err(AuditReadRefusal::Failed(why)) => {
+            error!(error = %why, "audit log read failed");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                &why,
+            )
         }
     }
 }

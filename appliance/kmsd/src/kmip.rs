@@ -95,7 +95,7 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
-    let caller = ctx.service.caller(&identity);
+    let caller = ctx.service.caller(&identity, peer);
     let span = info_span!("kmip", %peer, caller = %identity);
     async {
         debug!("connection open");

@@ -8,7 +8,7 @@ use prometheus_client::registry::Registry;
 
 use crate::config::ServerConfig;
 use crate::error::Error;
-use crate::service::{KmipService, Readiness};
+use crate::service::{AuditReadRefusal, KmipService, Readiness};
 
 /// Opens the key service described by `config`, registering its metrics.
 pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<Kms>, Error> {
@@ -26,8 +26,27 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
 impl KmipService for Kms {
     type Caller = Caller;
 
-    fn caller(&self, identity: &Identity) -> Caller {
-        Kms::caller(self, identity)
+    fn caller(&self, identity: &Identity, peer: std::net::SocketAddr) -> Caller {
+        Caller {
+            client: Some(peer),
+            ..Kms::caller(self, identity)
+        }
+    }
+
+    async fn read_audit(
+        &self,
+        caller: &Caller,
+        from: u64,
+        limit: usize,
+    ) -> Result<serde_json::Value, AuditReadRefusal> {
+        use keywarden_kms::AuditReadError as E;
+        match Kms::read_audit(self, caller, from, limit).await {
+            Ok(records) => serde_json::to_value(records)
+                .map_err(|e| AuditReadRefusal::Failed(format!("encoding records: {e}"))),
+            Err(e @ E::Forbidden(_)) => Err(AuditReadRefusal::Forbidden(e.to_string())),
+            Err(e @ E::NotOpen) => Err(AuditReadRefusal::Unavailable(e.to_string())),
+            Err(e @ (E::Verify(_) | E::Task(_))) => Err(AuditReadRefusal::Failed(e.to_string())),
+        }
     }
 
     fn may_read_metrics(&self, caller: &Caller) -> bool {

@@ -57,6 +57,28 @@ struct Cli {
 enum Command {
     /// Run on this host with a SoftHSM token, a dev PKI and a database under DIR.
     Dev(DevArgs),
+    /// Work with a node's audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `kmsd audit ...`.
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain and every checkpoint signature; name the first broken entry.
+    Verify(AuditVerifyArgs),
+}
+
+/// Arguments of `kmsd audit verify`.
+#[derive(Debug, Args)]
+struct AuditVerifyArgs {
+    /// The audit directory (`<data>/audit`; in dev mode `DIR/data/audit`).
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// The node's audit public key (`ed25519:HEX`, as logged at start); without it the key
+    /// file in the directory is trusted.
+    #[arg(long, value_name = "KEY")]
+    key: Option<keywarden_audit::PublicKey>,
 }
 
 /// Arguments of `kmsd dev`.
@@ -97,6 +119,7 @@ fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Dev(args) => run_dev(args),
+        Command::Audit(AuditCommand::Verify(args)) => return audit_verify(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,6 +187,35 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
         supervisor.stop().await;
         result
     })
+}
+
+/// `kmsd audit verify`: prints the report, or the first broken entry and exits 1.
+fn audit_verify(args: &AuditVerifyArgs) -> ExitCode {
+    match keywarden_audit::verify(&args.dir, args.key.as_ref()) {
+        Ok(report) => {
+            println!(
+                "audit log {}: intact: {} entries (sequence {}..={}), {} checkpoints, key {}",
+                args.dir.display(),
+                report.entries,
+                report.first_seq.unwrap_or(0),
+                report.last_seq.unwrap_or(0),
+                report.checkpoints,
+                report.key_id,
+            );
+            if report.tail_is_unsigned() {
+                println!(
+                    "note: {} entries after the last signed checkpoint (a crash, or a node still running); \
+                     their chain is intact but not yet signed",
+                    report.unsigned_tail
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("audit log {}: BROKEN: {e}", args.dir.display());
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on the first SIGTERM or SIGINT. Handlers are installed now, so a signal that

@@ -2,6 +2,7 @@
 //! the daemon, a test double in unit tests.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use keywarden_kmip::ttlv::DecodeError;
 use keywarden_tls::Identity;
@@ -15,13 +16,28 @@ pub struct Readiness {
     pub reasons: Vec<String>,
 }
 
+/// Why a read of the audit log is refused; each maps to one HTTP status in the listener.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuditReadRefusal {
+    /// The caller's role may not read it (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not open yet (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The records do not verify or cannot be read (500).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// The key service as seen by the listeners.
 pub trait KmipService: Send + Sync + 'static {
     /// The authenticated caller of one connection, built once per connection.
     type Caller: Send + Sync + 'static;
 
-    /// The caller of a verified client certificate's identity, with its role.
-    fn caller(&self, identity: &Identity) -> Self::Caller;
+    /// The caller of a verified client certificate's identity, with its role, connected from
+    /// `peer` (recorded in the audit log).
+    fn caller(&self, identity: &Identity, peer: SocketAddr) -> Self::Caller;
 
     /// Whether the caller's role may read `/metrics` (admin and auditor).
     fn may_read_metrics(&self, caller: &Self::Caller) -> bool;
@@ -32,6 +48,15 @@ pub trait KmipService: Send + Sync + 'static {
 
     /// The response to a message whose header is unacceptable; the connection closes after it.
     fn frame_error(&self, error: &DecodeError) -> Vec<u8>;
+
+    /// Audit records from sequence `from` on (at most `limit`), as JSON, for admins and
+    /// auditors.
+    fn read_audit(
+        &self,
+        caller: &Self::Caller,
+        from: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<serde_json::Value, AuditReadRefusal>> + Send;
 
     /// Whether the node can serve.
     fn readiness(&self) -> impl Future<Output = Readiness> + Send;

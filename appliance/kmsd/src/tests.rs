@@ -22,7 +22,7 @@ use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
 use crate::error::Error;
 use crate::pki::DevPki;
 use crate::server::Server;
-use crate::service::{KmipService, Readiness};
+use crate::service::{AuditReadRefusal, KmipService, Readiness};
 use keywarden_tls::{Identity, load_certs, load_key};
 
 /// Safety net so a broken test fails instead of hanging; never a timing assertion.
@@ -56,12 +56,27 @@ fn frame(tag: [u8; 3], body: &[u8]) -> Vec<u8> {
 impl KmipService for Double {
     type Caller = String;
 
-    fn caller(&self, identity: &Identity) -> String {
+    fn caller(&self, identity: &Identity, _peer: SocketAddr) -> String {
         identity.to_string()
     }
 
     fn may_read_metrics(&self, caller: &String) -> bool {
         caller == ADMIN_DN
+    }
+
+    async fn read_audit(
+        &self,
+        caller: &String,
+        from: u64,
+        limit: usize,
+    ) -> Result<serde_json::Value, AuditReadRefusal> {
+        if caller == ADMIN_DN {
+            Ok(serde_json::json!({ "from": from, "limit": limit }))
+        } else {
+            Err(AuditReadRefusal::Forbidden(format!(
+                "{caller} may not read it"
+            )))
+        }
     }
 
     async fn handle(&self, caller: &String, request: &[u8]) -> Vec<u8> {
@@ -716,6 +731,41 @@ async fn metrics_need_a_client_certificate_health_and_readiness_do_not() {
     let response = http_get(&mut tls, "/metrics").await;
     assert!(response.starts_with("HTTP/1.1 403"), "{response}");
     assert!(response.contains("admin or auditor"), "{response}");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
+    let mut h = Harness::start(Options::default()).await;
+    let admin = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
+    let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
+    for (config, path, status, needle) in [
+        (
+            admin.clone(),
+            "/v1/audit?from=5&limit=7",
+            "200",
+            r#""from":5"#,
+        ),
+        (admin.clone(), "/v1/audit", "200", r#""limit":100"#),
+        (admin.clone(), "/v1/audit?limit=0", "400", "limit"),
+        (admin.clone(), "/v1/audit?from=x", "400", "from"),
+        (admin, "/v1/audit?offset=1", "400", "offset"),
+        (user, "/v1/audit", "403", "may not read"),
+        (
+            h.client_config(None),
+            "/v1/audit",
+            "403",
+            "client certificate",
+        ),
+    ] {
+        let mut tls = h.connect(config, h.https).await.unwrap();
+        let response = http_get(&mut tls, path).await;
+        assert!(
+            response.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path}: {response}"
+        );
+        assert!(response.contains(needle), "{path}: {response}");
+    }
     h.stop().await;
 }
 

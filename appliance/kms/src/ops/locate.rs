@@ -39,7 +39,7 @@ pub(crate) async fn locate(
 ) -> Result<ResponsePayload, KmipError> {
     let mut query = LocateQuery {
         // What Locate may return is what the caller sees (see `crate::access`).
-        owner: matches!(ctx.caller.role, Role::CryptoUser).then(|| ctx.caller.identity.clone()),
+        owner: matches!(ctx.caller.role, Role::CryptoUser).then(|| ctx.caller.identity.to_string()),
         domain: match ctx.caller.role {
             Role::Admin => None,
             _ => Some(ctx.caller.domain.clone()),

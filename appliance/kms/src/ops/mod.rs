@@ -142,7 +142,7 @@ impl<'a> Ctx<'a> {
             rec: Arc::new(ObjectRecord {
                 uuid: uuid::Uuid::now_v7().to_string(),
                 domain: self.caller.domain.clone(),
-                owner: self.caller.identity.clone(),
+                owner: self.caller.identity.to_string(),
                 object_type: object_type.value(),
                 origin: stamp.node,
                 created: stamp,

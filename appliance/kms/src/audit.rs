@@ -1,0 +1,319 @@
+//! The node's audit log as the key service uses it: opened once the HSM answers, one entry per
+//! batch item, state changes durable before their response.
+//!
+//! The log's signing key is an Ed25519 key of this node alone. It is stored only wrapped by the
+//! node's HSM root key (`<data>/audit/signing-key.hsm`, the bridge's KEK wrapping bound to a
+//! label of its own), so a copy of the data directory without the HSM cannot forge
+//! checkpoints, and it is never replicated. Until the log is open (the HSM is away at start),
+//! every request but Discover Versions and Query is refused and the node is not ready.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use keywarden_audit::{
+    AuditEntry, AuditLog, AuditOptions, AuditRecord, Durability, Ed25519Signer, ObjectIds, Outcome,
+    ReasonMessage, Timestamp,
+};
+use keywarden_kmip::KmipError;
+use keywarden_kmip::enums::Operation;
+use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use zeroize::Zeroizing;
+
+use crate::{Caller, Kms, Role};
+
+/// Directory of the audit log inside the data directory.
+pub const AUDIT_DIR: &str = "audit";
+/// The HSM-wrapped PKCS#8 of the log's signing key, inside [`AUDIT_DIR`].
+const SIGNING_KEY_FILE: &str = "signing-key.hsm";
+/// The label the HSM binds the wrapped signing key to (never a tenant domain name: those are
+/// plain words, this one has a colon).
+const SIGNING_KEY_LABEL: &str = "node:audit-signing-key";
+
+/// Why the audit log cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditReadError {
+    /// The caller's role is neither admin nor auditor.
+    #[error("the {0} role may not read the audit log")]
+    Forbidden(Role),
+    /// The log is not open (HSM unavailable at start).
+    #[error("the audit log is not open yet")]
+    NotOpen,
+    /// The records do not verify or cannot be read.
+    #[error("audit log: {0}")]
+    Verify(#[from] keywarden_audit::VerifyError),
+    /// The read task failed.
+    #[error("audit read task: {0}")]
+    Task(String),
+}
+
+/// The audit directory of a data directory.
+pub fn audit_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join(AUDIT_DIR)
+}
+
+/// Opens the log, creating its signing key (wrapped by the HSM) on first start.
+pub(crate) async fn open(kms: &Kms) -> Result<(), String> {
+    if kms.audit.get().is_some() {
+        return Ok(());
+    }
+    let dir = audit_dir(&kms.config.data_dir);
+    let key_file = dir.join(SIGNING_KEY_FILE);
+    let existing = {
+        let path = key_file.clone();
+        tokio::task::spawn_blocking(move || match std::fs::read(&path) {
+            Ok(blob) => Ok(Some(blob)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        })
+        .await
+        .map_err(|e| e.to_string())??
+    };
+    let pkcs8: Zeroizing<Vec<u8>> = match existing {
+        Some(blob) => kms
+            .hsm
+            .unwrap_kek(SIGNING_KEY_LABEL, &blob)
+            .await
+            .map_err(|e| format!("unwrapping the audit signing key: {e}"))?,
+        None => {
+            let pkcs8 = Ed25519Signer::generate_pkcs8().map_err(|e| e.to_string())?;
+            let blob = kms
+                .hsm
+                .wrap_kek(SIGNING_KEY_LABEL, &pkcs8)
+                .await
+                .map_err(|e| format!("wrapping the new audit signing key: {e}"))?;
+            let (dir, path) = (dir.clone(), key_file.clone());
+            tokio::task::spawn_blocking(move || write_new_file(&dir, &path, &blob))
+                .await
+                .map_err(|e| e.to_string())??;
+            tracing::info!("created the node's audit signing key");
+            pkcs8
+        }
+    };
+    let signer = Ed25519Signer::from_pkcs8(&pkcs8).map_err(|e| e.to_string())?;
+    let log =
+        tokio::task::spawn_blocking(move || AuditLog::open(&dir, AuditOptions::default(), signer))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("opening the audit log: {e}"))?;
+    tracing::info!(key = %log.public_key(), "audit log open");
+    if let Err(unused) = kms.audit.set(Arc::new(log)) {
+        // A concurrent open won; this one closes its handle on drop.
+        drop(unused);
+    }
+    Ok(())
+}
+
+/// Writes a file that must not exist yet, durably (file and directory synced), owner-only.
+fn write_new_file(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(fail)?;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Whether an operation changes state (its entry is durable before the response).
+pub(crate) fn changes_state(op: Operation) -> bool {
+    matches!(
+        op,
+        Operation::Create
+            | Operation::CreateKeyPair
+            | Operation::Register
+            | Operation::ReKey
+            | Operation::AddAttribute
+            | Operation::SetAttribute
+            | Operation::ModifyAttribute
+            | Operation::DeleteAttribute
+            | Operation::Activate
+            | Operation::Revoke
+            | Operation::Destroy
+    )
+}
+
+/// Whether an operation may run before the audit log is open (it touches no object).
+pub(crate) fn allowed_without_log(op: Option<Operation>) -> bool {
+    matches!(op, Some(Operation::DiscoverVersions | Operation::Query))
+}
+
+/// The object a request names, if it names one by identifier.
+pub(crate) fn request_object(payload: &RequestPayload) -> Option<&str> {
+    use RequestPayload as P;
+    match payload {
+        P::ReKey {
+            unique_identifier, ..
+        }
+        | P::Get {
+            unique_identifier, ..
+        }
+        | P::GetAttributes {
+            unique_identifier, ..
+        }
+        | P::GetAttributeList { unique_identifier }
+        | P::AddAttribute {
+            unique_identifier, ..
+        }
+        | P::SetAttribute {
+            unique_identifier, ..
+        }
+        | P::ModifyAttribute {
+            unique_identifier, ..
+        }
+        | P::DeleteAttribute {
+            unique_identifier, ..
+        }
+        | P::Activate { unique_identifier }
+        | P::Revoke {
+            unique_identifier, ..
+        }
+        | P::Destroy { unique_identifier }
+        | P::Encrypt {
+            unique_identifier, ..
+        }
+        | P::Decrypt {
+            unique_identifier, ..
+        }
+        | P::Sign {
+            unique_identifier, ..
+        }
+        | P::SignatureVerify {
+            unique_identifier, ..
+        }
+        | P::Mac {
+            unique_identifier, ..
+        }
+        | P::MacVerify {
+            unique_identifier, ..
+        } => unique_identifier.as_deref(),
+        P::DiscoverVersions { .. }
+        | P::Query { .. }
+        | P::Create { .. }
+        | P::CreateKeyPair { .. }
+        | P::Register { .. }
+        | P::Locate { .. }
+        | P::RngRetrieve { .. } => None,
+    }
+}
+
+/// The objects a response created or names (Locate's list is not recorded: it can be long).
+fn response_objects(payload: &ResponsePayload, ids: &mut ObjectIds) {
+    let mut push = |s: &str| {
+        if let Ok(u) = uuid::Uuid::parse_str(s)
+            && !ids.as_slice().contains(&u)
+        {
+            let _ = ids.push(u);
+        }
+    };
+    match payload {
+        ResponsePayload::CreateKeyPair {
+            private_key_unique_identifier,
+            public_key_unique_identifier,
+        } => {
+            push(private_key_unique_identifier);
+            push(public_key_unique_identifier);
+        }
+        ResponsePayload::Create {
+            unique_identifier, ..
+        }
+        | ResponsePayload::Register { unique_identifier }
+        | ResponsePayload::ReKey { unique_identifier } => push(unique_identifier),
+        _ => {}
+    }
+}
+
+/// The audit entry of one batch item.
+pub(crate) fn entry(
+    caller: &Caller,
+    received: Timestamp,
+    operation: Option<Operation>,
+    target: Option<&str>,
+    result: &Result<(Operation, ResponsePayload), KmipError>,
+) -> AuditEntry {
+    let mut objects = ObjectIds::default();
+    if let Some(u) = target.and_then(|t| uuid::Uuid::parse_str(t).ok()) {
+        let _ = objects.push(u);
+    }
+    let (outcome, message) = match result {
+        Ok((_, payload)) => {
+            response_objects(payload, &mut objects);
+            (Outcome::Success, ReasonMessage::new(""))
+        }
+        // Result messages are the server's own words about identifiers and rules; they never
+        // carry request data or key material.
+        Err(e) => (
+            Outcome::failure(e.reason.spec_name()),
+            ReasonMessage::new(e.message.clone()),
+        ),
+    };
+    AuditEntry {
+        time: received,
+        identity: Arc::clone(&caller.identity),
+        role: Some(caller.role),
+        operation: operation.map_or("Unknown", |o| o.spec_name()).into(),
+        objects,
+        outcome,
+        message,
+        client: caller.client,
+    }
+}
+
+/// Appends a message's entries; the last is durable when any of them changed state, which
+/// makes every earlier one durable too (one total order, one file).
+pub(crate) async fn append(
+    log: &AuditLog,
+    entries: Vec<AuditEntry>,
+    durable: bool,
+) -> Result<(), keywarden_audit::AuditError> {
+    let last = entries.len().saturating_sub(1);
+    for (i, entry) in entries.into_iter().enumerate() {
+        let durability = if durable && i == last {
+            Durability::Durable
+        } else {
+            Durability::Batched
+        };
+        log.append(entry, durability).await?;
+    }
+    Ok(())
+}
+
+impl Kms {
+    /// Verified audit records from sequence `from`, at most `limit`, for admins and auditors.
+    pub async fn read_audit(
+        &self,
+        caller: &Caller,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, AuditReadError> {
+        if !matches!(caller.role, Role::Admin | Role::Auditor) {
+            return Err(AuditReadError::Forbidden(caller.role));
+        }
+        let log = self.audit.get().ok_or(AuditReadError::NotOpen)?;
+        let dir = log.dir().to_path_buf();
+        let key = log.public_key().clone();
+        tokio::task::spawn_blocking(move || keywarden_audit::read(&dir, from, limit, Some(&key)))
+            .await
+            .map_err(|e| AuditReadError::Task(e.to_string()))?
+            .map_err(AuditReadError::from)
+    }
+}
