@@ -603,8 +603,21 @@ impl Attributes {
 
     /// Decodes a 1.x Template-Attribute (or Common/Private/Public Key Template-Attribute).
     /// Name items (references to server-side templates) are refused: templates are not offered.
+    /// Any other child is refused too, rather than skipped with the attribute it may carry.
     pub fn from_template_attribute(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let r = Reader::new(ver, "Template-Attribute", item)?;
+        if let Some(other) = r
+            .items
+            .iter()
+            .find(|c| c.tag != tags::NAME && c.tag != tags::ATTRIBUTE)
+        {
+            return Err(crate::schema::not_a_field(
+                ver,
+                &tag_name(item.tag),
+                other.tag,
+                "Name and Attribute items",
+            ));
+        }
         if r.opt(tags::NAME).is_some() {
             return Err(KmipError::new(
                 ResultReason::FeatureNotSupported,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod message;
 pub mod objects;
 pub mod payload;
+mod schema;
 pub mod tags;
 pub mod ttlv;
 pub mod xml;

@@ -451,15 +451,15 @@ impl ProtocolVersion {
     }
 }
 
-/// The attributes of a request in either form (Template-Attribute or Attributes); empty when
-/// absent. Both forms are accepted in every version: clients mix them up.
+/// The attributes of a request in the form of its version (Template-Attribute in 1.x,
+/// Attributes in 2.x; the other form was refused by the payload check); empty when absent.
 fn attributes_in(r: &Reader<'_>, form_1x: Tag, form_2x: Tag) -> Result<Attributes, KmipError> {
-    let first = if r.ver.uses_attributes_form() {
-        r.opt(form_2x).or_else(|| r.opt(form_1x))
+    let tag = if r.ver.uses_attributes_form() {
+        form_2x
     } else {
-        r.opt(form_1x).or_else(|| r.opt(form_2x))
+        form_1x
     };
-    match first {
+    match r.opt(tag) {
         Some(item) => Attributes::from_ttlv(item, r.ver),
         None => Ok(Attributes::default()),
     }
@@ -504,14 +504,10 @@ fn single_attribute_out(tag: Tag, a: &Attribute) -> Ttlv {
 
 /// The New Attribute (2.x) or Attribute (1.x) of an Add/Set/Modify Attribute request.
 fn new_attribute_in(r: &Reader<'_>) -> Result<Attribute, KmipError> {
-    if let Some(n) = r.opt(tags::NEW_ATTRIBUTE) {
-        return single_attribute(n, r.ver);
-    }
-    match r.opt(tags::ATTRIBUTE) {
-        Some(a) if r.ver.uses_attributes_form() => Attribute::from_ttlv_2x(a, r.ver),
-        Some(a) => Attribute::from_ttlv_1x(a, r.ver),
-        None if r.ver.uses_attributes_form() => Err(missing(r.ver, r.parent, tags::NEW_ATTRIBUTE)),
-        None => Err(missing(r.ver, r.parent, tags::ATTRIBUTE)),
+    if r.ver.uses_attributes_form() {
+        single_attribute(r.req(tags::NEW_ATTRIBUTE)?, r.ver)
+    } else {
+        Attribute::from_ttlv_1x(r.req(tags::ATTRIBUTE)?, r.ver)
     }
 }
 
@@ -602,6 +598,9 @@ impl RequestPayload {
     pub fn from_ttlv(op: Operation, item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let parent = format!("{op} Request Payload");
         let r = Reader::new(ver, &parent, item)?;
+        // Every child must be a field of this payload before any is read: a skipped one could
+        // be a filter or a parameter the client relies on.
+        crate::schema::check(op, ver, r.items)?;
         if let Some(e) = streaming(&r, op) {
             return Err(e);
         }
@@ -659,14 +658,15 @@ impl RequestPayload {
                     .transpose()?,
             },
             Operation::GetAttributes => {
-                let mut names: Vec<String> = r
-                    .texts(tags::ATTRIBUTE_NAME)?
-                    .iter()
-                    .map(|n| crate::attributes::canonical_name(n))
-                    .collect();
-                for a in r.all(tags::ATTRIBUTE_REFERENCE) {
-                    names.push(reference_from_ttlv(a, ver)?);
-                }
+                let names: Vec<String> = if ver.uses_attributes_form() {
+                    r.all(tags::ATTRIBUTE_REFERENCE)
+                        .map(|a| reference_from_ttlv(a, ver))
+                        .collect::<Result<_, _>>()?
+                } else {
+                    r.all(tags::ATTRIBUTE_NAME)
+                        .map(|n| r.as_text(n).map(|n| crate::attributes::canonical_name(&n)))
+                        .collect::<Result<_, _>>()?
+                };
                 RequestPayload::GetAttributes {
                     unique_identifier: uid(&r)?,
                     names,
@@ -691,41 +691,42 @@ impl RequestPayload {
                     .map(|c| single_attribute(c, ver))
                     .transpose()?,
             },
-            Operation::DeleteAttribute => {
+            Operation::DeleteAttribute if ver.uses_attributes_form() => {
                 let current = r
                     .opt(tags::CURRENT_ATTRIBUTE)
                     .map(|c| single_attribute(c, ver))
                     .transpose()?;
-                let name = if let Some(c) = &current {
-                    c.name.clone()
-                } else if let Some(a) = r.opt(tags::ATTRIBUTE_REFERENCE) {
-                    reference_from_ttlv(a, ver)?
-                } else if let Some(n) = r.text(tags::ATTRIBUTE_NAME)? {
-                    crate::attributes::canonical_name(&n)
-                } else if ver.uses_attributes_form() {
-                    return Err(missing(ver, &parent, tags::ATTRIBUTE_REFERENCE));
-                } else {
-                    return Err(missing(ver, &parent, tags::ATTRIBUTE_NAME));
+                let name = match (&current, r.opt(tags::ATTRIBUTE_REFERENCE)) {
+                    (Some(c), _) => c.name.clone(),
+                    (None, Some(a)) => reference_from_ttlv(a, ver)?,
+                    (None, None) => return Err(missing(ver, &parent, tags::ATTRIBUTE_REFERENCE)),
                 };
                 RequestPayload::DeleteAttribute {
                     unique_identifier: uid(&r)?,
                     name,
-                    index: r.int(tags::ATTRIBUTE_INDEX)?,
+                    index: None,
                     current,
                 }
             }
+            Operation::DeleteAttribute => RequestPayload::DeleteAttribute {
+                unique_identifier: uid(&r)?,
+                name: crate::attributes::canonical_name(&r.req_text(tags::ATTRIBUTE_NAME)?),
+                index: r.int(tags::ATTRIBUTE_INDEX)?,
+                current: None,
+            },
             Operation::Locate => {
-                let mut attributes = match r.opt(tags::ATTRIBUTES) {
-                    Some(a) => Attributes::from_attributes_2x(a, ver)?,
-                    None => Attributes::default(),
+                let attributes = if ver.uses_attributes_form() {
+                    match r.opt(tags::ATTRIBUTES) {
+                        Some(a) => Attributes::from_attributes_2x(a, ver)?,
+                        // The spec requires Attributes (empty matches everything); PyKMIP
+                        // leaves it out when there is no filter.
+                        None => Attributes::default(),
+                    }
+                } else {
+                    r.all(tags::ATTRIBUTE)
+                        .map(|a| Attribute::from_ttlv_1x(a, ver))
+                        .collect::<Result<_, _>>()?
                 };
-                for a in r.all(tags::ATTRIBUTE) {
-                    attributes.push(if ver.uses_attributes_form() {
-                        Attribute::from_ttlv_2x(a, ver)?
-                    } else {
-                        Attribute::from_ttlv_1x(a, ver)?
-                    });
-                }
                 RequestPayload::Locate {
                     maximum_items: r.int(tags::MAXIMUM_ITEMS)?,
                     offset_items: r.int(tags::OFFSET_ITEMS)?,

@@ -225,7 +225,7 @@ fn wrong_type_is_an_invalid_message_naming_it() {
 }
 
 #[test]
-fn unknown_standard_tag_fails_the_item_and_extension_tags_pass() {
+fn unknown_standard_and_extension_tags_fail_the_item() {
     let with = |tag: u32| {
         decode(&request(
             1,
@@ -245,7 +245,10 @@ fn unknown_standard_tag_fails_the_item_and_extension_tags_pass() {
     let e = with(0x42EEEE).items[0].payload.clone().unwrap_err();
     assert_eq!(e.reason, ResultReason::InvalidField);
     assert!(e.message.contains("0x42eeee"), "{}", e.message);
-    assert!(with(0x540001).items[0].payload.is_ok());
+    // An extension tag is a field the payload does not define either (1.x §11.1).
+    let e = with(0x540001).items[0].payload.clone().unwrap_err();
+    assert_eq!(e.reason, ResultReason::InvalidField);
+    assert!(e.message.contains("0x540001"), "{}", e.message);
 }
 
 #[test]
