@@ -2061,6 +2061,127 @@ async fn batch_error_continuation() {
     }
 }
 
+/// A 2.0 Locate as libkmip (the C client behind Percona's KMIP keyring) writes it: the
+/// filters straight in the payload instead of inside Attributes, followed by the same Locate
+/// written as 2.0 specifies, with Batch Error Continuation `continuation`.
+fn libkmip_locate_request(
+    key_name: &str,
+    continuation: Option<BatchErrorContinuationOption>,
+) -> Vec<u8> {
+    use keywarden_kmip::tags;
+    let name_value = || {
+        Ttlv::structure(
+            tags::NAME,
+            vec![
+                Ttlv::new(tags::NAME_VALUE, Value::TextString(key_name.into())),
+                Ttlv::new(tags::NAME_TYPE, Value::Enumeration(1)),
+            ],
+        )
+    };
+    let object_type = || {
+        Ttlv::new(
+            tags::OBJECT_TYPE,
+            Value::Enumeration(ObjectType::SymmetricKey.value()),
+        )
+    };
+    let libkmip = vec![
+        object_type(),
+        Ttlv::structure(
+            tags::ATTRIBUTE,
+            vec![
+                Ttlv::new(tags::ATTRIBUTE_NAME, Value::TextString("Name".into())),
+                Ttlv::new(tags::ATTRIBUTE_VALUE, name_value().value),
+            ],
+        ),
+    ];
+    let spec = vec![Ttlv::structure(
+        tags::ATTRIBUTES,
+        vec![object_type(), name_value()],
+    )];
+    let mut header = vec![
+        keywarden_kmip::message::ProtocolVersion::V2_0.to_ttlv(),
+        Ttlv::new(tags::BATCH_COUNT, Value::Integer(2)),
+    ];
+    if let Some(c) = continuation {
+        header.push(Ttlv::new(
+            tags::BATCH_ERROR_CONTINUATION_OPTION,
+            Value::Enumeration(c.value()),
+        ));
+    }
+    let item = |id: u8, payload| {
+        Ttlv::structure(
+            tags::BATCH_ITEM,
+            vec![
+                Ttlv::new(
+                    tags::OPERATION,
+                    Value::Enumeration(Operation::Locate.value()),
+                ),
+                Ttlv::new(
+                    tags::UNIQUE_BATCH_ITEM_ID,
+                    Value::ByteString(Zeroizing::new(vec![id])),
+                ),
+                Ttlv::structure(tags::REQUEST_PAYLOAD, payload),
+            ],
+        )
+    };
+    ttlv::encode(&Ttlv::structure(
+        tags::REQUEST_MESSAGE,
+        vec![
+            Ttlv::structure(tags::REQUEST_HEADER, header),
+            item(1, libkmip),
+            item(2, spec),
+        ],
+    ))
+}
+
+/// The libkmip Locate must fail, never succeed with every object on the server (the client
+/// would take the first one as its key); the other items are answered per Batch Error
+/// Continuation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libkmip_locate_with_filters_outside_attributes_fails_alone() {
+    let env = Env::start().await;
+    let c = env.client("alice", keywarden_kmip::message::ProtocolVersion::V2_0);
+    let wanted = c.create_aes(256, vec![name("percona-master-key")]).await;
+    c.create_aes(128, vec![name("another-key")]).await;
+    let send = |continuation| {
+        let bytes = libkmip_locate_request("percona-master-key", continuation);
+        let kms = std::sync::Arc::clone(&env.kms);
+        let caller = c.caller.clone();
+        async move {
+            let out = kms.handle(&caller, &bytes).await;
+            keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+                .expect("response decodes")
+        }
+    };
+
+    let r = send(Some(BatchErrorContinuationOption::Continue)).await;
+    assert_eq!(r.items.len(), 2);
+    let refused = &r.items[0];
+    assert_eq!(refused.unique_batch_item_id.as_deref(), Some(&[1u8][..]));
+    assert_eq!(refused.result_status, ResultStatus::OperationFailed);
+    assert_eq!(refused.result_reason, Some(ResultReason::InvalidMessage));
+    assert!(
+        refused.payload.is_none(),
+        "no identifiers for the refused item"
+    );
+    let message = refused.result_message.as_deref().unwrap_or_default();
+    for part in ["Locate", "ObjectType", "0x420057", "2.0"] {
+        assert!(message.contains(part), "{part:?} not in {message:?}");
+    }
+    assert_eq!(r.items[1].result_status, ResultStatus::Success);
+    match &r.items[1].payload {
+        Some(ResponsePayload::Locate {
+            unique_identifiers, ..
+        }) => assert_eq!(unique_identifiers, &vec![wanted.clone()]),
+        other => panic!("{other:?}"),
+    }
+
+    // Stop (the default): nothing after the refused item is processed.
+    let r = send(None).await;
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
+}
+
 /// The stored record of `uid`, read with the key service closed.
 async fn stored(env: &mut Env, uid: &str) -> keywarden_store::ObjectRecord {
     env.kms.shutdown().await;
