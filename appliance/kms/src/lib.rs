@@ -47,6 +47,7 @@ mod attrs;
 mod audit;
 mod batch;
 mod error;
+mod hsm_policy;
 mod keyring;
 mod material;
 mod metrics;
@@ -66,6 +67,7 @@ use tokio::task::JoinHandle;
 
 pub use audit::{AUDIT_DIR, AuditReadError, audit_dir};
 pub use error::KmsError;
+pub use hsm_policy::HsmLossPolicy;
 pub use keywarden_authz::{Identity, Policy, Role};
 
 /// The tenant domain every object belongs to until multi-domain support lands.
@@ -97,6 +99,8 @@ pub struct KmsConfig {
     pub authorization: Policy,
     /// Limits applied when decoding requests.
     pub limits: Limits,
+    /// What to do while the HSM does not answer.
+    pub hsm_loss: HsmLossPolicy,
 }
 
 /// Who sends a request.
@@ -133,6 +137,8 @@ pub struct Readiness {
     pub ready: bool,
     /// Why the node is not ready; empty when ready.
     pub reasons: Vec<String>,
+    /// The HSM-loss policy in force (reported by `/readyz`).
+    pub hsm_loss: HsmLossPolicy,
 }
 
 /// The cached result of the last HSM health check.
@@ -162,6 +168,8 @@ pub struct Kms {
     audit: OnceLock<Arc<keywarden_audit::AuditLog>>,
     health: Mutex<HealthCache>,
     health_refresh: tokio::sync::Mutex<()>,
+    /// The last HSM health check passed (read per request by the HSM-loss policy).
+    hsm_ok: AtomicBool,
     store_errors: Mutex<StoreErrors>,
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -205,6 +213,13 @@ impl Kms {
         };
         let hsm = HsmClient::new(config.hsm_socket.clone()).with_timeout(Duration::from_secs(3));
         let metrics = metrics::Metrics::register(registry);
+        metrics
+            .hsm_loss_policy
+            .get_or_create(&vec![(
+                "policy".to_owned(),
+                config.hsm_loss.as_str().to_owned(),
+            )])
+            .set(1);
         let kms = Arc::new(Kms {
             config,
             store: Mutex::new(Some(store)),
@@ -217,6 +232,7 @@ impl Kms {
                 result: Err("HSM not checked yet".to_owned()),
             }),
             health_refresh: tokio::sync::Mutex::new(()),
+            hsm_ok: AtomicBool::new(false),
             store_errors: Mutex::new(StoreErrors::default()),
             metrics,
             locks: (0..LOCK_STRIPES)
@@ -266,7 +282,13 @@ impl Kms {
             }
         }
         if let Err(why) = self.hsm_health(false).await {
-            reasons.push(format!("HSM not healthy: {why}"));
+            let consequence = match self.config.hsm_loss {
+                HsmLossPolicy::KeepServing => {
+                    "policy keep-serving: key operations continue from the cached domain KEK"
+                }
+                HsmLossPolicy::Refuse => "policy refuse: requests are refused until it answers",
+            };
+            reasons.push(format!("HSM not healthy: {why} ({consequence})"));
         }
         {
             let store = lock(&self.store_errors);
@@ -283,6 +305,7 @@ impl Kms {
         Readiness {
             ready: reasons.is_empty(),
             reasons,
+            hsm_loss: self.config.hsm_loss,
         }
     }
 
@@ -349,6 +372,7 @@ impl Kms {
             Err(e) => Err(e.to_string()),
         };
         self.metrics.hsm_up.set(i64::from(result.is_ok()));
+        self.hsm_ok.store(result.is_ok(), Ordering::Release);
         // The client reports the latency of its last successful call only.
         if result.is_ok()
             && let Some(latency) = self.hsm.last_latency()
@@ -422,6 +446,7 @@ mod tests {
             hsm_socket: dir.join("no-bridge.sock"),
             authorization: Policy::default(),
             limits: Limits::default(),
+            hsm_loss: HsmLossPolicy::default(),
         };
         let mut registry = prometheus_client::registry::Registry::default();
         Kms::open(config, &mut registry).await.expect("open")

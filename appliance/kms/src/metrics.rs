@@ -29,6 +29,10 @@ pub(crate) struct Metrics {
     pub hsm_latency: Histogram,
     /// `hsm_up`.
     pub hsm_up: Gauge,
+    /// `hsm_loss_policy{policy}`: 1 for the policy in force.
+    pub hsm_loss_policy: Family<Labels, Gauge>,
+    /// `requests_without_hsm_total{outcome}`: served or refused while the HSM was lost.
+    pub without_hsm: Family<Labels, Counter>,
     /// `store_objects`.
     pub store_objects: Gauge,
     /// `store_file_bytes`.
@@ -50,6 +54,8 @@ impl Metrics {
             duration: Family::new_with_constructor(request_histogram as fn() -> Histogram),
             hsm_latency: Histogram::new(exponential_buckets(0.000_05, 2.0, 17)),
             hsm_up: Gauge::default(),
+            hsm_loss_policy: Family::default(),
+            without_hsm: Family::default(),
             store_objects: Gauge::default(),
             store_file_bytes: Gauge::default(),
             store_writes: StoreWriteMetrics::default(),
@@ -76,6 +82,16 @@ impl Metrics {
             m.hsm_up.clone(),
         );
         registry.register(
+            "hsm_loss_policy",
+            "1 for the HSM-loss policy in force (keep-serving or refuse)",
+            m.hsm_loss_policy.clone(),
+        );
+        registry.register(
+            "requests_without_hsm",
+            "Batch items served or refused while the last HSM health check had failed",
+            m.without_hsm.clone(),
+        );
+        registry.register(
             "store_objects",
             "Objects in the store, tombstones included",
             m.store_objects.clone(),
@@ -87,6 +103,13 @@ impl Metrics {
         );
         m.store_writes.register(registry);
         m
+    }
+
+    /// Counts one batch item handled while the HSM was lost.
+    pub(crate) fn without_hsm(&self, outcome: &str) {
+        self.without_hsm
+            .get_or_create(&vec![("outcome".to_owned(), outcome.to_owned())])
+            .inc();
     }
 
     /// Counts one successful item.

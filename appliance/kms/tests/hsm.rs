@@ -131,12 +131,90 @@ async fn hsm_loss_makes_not_ready_and_recovery_needs_no_restart() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(seen, "readiness never reported the HSM loss");
-    // The KEK stays unwrapped in memory: keys keep working while the HSM is away.
+    let r = env.kms.readiness().await;
+    assert_eq!(r.hsm_loss, keywarden_kms::HsmLossPolicy::KeepServing);
+    assert!(
+        r.reasons.iter().any(|s| s.contains("keep-serving")),
+        "{r:?}"
+    );
+    // The KEK stays unwrapped in memory: keys keep working while the HSM is away (the default
+    // policy, keep-serving).
     let c = env.client("alice", V14);
     let uid = c.create_aes(128, vec![]).await;
+    // Random bytes come from the HSM or not at all: no silent software fallback.
+    let item = c.one(RequestPayload::RngRetrieve { length: 16 }).await;
+    assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+    assert!(
+        item.result_message.unwrap_or_default().contains("HSM"),
+        "the refusal names the HSM"
+    );
     env.hsm.start();
     wait_ready(&env.kms).await;
     c.ok(get(&uid)).await;
+    c.ok(RequestPayload::RngRetrieve { length: 16 }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_refuse_policy_nothing_is_served_while_the_hsm_is_lost() {
+    let mut hsm = Hsm::new();
+    hsm.start();
+    let data = tempfile::tempdir().expect("data dir");
+    let mut registry = prometheus_client::registry::Registry::default();
+    let config = keywarden_kms::KmsConfig {
+        hsm_loss: keywarden_kms::HsmLossPolicy::Refuse,
+        ..config(&hsm, data.path())
+    };
+    let kms = keywarden_kms::Kms::open(config, &mut registry)
+        .await
+        .expect("open");
+    wait_ready(&kms).await;
+    let c = Client {
+        kms: kms.clone(),
+        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+        version: V21,
+    };
+    let uid = c.create_aes(128, vec![]).await;
+    hsm.stop();
+    let mut refused = None;
+    for _ in 0..100 {
+        let item = c.one(get(&uid)).await;
+        if item.result_reason.is_some() {
+            refused = Some(item);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let item = refused.expect("Get was never refused after the HSM went away");
+    assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+    assert!(
+        item.result_message
+            .unwrap_or_default()
+            .contains("policy is refuse"),
+        "the refusal names the policy"
+    );
+    let r = kms.readiness().await;
+    assert!(!r.ready);
+    assert!(
+        r.reasons.iter().any(|s| s.contains("policy refuse")),
+        "{r:?}"
+    );
+    // Discover Versions and Query still answer.
+    c.ok(RequestPayload::DiscoverVersions { versions: vec![] })
+        .await;
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+    for needle in [
+        "hsm_loss_policy{policy=\"refuse\"} 1",
+        "requests_without_hsm_total{outcome=\"refused\"}",
+        "hsm_up 0",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
+    // Back: served again without a restart.
+    hsm.start();
+    wait_ready(&kms).await;
+    c.ok(get(&uid)).await;
+    kms.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,6 +243,7 @@ async fn metrics_are_registered_and_counted() {
         "kmip_requests_total{operation=\"Get\",result=\"ItemNotFound\"} 1",
         "kmip_request_duration_seconds_count{operation=\"Create\"} 1",
         "hsm_up 1",
+        "hsm_loss_policy{policy=\"keep-serving\"} 1",
         "store_objects 1",
         "hsm_latency_seconds_count",
         "store_file_bytes",

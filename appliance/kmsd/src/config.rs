@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use keywarden_kmip::ttlv::Limits;
+use keywarden_kms::HsmLossPolicy;
 use keywarden_tls::IdentitySource;
 use serde::Serialize;
 
@@ -28,6 +29,8 @@ pub struct ServerConfig {
     pub hsm_socket: PathBuf,
     /// Decoding limits of KMIP messages.
     pub limits: Limits,
+    /// What the key service does while the HSM does not answer.
+    pub hsm_loss: HsmLossPolicy,
     /// Connection timeouts.
     pub timeouts: Timeouts,
     /// Most concurrent connections per listener; more are accepted and closed at once.

@@ -49,6 +49,8 @@ pub struct DevOptions {
     pub idle_timeout: Duration,
     /// Connection limit per listener.
     pub max_connections: usize,
+    /// What to do while the HSM does not answer.
+    pub hsm_loss: keywarden_kms::HsmLossPolicy,
 }
 
 /// Every path of a dev directory.
@@ -280,6 +282,7 @@ impl DevLayout {
             data_dir: self.data_dir.clone(),
             hsm_socket: self.hsm_socket.clone(),
             limits: Limits::default(),
+            hsm_loss: options.hsm_loss,
             timeouts: Timeouts {
                 idle: options.idle_timeout,
                 ..Timeouts::default()

@@ -251,11 +251,18 @@ pub async fn route<S: KmipService>(
         "/readyz" => {
             let readiness = ctx.service.readiness().await;
             let (status, body) = if readiness.ready {
-                (StatusCode::OK, json!({ "ready": true }))
+                (
+                    StatusCode::OK,
+                    json!({ "ready": true, "hsm_loss_policy": readiness.hsm_loss }),
+                )
             } else {
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    json!({ "ready": false, "reasons": readiness.reasons }),
+                    json!({
+                        "ready": false,
+                        "reasons": readiness.reasons,
+                        "hsm_loss_policy": readiness.hsm_loss,
+                    }),
                 )
             };
             respond(status, "application/json", Bytes::from(body.to_string()))

@@ -17,6 +17,7 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
         hsm_socket: config.hsm_socket.clone(),
         authorization: Policy::load(&config.authorization)?,
         limits: config.limits,
+        hsm_loss: config.hsm_loss,
     };
     Kms::open(kms_config, registry)
         .await
@@ -66,6 +67,7 @@ impl KmipService for Kms {
         Readiness {
             ready: readiness.ready,
             reasons: readiness.reasons,
+            hsm_loss: readiness.hsm_loss.as_str(),
         }
     }
 

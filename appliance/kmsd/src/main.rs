@@ -107,10 +107,21 @@ struct DevArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60, hide = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
+    /// While the HSM does not answer: keep-serving (from the cached domain KEK; /readyz says
+    /// 503) or refuse (every request but Discover Versions and Query fails).
+    #[arg(long, value_name = "POLICY", default_value = "keep-serving",
+          value_parser = parse_hsm_loss)]
+    hsm_loss: keywarden_kms::HsmLossPolicy,
     /// Most concurrent connections per listener; more are closed at accept.
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+}
+
+/// The `--hsm-loss` value, or an error naming the valid ones.
+fn parse_hsm_loss(value: &str) -> Result<keywarden_kms::HsmLossPolicy, String> {
+    keywarden_kms::HsmLossPolicy::from_name(value)
+        .ok_or_else(|| format!("{value:?} is not keep-serving or refuse"))
 }
 
 fn main() -> ExitCode {
@@ -168,6 +179,7 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
         pkcs11_module: args.pkcs11_module,
         idle_timeout: Duration::from_secs(args.idle_timeout),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        hsm_loss: args.hsm_loss,
     };
     let layout = DevLayout::create(&args.dir)?;
     let _lock = layout.lock()?;

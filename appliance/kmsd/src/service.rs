@@ -14,6 +14,8 @@ pub struct Readiness {
     pub ready: bool,
     /// Why not, one short sentence each.
     pub reasons: Vec<String>,
+    /// The HSM-loss policy in force (`keep-serving` or `refuse`), reported by `/readyz`.
+    pub hsm_loss: &'static str,
 }
 
 /// Why a read of the audit log is refused; each maps to one HTTP status in the listener.

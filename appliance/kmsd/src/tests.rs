@@ -100,11 +100,13 @@ impl KmipService for Double {
             Readiness {
                 ready: true,
                 reasons: Vec::new(),
+                hsm_loss: "keep-serving",
             }
         } else {
             Readiness {
                 ready: false,
                 reasons: vec!["hsm-bridge unreachable".to_owned()],
+                hsm_loss: "keep-serving",
             }
         }
     }
@@ -170,6 +172,7 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
             max_message: 4096,
             ..Limits::default()
         },
+        hsm_loss: keywarden_kms::HsmLossPolicy::KeepServing,
         timeouts: Timeouts {
             idle: options.idle,
             write: options.write,
@@ -553,7 +556,9 @@ async fn https_serves_health_readiness_metrics_and_problems() {
     // Listeners answer while not ready, but the readiness file is not announced yet.
     assert!(!h.dir.path().join("ready.json").exists());
     assert!(
-        ready.ends_with(r#"{"ready":false,"reasons":["hsm-bridge unreachable"]}"#),
+        ready.ends_with(
+            r#"{"hsm_loss_policy":"keep-serving","ready":false,"reasons":["hsm-bridge unreachable"]}"#
+        ),
         "{ready}"
     );
 
@@ -579,7 +584,10 @@ async fn readyz_is_200_when_ready_and_client_certificates_are_accepted_on_https(
     let mut tls = h.connect(config, h.https).await.unwrap();
     let ready = http_get(&mut tls, "/readyz").await;
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
-    assert!(ready.ends_with(r#"{"ready":true}"#), "{ready}");
+    assert!(
+        ready.ends_with(r#"{"hsm_loss_policy":"keep-serving","ready":true}"#),
+        "{ready}"
+    );
     h.stop().await;
 }
 

@@ -91,6 +91,10 @@ async fn hsm_loss_makes_node_unready_and_recovery_makes_it_ready() -> Result<()>
     })
     .await?;
     eprintln!("/readyz while the HSM is gone: 503 {body}");
+    ensure!(
+        body.contains(r#""hsm_loss_policy":"keep-serving""#),
+        "/readyz does not report the HSM-loss policy: {body}"
+    );
     ensure!(node.is_running(), "kmsd exited when the HSM went away");
 
     std::fs::rename(&away, &tokens)

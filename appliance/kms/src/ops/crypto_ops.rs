@@ -483,12 +483,17 @@ pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponseP
         })?;
     let len = usize::try_from(len).map_err(|_| policy::invalid("Data Length"))?;
     // Random output may become key material on the client: hold it zeroizing on every path.
+    // From the HSM or not at all: a client asking a KMS for random bytes expects the HSM's
+    // RNG, and a silent software fallback would hand out something else under its name.
     let mut data: zeroize::Zeroizing<Vec<u8>> = match ctx.kms.hsm.random(len).await {
         Ok(bytes) => zeroize::Zeroizing::new(bytes),
         Err(e) => {
-            tracing::debug!(error = %e, "HSM random unavailable; using the software DRBG");
-            crypto::random_bytes(len)
-                .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?
+            return Err(KmipError::new(
+                ResultReason::GeneralFailure,
+                format!(
+                    "RNG Retrieve: the HSM's random generator is unavailable ({e}); retry later"
+                ),
+            ));
         }
     };
     // The payload type holds a plain Vec: move the buffer into it instead of copying, so no

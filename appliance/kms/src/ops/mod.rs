@@ -188,6 +188,7 @@ pub(crate) async fn dispatch(
         ));
     }
     access::check_role(ctx.caller, ctx.access)?;
+    crate::hsm_policy::check(ctx.kms, ctx.access)?;
     match payload {
         RequestPayload::DiscoverVersions { versions } => Ok(query::discover_versions(&versions)),
         RequestPayload::Query { functions } => Ok(query::query(ctx, &functions)),

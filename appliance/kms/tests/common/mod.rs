@@ -248,6 +248,7 @@ pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
         )
         .expect("test authorization file"),
         limits: Limits::default(),
+        hsm_loss: keywarden_kms::HsmLossPolicy::default(),
     }
 }
 
