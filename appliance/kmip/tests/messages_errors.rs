@@ -454,6 +454,13 @@ mod mutation {
             vec![
                 RequestPayload::Create {
                     object_type: ObjectType::SymmetricKey,
+                    attributes: attrs.clone(),
+                },
+                RequestPayload::Locate {
+                    maximum_items: Some(2),
+                    offset_items: None,
+                    storage_status_mask: None,
+                    object_group_member: None,
                     attributes: attrs,
                 },
                 RequestPayload::GetAttributes {
@@ -491,6 +498,42 @@ mod mutation {
             }
         }
         false
+    }
+
+    /// Sets the tag of the `n`-th item (pre-order) to `tag`.
+    fn retag(t: &mut Ttlv, n: &mut usize, tag: Tag) -> bool {
+        if *n == 0 {
+            t.tag = tag;
+            return true;
+        }
+        *n -= 1;
+        if let Value::Structure(items) = &mut t.value {
+            for c in items {
+                if retag(c, n, tag) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Tags a mutated item takes: extension, undefined, and defined ones that belong elsewhere.
+    fn any_tag() -> impl Strategy<Value = Tag> {
+        prop_oneof![
+            (0u32..0x1_0000).prop_map(|low| Tag(0x54_0000 | low)),
+            (0u32..0x1_0000).prop_map(|low| Tag(0x42_0000 | low)),
+            prop::sample::select(vec![
+                tags::OBJECT_TYPE,
+                tags::ATTRIBUTE,
+                tags::ATTRIBUTES,
+                tags::TEMPLATE_ATTRIBUTE,
+                tags::UNIQUE_IDENTIFIER,
+                tags::ATTRIBUTE_NAME,
+                tags::ATTRIBUTE_REFERENCE,
+                tags::DATA,
+                tags::MAXIMUM_ITEMS,
+            ]),
+        ]
     }
 
     fn any_value() -> impl Strategy<Value = Value> {
@@ -531,6 +574,64 @@ mod mutation {
                     if a.payload.is_ok() {
                         prop_assert_eq!(&a.payload, &b.payload);
                     }
+                }
+            }
+        }
+
+        /// Any item retagged decodes without panicking, and whatever decodes re-encodes to a
+        /// message that decodes to the same items.
+        #[test]
+        fn retagged_requests_decode_stably(
+            v2 in any::<bool>(),
+            pick in any::<prop::sample::Index>(),
+            tag in any_tag(),
+        ) {
+            let (major, minor) = if v2 { (2, 1) } else { (1, 4) };
+            let mut t = seed(major, minor);
+            let mut n = pick.index(count(&t));
+            retag(&mut t, &mut n, tag);
+            if let Ok(m) = RequestMessage::from_ttlv(&t, &Limits::default()) {
+                let again = RequestMessage::from_ttlv(&m.to_ttlv(), &Limits::default())
+                    .expect("a decoded message re-encodes to a decodable one");
+                for (a, b) in m.items.iter().zip(&again.items) {
+                    if a.payload.is_ok() {
+                        prop_assert_eq!(&a.payload, &b.payload);
+                    }
+                }
+            }
+        }
+
+        /// A child of a payload retagged to an extension tag always fails that item, and only
+        /// that item.
+        #[test]
+        fn an_extension_tag_in_a_payload_fails_its_item(
+            v2 in any::<bool>(),
+            item in any::<prop::sample::Index>(),
+            child in any::<prop::sample::Index>(),
+            low in 0u32..0x1_0000,
+        ) {
+            let (major, minor) = if v2 { (2, 1) } else { (1, 4) };
+            let mut t = seed(major, minor);
+            let Value::Structure(top) = &mut t.value else { unreachable!() };
+            let items: Vec<&mut Ttlv> = top.iter_mut().filter(|i| i.tag == tags::BATCH_ITEM).collect();
+            let n = items.len();
+            let hit = item.index(n);
+            let Some(batch_item) = items.into_iter().nth(hit) else { unreachable!() };
+            let Value::Structure(fields) = &mut batch_item.value else { unreachable!() };
+            let Some(payload) = fields.iter_mut().find(|f| f.tag == tags::REQUEST_PAYLOAD) else {
+                unreachable!()
+            };
+            let Value::Structure(children) = &mut payload.value else { unreachable!() };
+            let c = child.index(children.len());
+            children[c].tag = Tag(0x54_0000 | low);
+            let m = RequestMessage::from_ttlv(&t, &Limits::default()).expect("message decodes");
+            for (i, it) in m.items.iter().enumerate() {
+                if i == hit {
+                    let e = it.payload.as_ref().expect_err("extension tag refused");
+                    let want = if v2 { ResultReason::UnknownTag } else { ResultReason::InvalidField };
+                    prop_assert_eq!(e.reason, want);
+                } else {
+                    prop_assert!(it.payload.is_ok(), "item {} failed: {:?}", i, it.payload);
                 }
             }
         }
