@@ -15,7 +15,8 @@
 //!
 //! # Result Reasons
 //!
-//! KMIP 1.x (§11.1 General, read in 1.2; the 1.4 table has the same rows):
+//! KMIP 1.x (§11.1 General, quoted from the 1.2 text, which tests/integration/tests/bad_input.rs
+//! cites for 1.2–1.4):
 //! - "Same major & minor version, unknown field" → **Invalid Field**. A child outside the
 //!   payload's fields at the request's version is a field the payload does not know, whatever
 //!   its tag: an extension tag (0x54xxxx), a tag no version defines, a 2.x tag (Attributes), a
