@@ -1,10 +1,11 @@
 //! `hsm-bridge`: the only Keywarden process that loads a PKCS#11 module.
 //!
 //! It owns the node's HSM root key (AES-256, generated in the token, never
-//! extractable) and serves wrap/unwrap of domain KEKs, random bytes and
-//! health over a unix socket to `kmsd`. It must never log a PIN or key
-//! material, never export the root key, and never run vendor code anywhere
-//! but in this process. When the token is lost and cannot be reopened it
+//! extractable) and the node's storage epoch keys (likewise, one per epoch,
+//! destroyed in the token when the epoch is erased), and serves wrap/unwrap of
+//! domain KEKs and epoch data keys, random bytes and health over a unix socket
+//! to `kmsd`. It must never log a PIN or key material, never export the root
+//! or an epoch key, and never run vendor code anywhere but in this process. When the token is lost and cannot be reopened it
 //! exits non-zero so its supervisor restarts it.
 
 mod error;

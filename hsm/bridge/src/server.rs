@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hsm_proto::{
-    BridgeError, PROTOCOL_VERSION, ProtoError, Request, Response, read_message, write_message,
+    BridgeError, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, ProtoError, Request, Response,
+    read_message, write_message,
 };
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, Semaphore};
@@ -194,12 +195,15 @@ async fn handle_client(
 ) -> Result<(), ProtoError> {
     let hello = tokio::time::timeout(HELLO_TIMEOUT, read_message::<_, Request>(&mut stream)).await;
     match hello {
-        Ok(Ok(Some(Request::Hello { version }))) if version == PROTOCOL_VERSION => {
+        Ok(Ok(Some(Request::Hello { version })))
+            if (MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&version) =>
+        {
             let description = token.description();
+            // The client's own version: every request it knows is served here.
             write_message(
                 &mut stream,
                 &Response::Hello {
-                    version: PROTOCOL_VERSION,
+                    version,
                     token: description,
                 },
             )
@@ -207,7 +211,8 @@ async fn handle_client(
         }
         Ok(Ok(Some(Request::Hello { version }))) => {
             let msg = format!(
-                "protocol version {version} not supported, this bridge speaks {PROTOCOL_VERSION}"
+                "protocol version {version} not supported, this bridge speaks \
+                 {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             );
             return refuse(&mut stream, msg).await;
         }
@@ -272,6 +277,21 @@ fn dispatch(token: &Token, request: Request) -> Response {
             .unwrap_kek(&domain, &blob)
             .map(|kek| Response::Unwrapped { kek }),
         Request::Random { len } => token.random(len).map(|bytes| Response::Random { bytes }),
+        Request::CreateEpochKey { node, epoch } => token
+            .create_epoch_key(node, epoch)
+            .map(|()| Response::EpochKeyCreated),
+        Request::WrapEpochDataKey { node, epoch, key } => token
+            .wrap_epoch_data_key(node, epoch, &key)
+            .map(|blob| Response::Wrapped { blob }),
+        Request::UnwrapEpochDataKey { node, epoch, blob } => token
+            .unwrap_epoch_data_key(node, epoch, &blob)
+            .map(|key| Response::DataKey { key }),
+        Request::DestroyEpochKey { node, epoch } => token
+            .destroy_epoch_key(node, epoch)
+            .map(|existed| Response::EpochKeyDestroyed { existed }),
+        Request::ListEpochKeys => token
+            .list_epoch_keys()
+            .map(|keys| Response::EpochKeys { keys }),
     };
     result.unwrap_or_else(Response::Error)
 }

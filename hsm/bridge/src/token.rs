@@ -1,4 +1,4 @@
-//! The PKCS#11 side: one module, one token, one root key.
+//! The PKCS#11 side: one module, one token, one root key, and the node's storage epoch keys.
 //!
 //! Sessions come from a small pool and are used by one blocking thread at a
 //! time (a `Session` is `Send`, not `Sync`). A dedicated session stays open
@@ -18,7 +18,7 @@ use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHan
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
-use hsm_proto::{BridgeError, HealthReport, MAX_RANDOM};
+use hsm_proto::{BridgeError, EpochKeyId, HealthReport, MAX_RANDOM};
 use tracing::{info, warn};
 use zeroize::Zeroizing;
 
@@ -38,6 +38,43 @@ pub const MAX_DOMAIN_LEN: usize = 256;
 pub const MAX_KEK_LEN: usize = 512;
 /// Idle sessions kept for reuse.
 const POOL_SIZE: usize = 8;
+/// Start of the label of every storage epoch key; node id and epoch number follow it.
+pub const EPOCH_LABEL_PREFIX: &str = "kw-epoch-";
+/// Prefix of the additional authenticated data of a wrapped epoch data key.
+pub const EPOCH_AAD_PREFIX: &[u8] = b"keywarden-epoch-dk-v1\0";
+/// Length of an epoch data key (AES-256).
+pub const EPOCH_DATA_KEY_LEN: usize = 32;
+
+/// Label of the key of storage epoch `epoch` of node `node`: `kw-epoch-<node, 16 hex>-<epoch>`.
+pub fn epoch_label(node: u64, epoch: u64) -> String {
+    format!("{EPOCH_LABEL_PREFIX}{node:016x}-{epoch}")
+}
+
+/// The epoch a label made by [`epoch_label`] names; `None` for any other label.
+pub fn parse_epoch_label(label: &[u8]) -> Option<EpochKeyId> {
+    let rest = std::str::from_utf8(label)
+        .ok()?
+        .strip_prefix(EPOCH_LABEL_PREFIX)?;
+    let (node, epoch) = rest.split_once('-')?;
+    if node.len() != 16 {
+        return None;
+    }
+    let id = EpochKeyId {
+        node: u64::from_str_radix(node, 16).ok()?,
+        epoch: epoch.parse().ok()?,
+    };
+    // Only the canonical spelling: one key has one label.
+    (epoch_label(id.node, id.epoch).as_bytes() == label).then_some(id)
+}
+
+/// Additional authenticated data binding a wrapped data key to its node and epoch.
+pub fn epoch_aad(node: u64, epoch: u64) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(EPOCH_AAD_PREFIX.len() + 16);
+    aad.extend_from_slice(EPOCH_AAD_PREFIX);
+    aad.extend_from_slice(&node.to_be_bytes());
+    aad.extend_from_slice(&epoch.to_be_bytes());
+    aad
+}
 
 /// What the bridge needs to reach its token.
 pub struct TokenConfig {
@@ -255,6 +292,137 @@ impl Token {
         opened.map_err(|_| BridgeError::UnwrapFailed)
     }
 
+    /// Generates the key of a storage epoch in the token; refuses to make a second one.
+    pub fn create_epoch_key(&self, node: u64, epoch: u64) -> Result<(), BridgeError> {
+        let label = epoch_label(node, epoch);
+        let made = self.with_session(|s, _| {
+            if !find_secret_keys(s, &label)?.is_empty() {
+                return Ok(false);
+            }
+            s.generate_key(&Mechanism::AesKeyGen, &epoch_key_template(&label))?;
+            Ok(true)
+        })?;
+        match made.map_err(|e| BridgeError::Pkcs11(e.to_string()))? {
+            true => {
+                info!(%label, "generated a storage epoch key in the token");
+                Ok(())
+            }
+            false => Err(BridgeError::EpochKeyExists { node, epoch }),
+        }
+    }
+
+    /// Wraps a data key under an epoch key: `[version] || iv || ciphertext || tag`.
+    pub fn wrap_epoch_data_key(
+        &self,
+        node: u64,
+        epoch: u64,
+        key: &[u8],
+    ) -> Result<Vec<u8>, BridgeError> {
+        if key.len() != EPOCH_DATA_KEY_LEN {
+            return Err(BridgeError::BadRequest(format!(
+                "an epoch data key is {EPOCH_DATA_KEY_LEN} bytes, got {}",
+                key.len()
+            )));
+        }
+        let label = epoch_label(node, epoch);
+        let aad = epoch_aad(node, epoch);
+        let sealed = self.with_session(|s, _| {
+            let Some(handle) = find_one(s, &label)? else {
+                return Ok(None);
+            };
+            let mut iv = [0u8; IV_LEN];
+            s.generate_random_slice(&mut iv)?;
+            let mut iv_param = iv;
+            let params = GcmParams::new(&mut iv_param, &aad, ((TAG_LEN * 8) as u64).into())?;
+            let ct = s.encrypt(&Mechanism::AesGcm(params), handle, key)?;
+            Ok(Some((iv, ct)))
+        })?;
+        let (iv, ct) = sealed
+            .map_err(|e| BridgeError::Pkcs11(e.to_string()))?
+            .ok_or(BridgeError::EpochKeyMissing { node, epoch })?;
+        let mut blob = Vec::with_capacity(1 + IV_LEN + ct.len());
+        blob.push(BLOB_VERSION);
+        blob.extend_from_slice(&iv);
+        blob.extend_from_slice(&ct);
+        Ok(blob)
+    }
+
+    /// Unwraps a blob made by [`Token::wrap_epoch_data_key`] for the same node and epoch.
+    pub fn unwrap_epoch_data_key(
+        &self,
+        node: u64,
+        epoch: u64,
+        blob: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, BridgeError> {
+        let (version, rest) = blob.split_first().ok_or(BridgeError::UnwrapFailed)?;
+        if *version != BLOB_VERSION {
+            return Err(BridgeError::BadRequest(format!(
+                "unknown wrapped data key version {version}"
+            )));
+        }
+        let (iv, ct) = rest
+            .split_first_chunk::<IV_LEN>()
+            .ok_or(BridgeError::UnwrapFailed)?;
+        if ct.len() <= TAG_LEN {
+            return Err(BridgeError::UnwrapFailed);
+        }
+        let label = epoch_label(node, epoch);
+        let aad = epoch_aad(node, epoch);
+        let opened = self.with_session(|s, _| {
+            let Some(handle) = find_one(s, &label)? else {
+                return Ok(None);
+            };
+            let mut iv = *iv;
+            let params = GcmParams::new(&mut iv, &aad, ((TAG_LEN * 8) as u64).into())?;
+            match s.decrypt(&Mechanism::AesGcm(params), handle, ct) {
+                Ok(key) => Ok(Some(Ok(Zeroizing::new(key)))),
+                Err(e) if is_gone(&e) => Err(e),
+                // Any other failure of the authenticated decrypt: the blob does not verify.
+                Err(_) => Ok(Some(Err(()))),
+            }
+        })?;
+        match opened.map_err(|e| BridgeError::Pkcs11(e.to_string()))? {
+            None => Err(BridgeError::EpochKeyMissing { node, epoch }),
+            Some(Ok(key)) => Ok(key),
+            Some(Err(())) => Err(BridgeError::UnwrapFailed),
+        }
+    }
+
+    /// Destroys the key of a storage epoch; `Ok(false)` when the token did not hold it.
+    pub fn destroy_epoch_key(&self, node: u64, epoch: u64) -> Result<bool, BridgeError> {
+        let label = epoch_label(node, epoch);
+        let destroyed = self.with_session(|s, _| {
+            let found = find_secret_keys(s, &label)?;
+            for handle in &found {
+                s.destroy_object(*handle)?;
+            }
+            Ok(!found.is_empty())
+        })?;
+        let existed = destroyed.map_err(|e| BridgeError::Pkcs11(e.to_string()))?;
+        if existed {
+            info!(%label, "destroyed a storage epoch key in the token");
+        }
+        Ok(existed)
+    }
+
+    /// Every storage epoch key in the token, of every node.
+    pub fn list_epoch_keys(&self) -> Result<Vec<EpochKeyId>, BridgeError> {
+        let listed = self.with_session(|s, _| {
+            let mut keys = Vec::new();
+            for handle in s.find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY)])? {
+                for attr in s.get_attributes(handle, &[AttributeType::Label])? {
+                    if let Attribute::Label(label) = attr
+                        && let Some(id) = parse_epoch_label(&label)
+                    {
+                        keys.push(id);
+                    }
+                }
+            }
+            Ok(keys)
+        })?;
+        listed.map_err(|e| BridgeError::Pkcs11(e.to_string()))
+    }
+
     /// Random bytes from the token's generator.
     pub fn random(&self, len: u32) -> Result<Vec<u8>, BridgeError> {
         if len > MAX_RANDOM {
@@ -319,6 +487,42 @@ fn run_on<T>(
         }
     }
     result
+}
+
+/// The secret keys carrying `label`.
+fn find_secret_keys(session: &Session, label: &str) -> Result<Vec<ObjectHandle>, CkError> {
+    session.find_objects(&[
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::Label(label.as_bytes().to_vec()),
+    ])
+}
+
+/// The one secret key carrying `label`; `None` when there is none. Two keys with one epoch
+/// label cannot be made through this bridge ([`Token::create_epoch_key`] refuses); if some
+/// other tool made them, the first is used, and destroying the epoch destroys both.
+fn find_one(session: &Session, label: &str) -> Result<Option<ObjectHandle>, CkError> {
+    Ok(find_secret_keys(session, label)?.into_iter().next())
+}
+
+/// An epoch key: AES-256 in the token, sensitive, never extractable, encrypt/decrypt only.
+fn epoch_key_template(label: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::AES),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::ValueLen(32.into()),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Encrypt(true),
+        Attribute::Decrypt(true),
+        Attribute::Wrap(false),
+        Attribute::Unwrap(false),
+        Attribute::Sign(false),
+        Attribute::Verify(false),
+        Attribute::Derive(false),
+    ]
 }
 
 fn find_slot(ctx: &Pkcs11, label: &str) -> Result<(Slot, String), StartError> {
@@ -496,6 +700,35 @@ mod tests {
     fn aad_binds_the_domain() {
         assert_eq!(kek_aad("a"), b"keywarden-kek-v1\0a".to_vec());
         assert_ne!(kek_aad("a"), kek_aad("b"));
+    }
+
+    #[test]
+    fn epoch_labels_round_trip_and_nothing_else_parses() {
+        let label = epoch_label(0xAB, 7);
+        assert_eq!(label, "kw-epoch-00000000000000ab-7");
+        assert_eq!(
+            parse_epoch_label(label.as_bytes()),
+            Some(EpochKeyId {
+                node: 0xAB,
+                epoch: 7
+            })
+        );
+        for other in [
+            "keywarden-root-v1",
+            "kw-epoch-ab-7",
+            "kw-epoch-00000000000000ab-07",
+            "kw-epoch-00000000000000AB-7",
+            "kw-epoch-00000000000000ab-",
+            "kw-epoch-00000000000000ab-7-x",
+        ] {
+            assert_eq!(parse_epoch_label(other.as_bytes()), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn epoch_aad_binds_node_and_epoch() {
+        assert_ne!(epoch_aad(1, 2), epoch_aad(2, 1));
+        assert!(epoch_aad(1, 2).starts_with(EPOCH_AAD_PREFIX));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use hsm_client::{BridgeError, HsmClient, HsmError, MAX_RANDOM};
+use hsm_client::{BridgeError, EpochKeyId, HsmClient, HsmError, MAX_RANDOM};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -370,6 +370,172 @@ async fn root_key_is_sensitive_and_never_extractable() {
     assert!(
         !usage.contains("wrap") && !usage.contains("sign"),
         "least privilege: {listing}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epoch_keys_live_in_the_token_until_destroyed() {
+    let hsm = softhsm();
+    let mut bridge = hsm.start();
+    let client = hsm.client();
+    let node = 0x1234_5678_9abc_def0;
+    assert_eq!(client.list_epoch_keys().await.expect("list"), vec![]);
+    client
+        .create_epoch_key(node, 1)
+        .await
+        .expect("create epoch 1");
+    client
+        .create_epoch_key(node, 2)
+        .await
+        .expect("create epoch 2");
+    client
+        .create_epoch_key(7, 1)
+        .await
+        .expect("another node's epoch 1");
+    let again = client.create_epoch_key(node, 1).await;
+    assert!(
+        matches!(
+            again,
+            Err(HsmError::Bridge(BridgeError::EpochKeyExists {
+                epoch: 1,
+                ..
+            }))
+        ),
+        "a second key of one epoch is refused: {again:?}"
+    );
+
+    let dk = kek(9);
+    let blob = client
+        .wrap_epoch_data_key(node, 1, &dk)
+        .await
+        .expect("wrap");
+    assert_eq!(
+        blob.len(),
+        1 + 12 + 32 + 16,
+        "version + iv + ciphertext + tag"
+    );
+    assert!(!blob.windows(dk.len()).any(|w| w == dk.as_slice()));
+    let back = client
+        .unwrap_epoch_data_key(node, 1, &blob)
+        .await
+        .expect("unwrap");
+    assert_eq!(back.as_slice(), dk.as_slice());
+    // Bound to its own epoch key: another epoch's or node's key does not open it.
+    for (n, e) in [(node, 2), (7, 1)] {
+        let other = client.unwrap_epoch_data_key(n, e, &blob).await;
+        assert!(
+            matches!(other, Err(HsmError::Bridge(BridgeError::UnwrapFailed))),
+            "epoch {e} of node {n:x}: {other:?}"
+        );
+    }
+    let mut tampered = blob.clone();
+    tampered[20] ^= 1;
+    assert!(matches!(
+        client.unwrap_epoch_data_key(node, 1, &tampered).await,
+        Err(HsmError::Bridge(BridgeError::UnwrapFailed))
+    ));
+    assert!(matches!(
+        client.wrap_epoch_data_key(node, 1, &dk[..16]).await,
+        Err(HsmError::Bridge(BridgeError::BadRequest(_)))
+    ));
+    assert!(matches!(
+        client.wrap_epoch_data_key(node, 3, &dk).await,
+        Err(HsmError::Bridge(BridgeError::EpochKeyMissing {
+            epoch: 3,
+            ..
+        }))
+    ));
+    let mut listed = client.list_epoch_keys().await.expect("list");
+    listed.sort();
+    assert_eq!(
+        listed,
+        vec![
+            EpochKeyId { node: 7, epoch: 1 },
+            EpochKeyId { node, epoch: 1 },
+            EpochKeyId { node, epoch: 2 },
+        ]
+    );
+
+    // Token objects: they outlive the bridge process, sensitive and never extractable.
+    bridge.terminate();
+    let listing = hsm.list_secret_keys();
+    let label = "kw-epoch-123456789abcdef0-1";
+    let object = listing
+        .split("Secret Key Object")
+        .find(|o| o.contains(label))
+        .unwrap_or_else(|| panic!("{label} not in {listing}"));
+    assert!(object.contains("AES length 32"), "{object}");
+    assert!(
+        object.contains("sensitive") && object.contains("never extractable"),
+        "{object}"
+    );
+    assert!(
+        !object.contains("wrap") && !object.contains("sign"),
+        "{object}"
+    );
+    let _bridge = hsm.start();
+    let client = hsm.client();
+    let back = client
+        .unwrap_epoch_data_key(node, 1, &blob)
+        .await
+        .expect("unwrap in the next process");
+    assert_eq!(back.as_slice(), dk.as_slice());
+
+    // Destroyed: the blob can never be opened again, by any key of the token.
+    assert!(client.destroy_epoch_key(node, 1).await.expect("destroy"));
+    let gone = client.unwrap_epoch_data_key(node, 1, &blob).await;
+    assert!(
+        matches!(
+            gone,
+            Err(HsmError::Bridge(BridgeError::EpochKeyMissing {
+                epoch: 1,
+                ..
+            }))
+        ),
+        "{gone:?}"
+    );
+    assert!(
+        !client
+            .destroy_epoch_key(node, 1)
+            .await
+            .expect("destroy twice")
+    );
+    let mut listed = client.list_epoch_keys().await.expect("list");
+    listed.sort();
+    assert_eq!(
+        listed,
+        vec![
+            EpochKeyId { node: 7, epoch: 1 },
+            EpochKeyId { node, epoch: 2 }
+        ]
+    );
+    assert!(!hsm.list_secret_keys().contains(label));
+    assert!(client.health().await.expect("health").ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_client_is_still_served() {
+    use hsm_proto::{Request, Response, read_message, write_message};
+    let hsm = softhsm();
+    let _bridge = hsm.start();
+    let mut stream = tokio::net::UnixStream::connect(hsm.socket())
+        .await
+        .expect("connect");
+    write_message(&mut stream, &Request::Hello { version: 1 })
+        .await
+        .expect("send Hello");
+    let answer = read_message::<_, Response>(&mut stream).await;
+    assert!(
+        matches!(answer, Ok(Some(Response::Hello { version: 1, .. }))),
+        "{answer:?}"
+    );
+    write_message(&mut stream, &Request::Random { len: 8 })
+        .await
+        .expect("send Random");
+    let answer = read_message::<_, Response>(&mut stream).await;
+    assert!(
+        matches!(&answer, Ok(Some(Response::Random { bytes })) if bytes.len() == 8),
+        "{answer:?}"
     );
 }
 

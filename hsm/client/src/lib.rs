@@ -19,7 +19,7 @@ use tracing::debug;
 use zeroize::Zeroizing;
 
 /// Types kmsd sees in answers, re-exported so it needs no direct dependency on the protocol crate.
-pub use hsm_proto::{BridgeError, HealthReport, MAX_RANDOM};
+pub use hsm_proto::{BridgeError, EpochKeyId, HealthReport, MAX_RANDOM};
 
 /// Default time limit of one call, dialing and retry included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -158,7 +158,71 @@ impl HsmClient {
         }
     }
 
-    /// Sends one request; every current request is idempotent, so a transport failure is retried once.
+    /// Generates the key of storage epoch `epoch` of node `node` in the token. A transport
+    /// failure is retried once, so after a lost answer this can fail with
+    /// [`BridgeError::EpochKeyExists`] for the key the first attempt made.
+    pub async fn create_epoch_key(&self, node: u64, epoch: u64) -> Result<(), HsmError> {
+        match self.call(&Request::CreateEpochKey { node, epoch }).await? {
+            Response::EpochKeyCreated => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Wraps a 32-byte data key under the key of a storage epoch.
+    pub async fn wrap_epoch_data_key(
+        &self,
+        node: u64,
+        epoch: u64,
+        key: &[u8],
+    ) -> Result<Vec<u8>, HsmError> {
+        let request = Request::WrapEpochDataKey {
+            node,
+            epoch,
+            key: Zeroizing::new(key.to_vec()),
+        };
+        match self.call(&request).await? {
+            Response::Wrapped { blob } => Ok(blob),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Unwraps a blob made by [`HsmClient::wrap_epoch_data_key`] for the same node and epoch;
+    /// [`BridgeError::EpochKeyMissing`] once the epoch key is destroyed.
+    pub async fn unwrap_epoch_data_key(
+        &self,
+        node: u64,
+        epoch: u64,
+        blob: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, HsmError> {
+        let request = Request::UnwrapEpochDataKey {
+            node,
+            epoch,
+            blob: blob.to_vec(),
+        };
+        match self.call(&request).await? {
+            Response::DataKey { key } => Ok(key),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Destroys the key of a storage epoch in the token; `Ok(false)` if it was not there.
+    pub async fn destroy_epoch_key(&self, node: u64, epoch: u64) -> Result<bool, HsmError> {
+        match self.call(&Request::DestroyEpochKey { node, epoch }).await? {
+            Response::EpochKeyDestroyed { existed } => Ok(existed),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Every storage epoch key the token holds, of every node.
+    pub async fn list_epoch_keys(&self) -> Result<Vec<EpochKeyId>, HsmError> {
+        match self.call(&Request::ListEpochKeys).await? {
+            Response::EpochKeys { keys } => Ok(keys),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Sends one request, retrying a transport failure once on a fresh connection. Every
+    /// request is idempotent or says what a retry can answer ([`HsmClient::create_epoch_key`]).
     async fn call(&self, request: &Request) -> Result<Response, HsmError> {
         let frame = encode_frame(request).map_err(|e| HsmError::Protocol(e.to_string()))?;
         let timeout = self.inner.timeout;

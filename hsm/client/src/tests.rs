@@ -54,6 +54,33 @@ fn answer(request: Request) -> Response {
         Request::Random { len } => Response::Random {
             bytes: vec![4; len as usize],
         },
+        // The fake token holds the keys of epochs 1 and 2 of node 9, and epoch 2 is
+        // "wrapped" reversibly like a KEK.
+        Request::CreateEpochKey { node, epoch } if node == 9 && epoch <= 2 => {
+            Response::Error(BridgeError::EpochKeyExists { node, epoch })
+        }
+        Request::CreateEpochKey { .. } => Response::EpochKeyCreated,
+        Request::WrapEpochDataKey { node, epoch, key } => Response::Wrapped {
+            blob: [node as u8, epoch as u8]
+                .into_iter()
+                .chain(key.iter().map(|b| b ^ 0x5a))
+                .collect(),
+        },
+        Request::UnwrapEpochDataKey { node, epoch, .. } if node != 9 || epoch > 2 => {
+            Response::Error(BridgeError::EpochKeyMissing { node, epoch })
+        }
+        Request::UnwrapEpochDataKey { blob, .. } => Response::DataKey {
+            key: Zeroizing::new(blob.iter().skip(2).map(|b| b ^ 0x5a).collect()),
+        },
+        Request::DestroyEpochKey { node, epoch } => Response::EpochKeyDestroyed {
+            existed: node == 9 && epoch <= 2,
+        },
+        Request::ListEpochKeys => Response::EpochKeys {
+            keys: vec![
+                EpochKeyId { node: 9, epoch: 1 },
+                EpochKeyId { node: 9, epoch: 2 },
+            ],
+        },
     }
 }
 
@@ -148,6 +175,43 @@ async fn calls_round_trip_and_reuse_one_connection() -> Result<(), HsmError> {
     assert!(client.health().await?.ok);
     assert!(client.last_latency().is_some());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn epoch_key_calls_map_their_answers_and_errors() -> Result<(), HsmError> {
+    let (_dir, path) = temp_socket();
+    let _accepted = fake_bridge(&path, Script::Echo);
+    let client = HsmClient::new(path);
+    client.create_epoch_key(9, 3).await?;
+    assert!(matches!(
+        client.create_epoch_key(9, 2).await,
+        Err(HsmError::Bridge(BridgeError::EpochKeyExists {
+            node: 9,
+            epoch: 2
+        }))
+    ));
+    let blob = client.wrap_epoch_data_key(9, 2, &[7; 32]).await?;
+    assert_eq!(
+        client.unwrap_epoch_data_key(9, 2, &blob).await?.as_slice(),
+        &[7; 32]
+    );
+    assert!(matches!(
+        client.unwrap_epoch_data_key(9, 3, &blob).await,
+        Err(HsmError::Bridge(BridgeError::EpochKeyMissing {
+            node: 9,
+            epoch: 3
+        }))
+    ));
+    assert!(client.destroy_epoch_key(9, 1).await?);
+    assert!(!client.destroy_epoch_key(9, 5).await?);
+    assert_eq!(
+        client.list_epoch_keys().await?,
+        vec![
+            EpochKeyId { node: 9, epoch: 1 },
+            EpochKeyId { node: 9, epoch: 2 }
+        ]
+    );
     Ok(())
 }
 

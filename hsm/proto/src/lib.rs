@@ -3,14 +3,25 @@
 //! Owns the request/response types and their framing on the unix socket:
 //! a 4-byte big-endian length followed by a postcard body, at most
 //! [`MAX_FRAME`] bytes. It must never carry a key in clear except a domain
-//! KEK travelling from the bridge to `kmsd` after unwrap, which is held in
-//! [`zeroize::Zeroizing`] memory and never printed by `Debug`.
+//! KEK or a storage epoch data key travelling between `kmsd` and the bridge
+//! for a wrap or after an unwrap, held in [`zeroize::Zeroizing`] memory and
+//! never printed by `Debug`.
+//!
+//! Versions: enum variants are only ever appended (postcard tags are variant
+//! indexes), and each request says in its doc from which protocol version on
+//! a client may send it. A bridge serves every version from
+//! [`MIN_PROTOCOL_VERSION`] to [`PROTOCOL_VERSION`] and answers `Hello` with
+//! the client's version, so an older client keeps working against a newer
+//! bridge; a client refuses a bridge that does not speak its version.
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-/// Protocol version spoken by this build; a peer with another major refuses the session.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// Protocol version spoken by this build's client. 2 added the storage epoch requests.
+pub const PROTOCOL_VERSION: u16 = 2;
+
+/// Oldest client version a bridge of this build still serves (its requests are a subset).
+pub const MIN_PROTOCOL_VERSION: u16 = 1;
 
 /// Largest frame body either side accepts; anything larger is a protocol error.
 pub const MAX_FRAME: usize = 64 * 1024;
@@ -47,6 +58,51 @@ pub enum Request {
         /// Number of bytes, at most [`MAX_RANDOM`].
         len: u32,
     },
+    /// (v2) Generates the key of storage epoch `epoch` of node `node` inside the token
+    /// (AES-256, sensitive, never extractable); fails with [`BridgeError::EpochKeyExists`]
+    /// if the token already holds it. Answered by [`Response::EpochKeyCreated`].
+    CreateEpochKey {
+        /// Store node id of the node whose epoch it is.
+        node: u64,
+        /// Epoch number.
+        epoch: u64,
+    },
+    /// (v2) Wraps a 32-byte data key under an epoch key (AES-GCM inside the token).
+    WrapEpochDataKey {
+        /// Node of the epoch key.
+        node: u64,
+        /// Epoch number of the epoch key.
+        epoch: u64,
+        /// The data key in clear; zeroized when the request is dropped.
+        key: Zeroizing<Vec<u8>>,
+    },
+    /// (v2) Unwraps a blob made by [`Request::WrapEpochDataKey`] for the same node and epoch.
+    UnwrapEpochDataKey {
+        /// Node of the epoch key.
+        node: u64,
+        /// Epoch number of the epoch key.
+        epoch: u64,
+        /// The wrapped blob.
+        blob: Vec<u8>,
+    },
+    /// (v2) Destroys an epoch key in the token; answered by [`Response::EpochKeyDestroyed`].
+    DestroyEpochKey {
+        /// Node of the epoch key.
+        node: u64,
+        /// Epoch number.
+        epoch: u64,
+    },
+    /// (v2) Lists the storage epoch keys the token holds, of every node.
+    ListEpochKeys,
+}
+
+/// Names one storage epoch key in the token.
+#[derive(Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Clone, Copy)]
+pub struct EpochKeyId {
+    /// Store node id of the node whose epoch it is.
+    pub node: u64,
+    /// Epoch number.
+    pub epoch: u64,
 }
 
 /// A response from the bridge to `kmsd`.
@@ -78,6 +134,23 @@ pub enum Response {
     },
     /// The request failed.
     Error(BridgeError),
+    /// (v2) The epoch key was generated.
+    EpochKeyCreated,
+    /// (v2) An unwrapped epoch data key; zeroized on drop.
+    DataKey {
+        /// The data key in clear.
+        key: Zeroizing<Vec<u8>>,
+    },
+    /// (v2) The epoch key is gone from the token.
+    EpochKeyDestroyed {
+        /// Whether the token held it before this request.
+        existed: bool,
+    },
+    /// (v2) The epoch keys in the token.
+    EpochKeys {
+        /// Every storage epoch key found, in no particular order.
+        keys: Vec<EpochKeyId>,
+    },
 }
 
 /// Health of the token as seen by the bridge.
@@ -106,6 +179,22 @@ pub enum BridgeError {
     /// The PKCS#11 module returned an error.
     #[error("PKCS#11 error: {0}")]
     Pkcs11(String),
+    /// (v2) The token holds no key of this storage epoch (never made, or destroyed).
+    #[error("the HSM holds no key of storage epoch {epoch} of node {node:016x}")]
+    EpochKeyMissing {
+        /// Node of the epoch.
+        node: u64,
+        /// Epoch number.
+        epoch: u64,
+    },
+    /// (v2) The token already holds a key of this storage epoch.
+    #[error("the HSM already holds a key of storage epoch {epoch} of node {node:016x}")]
+    EpochKeyExists {
+        /// Node of the epoch.
+        node: u64,
+        /// Epoch number.
+        epoch: u64,
+    },
 }
 
 impl std::fmt::Debug for Request {
@@ -124,6 +213,22 @@ impl std::fmt::Debug for Request {
                 )
             }
             Request::Random { len } => write!(f, "Random {{ len: {len} }}"),
+            Request::CreateEpochKey { node, epoch } => {
+                write!(f, "CreateEpochKey {{ node: {node:016x}, epoch: {epoch} }}")
+            }
+            Request::WrapEpochDataKey { node, epoch, .. } => write!(
+                f,
+                "WrapEpochDataKey {{ node: {node:016x}, epoch: {epoch}, key: <redacted> }}"
+            ),
+            Request::UnwrapEpochDataKey { node, epoch, blob } => write!(
+                f,
+                "UnwrapEpochDataKey {{ node: {node:016x}, epoch: {epoch}, blob: {} bytes }}",
+                blob.len()
+            ),
+            Request::DestroyEpochKey { node, epoch } => {
+                write!(f, "DestroyEpochKey {{ node: {node:016x}, epoch: {epoch} }}")
+            }
+            Request::ListEpochKeys => f.write_str("ListEpochKeys"),
         }
     }
 }
@@ -139,6 +244,12 @@ impl std::fmt::Debug for Response {
             Response::Unwrapped { .. } => f.write_str("Unwrapped { kek: <redacted> }"),
             Response::Random { bytes } => write!(f, "Random {{ {} bytes }}", bytes.len()),
             Response::Error(e) => write!(f, "Error({e:?})"),
+            Response::EpochKeyCreated => f.write_str("EpochKeyCreated"),
+            Response::DataKey { .. } => f.write_str("DataKey { key: <redacted> }"),
+            Response::EpochKeyDestroyed { existed } => {
+                write!(f, "EpochKeyDestroyed {{ existed: {existed} }}")
+            }
+            Response::EpochKeys { keys } => write!(f, "EpochKeys({keys:?})"),
         }
     }
 }

@@ -23,6 +23,31 @@ fn arb_request() -> impl Strategy<Value = Request> {
         (".{0,40}", proptest::collection::vec(any::<u8>(), 0..128))
             .prop_map(|(domain, blob)| Request::UnwrapKek { domain, blob }),
         any::<u32>().prop_map(|len| Request::Random { len }),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(node, epoch)| Request::CreateEpochKey { node, epoch }),
+        (
+            any::<u64>(),
+            any::<u64>(),
+            proptest::collection::vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(node, epoch, key)| Request::WrapEpochDataKey {
+                node,
+                epoch,
+                key: Zeroizing::new(key),
+            }),
+        (
+            any::<u64>(),
+            any::<u64>(),
+            proptest::collection::vec(any::<u8>(), 0..128)
+        )
+            .prop_map(|(node, epoch, blob)| Request::UnwrapEpochDataKey {
+                node,
+                epoch,
+                blob
+            }),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(node, epoch)| Request::DestroyEpochKey { node, epoch }),
+        Just(()).prop_map(|()| Request::ListEpochKeys),
     ]
 }
 
@@ -32,6 +57,10 @@ fn arb_bridge_error() -> impl Strategy<Value = BridgeError> {
         Just(BridgeError::UnwrapFailed),
         ".{0,40}".prop_map(BridgeError::BadRequest),
         ".{0,40}".prop_map(BridgeError::Pkcs11),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(node, epoch)| BridgeError::EpochKeyMissing { node, epoch }),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(node, epoch)| BridgeError::EpochKeyExists { node, epoch }),
     ]
 }
 
@@ -51,6 +80,19 @@ fn arb_response() -> impl Strategy<Value = Response> {
         }),
         proptest::collection::vec(any::<u8>(), 0..256).prop_map(|bytes| Response::Random { bytes }),
         arb_bridge_error().prop_map(Response::Error),
+        Just(()).prop_map(|()| Response::EpochKeyCreated),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(|key| Response::DataKey {
+            key: Zeroizing::new(key)
+        }),
+        any::<bool>().prop_map(|existed| Response::EpochKeyDestroyed { existed }),
+        proptest::collection::vec((any::<u64>(), any::<u64>()), 0..8).prop_map(|keys| {
+            Response::EpochKeys {
+                keys: keys
+                    .into_iter()
+                    .map(|(node, epoch)| EpochKeyId { node, epoch })
+                    .collect(),
+            }
+        }),
     ]
 }
 
@@ -174,4 +216,27 @@ fn debug_redacts_keys() {
         kek: Zeroizing::new(vec![0xAB; 32]),
     };
     assert!(!format!("{resp:?}").contains("171"));
+    let req = Request::WrapEpochDataKey {
+        node: 1,
+        epoch: 2,
+        key: Zeroizing::new(vec![0xAB; 32]),
+    };
+    assert!(!format!("{req:?}").contains("171"));
+    let resp = Response::DataKey {
+        key: Zeroizing::new(vec![0xAB; 32]),
+    };
+    assert!(!format!("{resp:?}").contains("171"));
+}
+
+#[test]
+fn version_1_tags_are_unchanged() {
+    // A version-1 peer encodes these; appending the v2 variants must not renumber them.
+    let tags = |v: &[u8]| v.first().copied();
+    let frame = postcard::to_stdvec(&Request::Random { len: 1 }).unwrap_or_default();
+    assert_eq!(tags(&frame), Some(4));
+    let frame = postcard::to_stdvec(&Response::Error(BridgeError::Pkcs11(String::new())))
+        .unwrap_or_default();
+    assert_eq!(frame.get(..2), Some(&[5u8, 3][..]));
+    let frame = postcard::to_stdvec(&Request::ListEpochKeys).unwrap_or_default();
+    assert_eq!(tags(&frame), Some(9));
 }
