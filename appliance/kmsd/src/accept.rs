@@ -1,4 +1,5 @@
-//! The accept loop shared by the listeners: connection limit, task tracking, graceful drain.
+//! The accept loop shared by the listeners: connection limit, the handshake limits of
+//! [`crate::admission`], task tracking, graceful drain.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
+use crate::admission::{Admission, Handshake};
 use crate::metrics::{Listener, ListenerMetrics};
 
 /// At most one warning per interval about rejected connections, so a flood cannot flood the log.
@@ -56,6 +58,8 @@ pub struct AcceptLoop {
     pub tcp: TcpListener,
     /// Most concurrent connections.
     pub max_connections: usize,
+    /// Limits on connections still in their TLS handshake.
+    pub admission: Arc<Admission>,
     /// Its metrics.
     pub metrics: ListenerMetrics,
     /// How long open connections may finish after shutdown.
@@ -67,7 +71,7 @@ impl AcceptLoop {
     /// up to the grace period for open connections and aborts the rest.
     pub async fn run<F, Fut>(self, mut shutdown: Shutdown, serve: F)
     where
-        F: Fn(TcpStream, SocketAddr, Shutdown) -> Fut,
+        F: Fn(TcpStream, SocketAddr, Shutdown, Handshake) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let limit = Arc::new(Semaphore::new(self.max_connections));
@@ -90,14 +94,23 @@ impl AcceptLoop {
                     };
                     let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
                         self.metrics.rejected.inc();
-                        rejections.log(name, peer, self.max_connections);
+                        rejections.log(name, peer, "connection limit reached");
                         drop(tcp);
                         continue;
+                    };
+                    let handshake = match self.admission.admit(peer.ip()) {
+                        Ok(handshake) => handshake,
+                        Err(refusal) => {
+                            self.metrics.rejected.inc();
+                            rejections.log(name, peer, refusal.as_str());
+                            drop(tcp);
+                            continue;
+                        }
                     };
                     if let Err(e) = tcp.set_nodelay(true) {
                         debug!(listener = ?name, %peer, error = %e, "cannot set TCP_NODELAY");
                     }
-                    let connection = serve(tcp, peer, shutdown.clone());
+                    let connection = serve(tcp, peer, shutdown.clone(), handshake);
                     tasks.spawn(async move {
                         connection.await;
                         drop(permit);
@@ -130,7 +143,7 @@ struct RejectionLog {
 }
 
 impl RejectionLog {
-    fn log(&mut self, name: Listener, peer: SocketAddr, limit: usize) {
+    fn log(&mut self, name: Listener, peer: SocketAddr, why: &'static str) {
         let now = Instant::now();
         if self
             .last
@@ -139,8 +152,8 @@ impl RejectionLog {
             self.suppressed += 1;
             return;
         }
-        warn!(listener = ?name, %peer, limit, suppressed_since_last = self.suppressed,
-            "connection limit reached, closing new connection");
+        warn!(listener = ?name, %peer, why, suppressed_since_last = self.suppressed,
+            "closing new connection");
         self.last = Some(now);
         self.suppressed = 0;
     }

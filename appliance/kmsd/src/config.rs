@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::admission::AdmissionLimits;
+pub use crate::budget::RequestBudget;
 use keywarden_kmip::ttlv::Limits;
 use keywarden_kms::HsmLossPolicy;
 use keywarden_tls::IdentitySource;
@@ -35,6 +37,10 @@ pub struct ServerConfig {
     pub timeouts: Timeouts,
     /// Most concurrent connections per listener; more are accepted and closed at once.
     pub max_connections: usize,
+    /// Limits on connections that have not finished their TLS handshake.
+    pub admission: AdmissionLimits,
+    /// The bytes of KMIP requests held in memory at once, over all connections.
+    pub request_budget: RequestBudget,
     /// Where to announce the endpoints once serving, if anywhere.
     pub ready_file: Option<ReadyFile>,
 }

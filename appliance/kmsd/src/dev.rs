@@ -288,6 +288,8 @@ impl DevLayout {
                 ..Timeouts::default()
             },
             max_connections: options.max_connections,
+            admission: crate::config::AdmissionLimits::default(),
+            request_budget: crate::config::RequestBudget::default(),
             ready_file: Some(ReadyFile {
                 path: self.ready_file.clone(),
                 dev: DevDetails {

@@ -68,6 +68,14 @@ pub enum Error {
     /// The key service could not be opened.
     #[error("key service: {0}")]
     Kms(String),
+    /// A setting is invalid; `field` names it.
+    #[error("configuration {field}: {reason}")]
+    Config {
+        /// The setting.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The async runtime or a signal handler could not be set up.
     #[error("runtime: {0}")]
     Runtime(String),

@@ -26,6 +26,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{debug, error, info};
 
 use crate::accept::Shutdown;
+use crate::admission::Handshake;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::revocation::{peer_chain, until_revoked};
@@ -64,6 +65,7 @@ pub async fn connection<S: KmipService>(
     tcp: TcpStream,
     peer: SocketAddr,
     mut shutdown: Shutdown,
+    handshake: Handshake,
 ) {
     let _open = ctx.metrics.open_guard();
     let io = WriteStallTimeout::new(ctx.metrics.count(tcp), ctx.timeouts.write);
@@ -80,6 +82,8 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
+    // The handshake is over: the connection no longer counts against the handshake limits.
+    drop(handshake);
     // The verifier checked any presented chain during the handshake (a resumed session is
     // checked against the current CRLs here).
     let chain = peer_chain(tls.get_ref().1);

@@ -18,6 +18,8 @@ use tracing::{Instrument, debug, info_span, warn};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::accept::Shutdown;
+use crate::admission::Handshake;
+use crate::budget::Budget;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::revocation::{peer_chain, until_revoked};
@@ -46,6 +48,8 @@ pub struct KmipContext<S> {
     pub identity: IdentitySource,
     /// Message limits.
     pub limits: Limits,
+    /// The process-wide budget of request bytes in memory.
+    pub budget: Arc<Budget>,
     /// Timeouts.
     pub timeouts: Timeouts,
     /// Listener metrics.
@@ -58,6 +62,7 @@ pub async fn connection<S: KmipService>(
     tcp: TcpStream,
     peer: SocketAddr,
     shutdown: Shutdown,
+    handshake: Handshake,
 ) {
     let _open = ctx.metrics.open_guard();
     let io = ctx.metrics.count(tcp);
@@ -74,6 +79,8 @@ pub async fn connection<S: KmipService>(
             return;
         }
     };
+    // The handshake is over: the connection no longer counts against the handshake limits.
+    drop(handshake);
     let chain = peer_chain(tls.get_ref().1);
     // A resumed session skips certificate verification: the chain is checked against the
     // current CRLs here, for every connection.
@@ -160,6 +167,15 @@ pub async fn serve_requests<S, T>(
                 return;
             }
         };
+        // Reserved before the body is read, held until its response is written.
+        let reservation = tokio::select! {
+            biased;
+            () = &mut stop => return,
+            reservation = ctx.budget.reserve(total) => reservation,
+        };
+        let Some(_reservation) = reservation else {
+            return;
+        };
         buf.clear();
         buf.extend_from_slice(&header);
         match timeout(
@@ -174,7 +190,19 @@ pub async fn serve_requests<S, T>(
                 return;
             }
             Err(_) => {
-                warn!(len = total, "request body too slow, closing");
+                // The framing is intact up to here, so the client gets a KMIP answer saying
+                // what was missing rather than a silent close.
+                warn!(
+                    len = total,
+                    received = buf.len(),
+                    "request body too slow, answering and closing"
+                );
+                let error = keywarden_kmip::ttlv::DecodeError::Truncated {
+                    offset: buf.len(),
+                    needed: total.saturating_sub(buf.len()),
+                };
+                let response = ctx.service.frame_error(&error);
+                let _ = write_response(ctx, stream, &response).await;
                 return;
             }
         }
@@ -188,6 +216,9 @@ pub async fn serve_requests<S, T>(
 
 /// Reads until `buf` holds `total` bytes, growing it only as data arrives: an announced
 /// length costs memory only once the client actually sends that much.
+///
+/// Cancellation-safe: reads go into the spare capacity (`read_buf`), so when a timeout drops
+/// this future `buf` holds exactly the bytes received, never zero padding.
 pub async fn read_message_rest<T: AsyncRead + Unpin>(
     stream: &mut T,
     buf: &mut Zeroizing<Vec<u8>>,
@@ -208,20 +239,11 @@ pub async fn read_message_rest<T: AsyncRead + Unpin>(
             buf.zeroize();
             **buf = grown;
         }
-        let end = total.min(buf.capacity());
-        buf.resize(end, 0);
-        let n = match buf.get_mut(start..end) {
-            Some(slot) => stream.read(slot).await,
-            None => Err(std::io::Error::other("read window outside the buffer")),
-        };
-        let n = match n {
-            Ok(n) => n,
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        };
-        buf.truncate(start + n);
+        // Never past `total`: the next pipelined request stays in the socket.
+        let want = total.min(buf.capacity()) - start;
+        let n = stream
+            .read_buf(&mut bytes::BufMut::limit(&mut **buf, want))
+            .await?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }

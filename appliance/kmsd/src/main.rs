@@ -8,6 +8,8 @@
 //! keys or message bodies, and never hard-code paths or users beyond dev-mode defaults.
 
 mod accept;
+mod admission;
+mod budget;
 mod config;
 mod dev;
 mod error;

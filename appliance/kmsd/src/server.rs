@@ -11,6 +11,8 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
 use crate::accept::{AcceptLoop, Shutdown};
+use crate::admission::Admission;
+use crate::budget::Budget;
 use crate::config::{ReadyFile, ServerConfig};
 use crate::error::Error;
 use crate::https::{self, HttpsContext};
@@ -62,6 +64,8 @@ impl<S: KmipService> Server<S> {
             &config.tls.client_ca,
             config.tls.client_crls.clone(),
         )?;
+        config.admission.validate(config.max_connections)?;
+        config.request_budget.validate(&config.limits)?;
         let tls = ServerTls::load(
             provider,
             Arc::clone(&trust),
@@ -119,6 +123,7 @@ impl<S: KmipService> Server<S> {
             trust: Arc::clone(&self.trust),
             identity: config.identity,
             limits: config.limits,
+            budget: Budget::new(config.request_budget),
             timeouts: config.timeouts,
             metrics: metrics.listener(Listener::Kmip),
         });
@@ -135,6 +140,7 @@ impl<S: KmipService> Server<S> {
             name: Listener::Kmip,
             tcp: self.kmip,
             max_connections: config.max_connections,
+            admission: Admission::new(config.admission),
             metrics: kmip_ctx.metrics.clone(),
             grace: config.timeouts.shutdown_grace,
         };
@@ -142,16 +148,22 @@ impl<S: KmipService> Server<S> {
             name: Listener::Https,
             tcp: self.https,
             max_connections: config.max_connections,
+            admission: Admission::new(config.admission),
             metrics: https_ctx.metrics.clone(),
             grace: config.timeouts.shutdown_grace,
         };
-        let kmip_task =
-            tokio::spawn(kmip_loop.run(shutdown.clone(), move |tcp, peer, shutdown| {
-                kmip::connection(Arc::clone(&kmip_ctx), tcp, peer, shutdown)
-            }));
-        let https_task = tokio::spawn(https_loop.run(shutdown, move |tcp, peer, shutdown| {
-            https::connection(Arc::clone(&https_ctx), tcp, peer, shutdown)
-        }));
+        let kmip_task = tokio::spawn(kmip_loop.run(
+            shutdown.clone(),
+            move |tcp, peer, shutdown, handshake| {
+                kmip::connection(Arc::clone(&kmip_ctx), tcp, peer, shutdown, handshake)
+            },
+        ));
+        let https_task = tokio::spawn(https_loop.run(
+            shutdown,
+            move |tcp, peer, shutdown, handshake| {
+                https::connection(Arc::clone(&https_ctx), tcp, peer, shutdown, handshake)
+            },
+        ));
 
         tokio::pin!(stop);
         // The readiness file promises a node that can serve keys, so it waits for the key

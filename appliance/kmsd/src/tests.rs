@@ -134,9 +134,11 @@ struct Harness {
 #[derive(Clone, Copy)]
 struct Options {
     idle: Duration,
+    read: Duration,
     write: Duration,
     https_lifetime: Duration,
     max_connections: usize,
+    admission: crate::config::AdmissionLimits,
     ready: bool,
 }
 
@@ -144,9 +146,14 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             idle: Duration::from_secs(20),
+            read: Duration::from_secs(10),
             write: Duration::from_secs(10),
             https_lifetime: Duration::from_secs(300),
             max_connections: 16,
+            admission: crate::config::AdmissionLimits {
+                handshakes: 8,
+                handshakes_per_peer: 4,
+            },
             ready: true,
         }
     }
@@ -175,12 +182,15 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
         hsm_loss: keywarden_kms::HsmLossPolicy::KeepServing,
         timeouts: Timeouts {
             idle: options.idle,
+            read: options.read,
             write: options.write,
             https_lifetime: options.https_lifetime,
             shutdown_grace: Duration::from_secs(5),
             ..Timeouts::default()
         },
         max_connections: options.max_connections,
+        admission: options.admission,
+        request_budget: crate::config::RequestBudget::default(),
         ready_file: Some(ReadyFile {
             path: dir.join("ready.json"),
             dev: DevDetails {
@@ -443,6 +453,10 @@ async fn a_silent_client_is_closed_by_the_idle_timeout() {
 async fn connections_beyond_the_limit_are_closed_at_accept() {
     let mut h = Harness::start(Options {
         max_connections: 1,
+        admission: crate::config::AdmissionLimits {
+            handshakes: 1,
+            handshakes_per_peer: 1,
+        },
         ..Options::default()
     })
     .await;
@@ -774,6 +788,95 @@ async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
         );
         assert!(response.contains(needle), "{path}: {response}");
     }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_from_one_address_does_not_stop_an_authenticated_client() {
+    const FLOOD: usize = 2000;
+    let mut h = Harness::start(Options {
+        max_connections: 1024,
+        admission: crate::config::AdmissionLimits::default(),
+        ..Options::default()
+    })
+    .await;
+    // 2,000 TCP connections from 127.0.0.2 that never start TLS; kept open.
+    let mut idle = Vec::with_capacity(FLOOD);
+    for _ in 0..FLOOD {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        idle.push(socket.connect(h.kmip).await.unwrap());
+    }
+    // The server has admitted at most its per-peer share of them into a handshake.
+    let per_peer = crate::config::AdmissionLimits::default().handshakes_per_peer;
+    let mut rejected = 0;
+    for _ in 0..200 {
+        let metrics = h.metrics().await;
+        rejected = metric_value(
+            &metrics,
+            "kmsd_connections_rejected_total{listener=\"kmip\"}",
+        );
+        if rejected >= (FLOOD - per_peer) as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        rejected,
+        (FLOOD - per_peer) as u64,
+        "over-limit connections closed at accept"
+    );
+    // An authenticated client from another address is served at once. Best of three, so one
+    // scheduling hiccup of a loaded machine does not decide it; the flood stays open.
+    let mut best = Duration::MAX;
+    for round in 0..3u8 {
+        let started = std::time::Instant::now();
+        let mut tls = h.connect_admin().await;
+        tls.write_all(&request(&[round])).await.unwrap();
+        assert!(
+            read_frame(&mut tls).await.is_some(),
+            "served during the flood"
+        );
+        best = best.min(started.elapsed());
+    }
+    assert!(
+        best < Duration::from_millis(100),
+        "an authenticated client took {best:?} (handshake and one request) during the flood"
+    );
+    drop(idle);
+    h.stop().await;
+}
+
+/// The value of one sample line of Prometheus text.
+fn metric_value(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).map(str::trim))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_half_sent_request_gets_a_kmip_answer_when_the_read_timeout_ends() {
+    let mut h = Harness::start(Options {
+        read: Duration::from_millis(300),
+        ..Options::default()
+    })
+    .await;
+    let mut tls = h.connect_admin().await;
+    // A header announcing 100 bytes, and only 10 of them.
+    let mut partial = vec![0x42, 0x00, 0x78, 0x01, 0, 0, 0, 100];
+    partial.extend_from_slice(&[0u8; 10]);
+    tls.write_all(&partial).await.unwrap();
+    // The answer comes once the read timeout (300 ms here) ends, then the close.
+    let answer = read_frame(&mut tls)
+        .await
+        .expect("a KMIP answer, not a silent close");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.contains("FRAME-ERROR") && text.contains("truncated"),
+        "{text}"
+    );
+    assert!(closed_without_data(&mut tls).await);
     h.stop().await;
 }
 

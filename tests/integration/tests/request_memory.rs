@@ -1,0 +1,100 @@
+//! kmsd's memory under many large requests at once: 1,024 authenticated clients each send a
+//! 1 MiB request together, and kmsd's peak RSS stays under a bound far below the 1 GiB they
+//! send, because request bodies are read only within the process-wide request budget.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, ensure};
+use keywarden_tests::kmip::{self, Response, reason};
+use keywarden_tests::{DevNode, Identity, KmipClient, READY_TIMEOUT, wait_until_ready};
+
+/// Clients, each sending one request.
+const CLIENTS: usize = 1024;
+/// The size of each request message.
+const REQUEST: usize = 1 << 20;
+/// kmsd's peak RSS may not exceed this. What it is made of: the default request budget of
+/// 64 MiB, a decoded copy of each request in flight (at most as many as the budget holds),
+/// rustls buffers of 1,024 connections, and the ~50 MiB of an idle node.
+const PEAK_RSS_BOUND_MIB: u64 = 320;
+
+/// A kilobyte figure of /proc/PID/status.
+fn status_kib(pid: u32, field: &str) -> Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("{field} not in /proc/{pid}/status"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_clients_sending_1_mib_each_keep_kmsd_under_its_memory_bound() -> Result<()> {
+    let node = DevNode::builder()
+        .args(&["--max-connections", "1100"])
+        .start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+    let pid = node.pid().context("kmsd pid")?;
+
+    // An Encrypt of a key that does not exist: the server reads and decodes the whole 1 MiB
+    // before it can answer Item Not Found. The plaintext fills the message to 1 MiB exactly.
+    let overhead = kmip::encrypt_gcm("no-such-key", &[]).len();
+    let request = Arc::new(kmip::encrypt_gcm(
+        "no-such-key",
+        &vec![0x5A; REQUEST - overhead - 8],
+    ));
+    ensure!(
+        request.len() <= REQUEST && request.len() > REQUEST - 64,
+        "request is {} bytes",
+        request.len()
+    );
+
+    // Connect everyone first, a few handshakes at a time (one address may hold only 64).
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for chunk in 0..CLIENTS / 32 {
+        let mut connecting = Vec::new();
+        for _ in 0..32 {
+            connecting.push(KmipClient::connect(&node, Identity::User));
+        }
+        for c in futures_join_all(connecting).await {
+            clients.push(c.with_context(|| format!("connecting batch {chunk}"))?);
+        }
+    }
+    let before = status_kib(pid, "VmRSS:")?;
+
+    let mut tasks = Vec::with_capacity(CLIENTS);
+    for mut client in clients {
+        let request = Arc::clone(&request);
+        tasks.push(tokio::spawn(async move {
+            let answer: Response = client.call(&request).await?;
+            let item = answer.only()?.clone();
+            ensure!(
+                item.reason == Some(reason::ITEM_NOT_FOUND),
+                "answer {item:?}"
+            );
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await.context("client task")??;
+    }
+    let peak = status_kib(pid, "VmHWM:")?;
+    eprintln!(
+        "kmsd RSS: {} MiB with {CLIENTS} idle connections; peak {} MiB after {CLIENTS} requests of 1 MiB",
+        before / 1024,
+        peak / 1024
+    );
+    ensure!(
+        peak / 1024 < PEAK_RSS_BOUND_MIB,
+        "kmsd's peak RSS was {} MiB, over the bound of {PEAK_RSS_BOUND_MIB} MiB",
+        peak / 1024
+    );
+    Ok(())
+}
+
+/// Awaits every future (the crate has no futures dependency).
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut out = Vec::with_capacity(futures.len());
+    for f in futures {
+        out.push(f.await);
+    }
+    out
+}
