@@ -1,5 +1,6 @@
 //! Store benchmark: durable create rate (1 client vs 64 clients), Locate-by-name latency,
-//! start-up time and RSS with many objects.
+//! start-up time, RSS and the time of one storage erase (re-seal of every record) with many
+//! objects.
 //!
 //! `cargo run --release -p keywarden-store --example store_bench -- [objects] [dir]`
 //! (defaults: 1000000 objects, a temporary directory).
@@ -9,10 +10,41 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keywarden_store::{
-    DomainKek, IndexTerms, Lifecycle, LifecycleEvent, LocateQuery, MaterialBinding, ObjectRecord,
-    Store, StoreOptions, StoredAttribute, WriteOp,
+    DomainKek, EpochKey, IndexTerms, Lifecycle, LifecycleEvent, LocateQuery, MaterialBinding,
+    NewEpoch, ObjectRecord, Store, StoreOptions, StoredAttribute, Unlock, WriteOp,
 };
 use zeroize::Zeroizing;
+
+/// The bench's storage epoch key of `epoch` (no HSM here).
+fn epoch_key(epoch: u64) -> Result<EpochKey, keywarden_store::StoreError> {
+    EpochKey::new(Zeroizing::new(vec![u8::try_from(epoch % 200).unwrap_or(0) + 1; 32]))
+}
+
+/// Opens and unlocks the store with the bench's epoch keys.
+fn open(path: &Path, options: &StoreOptions) -> Result<Store, Box<dyn std::error::Error>> {
+    let store = Store::open(path, options.clone())?;
+    let state = store.storage_epochs()?;
+    let unlock = match state.current {
+        None => Unlock {
+            keys: Vec::new(),
+            first: Some(NewEpoch {
+                epoch: 1,
+                wrapped: b"bench".to_vec(),
+                key: epoch_key(1)?,
+            }),
+        },
+        Some(_) => Unlock {
+            keys: state
+                .wrapped
+                .iter()
+                .map(|(e, _)| Ok((*e, epoch_key(*e)?)))
+                .collect::<Result<_, keywarden_store::StoreError>>()?,
+            first: None,
+        },
+    };
+    store.unlock(unlock)?;
+    Ok(store)
+}
 
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -134,7 +166,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Start-up.
     let t = Instant::now();
-    let store = Store::open(Path::new(&path), options.clone())?;
+    let store = open(Path::new(&path), &options)?;
     println!(
         "open: {:.1} ms, RSS {} MiB",
         t.elapsed().as_secs_f64() * 1e3,
@@ -172,6 +204,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rss_kib("VmRSS:") >> 10,
         rss_kib("VmHWM:") >> 10
     );
+
+    // 6. One erase: a new epoch, every record re-sealed in batches of 512, settled.
+    let next = store.storage_epochs()?.current.unwrap_or(0) + 1;
+    let t = Instant::now();
+    store
+        .begin_epoch(NewEpoch {
+            epoch: next,
+            wrapped: b"bench".to_vec(),
+            key: epoch_key(next)?,
+        })
+        .await?;
+    let (mut after, mut moved, mut batches, mut longest) = (None, 0, 0, Duration::ZERO);
+    loop {
+        let b = Instant::now();
+        let batch = store.reseal(after, 512).await?;
+        longest = longest.max(b.elapsed());
+        batches += 1;
+        moved += batch.resealed;
+        match batch.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let resealed = t.elapsed();
+    let s = Instant::now();
+    let older = store.settle().await?;
+    store.forget_epochs(older).await?;
+    println!(
+        "erase: {moved} records re-sealed in {batches} batches, {:.1} s (longest batch {:.1} ms), \
+         settle {:.1} ms",
+        resealed.as_secs_f64(),
+        longest.as_secs_f64() * 1e3,
+        s.elapsed().as_secs_f64() * 1e3
+    );
     store.close().await;
     table_sizes(&path)?;
     Ok(())
@@ -185,7 +251,7 @@ async fn write_phases(
     options: &StoreOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let kek = Arc::new(DomainKek::new(Zeroizing::new(vec![9u8; 32]), 1)?);
-    let store = Store::open(path, options.clone())?;
+    let store = open(path, options)?;
     // 1. One client: every commit is its own fsync.
     let t = Instant::now();
     for i in 0..n1 {

@@ -3,10 +3,11 @@
 //! Encrypt). Records hold material only sealed, so the cache keeps nothing the database does
 //! not.
 //!
-//! Coherence: the writer removes every object it wrote and bumps the epoch right after each
-//! redb commit, before the syncer can acknowledge any of them. A reader that missed notes the
-//! epoch before its read transaction and inserts only if the epoch is still the same, so a
-//! record read before a commit can never be inserted after that commit's invalidation. A write
+//! Coherence: the writer removes every object it wrote and bumps the generation right after
+//! each redb commit, before the syncer can acknowledge any of them. A reader that missed notes
+//! the generation before its read transaction and inserts only if it is still the same, so a
+//! record read before a commit can never be inserted after that commit's invalidation. (The
+//! erase's re-seal changes stored bytes, never a decoded record, so it invalidates nothing.) A write
 //! is thus seen by every read that starts after it is acknowledged, exactly as without the
 //! cache; reads racing an unacknowledged write may see either version, as they already could.
 
@@ -25,7 +26,7 @@ pub(crate) struct RecordCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    epoch: u64,
+    generation: u64,
     /// Records with their stored (encoded) size, which stands for their share of memory.
     records: HashMap<String, (Arc<ObjectRecord>, usize)>,
     bytes: usize,
@@ -56,23 +57,24 @@ impl RecordCache {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The cached record, or the epoch to hand back to [`RecordCache::insert`] after a read.
+    /// The cached record, or the generation to hand back to [`RecordCache::insert`] after a
+    /// read.
     pub fn get(&self, uuid: &str) -> Result<Arc<ObjectRecord>, u64> {
         let inner = self.lock();
         match inner.records.get(uuid) {
             Some((rec, _)) => Ok(Arc::clone(rec)),
-            None => Err(inner.epoch),
+            None => Err(inner.generation),
         }
     }
 
     /// Caches a record read from the database (`size` = its stored bytes), unless a commit
-    /// happened since `epoch`.
-    pub fn insert(&self, epoch: u64, rec: &Arc<ObjectRecord>, size: usize) {
+    /// happened since `generation`.
+    pub fn insert(&self, generation: u64, rec: &Arc<ObjectRecord>, size: usize) {
         if self.capacity == 0 || size > self.max_bytes / 64 {
             return;
         }
         let mut inner = self.lock();
-        if inner.epoch != epoch {
+        if inner.generation != generation {
             return;
         }
         inner.remove(&rec.uuid);
@@ -90,13 +92,13 @@ impl RecordCache {
             .insert(rec.uuid.clone(), (Arc::clone(rec), size));
     }
 
-    /// Forgets `uuids` and starts a new epoch; the writer calls it after every commit.
+    /// Forgets `uuids` and starts a new generation; the writer calls it after every commit.
     pub fn invalidate<'a>(&self, uuids: impl IntoIterator<Item = &'a str>) {
         let mut inner = self.lock();
         for uuid in uuids {
             inner.remove(uuid);
         }
-        inner.epoch = inner.epoch.wrapping_add(1);
+        inner.generation = inner.generation.wrapping_add(1);
     }
 
     /// Records currently cached.
@@ -128,13 +130,13 @@ mod tests {
     #[test]
     fn a_read_from_before_a_commit_is_not_cached_after_it() {
         let cache = RecordCache::new(8, 1 << 20);
-        let epoch = cache.get("a").expect_err("empty");
+        let generation = cache.get("a").expect_err("empty");
         // The writer commits a new version of "a" while the reader still holds the old one.
         cache.invalidate(["a"]);
-        cache.insert(epoch, &rec("a", "old"), 100);
+        cache.insert(generation, &rec("a", "old"), 100);
         assert_eq!(cache.len(), 0);
-        let epoch = cache.get("a").expect_err("still empty");
-        cache.insert(epoch, &rec("a", "new"), 100);
+        let generation = cache.get("a").expect_err("still empty");
+        cache.insert(generation, &rec("a", "new"), 100);
         assert_eq!(cache.get("a").expect("cached").owner, "new");
     }
 
@@ -142,8 +144,8 @@ mod tests {
     fn invalidation_forgets_only_what_was_written() {
         let cache = RecordCache::new(8, 1 << 20);
         for u in ["a", "b"] {
-            let epoch = cache.get(u).expect_err("empty");
-            cache.insert(epoch, &rec(u, "x"), 100);
+            let generation = cache.get(u).expect_err("empty");
+            cache.insert(generation, &rec(u, "x"), 100);
         }
         cache.invalidate(["a"]);
         assert!(cache.get("a").is_err());
@@ -155,8 +157,8 @@ mod tests {
         let cache = RecordCache::new(3, 1 << 20);
         for i in 0..10 {
             let u = format!("k{i}");
-            let epoch = cache.get(&u).expect_err("new key");
-            cache.insert(epoch, &rec(&u, "x"), 100);
+            let generation = cache.get(&u).expect_err("new key");
+            cache.insert(generation, &rec(&u, "x"), 100);
             assert!(cache.len() <= 3);
             assert!(cache.get(&u).is_ok(), "the newest entry is kept");
         }
@@ -170,18 +172,18 @@ mod tests {
         let cache = RecordCache::new(1000, 64 * 1024);
         for i in 0..100 {
             let u = format!("k{i}");
-            let epoch = cache.get(&u).expect_err("new key");
-            cache.insert(epoch, &rec(&u, "x"), 900);
+            let generation = cache.get(&u).expect_err("new key");
+            cache.insert(generation, &rec(&u, "x"), 900);
             assert!(cache.bytes() <= 64 * 1024, "{} bytes", cache.bytes());
             assert!(cache.get(&u).is_ok(), "the newest entry is kept");
         }
         // Re-reading a cached key replaces it without counting it twice.
-        let epoch = cache.get("nothing").expect_err("absent");
-        cache.insert(epoch, &rec("k99", "x"), 900);
+        let generation = cache.get("nothing").expect_err("absent");
+        cache.insert(generation, &rec("k99", "x"), 900);
         assert_eq!(cache.bytes(), cache.len() * 900);
         // Larger than 1/64 of the budget: read, but never cached.
-        let epoch = cache.get("big").expect_err("absent");
-        cache.insert(epoch, &rec("big", "x"), 1025);
+        let generation = cache.get("big").expect_err("absent");
+        cache.insert(generation, &rec("big", "x"), 1025);
         assert!(cache.get("big").is_err());
         cache.invalidate(["k99"]);
         assert_eq!(cache.bytes(), cache.len() * 900);

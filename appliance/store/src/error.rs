@@ -88,6 +88,72 @@ pub enum StoreError {
         /// What disagrees.
         reason: String,
     },
+    /// The store is open but not unlocked yet: no record can be read or written before
+    /// [`crate::Store::unlock`] got the storage epoch keys.
+    #[error("store is locked: its storage epoch keys are not unwrapped yet")]
+    Locked,
+    /// A storage epoch data key is unusable.
+    #[error("invalid storage epoch key: {reason}")]
+    InvalidEpochKey {
+        /// Why.
+        reason: String,
+    },
+    /// The key of a storage epoch the store needs was not given.
+    #[error("the key of storage epoch {epoch} is missing")]
+    EpochKeyMissing {
+        /// The epoch.
+        epoch: u64,
+    },
+    /// A stored record failed authentication at rest (edited, moved, or under an epoch whose
+    /// key is gone): it is never served.
+    #[error("stored record of object {uuid} is refused: {fault}")]
+    RecordRejected {
+        /// The object's UUID (the key it is stored under).
+        uuid: String,
+        /// What is wrong with it.
+        fault: RecordFault,
+    },
+    /// Records that an older storage epoch's key still opens remain: the older epochs are not
+    /// free to destroy yet (re-seal and settle again).
+    #[error("{remaining} records are still sealed under an older storage epoch")]
+    EraseIncomplete {
+        /// How many.
+        remaining: u64,
+    },
+    /// The storage epochs stored do not fit the database (its records are sealed but no epoch
+    /// is stored, or a first epoch is offered to a store that has one).
+    #[error("storage epochs inconsistent: {reason}")]
+    EpochsInconsistent {
+        /// What does not fit.
+        reason: String,
+    },
+}
+
+/// Why a stored record is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordFault {
+    /// A plain record in a database whose records are all sealed.
+    #[error("it is not sealed, and every record of this database is")]
+    NotSealed,
+    /// The at-rest envelope is cut, padded or garbled.
+    #[error("its at-rest envelope is malformed")]
+    Malformed,
+    /// It names a storage epoch whose key this node does not hold.
+    #[error("it is sealed under storage epoch {epoch}, whose key this node does not hold")]
+    EpochKeyUnavailable {
+        /// The epoch it names.
+        epoch: u64,
+    },
+    /// It does not authenticate under its epoch's key: altered at rest, or moved from another
+    /// object.
+    #[error("it fails authentication under storage epoch {epoch}")]
+    Authentication {
+        /// The epoch it names.
+        epoch: u64,
+    },
+    /// It authenticates but holds another object's record (a plain record only).
+    #[error("it holds the record of another object")]
+    WrongObject,
 }
 
 macro_rules! from_redb {

@@ -56,16 +56,17 @@ pub(crate) enum JournalGroup {
     },
 }
 
-/// A resolved write inside a [`JournalGroup`].
+/// A resolved write inside a [`JournalGroup`]; variants are only ever appended.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum JournalWrite {
-    /// An object as stored (lifecycle already merged), with its log position and stamp.
+    /// An object as a binary before storage epochs stored it (plain record); replayed only
+    /// into a database of table format 2, which the same unlock then seals.
     Object {
         /// This node's log sequence number of the write.
         seq: u64,
         /// HLC stamp of the log entry.
         stamp: Stamp,
-        /// Postcard-encoded [`crate::record::Record`], the bytes stored in `objects`.
+        /// Postcard-encoded [`crate::record::Record`].
         record: Vec<u8>,
     },
     /// A node-local wrapped domain KEK.
@@ -74,6 +75,34 @@ pub(crate) enum JournalWrite {
         domain: String,
         /// KEK wrapped under the HSM root key.
         blob: Vec<u8>,
+    },
+    /// An object as stored (lifecycle already merged), with its log position and stamp.
+    SealedObject {
+        /// This node's log sequence number of the write.
+        seq: u64,
+        /// HLC stamp of the log entry.
+        stamp: Stamp,
+        /// The object's UUID, its key in `objects` (and part of the seal's AAD).
+        uuid: String,
+        /// The bytes stored in `objects`: the record sealed under its storage epoch
+        /// ([`crate::envelope`]).
+        record: Vec<u8>,
+    },
+    /// A storage epoch became current.
+    StorageEpoch {
+        /// Its number.
+        epoch: u64,
+        /// Its data key, wrapped by the store's owner (node-local).
+        wrapped: Vec<u8>,
+        /// When it began (Unix seconds).
+        started: i64,
+    },
+    /// Storage epochs whose keys the owner destroyed after an erase: their wrapped keys go.
+    ForgetEpochs {
+        /// The epochs.
+        epochs: Vec<u64>,
+        /// When the erase completed (Unix seconds).
+        completed: i64,
     },
 }
 

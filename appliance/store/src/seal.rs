@@ -1,17 +1,15 @@
 //! Sealing of object key material under a domain KEK (AES-256-GCM, AAD bound to the object).
 
-use std::ffi::c_void;
-use std::ptr::NonNull;
-
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::aead::{AES_256_GCM, NONCE_LEN, UnboundKey};
 use aws_lc_rs::digest;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::StoreError;
+use crate::key_memory::{AeadKey, KEY_LEN, KeyRejected, random_nonce};
 
 /// Length of a domain KEK in bytes (AES-256).
-pub const KEK_LEN: usize = 32;
+pub const KEK_LEN: usize = KEY_LEN;
 
 const AAD_CONTEXT: &[u8] = b"keywarden/material/v1";
 
@@ -106,64 +104,10 @@ impl MaterialBinding<'_> {
     }
 }
 
-/// Size and alignment of the buffer holding KEK bytes: one 4 KiB page of its own.
-const KEY_PAGE: usize = 4096;
-
-/// A page-aligned, page-sized buffer, so `mlock`/`munlock` (which act on whole pages, and do
-/// not nest) never touch a page shared with another allocation: unlocking one KEK can't unlock
-/// another. On systems whose pages are larger than 4 KiB (some arm64 kernels) two KEKs may still
-/// share a page; there, dropping one KEK unlocks the other's page (the bytes stay zeroized on
-/// drop either way).
-#[repr(C, align(4096))]
-struct KeyPage([u8; KEY_PAGE]);
-
-/// The KEK bytes, locked in RAM when the OS allows; zeroized and unlocked on drop, including
-/// when constructing the [`DomainKek`] around them fails half way.
-struct LockedKeyBytes {
-    page: Box<KeyPage>,
-    locked: bool,
-}
-
-impl LockedKeyBytes {
-    fn new(key: &[u8; KEK_LEN]) -> LockedKeyBytes {
-        // Built zeroed, then filled in place on the heap: the key never sits on the stack here.
-        let mut page = Box::new(KeyPage([0u8; KEY_PAGE]));
-        let locked = lock_memory(&mut page.0[..]);
-        page.0[..KEK_LEN].copy_from_slice(key);
-        LockedKeyBytes { page, locked }
-    }
-
-    fn key(&self) -> &[u8] {
-        &self.page.0[..KEK_LEN]
-    }
-
-    /// Zeroizes the whole page, then unlocks it.
-    fn wipe(&mut self) {
-        self.page.0.zeroize();
-        if self.locked {
-            unlock_memory(&mut self.page.0[..]);
-            self.locked = false;
-        }
-    }
-}
-
-impl Drop for LockedKeyBytes {
-    fn drop(&mut self) {
-        self.wipe();
-        #[cfg(test)]
-        tests::WIPES.with(|w| w.set(w.get() + 1));
-    }
-}
-
-/// An unwrapped domain KEK: zeroized on drop, locked in RAM when the OS allows, never printed.
-///
-/// Only the raw key bytes are locked: aws-lc keeps its own expanded AES key schedule (from
-/// which the key is recoverable) in the `LessSafeKey`'s `EVP_AEAD_CTX`, an ordinary C heap
-/// allocation outside the locked page; aws-lc frees it (`EVP_AEAD_CTX_free`) when the key is
-/// dropped, but until then it can be swapped out like any other page.
+/// An unwrapped domain KEK: zeroized on drop, locked in RAM when the OS allows, never printed
+/// (see [`AeadKey`] for what exactly is locked).
 pub struct DomainKek {
-    key: LessSafeKey,
-    bytes: LockedKeyBytes,
+    key: AeadKey,
     version: u32,
 }
 
@@ -179,23 +123,13 @@ impl DomainKek {
         version: u32,
         make_key: impl FnOnce(&[u8]) -> Result<UnboundKey, aws_lc_rs::error::Unspecified>,
     ) -> Result<DomainKek, StoreError> {
-        let key: &[u8; KEK_LEN] =
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| StoreError::InvalidKek {
-                    reason: format!("key is {} bytes, expected {KEK_LEN}", bytes.len()),
-                })?;
-        // Owned by a guard from here on, so an error below still zeroizes and unlocks it.
-        let locked = LockedKeyBytes::new(key);
-        let unbound = make_key(locked.key()).map_err(|_| StoreError::InvalidKek {
-            reason: "AES-256-GCM rejected the key".to_string(),
+        let key = AeadKey::new_with(&bytes, make_key).map_err(|e| StoreError::InvalidKek {
+            reason: match e {
+                KeyRejected::Length(n) => format!("key is {n} bytes, expected {KEK_LEN}"),
+                KeyRejected::Schedule => "AES-256-GCM rejected the key".to_string(),
+            },
         })?;
-        Ok(DomainKek {
-            key: LessSafeKey::new(unbound),
-            bytes: locked,
-            version,
-        })
+        Ok(DomainKek { key, version })
     }
 
     /// The KEK version stamped into everything it seals.
@@ -205,7 +139,7 @@ impl DomainKek {
 
     /// Whether the key bytes are locked in RAM (mlock succeeded).
     pub fn is_memory_locked(&self) -> bool {
-        self.bytes.locked
+        self.key.is_memory_locked()
     }
 
     /// Seals `plaintext` for the object described by `binding`, with a fresh random nonce.
@@ -214,27 +148,12 @@ impl DomainKek {
         binding: &MaterialBinding<'_>,
         plaintext: &[u8],
     ) -> Result<SealedMaterial, StoreError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| StoreError::Crypto {
-            reason: "random nonce generation failed".to_string(),
-        })?;
-        let mut buf = Vec::with_capacity(plaintext.len() + AES_256_GCM.tag_len());
-        buf.extend_from_slice(plaintext);
-        let res = self.key.seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(binding.aad()),
-            &mut buf,
-        );
-        if res.is_err() {
-            buf.zeroize();
-            return Err(StoreError::Crypto {
-                reason: "AES-256-GCM seal failed".to_string(),
-            });
-        }
+        let nonce = random_nonce()?;
+        let ciphertext = self.key.seal(nonce, &binding.aad(), plaintext)?;
         Ok(SealedMaterial {
             kek_version: self.version,
             nonce,
-            ciphertext: buf,
+            ciphertext,
         })
     }
 
@@ -250,20 +169,11 @@ impl DomainKek {
                 found: sealed.kek_version,
             });
         }
-        let mut buf = Zeroizing::new(sealed.ciphertext.clone());
-        let len = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(sealed.nonce),
-                Aad::from(binding.aad()),
-                &mut buf[..],
-            )
-            .map_err(|_| StoreError::MaterialAuthentication {
+        self.key
+            .open(sealed.nonce, &binding.aad(), &sealed.ciphertext)
+            .ok_or_else(|| StoreError::MaterialAuthentication {
                 uuid: binding.uuid.to_string(),
-            })?
-            .len();
-        buf.truncate(len);
-        Ok(buf)
+            })
     }
 }
 
@@ -276,69 +186,26 @@ impl std::fmt::Debug for DomainKek {
     }
 }
 
-// Best effort: without CAP_IPC_LOCK or with a low RLIMIT_MEMLOCK the key still works, unlocked.
-#[allow(unsafe_code)]
-fn lock_memory(buf: &mut [u8]) -> bool {
-    let Some(ptr) = NonNull::new(buf.as_mut_ptr().cast::<c_void>()) else {
-        return false;
-    };
-    // SAFETY: `ptr` and `buf.len()` describe a live heap allocation owned by the caller's Box,
-    // which is not moved or freed while locked (LockedKeyBytes unlocks it in Drop before the
-    // Box is freed).
-    unsafe { nix::sys::mman::mlock(ptr, buf.len()) }.is_ok()
-}
-
-#[allow(unsafe_code)]
-fn unlock_memory(buf: &mut [u8]) {
-    if let Some(ptr) = NonNull::new(buf.as_mut_ptr().cast::<c_void>()) {
-        // SAFETY: same live allocation that `lock_memory` locked; munlock only changes paging.
-        let _ = unsafe { nix::sys::mman::munlock(ptr, buf.len()) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    thread_local! {
-        /// How many KEK buffers this test thread zeroized and released.
-        pub(super) static WIPES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-
     #[test]
     fn failed_key_schedule_still_wipes_the_kek_bytes() {
-        let before = WIPES.with(std::cell::Cell::get);
+        let wipes = crate::key_memory::tests::wipes;
+        let before = wipes();
         let res = DomainKek::new_with(Zeroizing::new(vec![0x5A; KEK_LEN]), 1, |k| {
             // The bytes handed to aws-lc are the caller's key, from the guarded buffer.
             assert_eq!(k, &[0x5A; KEK_LEN][..]);
             Err(aws_lc_rs::error::Unspecified)
         });
         assert!(matches!(res, Err(StoreError::InvalidKek { .. })));
-        assert_eq!(WIPES.with(std::cell::Cell::get), before + 1);
+        assert_eq!(wipes(), before + 1);
 
         let k = kek(1);
-        assert_eq!(WIPES.with(std::cell::Cell::get), before + 1);
+        assert_eq!(wipes(), before + 1);
         drop(k);
-        assert_eq!(WIPES.with(std::cell::Cell::get), before + 2);
-    }
-
-    #[test]
-    fn kek_bytes_sit_alone_on_an_aligned_page() {
-        let k = kek(1);
-        let page: &KeyPage = &k.bytes.page;
-        assert_eq!(std::ptr::from_ref(page).addr() % KEY_PAGE, 0);
-        assert_eq!(std::mem::size_of::<KeyPage>(), KEY_PAGE);
-        assert!(page.0[KEK_LEN..].iter().all(|b| *b == 0));
-    }
-
-    #[test]
-    fn wipe_zeroizes_the_whole_page() {
-        let mut bytes = LockedKeyBytes::new(&[0xC3; KEK_LEN]);
-        assert_eq!(bytes.key(), &[0xC3; KEK_LEN][..]);
-        bytes.page.0[KEY_PAGE - 1] = 0xC3;
-        bytes.wipe();
-        assert!(bytes.page.0.iter().all(|b| *b == 0));
-        assert!(!bytes.locked);
+        assert_eq!(wipes(), before + 2);
     }
 
     fn kek(v: u32) -> DomainKek {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -15,14 +15,16 @@ use redb::{
 
 use crate::cache::RecordCache;
 use crate::clock::{HlcClock, NodeId};
+use crate::envelope;
+use crate::epoch::{EpochKey, KeyCell, Keyring, NewEpoch, ResealBatch, StorageEpochs, Unlock};
 use crate::error::StoreError;
 use crate::index;
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalGroup, JournalWrite};
 use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
-use crate::record::{LifecycleState, ObjectRecord, Record};
+use crate::record::{LifecycleState, ObjectRecord};
 use crate::storage::{Backend, FsStorage, Storage};
 use crate::write_stats::{WriteCounters, WriteStats};
-use crate::writer::{self, Msg, WriterStart};
+use crate::writer::{self, EpochChange, Msg, WriterStart};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
@@ -32,15 +34,37 @@ pub(crate) const ORIGIN_LOG: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("origin_log");
 pub(crate) const VERSION_VECTOR: TableDefinition<u64, u64> = TableDefinition::new("version_vector");
 pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::new("wrapped_keks");
+/// Node-local: epoch → its data key wrapped by the store's owner (never replicated).
+pub(crate) const STORAGE_EPOCHS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("storage_epochs");
 
 const META_NODE_ID: &str = "node_id";
 /// Number of the last group commit applied (u64 BE); the journal replays only newer groups.
 pub(crate) const META_JOURNAL_APPLIED: &str = "journal_applied";
 const META_FORMAT: &str = "format";
+/// The storage epoch new writes are sealed under (u64 BE).
+pub(crate) const META_EPOCH: &str = "storage_epoch";
+/// When the current storage epoch began (i64 BE Unix seconds).
+pub(crate) const META_EPOCH_SINCE: &str = "storage_epoch_since";
+/// Present while a record lost its material since the current epoch began.
+pub(crate) const META_ERASE_PENDING: &str = "erase_pending";
+/// When the last erase completed (i64 BE Unix seconds).
+pub(crate) const META_LAST_ERASE: &str = "last_erase";
 /// Layout version of the tables themselves (records carry their own version tag).
 /// 2: `origin_log` values are tagged [`StoredLogEntry`]s naming the object (format 1 copied
 /// the whole record, material included); a format-1 file is migrated once on open.
-const FORMAT_VERSION: u32 = 2;
+/// 3: every record in `objects` is sealed under a storage epoch ([`crate::envelope`]); a
+/// format-2 file is sealed by its first unlock, which sets 3.
+const FORMAT_VERSION: u32 = 3;
+/// The last format whose records are plain.
+const FORMAT_PLAIN_RECORDS: u32 = 2;
+
+/// Unix seconds now (epoch start and erase times; 0 if the clock is before 1970).
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 
 /// Tuning of a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,21 +181,40 @@ pub(crate) struct LocateCost {
     pub probes: u64,
 }
 
+/// What an open store keeps until it is unlocked: the journal, and its groups that redb does
+/// not hold durably (replaying them needs the epoch keys).
+struct Sealed {
+    journal: Journal,
+    pending: Vec<JournalGroup>,
+    /// Number of the next group.
+    next_group: u64,
+}
+
 pub(crate) struct Inner {
     pub db: Arc<Database>,
     node: NodeId,
     clock: Arc<HlcClock>,
     path: PathBuf,
     storage: Arc<dyn Storage>,
+    options: StoreOptions,
     cache: Arc<RecordCache>,
     counters: Arc<WriteCounters>,
-    tx: mpsc::Sender<Msg>,
+    /// The storage epoch keys; empty until [`Store::unlock`].
+    keys: Arc<KeyCell>,
+    /// `Some` until unlocked.
+    sealed: Mutex<Option<Sealed>>,
+    /// The writer's queue, from unlock on.
+    tx: OnceLock<mpsc::Sender<Msg>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Inner {
     fn stop_writer(&self) {
-        let _ = self.tx.send(Msg::Shutdown);
+        // A store closed while locked can never be unlocked.
+        self.sealed.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(tx) = self.tx.get() {
+            let _ = tx.send(Msg::Shutdown);
+        }
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(h) = handle
             && h.join().is_err()
@@ -258,7 +301,12 @@ fn prepare(db: &Database, options: &StoreOptions) -> Result<NodeId, StoreError> 
                     ),
                 });
             }
-            Some(FORMAT_VERSION) => {}
+            // Format 2 becomes 3 only when its first unlock has sealed every record.
+            Some(FORMAT_VERSION | FORMAT_PLAIN_RECORDS) => {}
+            Some(1) => {
+                meta.insert(META_FORMAT, &FORMAT_PLAIN_RECORDS.to_be_bytes()[..])?;
+            }
+            // A new database: sealed from its first record on.
             Some(_) | None => {
                 meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes()[..])?;
             }
@@ -289,8 +337,91 @@ fn prepare(db: &Database, options: &StoreOptions) -> Result<NodeId, StoreError> 
     txn.open_table(ORIGIN_LOG)?;
     txn.open_table(VERSION_VECTOR)?;
     txn.open_table(WRAPPED_KEKS)?;
+    txn.open_table(STORAGE_EPOCHS)?;
     txn.commit()?;
     Ok(node)
+}
+
+/// The table format stored in `meta`.
+fn read_format(read: &redb::ReadTransaction) -> Result<u32, StoreError> {
+    let meta = read.open_table(META)?;
+    let v = meta.get(META_FORMAT)?.ok_or(StoreError::Decode {
+        what: "meta format",
+        reason: "missing".to_string(),
+    })?;
+    v.value()
+        .try_into()
+        .map(u32::from_be_bytes)
+        .map_err(|_| StoreError::Decode {
+            what: "meta format",
+            reason: "not 4 bytes".to_string(),
+        })
+}
+
+fn read_i64(meta: &ReadOnlyTable<&str, &[u8]>, key: &str) -> Result<Option<i64>, StoreError> {
+    match meta.get(key)? {
+        Some(v) => Ok(Some(i64::from_be_bytes(v.value().try_into().map_err(
+            |_| StoreError::Decode {
+                what: "meta time",
+                reason: "not 8 bytes".to_string(),
+            },
+        )?))),
+        None => Ok(None),
+    }
+}
+
+/// The storage epochs as redb holds them, and then as the journal groups `pending` (not yet
+/// in redb) change them.
+fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs, StoreError> {
+    let read = db.begin_read()?;
+    let format = read_format(&read)?;
+    let meta = read.open_table(META)?;
+    let mut rows: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+    for item in read.open_table(STORAGE_EPOCHS)?.iter()? {
+        let (k, v) = item?;
+        rows.insert(k.value(), v.value().to_vec());
+    }
+    let mut state = StorageEpochs {
+        current: match meta.get(META_EPOCH)? {
+            Some(v) => Some(read_u64(v.value()).ok_or(StoreError::Decode {
+                what: "meta storage_epoch",
+                reason: "not 8 bytes".to_string(),
+            })?),
+            None => None,
+        },
+        current_since: read_i64(&meta, META_EPOCH_SINCE)?,
+        wrapped: Vec::new(),
+        plain_records: format <= FORMAT_PLAIN_RECORDS,
+        holds_objects: !read.open_table(OBJECTS)?.is_empty()?,
+        erase_pending: meta.get(META_ERASE_PENDING)?.is_some(),
+        last_erase: read_i64(&meta, META_LAST_ERASE)?,
+    };
+    for w in pending.iter().flat_map(JournalGroup::writes) {
+        match w {
+            JournalWrite::Object { .. } | JournalWrite::SealedObject { .. } => {
+                state.holds_objects = true;
+            }
+            JournalWrite::StorageEpoch {
+                epoch,
+                wrapped,
+                started,
+            } => {
+                rows.insert(*epoch, wrapped.clone());
+                state.current = Some(*epoch);
+                state.current_since = Some(*started);
+                state.erase_pending = false;
+            }
+            JournalWrite::ForgetEpochs { epochs, completed } => {
+                for e in epochs {
+                    rows.remove(e);
+                }
+                state.last_erase = Some(*completed);
+            }
+            JournalWrite::WrappedKek { .. } => {}
+        }
+    }
+    state.wrapped = rows.into_iter().collect();
+    Ok(state)
 }
 
 /// Distinguishes the temporary names of databases being created by this process.
@@ -346,17 +477,9 @@ fn open_database(
     Ok(db)
 }
 
-/// Replays the groups of the commit journal that redb does not hold durably (a crash after
-/// their acknowledgement, before the next checkpoint), makes them durable and empties the
-/// journal. Returns the journal and the number of the next group.
-fn recover_journal(
-    db: &Database,
-    storage: &dyn Storage,
-    path: &Path,
-    node: NodeId,
-    clock: &HlcClock,
-    options: &StoreOptions,
-) -> Result<(Journal, u64), StoreError> {
+/// Opens the commit journal and reads the groups that redb does not hold durably (a crash
+/// after their acknowledgement, before the next checkpoint); [`Store::unlock`] replays them.
+fn read_journal(db: &Database, storage: &dyn Storage, path: &Path) -> Result<Sealed, StoreError> {
     let applied = {
         let read = db.begin_read()?;
         let meta = read.open_table(META)?;
@@ -369,10 +492,11 @@ fn recover_journal(
         }
     };
     let journal_path = Journal::path_for(path);
-    let (mut journal, recovered) = Journal::open(storage, &journal_path, applied)?;
+    let (journal, recovered) = Journal::open(storage, &journal_path, applied)?;
     // The database's name (just linked, on a first open) and the journal's (just created)
-    // must be durable before anything relies on them: the reset below, and the first
-    // acknowledgement, after which a cut that took a name would take acknowledged writes.
+    // must be durable before anything relies on them: the reset after the replay, and the
+    // first acknowledgement, after which a cut that took a name would take acknowledged
+    // writes.
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -394,27 +518,12 @@ fn recover_journal(
         .into_iter()
         .filter(|g| g.id() > applied)
         .collect();
-    let mut last = applied;
-    if let Some(g) = pending.last() {
-        last = g.id();
-        let mut txn = db.begin_write()?;
-        txn.set_durability(Durability::Immediate)?;
-        txn.set_quick_repair(options.quick_repair);
-        let writes = writer::replay(&txn, node, clock, &pending)?;
-        txn.commit()?;
-        tracing::info!(
-            groups = pending.len(),
-            writes,
-            "replayed the commit journal after an unclean stop"
-        );
-    }
-    if journal.len() > 0 {
-        journal.reset().map_err(|source| StoreError::Io {
-            what: "commit journal reset",
-            source,
-        })?;
-    }
-    Ok((journal, last + 1))
+    let last = pending.last().map_or(applied, JournalGroup::id);
+    Ok(Sealed {
+        journal,
+        pending,
+        next_group: last + 1,
+    })
 }
 
 impl Store {
@@ -441,10 +550,10 @@ impl Store {
         let node = prepare(&db, &options)?;
 
         let clock = Arc::new(HlcClock::new(node));
-        let (journal, next_group) =
-            recover_journal(&db, storage.as_ref(), path, node, &clock, &options)?;
+        let sealed = read_journal(&db, storage.as_ref(), path)?;
         // The clock must never issue a stamp below one already made durable, even if the wall
-        // clock stepped back across a restart: observe the last stamp of our own log.
+        // clock stepped back across a restart: observe the last stamp of our own log (the
+        // replay observes the journal's).
         {
             let read = db.begin_read()?;
             let vv = read.open_table(VERSION_VECTOR)?;
@@ -456,23 +565,180 @@ impl Store {
             }
         }
 
-        let db = Arc::new(db);
-        let cache = Arc::new(RecordCache::new(
-            options.record_cache_entries,
-            options.record_cache_bytes,
-        ));
-        let counters = Arc::new(WriteCounters::default());
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db: Arc::new(db),
+                node,
+                clock,
+                path: path.to_path_buf(),
+                storage,
+                cache: Arc::new(RecordCache::new(
+                    options.record_cache_entries,
+                    options.record_cache_bytes,
+                )),
+                options,
+                counters: Arc::new(WriteCounters::default()),
+                keys: Arc::new(KeyCell::default()),
+                sealed: Mutex::new(Some(sealed)),
+                tx: OnceLock::new(),
+                writer: Mutex::new(None),
+            }),
+        })
+    }
+
+    fn sealed(&self) -> MutexGuard<'_, Option<Sealed>> {
+        self.inner.sealed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The storage epochs as stored (the journal's pending groups included while locked):
+    /// what the owner unwraps before [`Store::unlock`], and what its erase schedule reads.
+    pub fn storage_epochs(&self) -> Result<StorageEpochs, StoreError> {
+        let sealed = self.sealed();
+        let pending = sealed.as_ref().map_or(&[][..], |s| s.pending.as_slice());
+        read_epochs(&self.inner.db, pending)
+    }
+
+    /// Whether [`Store::unlock`] succeeded: records can be read and written.
+    pub fn is_unlocked(&self) -> bool {
+        self.inner.keys.is_set()
+    }
+
+    /// Takes the storage epoch keys, replays the commit journal, seals the records of a
+    /// database written before storage epochs (table format 2, with `unlock.first`), and
+    /// starts the writer. Blocking; on failure the store stays locked and may be unlocked
+    /// again.
+    pub fn unlock(&self, unlock: Unlock) -> Result<(), StoreError> {
+        let mut guard = self.sealed();
+        let Some(mut sealed) = guard.take() else {
+            if self.inner.tx.get().is_none() {
+                return Err(StoreError::Closed);
+            }
+            return Err(StoreError::Invalid {
+                field: "unlock",
+                reason: "the store is unlocked already".to_string(),
+            });
+        };
+        match self.unlock_sealed(&mut sealed, unlock) {
+            Ok(keyring) => self.start_writer(sealed, keyring),
+            Err(e) => {
+                *guard = Some(sealed);
+                Err(e)
+            }
+        }
+    }
+
+    fn unlock_sealed(
+        &self,
+        sealed: &mut Sealed,
+        unlock: Unlock,
+    ) -> Result<Arc<Keyring>, StoreError> {
+        let db = &self.inner.db;
+        let state = read_epochs(db, &sealed.pending)?;
+        let plain_allowed = state.plain_records;
+        let mut keys: BTreeMap<u64, Arc<EpochKey>> = unlock
+            .keys
+            .into_iter()
+            .map(|(e, k)| (e, Arc::new(k)))
+            .collect();
+        let (current, first) = match (state.current, unlock.first) {
+            (Some(current), None) => (current, None),
+            (Some(current), Some(_)) => {
+                return Err(StoreError::EpochsInconsistent {
+                    reason: format!("a first epoch was offered, but epoch {current} is current"),
+                });
+            }
+            (None, None) => {
+                return Err(StoreError::EpochsInconsistent {
+                    reason: "the store has no storage epoch yet: the first one must be given"
+                        .to_string(),
+                });
+            }
+            (None, Some(first)) => {
+                if state.holds_objects && !plain_allowed {
+                    // A database of format 3 got its first epoch in the transaction that
+                    // created its first record.
+                    return Err(StoreError::EpochsInconsistent {
+                        reason: "the database holds sealed records but stores no storage \
+                                 epoch: its epochs were removed or replaced"
+                            .to_string(),
+                    });
+                }
+                if first.epoch == 0 || first.wrapped.is_empty() {
+                    return Err(StoreError::Invalid {
+                        field: "first epoch",
+                        reason: "epochs count from 1 and need a wrapped key".to_string(),
+                    });
+                }
+                keys.insert(first.epoch, Arc::new(first.key));
+                (first.epoch, Some((first.epoch, first.wrapped)))
+            }
+        };
+        let keyring = Arc::new(Keyring::new(current, keys)?);
+        if !sealed.pending.is_empty() || first.is_some() || plain_allowed {
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            txn.set_quick_repair(self.inner.options.quick_repair);
+            if !sealed.pending.is_empty() {
+                let writes = writer::replay(
+                    &txn,
+                    self.inner.node,
+                    &self.inner.clock,
+                    &sealed.pending,
+                    &keyring,
+                    plain_allowed,
+                )?;
+                tracing::info!(
+                    groups = sealed.pending.len(),
+                    writes,
+                    "replayed the commit journal after an unclean stop"
+                );
+            }
+            {
+                let mut meta = txn.open_table(META)?;
+                if let Some((epoch, wrapped)) = &first {
+                    txn.open_table(STORAGE_EPOCHS)?
+                        .insert(*epoch, wrapped.as_slice())?;
+                    meta.insert(META_EPOCH, &epoch.to_be_bytes()[..])?;
+                    meta.insert(META_EPOCH_SINCE, &unix_now().to_be_bytes()[..])?;
+                }
+                if plain_allowed {
+                    meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes()[..])?;
+                }
+            }
+            if plain_allowed {
+                let sealed_records = writer::seal_plain_records(&txn, &keyring)?;
+                tracing::info!(
+                    records = sealed_records,
+                    epoch = current,
+                    "sealed the records of a database written before storage epochs"
+                );
+            }
+            txn.commit()?;
+            sealed.pending.clear();
+        }
+        if sealed.journal.len() > 0 {
+            sealed.journal.reset().map_err(|source| StoreError::Io {
+                what: "commit journal reset",
+                source,
+            })?;
+        }
+        Ok(keyring)
+    }
+
+    fn start_writer(&self, sealed: Sealed, keyring: Arc<Keyring>) -> Result<(), StoreError> {
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
             WriterStart {
-                db: Arc::clone(&db),
-                clock: Arc::clone(&clock),
-                node,
-                options: options.clone(),
-                journal,
-                next_group,
-                cache: Arc::clone(&cache),
-                counters: Arc::clone(&counters),
+                db: Arc::clone(&self.inner.db),
+                clock: Arc::clone(&self.inner.clock),
+                node: self.inner.node,
+                options: self.inner.options.clone(),
+                journal: sealed.journal,
+                next_group: sealed.next_group,
+                cache: Arc::clone(&self.inner.cache),
+                counters: Arc::clone(&self.inner.counters),
+                keys: Arc::clone(&self.inner.keys),
+                keyring: Arc::clone(&keyring),
             },
             rx,
         )
@@ -480,19 +746,75 @@ impl Store {
             what: "store writer thread",
             source,
         })?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                db,
-                node,
-                clock,
-                path: path.to_path_buf(),
-                storage,
-                cache,
-                counters,
-                tx,
-                writer: Mutex::new(Some(handle)),
-            }),
-        })
+        *self.inner.writer.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        // Set once: `sealed` was taken, so no other unlock gets here.
+        let _ = self.inner.tx.set(tx);
+        self.inner.keys.set(keyring);
+        Ok(())
+    }
+
+    fn sender(&self) -> Result<&mpsc::Sender<Msg>, StoreError> {
+        self.inner.tx.get().ok_or(StoreError::Locked)
+    }
+
+    /// Starts storage epoch `epoch.epoch` (above every earlier one): once this resolves, the
+    /// new epoch and its wrapped key are durable and every later write is sealed under it.
+    pub async fn begin_epoch(&self, epoch: NewEpoch) -> Result<(), StoreError> {
+        if epoch.wrapped.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "wrapped epoch key",
+                reason: "must not be empty".to_string(),
+            });
+        }
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let change = EpochChange::Begin {
+            epoch: epoch.epoch,
+            wrapped: epoch.wrapped,
+            key: Arc::new(epoch.key),
+        };
+        self.sender()?
+            .send(Msg::Epoch { change, reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
+    }
+
+    /// Re-seals up to `max` records that an older epoch protects, in key order after `after`
+    /// (`None`: from the first), under the current epoch; one bounded transaction of the
+    /// writer, so commits queued meanwhile go on between batches.
+    pub async fn reseal(
+        &self,
+        after: Option<String>,
+        max: usize,
+    ) -> Result<ResealBatch, StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.sender()?
+            .send(Msg::Reseal { after, max, reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Checks that no record an older epoch's key opens is left, makes the store durable in
+    /// the database itself (checkpoint, journal emptied) and returns the older epochs: from
+    /// then on no stored or journaled byte that any live record needs is under them, so
+    /// their keys may be destroyed. [`StoreError::EraseIncomplete`] when records remain.
+    pub async fn settle(&self) -> Result<Vec<u64>, StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.sender()?
+            .send(Msg::Settle { reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Forgets epochs whose keys the owner destroyed: their wrapped keys leave the store and
+    /// their data keys its memory, and the erase's completion time is recorded. Durable once
+    /// it resolves. The current epoch cannot be forgotten.
+    pub async fn forget_epochs(&self, epochs: Vec<u64>) -> Result<(), StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let change = EpochChange::Forget { epochs };
+        self.sender()?
+            .send(Msg::Epoch { change, reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?.map(|_| ())
     }
 
     /// This node's id.
@@ -520,16 +842,19 @@ impl Store {
     /// The object with this UUID (tombstones included), upgraded to the current record version.
     /// Shared, because repeated reads of a hot key are answered from a cache; a caller that
     /// changes the record clones it (`Arc::make_mut`).
+    /// A record that fails authentication at rest is [`StoreError::RecordRejected`], and is
+    /// never cached.
     pub fn get(&self, uuid: &str) -> Result<Option<Arc<ObjectRecord>>, StoreError> {
-        let epoch = match self.inner.cache.get(uuid) {
+        let generation = match self.inner.cache.get(uuid) {
             Ok(rec) => return Ok(Some(rec)),
-            Err(epoch) => epoch,
+            Err(generation) => generation,
         };
+        let keys = self.inner.keys.get()?;
         let objects = self.table(OBJECTS)?;
         match objects.get(uuid)? {
             Some(v) => {
-                let rec = Arc::new(Record::decode(v.value())?.into_current());
-                self.inner.cache.insert(epoch, &rec, v.value().len());
+                let rec = Arc::new(envelope::open(&keys, uuid, v.value(), false)?);
+                self.inner.cache.insert(generation, &rec, v.value().len());
                 Ok(Some(rec))
             }
             None => Ok(None),
@@ -562,6 +887,8 @@ impl Store {
         &self,
         q: &LocateQuery,
     ) -> Result<(LocateResult, LocateCost), StoreError> {
+        // Before the journal's replay the indexes may miss acknowledged writes.
+        self.inner.keys.get()?;
         let read = self.inner.db.begin_read()?;
         let idx = read.open_table(INDEX)?;
         let counts = read.open_table(INDEX_COUNTS)?;
@@ -725,6 +1052,7 @@ impl Store {
         after_seq: u64,
         max: usize,
     ) -> Result<Vec<LogEntry>, StoreError> {
+        self.inner.keys.get()?;
         let log = self.table(ORIGIN_LOG)?;
         let mut out = Vec::new();
         let Some(start) = after_seq.checked_add(1) else {
@@ -749,6 +1077,7 @@ impl Store {
 
     /// Per origin, the highest contiguous log sequence stored here.
     pub fn version_vector(&self) -> Result<BTreeMap<NodeId, u64>, StoreError> {
+        self.inner.keys.get()?;
         let vv = self.table(VERSION_VECTOR)?;
         let mut out = BTreeMap::new();
         for item in vv.iter()? {
@@ -758,11 +1087,15 @@ impl Store {
         Ok(out)
     }
 
-    /// `Ok` while the group-commit writer runs; [`StoreError::Closed`] once the store was
-    /// closed or the writer thread died, when every commit would fail. No I/O: meant for
-    /// readiness probes (it does not prove the disk accepts writes; a failing commit does that).
+    /// `Ok` while the group-commit writer runs; [`StoreError::Locked`] before the unlock,
+    /// [`StoreError::Closed`] once the store was closed or the writer thread died, when every
+    /// commit would fail. No I/O: meant for readiness probes (it does not prove the disk
+    /// accepts writes; a failing commit does that).
     pub fn probe_writable(&self) -> Result<(), StoreError> {
         let writer = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if writer.is_none() && self.inner.tx.get().is_none() {
+            return Err(StoreError::Locked);
+        }
         match writer.as_ref() {
             Some(h) if !h.is_finished() => Ok(()),
             _ => Err(StoreError::Closed),
@@ -774,8 +1107,7 @@ impl Store {
     pub async fn commit(&self, ops: Vec<WriteOp>) -> Result<CommitInfo, StoreError> {
         writer::validate(&ops)?;
         let (reply, rx) = tokio::sync::oneshot::channel();
-        self.inner
-            .tx
+        self.sender()?
             .send(Msg::Commit { ops, reply })
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -798,6 +1130,7 @@ impl Store {
     /// Full consistency check: every index entry and count matches the objects table.
     /// Reads every object; meant for tests and an operator's integrity check, not the hot path.
     pub fn verify_indexes(&self) -> Result<(), StoreError> {
+        let keys = self.inner.keys.get()?;
         let read = self.inner.db.begin_read()?;
         let objects = read.open_table(OBJECTS)?;
         let idx = read.open_table(INDEX)?;
@@ -806,7 +1139,7 @@ impl Store {
         let mut expected_counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
         for item in objects.iter()? {
             let (k, v) = item?;
-            let rec = Record::decode(v.value())?.into_current();
+            let rec = envelope::open(&keys, k.value(), v.value(), false)?;
             if rec.uuid != k.value() {
                 return Err(StoreError::IndexInconsistent {
                     reason: format!("object key {} holds record {}", k.value(), rec.uuid),
@@ -848,5 +1181,7 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod at_rest_tests;
 #[cfg(test)]
 mod tests;

@@ -2,25 +2,29 @@
 //! durable by one journal append (see [`crate::journal`]) before any of them is answered.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use redb::{Database, Durability, ReadableTable, Table, WriteTransaction};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, WriteTransaction};
 use tokio::sync::oneshot;
 
 use crate::cache::RecordCache;
 use crate::clock::Stamp;
 use crate::clock::{HlcClock, NodeId};
-use crate::error::StoreError;
+use crate::envelope;
+use crate::epoch::{EpochKey, KeyCell, Keyring, ResealBatch};
+use crate::error::{RecordFault, StoreError};
 use crate::index;
 use crate::journal::{self, Journal, JournalAppendError, JournalGroup, JournalWrite};
 use crate::oplog::{LogOp, StoredLogEntry};
 use crate::record::{ObjectRecord, Record};
 use crate::store::{
-    CommitInfo, INDEX, INDEX_COUNTS, META, META_JOURNAL_APPLIED, OBJECTS, ORIGIN_LOG, StoreOptions,
-    VERSION_VECTOR, WRAPPED_KEKS, WriteOp,
+    CommitInfo, INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING,
+    META_JOURNAL_APPLIED, META_LAST_ERASE, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, StoreOptions,
+    VERSION_VECTOR, WRAPPED_KEKS, WriteOp, unix_now,
 };
 use crate::syncer::{Ack, Syncer};
 use crate::write_stats::WriteCounters;
@@ -28,17 +32,51 @@ use crate::write_stats::WriteCounters;
 /// Longest UUID, domain or owner accepted (they are index keys).
 const MAX_KEY_TEXT: usize = 1024;
 
+/// Where the answer to a durable write goes.
+pub(crate) type Reply = oneshot::Sender<Result<CommitInfo, StoreError>>;
+
 pub(crate) enum Msg {
     Commit {
         ops: Vec<WriteOp>,
-        reply: oneshot::Sender<Result<CommitInfo, StoreError>>,
+        reply: Reply,
+    },
+    /// A storage epoch change: a group of its own, answered once durable.
+    Epoch {
+        change: EpochChange,
+        reply: Reply,
+    },
+    /// Re-seal up to `max` records under an older epoch, from after `after` on.
+    Reseal {
+        after: Option<String>,
+        max: usize,
+        reply: oneshot::Sender<Result<ResealBatch, StoreError>>,
+    },
+    /// Prove that no record needs an older epoch, make that durable, name the older epochs.
+    Settle {
+        reply: oneshot::Sender<Result<Vec<u64>, StoreError>>,
     },
     Shutdown,
 }
 
+/// A change of the storage epochs, journaled like any write.
+pub(crate) enum EpochChange {
+    /// `epoch` becomes current: every later write is sealed under `key`.
+    Begin {
+        epoch: u64,
+        wrapped: Vec<u8>,
+        key: Arc<EpochKey>,
+    },
+    /// The owner destroyed these epochs' keys: their wrapped keys and data keys go.
+    Forget { epochs: Vec<u64> },
+}
+
+/// Records a reseal batch reads per record it re-seals at most, so a batch over records that
+/// are already current stays short too.
+const RESEAL_SCAN_FACTOR: usize = 8;
+
 struct Pending {
     ops: Vec<WriteOp>,
-    reply: oneshot::Sender<Result<CommitInfo, StoreError>>,
+    reply: Reply,
 }
 
 fn check_text(field: &'static str, v: &str, may_be_empty: bool) -> Result<(), StoreError> {
@@ -99,6 +137,10 @@ pub(crate) struct WriterStart {
     pub cache: Arc<RecordCache>,
     /// Totals of the write path, shared with the store for metrics.
     pub counters: Arc<WriteCounters>,
+    /// Where readers find the keyring; the writer replaces it on an epoch change.
+    pub keys: Arc<KeyCell>,
+    /// The keyring at start.
+    pub keyring: Arc<Keyring>,
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
@@ -120,6 +162,8 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
                 next_group: start.next_group,
                 cache: start.cache,
                 counters: start.counters,
+                keys: start.keys,
+                keyring: start.keyring,
                 unchecked_since: None,
             };
             w.run(rx);
@@ -136,7 +180,11 @@ struct Writer {
     next_group: u64,
     cache: Arc<RecordCache>,
     counters: Arc<WriteCounters>,
-    /// When the oldest group not yet in a checkpoint was applied; `None` when all are.
+    keys: Arc<KeyCell>,
+    /// The keyring every write is sealed with (the current epoch's key) and old records
+    /// opened with; the same snapshot readers get from `keys`.
+    keyring: Arc<Keyring>,
+    /// When the oldest write not yet in a checkpoint was applied; `None` when all are.
     unchecked_since: Option<Instant>,
 }
 
@@ -192,6 +240,9 @@ struct Tables<'t> {
     log: Table<'t, (u64, u64), &'static [u8]>,
     vv: Table<'t, u64, u64>,
     keks: Table<'t, &'static str, &'static [u8]>,
+    epochs: Table<'t, u64, &'static [u8]>,
+    /// A write of this transaction took material away (a Destroy): an erase is due.
+    erase_pending: bool,
 }
 
 impl<'t> Tables<'t> {
@@ -204,7 +255,9 @@ impl<'t> Tables<'t> {
             log: txn.open_table(ORIGIN_LOG)?,
             vv: txn.open_table(VERSION_VECTOR)?,
             keks: txn.open_table(WRAPPED_KEKS)?,
+            epochs: txn.open_table(STORAGE_EPOCHS)?,
             count_deltas: BTreeMap::new(),
+            erase_pending: false,
         })
     }
 }
@@ -227,26 +280,38 @@ impl Writer {
                 }
                 None => Some(rx.recv().unwrap_or(Msg::Shutdown)),
             };
+            let mut control = None;
             match first {
                 None => {
-                    self.checkpoint();
+                    let _ = self.checkpoint();
                     continue;
                 }
                 Some(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
                 Some(Msg::Shutdown) => break,
+                Some(other) => control = Some(other),
             }
-            // Everything that queued up during the previous group rides in this one.
-            while batch.len() < max {
+            // Everything that queued up during the previous group rides in this one; an epoch
+            // change, reseal or settle waits for the commits queued before it.
+            while control.is_none() && batch.len() < max {
                 match rx.try_recv() {
                     Ok(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
                     Ok(Msg::Shutdown) => {
                         stop = true;
                         break;
                     }
+                    Ok(other) => control = Some(other),
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
                 }
             }
-            if let Err(reason) = self.process(&mut batch) {
+            let processed = if batch.is_empty() {
+                Ok(())
+            } else {
+                self.process(&mut batch)
+            };
+            if let Err(reason) = processed.and_then(|()| match control {
+                Some(m) => self.control(m),
+                None => Ok(()),
+            }) {
                 // Commits still queued are dropped unanswered: their callers see `Closed`, and
                 // readiness reports the writer gone. A restart replays the journal.
                 tracing::error!(%reason, "store writer stopped: no further write can be acknowledged");
@@ -257,14 +322,157 @@ impl Writer {
                     .unchecked_since
                     .is_some_and(|t| t.elapsed() >= self.options.checkpoint_interval)
             {
-                self.checkpoint();
+                let _ = self.checkpoint();
             }
             if stop {
                 break;
             }
         }
         // Commits queued after a shutdown are dropped unanswered: their callers see `Closed`.
-        self.checkpoint();
+        let _ = self.checkpoint();
+    }
+
+    /// Handles a message other than a commit; `Err` = the writer must stop.
+    fn control(&mut self, msg: Msg) -> Result<(), String> {
+        match msg {
+            Msg::Epoch { change, reply } => self.change_epoch(change, reply),
+            Msg::Reseal { after, max, reply } => {
+                let _ = reply.send(self.reseal(after.as_deref(), max.max(1)));
+                Ok(())
+            }
+            Msg::Settle { reply } => {
+                let _ = reply.send(self.settle());
+                Ok(())
+            }
+            // The run loop takes these itself.
+            Msg::Commit { reply, .. } => {
+                let _ = reply.send(Err(StoreError::Closed));
+                Ok(())
+            }
+            Msg::Shutdown => Ok(()),
+        }
+    }
+
+    /// Applies an epoch change as a group of its own; answered by the syncer once durable.
+    fn change_epoch(&mut self, change: EpochChange, reply: Reply) -> Result<(), String> {
+        let current = self.keyring.current();
+        let refused = match &change {
+            EpochChange::Begin { epoch, .. } if *epoch <= current => Some(format!(
+                "epoch {epoch} is not above the current epoch {current}"
+            )),
+            EpochChange::Forget { epochs } if epochs.contains(&current) => {
+                Some(format!("epoch {current} is the current epoch"))
+            }
+            _ => None,
+        };
+        if let Some(reason) = refused {
+            let _ = reply.send(Err(StoreError::Invalid {
+                field: "storage epoch",
+                reason,
+            }));
+            return Ok(());
+        }
+        match self.apply_group_with(&[], Some(&change)) {
+            Ok((group, _)) => {
+                self.counters.group(1);
+                let ack = Ack {
+                    reply,
+                    info: CommitInfo {
+                        seqs: Vec::new(),
+                        group_size: 1,
+                    },
+                };
+                self.syncer.submit(group, vec![ack])
+            }
+            Err(GroupFailure::Apply(e) | GroupFailure::NotDurable(e)) => {
+                let _ = reply.send(Err(e));
+                Ok(())
+            }
+            Err(GroupFailure::Fatal(reason)) => {
+                let _ = reply.send(Err(StoreError::Commit {
+                    reason: reason.clone(),
+                }));
+                Err(reason)
+            }
+        }
+    }
+
+    /// One batch of the erase's re-seal pass: records under an older epoch, from after
+    /// `after` on in key order, sealed again under the current epoch. Not journaled: a crash
+    /// before the next checkpoint leaves them under their old epoch, whose key is still there.
+    fn reseal(&mut self, after: Option<&str>, max: usize) -> Result<ResealBatch, StoreError> {
+        let current = self.keyring.current();
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::None)?;
+        let mut batch = ResealBatch::default();
+        {
+            let mut objects = txn.open_table(OBJECTS)?;
+            let mut todo = Vec::new();
+            let mut reached_end = true;
+            let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+            let range = objects.range::<&str>((start, Bound::Unbounded))?;
+            for (scanned, item) in range.enumerate() {
+                if todo.len() >= max || scanned >= max.saturating_mul(RESEAL_SCAN_FACTOR) {
+                    reached_end = false;
+                    break;
+                }
+                let (k, v) = item?;
+                batch.next = Some(k.value().to_string());
+                if envelope::epoch_of(v.value()) != Some(current) {
+                    todo.push((k.value().to_string(), v.value().to_vec()));
+                }
+            }
+            if reached_end {
+                batch.next = None;
+            }
+            for (uuid, stored) in todo {
+                match envelope::unseal(&self.keyring, &uuid, &stored, false) {
+                    Ok(plain) => {
+                        let sealed = envelope::seal_current(&self.keyring, &uuid, &plain)?;
+                        objects.insert(uuid.as_str(), sealed.as_slice())?;
+                        batch.resealed += 1;
+                    }
+                    Err(fault) => {
+                        tracing::warn!(%uuid, %fault, "record cannot be re-sealed: no key opens it");
+                        batch.unreadable += 1;
+                    }
+                }
+            }
+        }
+        if batch.resealed == 0 {
+            txn.abort()?;
+        } else {
+            txn.commit()?;
+            self.unchecked_since.get_or_insert_with(Instant::now);
+        }
+        Ok(batch)
+    }
+
+    /// The end of an erase: checks, on the state every later write builds on, that no record
+    /// an older epoch's key opens is left, makes that state durable (checkpoint, journal
+    /// emptied), and returns the older epochs, now free to destroy.
+    fn settle(&mut self) -> Result<Vec<u64>, StoreError> {
+        let current = self.keyring.current();
+        let mut remaining = 0u64;
+        {
+            let read = self.db.begin_read()?;
+            let objects = read.open_table(OBJECTS)?;
+            for item in objects.iter()? {
+                let (k, v) = item?;
+                if envelope::epoch_of(v.value()) == Some(current) {
+                    continue;
+                }
+                // One that no key opens is lost already; destroying keys cannot lose it.
+                if envelope::unseal(&self.keyring, k.value(), v.value(), false).is_ok() {
+                    remaining += 1;
+                }
+            }
+        }
+        if remaining > 0 {
+            return Err(StoreError::EraseIncomplete { remaining });
+        }
+        self.checkpoint()?;
+        Ok(self.keyring.older())
     }
 
     /// Applies a batch; failures are answered at once, successes by the syncer once durable.
@@ -345,17 +553,17 @@ impl Writer {
         }
     }
 
-    /// Makes every applied group durable in redb itself and empties the journal. A failure
+    /// Makes every applied write durable in redb itself and empties the journal. A failure
     /// leaves the journal as it is (still complete) and is retried after the interval.
-    fn checkpoint(&mut self) {
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
         if self.unchecked_since.is_none() && self.journal.len() == 0 {
-            return;
+            return Ok(());
         }
         let began = Instant::now();
         // Answer what is pending first, so a failed sync is known before the journal goes.
         if let Err(reason) = self.syncer.drain() {
             tracing::error!(%reason, "no checkpoint: the journal could not be synced");
-            return;
+            return Err(StoreError::Commit { reason });
         }
         let committed = (|| -> Result<(), StoreError> {
             let mut txn = self.db.begin_write()?;
@@ -374,10 +582,12 @@ impl Writer {
                 }
                 // The reset is part of the stall: no group is applied until it returns.
                 self.counters.checkpoint(began.elapsed());
+                Ok(())
             }
             Err(e) => {
                 tracing::error!(error = %e, "store checkpoint failed; the journal keeps every write");
                 self.unchecked_since = Some(Instant::now());
+                Err(e)
             }
         }
     }
@@ -389,13 +599,22 @@ impl Writer {
         &mut self,
         commits: &[&[WriteOp]],
     ) -> Result<(u64, Vec<Vec<u64>>), GroupFailure> {
+        self.apply_group_with(commits, None)
+    }
+
+    /// [`Writer::apply_group`] with an epoch change after the commits' writes.
+    fn apply_group_with(
+        &mut self,
+        commits: &[&[WriteOp]],
+        change: Option<&EpochChange>,
+    ) -> Result<(u64, Vec<Vec<u64>>), GroupFailure> {
         let mut txn = self.db.begin_write()?;
         // Durable through the journal; redb writes its pages at the next checkpoint.
         txn.set_durability(Durability::None)?;
         let id = self.next_group;
         let mut writes = Vec::new();
         let applied = self
-            .apply_in(&txn, commits, id, &mut writes)
+            .apply_in(&txn, commits, change, id, &mut writes)
             .and_then(|out| {
                 Ok((
                     out,
@@ -443,6 +662,19 @@ impl Writer {
                 "group {id} is in the commit journal but redb refused it ({e}); restart to replay it"
             )));
         }
+        // Later groups are sealed under a new epoch, and a forgotten one's key goes; readers
+        // get the same keyring (a record under the new epoch exists only from later groups on).
+        match change {
+            Some(EpochChange::Begin { epoch, key, .. }) => {
+                self.keyring = Arc::new(self.keyring.with_current(*epoch, Arc::clone(key)));
+                self.keys.set(Arc::clone(&self.keyring));
+            }
+            Some(EpochChange::Forget { epochs }) => {
+                self.keyring = Arc::new(self.keyring.without(epochs));
+                self.keys.set(Arc::clone(&self.keyring));
+            }
+            None => {}
+        }
         self.unchecked_since.get_or_insert_with(Instant::now);
         Ok((id, out))
     }
@@ -451,6 +683,7 @@ impl Writer {
         &self,
         txn: &WriteTransaction,
         commits: &[&[WriteOp]],
+        change: Option<&EpochChange>,
         group: u64,
         journal: &mut Vec<JournalWrite>,
     ) -> Result<Vec<Vec<u64>>, StoreError> {
@@ -478,6 +711,21 @@ impl Writer {
             }
             out.push(seqs);
         }
+        if let Some(change) = change {
+            let write = match change {
+                EpochChange::Begin { epoch, wrapped, .. } => JournalWrite::StorageEpoch {
+                    epoch: *epoch,
+                    wrapped: wrapped.clone(),
+                    started: unix_now(),
+                },
+                EpochChange::Forget { epochs } => JournalWrite::ForgetEpochs {
+                    epochs: epochs.clone(),
+                    completed: unix_now(),
+                },
+            };
+            apply_epoch_write(&mut t, &write)?;
+            journal.push(write);
+        }
         finish_group(&mut t, self.node, seq, start_seq, group)?;
         Ok(out)
     }
@@ -491,7 +739,7 @@ impl Writer {
         seq: u64,
     ) -> Result<JournalWrite, StoreError> {
         self.clock.observe(rec.updated);
-        let old = load(t, &rec.uuid)?;
+        let old = load(t, &rec.uuid, &self.keyring, false)?;
         // A new object is stored as given; only an update is merged, so only it is copied.
         let rec = match &old {
             None => std::borrow::Cow::Borrowed(rec),
@@ -524,18 +772,93 @@ impl Writer {
             }
         }
         let stamp = self.clock.now();
-        let record = Record::encode_current(&rec)?;
+        let record =
+            envelope::seal_current(&self.keyring, &rec.uuid, &Record::encode_current(&rec)?)?;
         write_object(t, old.as_ref(), &rec, &record, self.node, seq, stamp)?;
-        Ok(JournalWrite::Object { seq, stamp, record })
+        Ok(JournalWrite::SealedObject {
+            seq,
+            stamp,
+            uuid: rec.uuid.clone(),
+            record,
+        })
     }
 }
 
-/// The current record stored under `uuid`.
-fn load(t: &Tables<'_>, uuid: &str) -> Result<Option<ObjectRecord>, StoreError> {
+/// The current record stored under `uuid`, authenticated.
+fn load(
+    t: &Tables<'_>,
+    uuid: &str,
+    keys: &Keyring,
+    plain_allowed: bool,
+) -> Result<Option<ObjectRecord>, StoreError> {
     match t.objects.get(uuid)? {
-        Some(v) => Ok(Some(Record::decode(v.value())?.into_current())),
+        Some(v) => Ok(Some(envelope::open(keys, uuid, v.value(), plain_allowed)?)),
         None => Ok(None),
     }
+}
+
+/// Applies a storage epoch write to the tables (live and in the replay).
+fn apply_epoch_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), StoreError> {
+    match write {
+        JournalWrite::StorageEpoch {
+            epoch,
+            wrapped,
+            started,
+        } => {
+            t.epochs.insert(*epoch, wrapped.as_slice())?;
+            t.meta.insert(META_EPOCH, &epoch.to_be_bytes()[..])?;
+            t.meta
+                .insert(META_EPOCH_SINCE, &started.to_be_bytes()[..])?;
+            // Whatever was destroyed so far is under older epochs now; a Destroy in a later
+            // group sets it again.
+            t.meta.remove(META_ERASE_PENDING)?;
+            t.erase_pending = false;
+        }
+        JournalWrite::ForgetEpochs { epochs, completed } => {
+            for e in epochs {
+                t.epochs.remove(*e)?;
+            }
+            t.meta
+                .insert(META_LAST_ERASE, &completed.to_be_bytes()[..])?;
+        }
+        JournalWrite::Object { .. }
+        | JournalWrite::SealedObject { .. }
+        | JournalWrite::WrappedKek { .. } => {}
+    }
+    Ok(())
+}
+
+/// Seals every plain record (a database of table format 2, at its first unlock) under the
+/// current epoch; returns how many.
+pub(crate) fn seal_plain_records(
+    txn: &WriteTransaction,
+    keys: &Keyring,
+) -> Result<u64, StoreError> {
+    let mut objects = txn.open_table(OBJECTS)?;
+    let mut sealed = Vec::new();
+    for item in objects.iter()? {
+        let (k, v) = item?;
+        if envelope::epoch_of(v.value()).is_some() {
+            continue;
+        }
+        let uuid = k.value();
+        let plain = envelope::unseal(keys, uuid, v.value(), true).map_err(|fault| {
+            StoreError::RecordRejected {
+                uuid: uuid.to_string(),
+                fault,
+            }
+        })?;
+        // Decoded once to refuse a record stored under another object's key.
+        envelope::open(keys, uuid, &plain, true)?;
+        sealed.push((
+            uuid.to_string(),
+            envelope::seal_current(keys, uuid, &plain)?,
+        ));
+    }
+    for (uuid, bytes) in &sealed {
+        objects.insert(uuid.as_str(), bytes.as_slice())?;
+    }
+    Ok(sealed.len() as u64)
 }
 
 /// Stores a resolved record `rec` (encoded as `record`) over `old`: index entries, term
@@ -549,6 +872,9 @@ fn write_object(
     seq: u64,
     stamp: Stamp,
 ) -> Result<(), StoreError> {
+    if old.is_some_and(|o| o.material.is_some()) && rec.material.is_none() {
+        t.erase_pending = true;
+    }
     let old_entries = old.map(index::entries).unwrap_or_default();
     let new_entries = index::entries(rec);
     for (key, e) in &old_entries {
@@ -595,18 +921,25 @@ fn finish_group(
     if seq != start_seq {
         t.vv.insert(node.0, seq)?;
     }
+    if t.erase_pending {
+        t.meta.insert(META_ERASE_PENDING, &[1u8][..])?;
+    }
     t.meta
         .insert(META_JOURNAL_APPLIED, &group.to_be_bytes()[..])?;
     Ok(())
 }
 
-/// Re-applies journaled groups (those newer than redb's last applied group) after a crash;
-/// returns how many writes it replayed. The caller commits durably.
+/// Re-applies journaled groups (those newer than redb's last applied group) after a crash,
+/// with the same stored bytes; returns how many writes it replayed. The caller commits
+/// durably. Plain records (written before storage epochs) are taken only with
+/// `plain_allowed`, in a database of table format 2 that the same transaction seals.
 pub(crate) fn replay(
     txn: &WriteTransaction,
     node: NodeId,
     clock: &HlcClock,
     groups: &[JournalGroup],
+    keys: &Keyring,
+    plain_allowed: bool,
 ) -> Result<usize, StoreError> {
     let mut t = Tables::open(txn)?;
     let start_seq = t.vv.get(node.0)?.map_or(0, |v| v.value());
@@ -615,19 +948,40 @@ pub(crate) fn replay(
     for group in groups {
         for w in group.writes() {
             match w {
+                JournalWrite::SealedObject {
+                    seq: s,
+                    stamp,
+                    uuid,
+                    record,
+                } => {
+                    let rec = envelope::open(keys, uuid, record, plain_allowed)?;
+                    let old = load(&t, uuid, keys, plain_allowed)?;
+                    clock.observe(*stamp);
+                    write_object(&mut t, old.as_ref(), &rec, record, node, *s, *stamp)?;
+                    seq = seq.max(*s);
+                }
                 JournalWrite::Object {
                     seq: s,
                     stamp,
                     record,
                 } => {
                     let rec = Record::decode(record)?.into_current();
-                    let old = load(&t, &rec.uuid)?;
+                    if !plain_allowed {
+                        return Err(StoreError::RecordRejected {
+                            uuid: rec.uuid,
+                            fault: RecordFault::NotSealed,
+                        });
+                    }
+                    let old = load(&t, &rec.uuid, keys, plain_allowed)?;
                     clock.observe(*stamp);
                     write_object(&mut t, old.as_ref(), &rec, record, node, *s, *stamp)?;
                     seq = seq.max(*s);
                 }
                 JournalWrite::WrappedKek { domain, blob } => {
                     t.keks.insert(domain.as_str(), blob.as_slice())?;
+                }
+                JournalWrite::StorageEpoch { .. } | JournalWrite::ForgetEpochs { .. } => {
+                    apply_epoch_write(&mut t, w)?;
                 }
             }
             replayed += 1;

@@ -10,11 +10,12 @@ use super::*;
 use crate::clock::{Hlc, Stamp};
 use crate::journal::Journal;
 use crate::oplog::LogOp;
-use crate::record::{IndexTerms, Lifecycle, LifecycleEvent};
+use crate::record::{IndexTerms, Lifecycle, LifecycleEvent, Record};
 use crate::seal::SealedMaterial;
+use crate::testing::open_unlocked;
 
 fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("store.redb"), StoreOptions::default()).expect("open store")
+    open_unlocked(&dir.path().join("store.redb"), StoreOptions::default())
 }
 
 fn rec(store: &Store, uuid: &str, owner: &str, names: &[&str]) -> ObjectRecord {
@@ -711,7 +712,7 @@ async fn group_commit_64_tasks_x_50_commits_all_durable_after_reopen() {
 async fn a_new_database_appears_whole_and_leaves_no_temporary_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store.redb");
-    let store = Store::open(&path, StoreOptions::default()).expect("open");
+    let store = open_unlocked(&path, StoreOptions::default());
     let node = store.node_id();
     store.close().await;
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
@@ -720,7 +721,7 @@ async fn a_new_database_appears_whole_and_leaves_no_temporary_file() {
         .collect();
     names.sort();
     assert_eq!(names, ["store.redb", "store.redb-journal"]);
-    let store = Store::open(&path, StoreOptions::default()).expect("reopen");
+    let store = open_unlocked(&path, StoreOptions::default());
     assert_eq!(store.node_id(), node, "the same database, not a new one");
     store.close().await;
 }
@@ -752,7 +753,7 @@ fn crash_image(from: &Path, to: &tempfile::TempDir, with_journal: bool) -> PathB
 async fn a_crash_before_the_first_checkpoint_needs_no_full_repair() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store.redb");
-    let store = Store::open(&path, never_checkpoint()).expect("open");
+    let store = open_unlocked(&path, never_checkpoint());
     for i in 0..50 {
         let r = rec(&store, &format!("q{i}"), "alice", &[]);
         store
@@ -777,7 +778,7 @@ async fn a_crash_before_the_first_checkpoint_needs_no_full_repair() {
 async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store.redb");
-    let store = Store::open(&path, never_checkpoint()).expect("open");
+    let store = open_unlocked(&path, never_checkpoint());
     let node = store.node_id();
     let kek = kek();
     for i in 0..20 {
@@ -812,7 +813,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
 
     // Without the journal the crash image lacks them: the test is not vacuous.
     let bare = tempfile::tempdir().expect("tempdir");
-    let without = Store::open(&crash_image(&path, &bare, false), never_checkpoint()).expect("open");
+    let without = open_unlocked(&crash_image(&path, &bare, false), never_checkpoint());
     assert_eq!(without.get("j0").expect("get"), None);
     without.close().await;
 
@@ -820,7 +821,7 @@ async fn acknowledged_commits_outside_a_checkpoint_are_replayed_from_the_journal
     let copy = crash_image(&path, &image, true);
     for round in 0..2 {
         // The second open finds an empty journal and must change nothing.
-        let replayed = Store::open(&copy, never_checkpoint()).expect("open with journal");
+        let replayed = open_unlocked(&copy, never_checkpoint());
         assert_eq!(replayed.node_id(), node);
         assert_eq!(
             replayed.get("j3").expect("get"),
@@ -892,7 +893,7 @@ fn checkpointing_store(dir: &tempfile::TempDir) -> (std::path::PathBuf, Store) {
         checkpoint_bytes: 1,
         ..StoreOptions::default()
     };
-    let store = Store::open(&path, options).expect("open");
+    let store = open_unlocked(&path, options);
     (path, store)
 }
 
@@ -908,7 +909,7 @@ async fn a_checkpoint_makes_groups_durable_in_the_database_itself() {
     wait_for_checkpoint(&path, "no checkpoint").await;
     let image = tempfile::tempdir().expect("tempdir");
     let copy = crash_image(&path, &image, false);
-    let reopened = Store::open(&copy, StoreOptions::default()).expect("open");
+    let reopened = open_unlocked(&copy, StoreOptions::default());
     assert!(reopened.get("c1").expect("get").is_some());
     reopened.close().await;
     store.close().await;
@@ -954,7 +955,7 @@ async fn an_idle_store_checkpoints_within_the_interval() {
         checkpoint_interval: Duration::from_millis(50),
         ..StoreOptions::default()
     };
-    let store = Store::open(&path, options).expect("open");
+    let store = open_unlocked(&path, options);
     store
         .commit(vec![WriteOp::PutObject(rec(&store, "i1", "alice", &[]))])
         .await
@@ -969,7 +970,7 @@ async fn an_idle_store_checkpoints_within_the_interval() {
 async fn a_journal_damaged_before_its_end_refuses_to_open() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store.redb");
-    let store = Store::open(&path, never_checkpoint()).expect("open");
+    let store = open_unlocked(&path, never_checkpoint());
     for i in 0..3 {
         store
             .commit(vec![WriteOp::PutObject(rec(
@@ -999,7 +1000,7 @@ async fn a_journal_damaged_before_its_end_refuses_to_open() {
     bytes[50] ^= 0x40;
     let cut = bytes.len() - 10;
     std::fs::write(Journal::path_for(&copy), &bytes[..cut]).expect("write");
-    let reopened = Store::open(&copy, never_checkpoint()).expect("open");
+    let reopened = open_unlocked(&copy, never_checkpoint());
     assert!(reopened.get("x1").expect("get").is_some());
     assert_eq!(reopened.get("x2").expect("get"), None, "torn group dropped");
     reopened.verify_indexes().expect("indexes");
@@ -1019,7 +1020,7 @@ fn crash_child_writer() {
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        let store = Store::open(Path::new(&path), StoreOptions::default()).expect("open");
+        let store = open_unlocked(Path::new(&path), StoreOptions::default());
         let mut tasks = Vec::new();
         for t in 0..8 {
             let s = store.clone();
@@ -1081,7 +1082,7 @@ fn sigkill_mid_stream_loses_no_acknowledged_commit() {
         acked.len()
     );
 
-    let store = Store::open(&path, StoreOptions::default()).expect("reopen after SIGKILL");
+    let store = open_unlocked(&path, StoreOptions::default());
     for uuid in &acked {
         assert!(
             store.get(uuid).expect("get").is_some(),

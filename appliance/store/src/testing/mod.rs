@@ -20,8 +20,60 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use redb::StorageBackend;
+use zeroize::Zeroizing;
 
+use crate::epoch::{EpochKey, NewEpoch, Unlock};
+use crate::error::StoreError;
 use crate::storage::{Storage, StoreFile};
+use crate::store::{Store, StoreOptions};
+
+/// A fixed data key for storage epoch `epoch` in tests: a different key per epoch, the same
+/// one at every open (nothing here is secret).
+pub fn epoch_key(epoch: u64) -> EpochKey {
+    let mut bytes = Zeroizing::new(vec![0x42u8; crate::EPOCH_KEY_LEN]);
+    bytes[..8].copy_from_slice(&epoch.to_be_bytes());
+    // 32 bytes always make an AES-256 key.
+    EpochKey::new(bytes).unwrap_or_else(|e| panic!("test epoch key: {e}"))
+}
+
+/// What a test stores as the "wrapped" key of `epoch` (no HSM here: only its presence counts).
+pub fn wrapped_epoch_key(epoch: u64) -> Vec<u8> {
+    format!("test-wrapped-{epoch}").into_bytes()
+}
+
+/// Unlocks a store with [`epoch_key`]: every stored epoch but those in `destroyed` (whose
+/// keys a test treats as gone), or a first epoch 1 for a store that has none.
+pub fn unlock_with_test_keys(store: &Store, destroyed: &[u64]) -> Result<(), StoreError> {
+    let state = store.storage_epochs()?;
+    let unlock = match state.current {
+        None => Unlock {
+            keys: Vec::new(),
+            first: Some(NewEpoch {
+                epoch: 1,
+                wrapped: wrapped_epoch_key(1),
+                key: epoch_key(1),
+            }),
+        },
+        Some(_) => Unlock {
+            keys: state
+                .wrapped
+                .iter()
+                .map(|(e, _)| *e)
+                .filter(|e| !destroyed.contains(e))
+                .map(|e| (e, epoch_key(e)))
+                .collect(),
+            first: None,
+        },
+    };
+    store.unlock(unlock)
+}
+
+/// Opens the store at `path` and unlocks it with the test keys; panics on failure.
+pub fn open_unlocked(path: &Path, options: StoreOptions) -> Store {
+    let store = Store::open(path, options).unwrap_or_else(|e| panic!("open {path:?}: {e}"));
+    unlock_with_test_keys(&store, &[]).unwrap_or_else(|e| panic!("unlock {path:?}: {e}"));
+    store
+}
 
 #[cfg(test)]
 mod power_cut;

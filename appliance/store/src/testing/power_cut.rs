@@ -4,10 +4,14 @@
 //! Per seed: a few tasks commit concurrently (each commit writes 1-3 objects of its task and
 //! the task's marker KEK, which names the commit), checkpoints are forced small, and power is
 //! cut at a random operation of each round (during the open, the commits, a checkpoint or the
-//! replay). After every reopen: the node id is unchanged, every commit that resolved `Ok` is
-//! present, at most the one commit each task had in flight besides, and nothing else; every
-//! object is exactly what the last present commit on it wrote; the indexes, term counts,
-//! Locate answers, origin log and version vector agree with exactly those commits.
+//! replay). In half of the seeds an erase runs beside the commits in most rounds (a new
+//! storage epoch, the re-seal pass in small batches, the settle, forgetting the older epochs):
+//! the epochs a settle names are treated as destroyed from then on, and every later unlock
+//! gets no key for them. After every reopen: the node id is unchanged, every commit that
+//! resolved `Ok` is present, at most the one commit each task had in flight besides, and
+//! nothing else; every object is exactly what the last present commit on it wrote, and opens
+//! without any destroyed epoch's key; the current epoch was never destroyed; the indexes, term
+//! counts, Locate answers, origin log and version vector agree with exactly those commits.
 //!
 //! `KW_POWER_CUT_SEEDS=n` runs seeds `0..n` (default [`DEFAULT_SEEDS`]),
 //! `KW_POWER_CUT_FIRST_SEED=s` starts elsewhere, `KW_POWER_CUT_SEED=s` runs one seed. A seed
@@ -20,10 +24,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use super::{DiskImage, SimDisk, SplitMix64};
+use super::{DiskImage, SimDisk, SplitMix64, epoch_key, wrapped_epoch_key};
 use crate::record::test_record;
 use crate::{
-    LocateQuery, LogOp, NodeId, ObjectRecord, Store, StoreOptions, StoredAttribute, WriteOp,
+    LocateQuery, LogOp, NewEpoch, NodeId, ObjectRecord, Store, StoreError, StoreOptions,
+    StoredAttribute, WriteOp,
 };
 
 const DB: &str = "/sim/store.redb";
@@ -67,6 +72,10 @@ struct Plan {
     rounds: usize,
     keys: u64,
     options: StoreOptions,
+    /// Whether erases run beside the commits.
+    erases: bool,
+    /// Records per re-seal batch.
+    reseal_batch: usize,
 }
 
 impl Plan {
@@ -86,6 +95,8 @@ impl Plan {
                 checkpoint_interval: Duration::from_secs(3600),
                 ..StoreOptions::default()
             },
+            erases: rng.chance(1, 2),
+            reseal_batch: 1 + rng.below(3) as usize,
         }
     }
 }
@@ -110,6 +121,9 @@ struct Tally {
     /// Unanswered commits found in the store after the reopen, and not found.
     in_doubt_kept: u64,
     in_doubt_lost: u64,
+    /// Erases started, and those whose settle returned (their older epochs destroyed).
+    erases_started: u64,
+    erases_settled: u64,
 }
 
 /// Reads everything back and compares it with the model, settling each in-doubt commit.
@@ -315,6 +329,62 @@ async fn task_round(
     model
 }
 
+/// One erase beside the commits: a new epoch, the re-seal pass, the settle, then forgetting
+/// the older epochs. Returns the epochs the settle named: from then on their keys count as
+/// destroyed (as the key service destroys them in the HSM right after the settle).
+async fn erase_round(store: Store, disk: SimDisk, batch: usize) -> Vec<u64> {
+    let went = |what: &str, e: &StoreError| {
+        assert!(disk.is_cut(), "{what} failed with power on: {e}");
+    };
+    let current = match store.storage_epochs() {
+        Ok(state) => state.current.expect("an unlocked store has an epoch"),
+        Err(e) => {
+            went("read epochs", &e);
+            return Vec::new();
+        }
+    };
+    let epoch = current + 1;
+    let begun = store
+        .begin_epoch(NewEpoch {
+            epoch,
+            wrapped: wrapped_epoch_key(epoch),
+            key: epoch_key(epoch),
+        })
+        .await;
+    if let Err(e) = begun {
+        went("begin epoch", &e);
+        return Vec::new();
+    }
+    let mut after = None;
+    loop {
+        match store.reseal(after, batch).await {
+            Ok(b) => match b.next {
+                Some(next) => after = Some(next),
+                None => break,
+            },
+            Err(e) => {
+                went("reseal", &e);
+                return Vec::new();
+            }
+        }
+    }
+    let older = match store.settle().await {
+        Ok(older) => older,
+        Err(e) => {
+            went("settle", &e);
+            return Vec::new();
+        }
+    };
+    assert!(
+        older.contains(&current),
+        "settle names epoch {current}: {older:?}"
+    );
+    if let Err(e) = store.forget_epochs(older.clone()).await {
+        went("forget epochs", &e);
+    }
+    older
+}
+
 static STORE_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Panics on the store's own threads are caught by their join, so record them to fail on.
@@ -335,8 +405,16 @@ fn watch_store_threads() {
     });
 }
 
-fn open(disk: &SimDisk, options: &StoreOptions) -> Result<Store, crate::StoreError> {
-    Store::open_with_storage(Path::new(DB), options.clone(), Arc::new(disk.clone()))
+/// Opens and unlocks without the keys of the `destroyed` epochs.
+fn open(disk: &SimDisk, options: &StoreOptions, destroyed: &[u64]) -> Result<Store, StoreError> {
+    let store = Store::open_with_storage(Path::new(DB), options.clone(), Arc::new(disk.clone()))?;
+    super::unlock_with_test_keys(&store, destroyed)?;
+    let current = store.storage_epochs()?.current;
+    assert!(
+        current.is_some_and(|c| !destroyed.contains(&c)),
+        "the current epoch {current:?} was destroyed ({destroyed:?})"
+    );
+    Ok(store)
 }
 
 /// Runs one seed, counting what it exercised into `tally`.
@@ -346,9 +424,11 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
     let mut models = vec![TaskModel::default(); plan.tasks];
     let mut node = None;
     let mut image = DiskImage::default();
-    // Mutating operations of a round: about 25 for the open and 10-40 per commit with
-    // checkpoints; a cut drawn beyond the end of the round happens after it.
-    let budget = 30 + (plan.tasks * plan.commits) as u64 * 25;
+    let mut destroyed: Vec<u64> = Vec::new();
+    // Mutating operations of a round: about 25 for the open, 10-40 per commit with
+    // checkpoints and 30-60 for an erase; a cut drawn beyond the end of the round happens
+    // after it.
+    let budget = 30 + (plan.tasks * plan.commits) as u64 * 25 + if plan.erases { 60 } else { 0 };
     for round in 0..plan.rounds {
         let disk = SimDisk::from_image(&image);
         // Most operations are redb page writes; every other round aims at the journal, where
@@ -362,9 +442,10 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
         let cut_seed = rng.next_u64();
         let task_seeds: Vec<u64> = (0..plan.tasks).map(|_| rng.next_u64()).collect();
         let close_first = rng.chance(1, 2);
+        let erase_now = plan.erases && rng.chance(2, 3);
         disk.arm_cut_on(cut_at, cut_only, cut_seed);
         let ctx = format!("seed {seed}, round {round}, cut at operation {cut_at} of {cut_only:?}");
-        match open(&disk, &plan.options) {
+        match open(&disk, &plan.options, &destroyed) {
             Err(e) => {
                 assert!(disk.is_cut(), "{ctx}: the store does not open: {e}");
                 tally.in_open += 1;
@@ -388,6 +469,10 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
                         ))
                     })
                     .collect();
+                let eraser = erase_now.then(|| {
+                    tally.erases_started += 1;
+                    rt.spawn(erase_round(store.clone(), disk.clone(), plan.reseal_batch))
+                });
                 models = rt.block_on(async {
                     let mut out = Vec::new();
                     for task in tasks {
@@ -395,6 +480,13 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
                     }
                     out
                 });
+                if let Some(eraser) = eraser {
+                    let settled = rt.block_on(eraser).expect("erase task");
+                    if !settled.is_empty() {
+                        tally.erases_settled += 1;
+                    }
+                    destroyed.extend(settled);
+                }
                 let after: usize = models.iter().map(|m| m.present.len()).sum();
                 tally.acknowledged += (after - before) as u64;
                 if !disk.is_cut() && close_first {
@@ -413,7 +505,8 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
     }
     let disk = SimDisk::from_image(&image);
     let ctx = format!("seed {seed}, after the last cut");
-    let store = open(&disk, &plan.options).unwrap_or_else(|e| panic!("{ctx}: no reopen: {e}"));
+    let store =
+        open(&disk, &plan.options, &destroyed).unwrap_or_else(|e| panic!("{ctx}: no reopen: {e}"));
     check(&store, &mut models, &mut node, &ctx, tally);
     drop(store);
     let panics = std::mem::take(&mut *STORE_PANICS.lock().unwrap_or_else(|p| p.into_inner()));
