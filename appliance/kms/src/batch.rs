@@ -70,6 +70,8 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
     let mut placeholder: Option<String> = None;
     let count = message.items.len();
     let mut entries = Vec::with_capacity(count);
+    let deadline = Instant::now() + kms.config.batch_deadline;
+    let mut past_deadline = false;
     let mut changed_state = false;
     for (n, mut item) in message.items.into_iter().enumerate() {
         let started = Instant::now();
@@ -81,7 +83,18 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
             .ok()
             .and_then(audit::request_object)
             .map(str::to_owned);
-        let result = if log.is_none() && !audit::allowed_without_log(operation) {
+        // The first item always runs; a later one only while the message is within its
+        // deadline, so one slow item cannot hold the connection for a whole long batch.
+        past_deadline |= n > 0 && Instant::now() >= deadline;
+        let result = if past_deadline {
+            Err(KmipError::new(
+                ResultReason::GeneralFailure,
+                format!(
+                    "the request's deadline of {:?} passed before this batch item started; it was not processed",
+                    kms.config.batch_deadline
+                ),
+            ))
+        } else if log.is_none() && !audit::allowed_without_log(operation) {
             Err(KmipError::new(
                 ResultReason::GeneralFailure,
                 "the audit log is not open yet (the HSM has not answered since start); retry later",
@@ -139,7 +152,8 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         items.push(response);
         // Stop (the default): KMIP 1.4 §6.15 / 2.1 §7.10 — the items after a failure are not
         // processed and get no response item; the processed ones are returned as they are.
-        if failed && continuation != BatchErrorContinuationOption::Continue {
+        // Past the deadline every remaining item still gets its (unprocessed) answer.
+        if failed && !past_deadline && continuation != BatchErrorContinuationOption::Continue {
             break;
         }
     }

@@ -46,6 +46,7 @@ mod access;
 mod attrs;
 mod audit;
 mod batch;
+mod cpu;
 mod error;
 mod hsm_policy;
 mod keyring;
@@ -101,7 +102,13 @@ pub struct KmsConfig {
     pub limits: Limits,
     /// What to do while the HSM does not answer.
     pub hsm_loss: HsmLossPolicy,
+    /// How long one request message may take: items not started by then answer Operation
+    /// Failed (General Failure, saying so) instead of running.
+    pub batch_deadline: Duration,
 }
+
+/// The default [`KmsConfig::batch_deadline`].
+pub const DEFAULT_BATCH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Who sends a request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -174,6 +181,8 @@ pub struct Kms {
     metrics: metrics::Metrics,
     locks: Vec<tokio::sync::Mutex<()>>,
     rsa_keygen: Arc<tokio::sync::Semaphore>,
+    /// Private-key operations, off the async workers.
+    cpu: cpu::CpuPool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -239,6 +248,7 @@ impl Kms {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             rsa_keygen: Arc::new(tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY)),
+            cpu: cpu::CpuPool::new(),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });
@@ -447,6 +457,7 @@ mod tests {
             authorization: Policy::default(),
             limits: Limits::default(),
             hsm_loss: HsmLossPolicy::default(),
+            batch_deadline: DEFAULT_BATCH_DEADLINE,
         };
         let mut registry = prometheus_client::registry::Registry::default();
         Kms::open(config, &mut registry).await.expect("open")

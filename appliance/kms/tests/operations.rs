@@ -2805,3 +2805,37 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
     let report = keywarden_audit::verify(&dir, None).expect("verify after close");
     assert!(report.closed_cleanly, "{report:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_not_started_by_the_batch_deadline_answer_operation_failed() {
+    // A deadline of zero: the first item runs, every later one is past it.
+    let env = Env::start_with(|c| c.batch_deadline = std::time::Duration::ZERO).await;
+    let c = env.client("alice", V21);
+    let query = || RequestPayload::Query { functions: vec![] };
+    for continuation in [None, Some(BatchErrorContinuationOption::Continue)] {
+        let r = c.batch(vec![query(), query(), query()], continuation).await;
+        assert_eq!(
+            r.items.len(),
+            3,
+            "every item is answered ({continuation:?})"
+        );
+        assert_eq!(r.items[0].result_status, ResultStatus::Success);
+        for item in &r.items[1..] {
+            assert_eq!(item.result_status, ResultStatus::OperationFailed);
+            assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+            let message = item.result_message.clone().unwrap_or_default();
+            assert!(
+                message.contains("deadline") && message.contains("not processed"),
+                "{message}"
+            );
+        }
+    }
+    // Nothing was done for the unprocessed items: a Create after the deadline creates nothing.
+    let create = RequestPayload::Create {
+        object_type: ObjectType::SymmetricKey,
+        attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(128)]),
+    };
+    let r = c.batch(vec![query(), create], None).await;
+    assert_eq!(r.items[1].result_status, ResultStatus::OperationFailed);
+    assert!(located(&c, vec![], None, None).await.1.is_empty());
+}

@@ -18,6 +18,7 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
         authorization: Policy::load(&config.authorization)?,
         limits: config.limits,
         hsm_loss: config.hsm_loss,
+        batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
     };
     Kms::open(kms_config, registry)
         .await

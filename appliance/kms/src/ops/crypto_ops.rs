@@ -18,9 +18,17 @@ use crate::policy::{self, KeyUse};
 use keywarden_kmip::ttlv::{Tag, Ttlv};
 
 fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> KmipError {
+    crypto_err_at(ctx.version, e)
+}
+
+/// [`crypto_err`] for work that runs without the request context (on the CPU pool).
+fn crypto_err_at(
+    version: keywarden_kmip::message::ProtocolVersion,
+    e: crypto::CryptoError,
+) -> KmipError {
     match e {
         crypto::CryptoError::InvalidParameters(m) | crypto::CryptoError::Unsupported(m) => {
-            policy::bad_params(ctx.version, m)
+            policy::bad_params(version, m)
         }
         crypto::CryptoError::AuthenticationFailed => {
             KmipError::new(ResultReason::CryptographicFailure, "authentication failed")
@@ -203,8 +211,8 @@ pub(crate) fn encrypt(
     }
 }
 
-/// Decrypt: the inverse of [`encrypt`], with private keys for RSA-OAEP.
-pub(crate) fn decrypt(
+/// Decrypt: the inverse of [`encrypt`], with private keys for RSA-OAEP (on the CPU pool).
+pub(crate) async fn decrypt(
     ctx: &Ctx<'_>,
     uid: String,
     parameters: Option<CryptographicParameters>,
@@ -231,8 +239,15 @@ pub(crate) fn decrypt(
         }
         (ObjectType::PrivateKey, Some(CryptographicAlgorithm::Rsa)) => {
             let hash = oaep_params(ctx, &p)?;
-            crypto::rsa_oaep_decrypt(&m.bytes, hash, p.p_source.as_deref(), data)
-                .map_err(|e| crypto_err(ctx, e))?
+            let (key, label, data) = (m.bytes.clone(), p.p_source.clone(), data.to_vec());
+            let version = ctx.version;
+            ctx.kms
+                .cpu
+                .run(move || {
+                    crypto::rsa_oaep_decrypt(&key, hash, label.as_deref(), &data)
+                        .map_err(|e| crypto_err_at(version, e))
+                })
+                .await?
         }
         (t, a) => return Err(wrong_type(ctx, "Decrypt", t, a)),
     };
@@ -333,8 +348,8 @@ fn message<'d>(
         .ok_or_else(|| policy::missing("Data is required"))
 }
 
-/// Sign with a private key.
-pub(crate) fn sign(
+/// Sign with a private key (on the CPU pool).
+pub(crate) async fn sign(
     ctx: &Ctx<'_>,
     uid: String,
     parameters: Option<CryptographicParameters>,
@@ -352,8 +367,12 @@ pub(crate) fn sign(
         ));
     }
     let scheme = scheme(ctx, &key.params(parameters), &key.facts)?;
-    let signature =
-        crypto::sign(&key.material.bytes, scheme, data).map_err(|e| crypto_err(ctx, e))?;
+    let (bytes, data, version) = (key.material.bytes.clone(), data.to_vec(), ctx.version);
+    let signature = ctx
+        .kms
+        .cpu
+        .run(move || crypto::sign(&bytes, scheme, &data).map_err(|e| crypto_err_at(version, e)))
+        .await?;
     Ok(ResponsePayload::Sign {
         unique_identifier: uid,
         signature,

@@ -310,27 +310,33 @@ pub(crate) async fn dispatch(
             iv_counter_nonce,
             aad,
             tag,
-        } => crypto_ops::decrypt(
-            ctx,
-            ctx.uid(unique_identifier)?,
-            parameters,
-            &data,
-            iv_counter_nonce,
-            aad,
-            tag,
-        ),
+        } => {
+            crypto_ops::decrypt(
+                ctx,
+                ctx.uid(unique_identifier)?,
+                parameters,
+                &data,
+                iv_counter_nonce,
+                aad,
+                tag,
+            )
+            .await
+        }
         RequestPayload::Sign {
             unique_identifier,
             parameters,
             data,
             digested_data,
-        } => crypto_ops::sign(
-            ctx,
-            ctx.uid(unique_identifier)?,
-            parameters,
-            data,
-            digested_data,
-        ),
+        } => {
+            crypto_ops::sign(
+                ctx,
+                ctx.uid(unique_identifier)?,
+                parameters,
+                data,
+                digested_data,
+            )
+            .await
+        }
         RequestPayload::SignatureVerify {
             unique_identifier,
             parameters,

@@ -207,10 +207,18 @@ pub struct Env {
 impl Env {
     /// Token, bridge and key service, ready.
     pub async fn start() -> Env {
+        Env::start_with(|_| {}).await
+    }
+
+    /// [`Env::start`] with a configuration changed by `adjust`.
+    pub async fn start_with(adjust: impl FnOnce(&mut KmsConfig)) -> Env {
         let mut hsm = Hsm::new();
         hsm.start();
         let data = tempfile::tempdir().expect("data dir");
-        let kms = open(&hsm, data.path()).await;
+        let mut config = config(&hsm, data.path());
+        adjust(&mut config);
+        let mut registry = prometheus_client::registry::Registry::default();
+        let kms = Kms::open(config, &mut registry).await.expect("Kms::open");
         wait_ready(&kms).await;
         Env { hsm, data, kms }
     }
@@ -249,6 +257,7 @@ pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
         .expect("test authorization file"),
         limits: Limits::default(),
         hsm_loss: keywarden_kms::HsmLossPolicy::default(),
+        batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
     }
 }
 
