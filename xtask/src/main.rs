@@ -19,7 +19,7 @@ const SYSTEM_PACKAGES: &[&str] = &["softhsm2", "opensc", "python3-venv", "python
 const READY_WAIT: Duration = Duration::from_secs(120);
 
 const USAGE: &str = "usage:
-  cargo xtask test [--quick]        fmt, clippy (not with --quick), build, cargo test, PyKMIP interop
+  cargo xtask test [--quick]        fmt, cargo deny, clippy (not with --quick), build, cargo test, PyKMIP interop
   cargo xtask run                   build release kmsd + hsm-bridge, run `kmsd dev --dir target/dev`
   cargo xtask bench NAME [--quick]  build release, run target/release/keywarden-bench NAME";
 
@@ -145,6 +145,33 @@ fn package_installed(pkg: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The cargo-deny release the licence check is pinned to (installed from crates.io if missing).
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// Installs cargo-deny when `cargo deny` is not there (a fresh machine); prints what it does.
+fn ensure_cargo_deny() -> Result<()> {
+    let present = cargo()
+        .args(["deny", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing cargo-deny {CARGO_DENY_VERSION} (first run on this machine)");
+    run_checked(
+        "cargo install cargo-deny",
+        cargo().args([
+            "install",
+            "--locked",
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+        ]),
+    )
+}
+
 /// `cargo xtask test [--quick]`.
 fn cmd_test(args: &[String]) -> Result<ExitCode> {
     let mut quick = false;
@@ -170,6 +197,24 @@ fn cmd_test(args: &[String]) -> Result<ExitCode> {
             }),
         ),
     ];
+    steps.push((
+        "cargo deny (licences)",
+        Box::new(|| {
+            ensure_cargo_deny()?;
+            run_checked(
+                "cargo deny check licenses bans sources",
+                cargo().args([
+                    "deny",
+                    "--log-level",
+                    "error",
+                    "check",
+                    "licenses",
+                    "bans",
+                    "sources",
+                ]),
+            )
+        }),
+    ));
     if !quick {
         steps.push((
             "cargo clippy",
