@@ -17,16 +17,9 @@ use zeroize::Zeroizing;
 
 use crate::access::Access;
 use crate::audit;
+use crate::clock::unix_now;
 use crate::ops::{self, Ctx};
 use crate::{Caller, Kms};
-
-/// Unix seconds now.
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// The response to an undecodable frame.
 pub(crate) fn frame_error(kms: &Kms, error: &DecodeError) -> Vec<u8> {

@@ -46,6 +46,7 @@ mod access;
 mod attrs;
 mod audit;
 mod batch;
+mod clock;
 mod cpu;
 mod error;
 mod hsm_policy;

@@ -53,7 +53,7 @@ impl<'a> Ctx<'a> {
             caller,
             access,
             version,
-            now: crate::batch::unix_now(),
+            now: crate::clock::unix_now(),
             placeholder,
         }
     }
