@@ -26,6 +26,7 @@ mod epoch;
 mod error;
 mod index;
 mod journal;
+mod merge;
 mod key_memory;
 mod oplog;
 mod record;
