@@ -24,4 +24,41 @@ pub enum KmsError {
     /// A blocking task failed.
     #[error("background task failed: {0}")]
     Task(String),
+    /// The HSM failed a step of the storage epochs (unlock or erase); nothing a live record
+    /// needs was destroyed.
+    #[error("storage epochs: {step}: {source}")]
+    EpochHsm {
+        /// What was being done.
+        step: &'static str,
+        /// The HSM's answer.
+        source: hsm_client::HsmError,
+    },
+    /// The store failed a step of the storage epochs (unlock or erase); nothing a live record
+    /// needs was destroyed.
+    #[error("storage epochs: {step}: {source}")]
+    EpochStore {
+        /// What was being done.
+        step: &'static str,
+        /// The store's error.
+        source: keywarden_store::StoreError,
+    },
+    /// No random data key could be drawn for a new epoch.
+    #[error("storage epochs: data key generation: {0}")]
+    EpochKeyGeneration(keywarden_crypto::CryptoError),
+    /// The database has plain records and no storage epoch, but the token holds epoch keys: a
+    /// node that has them had sealed its records, so the database was replaced or its epochs
+    /// removed. Its plain records are refused (not sealed and served as if they were ours).
+    #[error(
+        "the database has plain records and no storage epoch, but the HSM token holds {keys} \
+         storage epoch keys: its records were sealed before, so the database was replaced or \
+         altered; refusing to accept its plain records (an upgrade from a database written \
+         before storage epochs needs a token without kw-epoch- keys)"
+    )]
+    EpochKeysWithoutEpochs {
+        /// Epoch keys found in the token.
+        keys: usize,
+    },
+    /// An erase cannot run now.
+    #[error("storage erase unavailable: {0}")]
+    EraseUnavailable(&'static str),
 }

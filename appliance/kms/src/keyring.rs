@@ -16,8 +16,13 @@ const FIRST_KEK_VERSION: u32 = 1;
 /// Longest wait between two attempts to unwrap the KEK.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Unwraps the domain KEK stored for this node, or creates, wraps and stores one.
+/// Unlocks the store with its storage epoch keys, then unwraps the domain KEK stored for this
+/// node, or creates, wraps and stores one.
 pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
+    let store = kms.store().ok_or("store is closed")?;
+    crate::epochs::unlock(&store, &kms.hsm)
+        .await
+        .map_err(|e| format!("unlocking the store: {e}"))?;
     if kms.kek.get().is_none() {
         load_or_create_domain_kek(kms).await?;
     }
@@ -103,10 +108,14 @@ pub(crate) async fn health_loop(kms: Weak<Kms>) {
             // Doubles as the store's read probe for readiness. The store exposes nothing about
             // its writer's health between commits; a dead writer shows in the next commit's
             // error.
-            let stats = tokio::task::spawn_blocking(move || store.stats()).await;
+            let stats = tokio::task::spawn_blocking(move || {
+                Ok::<_, keywarden_store::StoreError>((store.stats()?, store.storage_epochs()?))
+            })
+            .await;
             match stats {
-                Ok(Ok(stats)) => {
+                Ok(Ok((stats, epochs))) => {
                     kms.note_probe(Ok(()));
+                    crate::epochs::update_gauges(&kms, &epochs, crate::clock::unix_now());
                     kms.metrics
                         .store_objects
                         .set(i64::try_from(stats.objects).unwrap_or(i64::MAX));

@@ -9,7 +9,8 @@
 //!
 //! ```ignore
 //! pub struct KmsConfig { pub data_dir: PathBuf, pub hsm_socket: PathBuf,
-//!                        pub authorization: keywarden_authz::Policy, pub limits: keywarden_kmip::ttlv::Limits }
+//!                        pub authorization: keywarden_authz::Policy, pub limits: keywarden_kmip::ttlv::Limits,
+//!                        pub erase_interval: Duration, pub store: StoreOptions, .. }
 //! pub struct Caller { pub identity: String, pub role: Role, pub domain: String }
 //! impl Kms { pub fn caller(&self, identity: &keywarden_authz::Identity) -> Caller; }  // role from the policy
 //! pub struct Readiness { pub ready: bool, pub reasons: Vec<String> }
@@ -19,6 +20,7 @@
 //!     pub async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8>; // whole TTLV message in/out, never panics
 //!     pub fn frame_error(&self, error: &keywarden_kmip::ttlv::DecodeError) -> Vec<u8>; // response to a bad header
 //!     pub async fn readiness(&self) -> Readiness;
+//!     pub async fn erase_storage(&self) -> Result<EraseReport, KmsError>; // answers once complete
 //!     pub async fn shutdown(&self);                      // flushes and closes the store
 //! }
 //! ```
@@ -41,6 +43,14 @@
 //!   Not Found (the same answer as a missing identifier, so identifiers cannot be probed) and
 //!   Locate leaves it out; one it sees but may not act on answers Permission Denied.
 //! - Batch Error Continuation Stop (the default): items after a failure get no response item.
+//! - A stored record that fails authentication at rest: Operation Failed / General Failure
+//!   naming the object; it is counted (`store_records_rejected_total`) and never served, and
+//!   every other object keeps serving.
+//!
+//! Storage epochs ([`epochs`]): the store opens locked; the key service unlocks it with the
+//! data keys of its storage epochs, unwrapped by epoch keys inside the HSM, and erases (new
+//! epoch, records re-sealed, older HSM keys destroyed) every `erase_interval` when something
+//! was destroyed, when the epoch is a day old, or at once on [`Kms::erase_storage`].
 
 mod access;
 mod attrs;
@@ -48,6 +58,7 @@ mod audit;
 mod batch;
 mod clock;
 mod cpu;
+mod epochs;
 mod error;
 mod hsm_policy;
 mod keyring;
@@ -64,13 +75,16 @@ use std::time::{Duration, Instant};
 
 use hsm_client::HsmClient;
 use keywarden_kmip::ttlv::{DecodeError, Limits};
-use keywarden_store::{DomainKek, Store, StoreOptions};
+use keywarden_store::{DomainKek, Store};
 use tokio::task::JoinHandle;
 
 pub use audit::{AUDIT_DIR, AuditReadError, audit_dir};
+pub use epochs::{EraseReport, open_store};
 pub use error::KmsError;
 pub use hsm_policy::HsmLossPolicy;
 pub use keywarden_authz::{Identity, Policy, Role};
+/// Tuning of the node's store, part of [`KmsConfig`].
+pub use keywarden_store::StoreOptions;
 
 /// The tenant domain every object belongs to until multi-domain support lands.
 pub const DEFAULT_DOMAIN: &str = keywarden_authz::DEFAULT_DOMAIN;
@@ -83,6 +97,10 @@ const HEALTH_TTL: Duration = Duration::from_secs(1);
 
 /// How long a failed HSM health check is reused.
 const HEALTH_FAILURE_TTL: Duration = Duration::from_millis(50);
+
+/// How often the erase schedule looks whether an erase is due, by default: the bound on the
+/// time from a Destroy to its material's erasure (plus the time an erase takes).
+pub const DEFAULT_ERASE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Stripes of the per-object mutation locks.
 const LOCK_STRIPES: usize = 256;
@@ -106,6 +124,10 @@ pub struct KmsConfig {
     /// How long one request message may take: items not started by then answer Operation
     /// Failed (General Failure, saying so) instead of running.
     pub batch_deadline: Duration,
+    /// How often to check whether a storage erase is due ([`DEFAULT_ERASE_INTERVAL`]).
+    pub erase_interval: Duration,
+    /// Tuning of the node's store.
+    pub store: StoreOptions,
 }
 
 /// The default [`KmsConfig::batch_deadline`].
@@ -184,6 +206,8 @@ pub struct Kms {
     rsa_keygen: Arc<tokio::sync::Semaphore>,
     /// Private-key operations, off the async workers.
     cpu: cpu::CpuPool,
+    /// One storage erase at a time.
+    erase_lock: tokio::sync::Mutex<()>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -216,7 +240,8 @@ impl Kms {
         let path = config.data_dir.join(DATABASE_FILE);
         let store = {
             let p = path.clone();
-            tokio::task::spawn_blocking(move || Store::open(&p, StoreOptions::default()))
+            let options = config.store.clone();
+            tokio::task::spawn_blocking(move || Store::open(&p, options))
                 .await
                 .map_err(|e| KmsError::Task(e.to_string()))?
                 .map_err(|source| KmsError::Store { path, source })?
@@ -250,6 +275,7 @@ impl Kms {
                 .collect(),
             rsa_keygen: Arc::new(tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY)),
             cpu: cpu::CpuPool::new(),
+            erase_lock: tokio::sync::Mutex::new(()),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });
@@ -261,7 +287,23 @@ impl Kms {
         }
         let health = tokio::spawn(keyring::health_loop(Arc::downgrade(&kms)));
         lock(&kms.tasks).push(health);
+        let erase = tokio::spawn(epochs::schedule(
+            Arc::downgrade(&kms),
+            kms.config.erase_interval,
+        ));
+        lock(&kms.tasks).push(erase);
         Ok(kms)
+    }
+
+    /// Erases now: starts a new storage epoch, moves every record to it and destroys the
+    /// older epochs' keys in the HSM, so no material destroyed before this call can be
+    /// recovered from the data directory, even with the HSM. Answers once complete, with the
+    /// new epoch.
+    pub async fn erase_storage(&self) -> Result<EraseReport, KmsError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(KmsError::EraseUnavailable("the key service is shut down"));
+        }
+        epochs::erase(self).await
     }
 
     /// Answers one whole TTLV request message with one whole TTLV response message.
@@ -309,6 +351,12 @@ impl Kms {
             if let Some(why) = &store.probe {
                 reasons.push(format!("store not readable: {why}"));
             }
+        }
+        if self.store().is_some_and(|s| !s.is_unlocked()) {
+            reasons.push(
+                "store locked: its storage epoch keys are not unwrapped through the HSM yet"
+                    .to_owned(),
+            );
         }
         if self.closed.load(Ordering::Acquire) {
             reasons.push("key service is shut down".to_owned());
@@ -459,13 +507,33 @@ mod tests {
             limits: Limits::default(),
             hsm_loss: HsmLossPolicy::default(),
             batch_deadline: DEFAULT_BATCH_DEADLINE,
+            erase_interval: DEFAULT_ERASE_INTERVAL,
+            store: StoreOptions::default(),
         };
         let mut registry = prometheus_client::registry::Registry::default();
-        Kms::open(config, &mut registry).await.expect("open")
+        let kms = Kms::open(config, &mut registry).await.expect("open");
+        // No HSM: unlock the store with a key of the test's own.
+        let key = keywarden_store::EpochKey::new(zeroize::Zeroizing::new(vec![3u8; 32]))
+            .expect("epoch key");
+        kms.store()
+            .expect("store")
+            .unlock(keywarden_store::Unlock {
+                keys: Vec::new(),
+                first: Some(keywarden_store::NewEpoch {
+                    epoch: 1,
+                    wrapped: b"test".to_vec(),
+                    key,
+                }),
+            })
+            .expect("unlock");
+        kms
     }
 
     fn store_reasons(r: &Readiness) -> Vec<&String> {
-        r.reasons.iter().filter(|m| m.contains("store")).collect()
+        r.reasons
+            .iter()
+            .filter(|m| m.starts_with("store "))
+            .collect()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

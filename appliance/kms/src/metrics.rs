@@ -39,6 +39,18 @@ pub(crate) struct Metrics {
     pub store_file_bytes: Gauge,
     /// The store's write-path totals, copied from [`keywarden_store::WriteStats`].
     pub store_writes: StoreWriteMetrics,
+    /// `store_storage_epoch`: the epoch every new record is sealed under.
+    pub storage_epoch: Gauge,
+    /// `store_erase_pending`: 1 while a Destroy waits for the next erase.
+    pub erase_pending: Gauge,
+    /// `store_seconds_since_erase`: since the last erase completed (or the first epoch began).
+    pub seconds_since_erase: Gauge,
+    /// `store_erases_total`.
+    pub erases: Counter,
+    /// `store_erase_failures_total`.
+    pub erase_failures: Counter,
+    /// `store_records_rejected_total`: reads refused because a record failed authentication.
+    pub records_rejected: Counter,
     /// Per operation (by position in [`Operation::ALL`]): the `result="Success"` counter and the
     /// duration histogram, looked up in the families once, on first use. Handles share their
     /// value with the family's entry, so the exposition is unchanged; the hot path then skips
@@ -59,6 +71,12 @@ impl Metrics {
             store_objects: Gauge::default(),
             store_file_bytes: Gauge::default(),
             store_writes: StoreWriteMetrics::default(),
+            storage_epoch: Gauge::default(),
+            erase_pending: Gauge::default(),
+            seconds_since_erase: Gauge::default(),
+            erases: Counter::default(),
+            erase_failures: Counter::default(),
+            records_rejected: Counter::default(),
             success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
@@ -102,6 +120,36 @@ impl Metrics {
             m.store_file_bytes.clone(),
         );
         m.store_writes.register(registry);
+        registry.register(
+            "store_storage_epoch",
+            "Storage epoch every new record is sealed under",
+            m.storage_epoch.clone(),
+        );
+        registry.register(
+            "store_erase_pending",
+            "1 while material destroyed since the current epoch began waits for an erase",
+            m.erase_pending.clone(),
+        );
+        registry.register(
+            "store_seconds_since_erase",
+            "Seconds since the last storage erase completed (or the first epoch began)",
+            m.seconds_since_erase.clone(),
+        );
+        registry.register(
+            "store_erases",
+            "Storage erases completed (older epoch keys destroyed in the HSM)",
+            m.erases.clone(),
+        );
+        registry.register(
+            "store_erase_failures",
+            "Storage erases that failed (older epoch keys kept; retried at the next check)",
+            m.erase_failures.clone(),
+        );
+        registry.register(
+            "store_records_rejected",
+            "Reads refused because a stored record failed authentication at rest",
+            m.records_rejected.clone(),
+        );
         m
     }
 

@@ -1492,11 +1492,9 @@ async fn locate_caps_the_answer_without_maximum_items() {
     // Seed more records than the cap straight into the store: one commit instead of 10k.
     env.kms.shutdown().await;
     {
-        let store = keywarden_store::Store::open(
-            &env.data.path().join(keywarden_kms::DATABASE_FILE),
-            keywarden_store::StoreOptions::default(),
-        )
-        .expect("open store");
+        let store = keywarden_kms::open_store(&config(&env.hsm, env.data.path()))
+            .await
+            .expect("open store");
         let ops = (0..=LOCATE_CAP)
             .map(|i| {
                 let stamp = store.clock().now();
@@ -2185,11 +2183,9 @@ async fn libkmip_locate_with_filters_outside_attributes_fails_alone() {
 /// The stored record of `uid`, read with the key service closed.
 async fn stored(env: &mut Env, uid: &str) -> keywarden_store::ObjectRecord {
     env.kms.shutdown().await;
-    let store = keywarden_store::Store::open(
-        &env.data.path().join(keywarden_kms::DATABASE_FILE),
-        keywarden_store::StoreOptions::default(),
-    )
-    .expect("open store");
+    let store = keywarden_kms::open_store(&config(&env.hsm, env.data.path()))
+        .await
+        .expect("open store");
     let rec = store.get(uid).expect("store get").expect("record");
     store.close().await;
     env.reopen().await;

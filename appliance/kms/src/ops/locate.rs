@@ -129,21 +129,30 @@ pub(crate) async fn locate(
     let now = ctx.now;
     // Index scans and the per-candidate record reads can be long; keep them off the async
     // workers.
-    let (total, page) = tokio::task::spawn_blocking(move || {
+    let (total, page, refused) = tokio::task::spawn_blocking(move || {
         let result = store.locate(&query)?;
         if all_answers {
-            return Ok((result.total, result.uuids));
+            return Ok((result.total, result.uuids, Vec::new()));
         }
         let destroyed: HashSet<String> = result.destroyed.into_iter().collect();
         let mut found = Vec::new();
+        let mut refused = Vec::new();
         for uid in result.uuids {
             let is_destroyed = destroyed.contains(&uid);
             if (is_destroyed && !want_destroyed) || (!is_destroyed && !want_online) {
                 continue;
             }
             if !extra.is_empty() {
-                let Some(rec) = store.get(&uid)? else {
-                    continue;
+                let rec = match store.get(&uid) {
+                    Ok(Some(rec)) => rec,
+                    Ok(None) => continue,
+                    // One refused record does not fail the Locate: it is left out (and
+                    // counted below), and a Get of it answers why.
+                    Err(e @ keywarden_store::StoreError::RecordRejected { .. }) => {
+                        refused.push(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 };
                 let all = crate::object::Object { rec }.all_attributes(now);
                 let matches_all = extra.iter().all(|want| {
@@ -158,11 +167,14 @@ pub(crate) async fn locate(
         }
         let total = found.len();
         let page: Vec<String> = found.into_iter().skip(offset).take(limit).collect();
-        Ok::<_, keywarden_store::StoreError>((total, page))
+        Ok::<_, keywarden_store::StoreError>((total, page, refused))
     })
     .await
     .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
-    .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?;
+    .map_err(|e| ctx.store_error(e))?;
+    for e in refused {
+        let _ = ctx.store_error(e);
+    }
     Ok(ResponsePayload::Locate {
         located_items: located_items(ctx, total),
         unique_identifiers: page,

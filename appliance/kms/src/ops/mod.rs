@@ -84,6 +84,11 @@ impl<'a> Ctx<'a> {
         Ok(self.store()?.clock().now())
     }
 
+    /// The KMIP error for a store failure: see [`store_error`].
+    pub(crate) fn store_error(&self, e: keywarden_store::StoreError) -> KmipError {
+        store_error(self.kms, e)
+    }
+
     /// Loads an object the caller may act on in the operation's access class.
     pub(crate) fn load(&self, uid: &str) -> Result<Object, KmipError> {
         self.load_for(uid, self.access)
@@ -95,7 +100,7 @@ impl<'a> Ctx<'a> {
         let rec = self
             .store()?
             .get(uid)
-            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store: {e}")))?
+            .map_err(|e| self.store_error(e))?
             .ok_or_else(|| policy::not_found(self.version, uid))?;
         // An object the caller may not see answers exactly like a missing one, so identifiers
         // of other identities cannot be probed.
@@ -127,8 +132,7 @@ impl<'a> Ctx<'a> {
             .collect();
         let result = self.store()?.commit(ops).await.map(|_| ());
         self.kms.note_commit(result.as_ref().copied());
-        result
-            .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("store commit: {e}")))
+        result.map_err(|e| self.store_error(e))
     }
 
     /// A new, empty object owned by the caller, with its own creation stamp (the store orders
@@ -169,6 +173,32 @@ impl<'a> Ctx<'a> {
     /// The mutation lock of an object, held across read-modify-write.
     pub(crate) async fn lock(&self, uid: &str) -> tokio::sync::MutexGuard<'a, ()> {
         self.kms.object_lock(uid).lock().await
+    }
+}
+
+/// The one place store errors become KMIP errors. A record that fails authentication at rest
+/// is counted and named: Operation Failed with General Failure (no Result Reason names a
+/// damaged record; the object is not missing, and the client cannot fix it).
+pub(crate) fn store_error(kms: &Kms, e: keywarden_store::StoreError) -> KmipError {
+    use keywarden_store::StoreError as E;
+    match e {
+        E::RecordRejected { uuid, fault } => {
+            kms.metrics.records_rejected.inc();
+            tracing::warn!(object = %uuid, %fault, "stored record refused: it failed authentication at rest");
+            KmipError::new(
+                ResultReason::GeneralFailure,
+                format!(
+                    "object {uuid} is refused: its stored record failed authentication at rest \
+                     ({fault}); it is not served"
+                ),
+            )
+        }
+        E::Locked => KmipError::new(
+            ResultReason::GeneralFailure,
+            "the store is locked until its storage epoch keys are unwrapped through the HSM; \
+             retry later",
+        ),
+        other => KmipError::new(ResultReason::GeneralFailure, format!("store: {other}")),
     }
 }
 

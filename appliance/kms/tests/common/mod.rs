@@ -258,6 +258,8 @@ pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
         limits: Limits::default(),
         hsm_loss: keywarden_kms::HsmLossPolicy::default(),
         batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
+        erase_interval: keywarden_kms::DEFAULT_ERASE_INTERVAL,
+        store: keywarden_kms::StoreOptions::default(),
     }
 }
 
