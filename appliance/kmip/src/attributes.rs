@@ -14,9 +14,9 @@ use crate::enums::{
     CryptographicAlgorithm, CryptographicUsageMask, KmipEnum, LinkType, NameType, ObjectType,
     ResultReason, State,
 };
-use crate::message::ProtocolVersion;
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv, Value};
+use crate::version::ProtocolVersion;
 
 /// One attribute instance.
 #[derive(Clone, Debug, PartialEq)]
@@ -611,7 +611,7 @@ impl Attributes {
             .iter()
             .find(|c| c.tag != tags::NAME && c.tag != tags::ATTRIBUTE)
         {
-            return Err(crate::schema::not_a_field(
+            return Err(crate::convert::not_a_field(
                 ver,
                 &tag_name(item.tag),
                 other.tag,

@@ -5,9 +5,9 @@
 
 use crate::KmipError;
 use crate::enums::{KmipEnum, ResultReason};
-use crate::message::ProtocolVersion;
 use crate::tags;
 use crate::ttlv::{ItemType, Tag, Ttlv, Value};
+use crate::version::ProtocolVersion;
 use zeroize::Zeroizing;
 
 /// The XML name of a tag, or its hex number.
@@ -37,6 +37,39 @@ pub(crate) fn invalid(parent: &str, tag: Tag, why: impl std::fmt::Display) -> Km
         ResultReason::InvalidField,
         format!("{parent}: field {} {why}", tag_name(tag)),
     )
+}
+
+/// The Result Reason for a child that is not a field of its structure: Invalid Field in 1.x;
+/// in 2.x Invalid Message for a tag the spec defines, Unknown Tag for any other (see `schema`).
+pub(crate) fn stray_reason(ver: ProtocolVersion, tag: Tag) -> ResultReason {
+    if !ver.uses_attributes_form() {
+        ResultReason::InvalidField
+    } else if tags::is_defined_standard(tag) {
+        ResultReason::InvalidMessage
+    } else {
+        ResultReason::UnknownTag
+    }
+}
+
+/// The error for a child of the structure `parent` (e.g. a Template-Attribute) that is not one
+/// of its `fields`, with the same Result Reasons as a payload's children.
+pub(crate) fn not_a_field(ver: ProtocolVersion, parent: &str, tag: Tag, fields: &str) -> KmipError {
+    KmipError::new(
+        stray_reason(ver, tag),
+        format!(
+            "{parent} (KMIP {ver}): {} is not a field of it; it holds {fields}",
+            label(tag)
+        ),
+    )
+}
+
+/// A tag as its spec name and number, e.g. "ObjectType (0x420057)", or "extension tag 0x540001".
+pub(crate) fn label(tag: Tag) -> String {
+    match tags::name(tag) {
+        Some(name) => format!("{name} (0x{:06x})", tag.0),
+        None if tag.0 >> 16 == 0x54 => format!("extension tag 0x{:06x}", tag.0),
+        None => format!("tag 0x{:06x}", tag.0),
+    }
 }
 
 /// Reads the fields of one structure.
@@ -399,6 +432,13 @@ pub(crate) fn big_from_magnitude(magnitude: &[u8]) -> Zeroizing<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_name_known_tags_and_extension_tags() {
+        assert_eq!(label(tags::OBJECT_TYPE), "ObjectType (0x420057)");
+        assert_eq!(label(Tag(0x540001)), "extension tag 0x540001");
+        assert_eq!(label(Tag(0x42eeee)), "tag 0x42eeee");
+    }
 
     #[test]
     fn big_integer_padding() {

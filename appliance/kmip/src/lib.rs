@@ -14,6 +14,7 @@ pub mod payload;
 mod schema;
 pub mod tags;
 pub mod ttlv;
+pub mod version;
 pub mod xml;
 
 pub use error::KmipError;

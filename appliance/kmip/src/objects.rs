@@ -323,9 +323,9 @@ pub struct CryptographicParameters {
 use crate::KmipError;
 use crate::convert::{Reader, Writer, invalid};
 use crate::enums::{ObjectType, ResultReason};
-use crate::message::ProtocolVersion;
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv, Value};
+use crate::version::ProtocolVersion;
 
 impl ManagedObject {
     /// The Object Type of this object.

@@ -6,8 +6,8 @@ use crate::attributes::{Attribute, Attributes};
 use crate::enums::{
     KeyCompressionType, KeyFormatType, ObjectType, Operation, QueryFunction, RevocationReasonCode,
 };
-use crate::message::ProtocolVersion;
 use crate::objects::{CryptographicParameters, KeyWrappingSpecification, ManagedObject};
+use crate::version::ProtocolVersion;
 use zeroize::Zeroizing;
 
 /// A request payload, one variant per supported operation.
@@ -1789,6 +1789,19 @@ mod tests {
         for t in [format!("{r:?}"), format!("{o:?}"), text] {
             assert!(!t.contains("84, 79, 80"), "{t}");
             assert!(!t.contains("TOPSECRET"), "{t}");
+        }
+    }
+
+    #[test]
+    fn every_supported_operation_has_fields() {
+        for op in SUPPORTED_OPERATIONS {
+            for ver in crate::version::SUPPORTED_VERSIONS {
+                // Discover Versions and Query may be empty, but still name their fields.
+                assert!(
+                    !crate::schema::fields(*op, *ver).is_empty(),
+                    "{op} at {ver}"
+                );
+            }
         }
     }
 }

@@ -41,14 +41,15 @@
 //! stays for bad values of fields that belong, as in 1.x.
 
 use crate::KmipError;
+use crate::convert::{label, stray_reason};
 use crate::enums::{Operation, ResultReason};
-use crate::message::ProtocolVersion;
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv};
+use crate::version::ProtocolVersion;
 
 /// One place in a payload: the tags that may fill it, whether it repeats, since which version.
 #[derive(Clone, Copy)]
-struct Field {
+pub(crate) struct Field {
     /// The tags that fill this place: one, or the alternatives of Register's object.
     tags: &'static [Tag],
     /// The spec's "MAY be repeated".
@@ -313,7 +314,7 @@ const _: () = {
 };
 
 /// The fields of `op`'s request payload in the family of `ver`.
-fn fields(op: Operation, ver: ProtocolVersion) -> &'static [Field] {
+pub(crate) fn fields(op: Operation, ver: ProtocolVersion) -> &'static [Field] {
     let v2 = ver.uses_attributes_form();
     let pick = |v1x, v2x| if v2 { v2x } else { v1x };
     match op {
@@ -395,38 +396,6 @@ fn stray(op: Operation, ver: ProtocolVersion, tag: Tag, since: Option<(i32, i32)
     )
 }
 
-/// The Result Reason for a child that is not a field of its structure (see the module doc).
-fn stray_reason(ver: ProtocolVersion, tag: Tag) -> ResultReason {
-    if !ver.uses_attributes_form() {
-        ResultReason::InvalidField
-    } else if tags::is_defined_standard(tag) {
-        ResultReason::InvalidMessage
-    } else {
-        ResultReason::UnknownTag
-    }
-}
-
-/// The error for a child of the structure `parent` (e.g. a Template-Attribute) that is not one
-/// of its `fields`, with the same Result Reasons as a payload's children.
-pub(crate) fn not_a_field(ver: ProtocolVersion, parent: &str, tag: Tag, fields: &str) -> KmipError {
-    KmipError::new(
-        stray_reason(ver, tag),
-        format!(
-            "{parent} (KMIP {ver}): {} is not a field of it; it holds {fields}",
-            label(tag)
-        ),
-    )
-}
-
-/// A tag as its spec name and number, e.g. "ObjectType (0x420057)", or "extension tag 0x540001".
-fn label(tag: Tag) -> String {
-    match tags::name(tag) {
-        Some(name) => format!("{name} (0x{:06x})", tag.0),
-        None if tag.0 >> 16 == 0x54 => format!("extension tag 0x{:06x}", tag.0),
-        None => format!("tag 0x{:06x}", tag.0),
-    }
-}
-
 /// Where the attributes go instead, when a client used the other version's form.
 fn hint(op: Operation, ver: ProtocolVersion, tag: Tag) -> &'static str {
     let template_1x = [
@@ -466,16 +435,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_supported_operation_has_fields() {
-        for op in crate::payload::SUPPORTED_OPERATIONS {
-            for ver in crate::message::SUPPORTED_VERSIONS {
-                // Discover Versions and Query may be empty, but still name their fields.
-                assert!(!fields(*op, *ver).is_empty(), "{op} at {ver}");
-            }
-        }
-    }
-
-    #[test]
     fn no_tag_fills_two_places() {
         for table in TABLES {
             let all: Vec<Tag> = table.iter().flat_map(|f| f.tags.iter().copied()).collect();
@@ -483,12 +442,5 @@ mod tests {
                 assert!(!all[i + 1..].contains(t), "{t:?} twice in one table");
             }
         }
-    }
-
-    #[test]
-    fn labels_name_known_tags_and_extension_tags() {
-        assert_eq!(label(tags::OBJECT_TYPE), "ObjectType (0x420057)");
-        assert_eq!(label(Tag(0x540001)), "extension tag 0x540001");
-        assert_eq!(label(Tag(0x42eeee)), "tag 0x42eeee");
     }
 }

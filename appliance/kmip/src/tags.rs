@@ -1682,6 +1682,17 @@ pub fn all() -> impl Iterator<Item = (Tag, &'static str)> {
     BY_TAG.iter().copied()
 }
 
+// Here rather than beside `Tag` in `ttlv`, so that the codec does not import the name table
+// that imports it back.
+impl std::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match name(*self) {
+            Some(name) => write!(f, "{name}"),
+            None => write!(f, "Tag(0x{:06x})", self.0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

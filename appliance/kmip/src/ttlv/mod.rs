@@ -191,15 +191,6 @@ impl std::fmt::Debug for Value {
     }
 }
 
-impl std::fmt::Debug for Tag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match crate::tags::name(*self) {
-            Some(name) => write!(f, "{name}"),
-            None => write!(f, "Tag(0x{:06x})", self.0),
-        }
-    }
-}
-
 /// Hard limits applied while decoding bytes from outside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
