@@ -47,6 +47,8 @@ pub struct DevOptions {
     pub pkcs11_module: PathBuf,
     /// Idle timeout of client connections.
     pub idle_timeout: Duration,
+    /// Read timeout of a request body once its header arrived.
+    pub read_timeout: Duration,
     /// Connection limit per listener.
     pub max_connections: usize,
     /// What to do while the HSM does not answer.
@@ -285,6 +287,7 @@ impl DevLayout {
             hsm_loss: options.hsm_loss,
             timeouts: Timeouts {
                 idle: options.idle_timeout,
+                read: options.read_timeout,
                 ..Timeouts::default()
             },
             max_connections: options.max_connections,

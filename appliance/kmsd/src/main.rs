@@ -109,6 +109,10 @@ struct DevArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60, hide = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
+    /// Seconds a request body may take once its header arrived.
+    #[arg(long, value_name = "SECS", default_value_t = 10, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    read_timeout: u64,
     /// While the HSM does not answer: keep-serving (from the cached domain KEK; /readyz says
     /// 503) or refuse (every request but Discover Versions and Query fails).
     #[arg(long, value_name = "POLICY", default_value = "keep-serving",
@@ -180,6 +184,7 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
         hsm_bridge,
         pkcs11_module: args.pkcs11_module,
         idle_timeout: Duration::from_secs(args.idle_timeout),
+        read_timeout: Duration::from_secs(args.read_timeout),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         hsm_loss: args.hsm_loss,
     };
