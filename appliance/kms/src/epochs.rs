@@ -114,9 +114,9 @@ async fn make_epoch(hsm: &HsmClient, node: u64, epoch: u64) -> Result<NewEpoch, 
 ///   erase that crashed before storing the epoch, they protect nothing.
 /// - A stored older epoch whose HSM key is gone was destroyed after a settle: it is skipped and
 ///   forgotten. The current epoch's key must be there.
-pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<(), KmsError> {
+pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<StorageEpochs, KmsError> {
     if store.is_unlocked() {
-        return Ok(());
+        return storage_epochs(store).await;
     }
     let node = store.node_id().0;
     let state = storage_epochs(store).await?;
@@ -178,7 +178,7 @@ pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<(), KmsErro
         older = ?state.older(),
         "store unlocked with its storage epoch keys"
     );
-    Ok(())
+    Ok(state)
 }
 
 async fn destroy(
@@ -328,9 +328,15 @@ fn due(state: &StorageEpochs, now_unix: i64) -> bool {
 /// Checks every `interval` whether an erase is due and runs it; finishes an interrupted one
 /// as soon as the store is unlocked.
 pub(crate) async fn schedule(kms: Weak<Kms>, interval: Duration) {
-    // Short at first: a restart in the middle of an erase should finish it soon.
-    let mut wait = Duration::from_millis(100).min(interval);
+    // Polled briefly until the store is unlocked, so a restart in the middle of an erase
+    // finishes it soon; from then on, once per interval.
+    let mut unlocked = false;
     loop {
+        let wait = if unlocked {
+            interval
+        } else {
+            Duration::from_millis(100).min(interval)
+        };
         tokio::time::sleep(wait).await;
         let Some(kms) = kms.upgrade() else { return };
         if kms.closed.load(Ordering::Acquire) {
@@ -339,7 +345,6 @@ pub(crate) async fn schedule(kms: Weak<Kms>, interval: Duration) {
         let Some(store) = kms.store().filter(Store::is_unlocked) else {
             continue;
         };
-        wait = interval;
         let state = match storage_epochs(&store).await {
             Ok(state) => state,
             Err(e) => {
@@ -347,16 +352,14 @@ pub(crate) async fn schedule(kms: Weak<Kms>, interval: Duration) {
                 continue;
             }
         };
-        if !due(&state, crate::clock::unix_now()) {
-            continue;
-        }
-        let result = if state.erase_pending || state.older().is_empty() {
-            erase(&kms).await
-        } else {
-            resume(&kms).await
-        };
+        let first = !unlocked;
+        unlocked = true;
         // A failure is logged and counted by `report`; the next check tries again.
-        let _ = result;
+        if !state.older().is_empty() {
+            let _ = resume(&kms).await;
+        } else if !first && due(&state, crate::clock::unix_now()) {
+            let _ = erase(&kms).await;
+        }
     }
 }
 

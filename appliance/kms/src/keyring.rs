@@ -20,9 +20,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// node, or creates, wraps and stores one.
 pub(crate) async fn load_or_create_kek(kms: &Kms) -> Result<(), String> {
     let store = kms.store().ok_or("store is closed")?;
-    crate::epochs::unlock(&store, &kms.hsm)
+    let epochs = crate::epochs::unlock(&store, &kms.hsm)
         .await
         .map_err(|e| format!("unlocking the store: {e}"))?;
+    crate::epochs::update_gauges(kms, &epochs, crate::clock::unix_now());
     if kms.kek.get().is_none() {
         load_or_create_domain_kek(kms).await?;
     }
