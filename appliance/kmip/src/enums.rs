@@ -96,6 +96,9 @@ macro_rules! kmip_enum {
             fn all() -> &'static [Self] {
                 $name::ALL
             }
+            fn since(self) -> (i32, i32) {
+                $name::since(self)
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -133,6 +136,8 @@ pub trait KmipEnum: Copy + Sized + 'static {
     fn from_spec_name(name: &str) -> Option<Self>;
     /// Every variant, in ascending value order.
     fn all() -> &'static [Self];
+    /// The first protocol version (major, minor) that defines this value.
+    fn since(self) -> (i32, i32);
 }
 
 /// Lower-cases a spec name and drops separators, for lenient name matching.
