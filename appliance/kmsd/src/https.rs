@@ -1,4 +1,5 @@
-//! The HTTPS listener: health, readiness and metrics (REST comes later on the same listener).
+//! The HTTPS listener: health, readiness, metrics, the audit log and the storage erase (REST
+//! comes later on the same listener).
 //!
 //! A client certificate is optional here (load balancer probes carry none) but verified
 //! against the CA and its CRLs when presented; `/metrics` is served only to callers whose role
@@ -30,7 +31,7 @@ use crate::admission::Handshake;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::revocation::{peer_chain, until_revoked};
-use crate::service::{AuditReadRefusal, KmipService};
+use crate::service::{AuditReadRefusal, EraseRefusal, KmipService};
 use crate::stall::WriteStallTimeout;
 use keywarden_tls::{ClientTrust, IdentitySource, peer_identity};
 
@@ -227,6 +228,20 @@ pub async fn route<S: KmipService>(
         return response;
     }
     let path = parts.uri.path();
+    if path == ERASE_PATH {
+        if parts.method != Method::POST {
+            let mut response = problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                &format!("{path} supports POST only"),
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        return erase(ctx, client).await;
+    }
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics" | AUDIT_PATH);
     if !known {
         return problem(
@@ -357,6 +372,48 @@ async fn audit<S: KmipService>(
         }
         Err(AuditReadRefusal::Failed(why)) => {
             error!(error = %why, "audit log read failed");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                &why,
+            )
+        }
+    }
+}
+
+/// The storage erase for admins: `POST /v1/storage/erase`, answered once the erase is complete.
+const ERASE_PATH: &str = "/v1/storage/erase";
+
+async fn erase<S: KmipService>(
+    ctx: &HttpsContext<S>,
+    client: &Client<S::Caller>,
+) -> Response<Full<Bytes>> {
+    let Client::Certified(caller) = client else {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the storage erase requires a client certificate whose role is admin",
+        );
+    };
+    match ctx.service.erase_storage(caller).await {
+        Ok(done) => respond(
+            StatusCode::OK,
+            "application/json",
+            Bytes::from(
+                json!({
+                    "epoch": done.epoch,
+                    "destroyed_epochs": done.destroyed,
+                    "resealed_records": done.resealed,
+                })
+                .to_string(),
+            ),
+        ),
+        Err(EraseRefusal::Forbidden(why)) => problem(StatusCode::FORBIDDEN, "Forbidden", &why),
+        Err(EraseRefusal::Unavailable(why)) => {
+            problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &why)
+        }
+        Err(EraseRefusal::Failed(why)) => {
+            error!(error = %why, "storage erase failed");
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal Server Error",

@@ -8,7 +8,7 @@ use prometheus_client::registry::Registry;
 
 use crate::config::ServerConfig;
 use crate::error::Error;
-use crate::service::{AuditReadRefusal, KmipService, Readiness};
+use crate::service::{AuditReadRefusal, EraseDone, EraseRefusal, KmipService, Readiness};
 
 /// Opens the key service described by `config`, registering its metrics.
 pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<Kms>, Error> {
@@ -50,6 +50,25 @@ impl KmipService for Kms {
             Err(e @ E::Forbidden(_)) => Err(AuditReadRefusal::Forbidden(e.to_string())),
             Err(e @ E::NotOpen) => Err(AuditReadRefusal::Unavailable(e.to_string())),
             Err(e @ (E::Verify(_) | E::Task(_))) => Err(AuditReadRefusal::Failed(e.to_string())),
+        }
+    }
+
+    async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, EraseRefusal> {
+        use keywarden_kms::KmsError as E;
+        if caller.role != Role::Admin {
+            return Err(EraseRefusal::Forbidden(format!(
+                "the {} role may not erase storage; it needs the admin role",
+                caller.role
+            )));
+        }
+        match Kms::erase_storage(self).await {
+            Ok(r) => Ok(EraseDone {
+                epoch: r.epoch,
+                destroyed: r.destroyed,
+                resealed: r.resealed,
+            }),
+            Err(e @ E::EraseUnavailable(_)) => Err(EraseRefusal::Unavailable(e.to_string())),
+            Err(e) => Err(EraseRefusal::Failed(e.to_string())),
         }
     }
 

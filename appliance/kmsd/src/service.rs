@@ -32,6 +32,31 @@ pub enum AuditReadRefusal {
     Failed(String),
 }
 
+/// What a completed storage erase reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EraseDone {
+    /// The storage epoch every record is sealed under now.
+    pub epoch: u64,
+    /// The older epochs whose HSM keys the erase destroyed.
+    pub destroyed: Vec<u64>,
+    /// Records moved to the new epoch.
+    pub resealed: u64,
+}
+
+/// Why a storage erase is refused or failed; each maps to one HTTP status in the listener.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EraseRefusal {
+    /// The caller's role may not erase (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not possible now, e.g. the store is still locked (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The erase failed; nothing a live record needs was destroyed (500).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// The key service as seen by the listeners.
 pub trait KmipService: Send + Sync + 'static {
     /// The authenticated caller of one connection, built once per connection.
@@ -62,6 +87,20 @@ pub trait KmipService: Send + Sync + 'static {
 
     /// Whether the node can serve.
     fn readiness(&self) -> impl Future<Output = Readiness> + Send;
+
+    /// Erases now (admins only): destroyed material becomes unrecoverable from the data
+    /// directory; answers once complete. A service without storage refuses.
+    fn erase_storage(
+        &self,
+        caller: &Self::Caller,
+    ) -> impl Future<Output = Result<EraseDone, EraseRefusal>> + Send {
+        let _ = caller;
+        async {
+            Err(EraseRefusal::Unavailable(
+                "this key service has no storage to erase".to_owned(),
+            ))
+        }
+    }
 
     /// Flushes and closes; called once, after the listeners have drained.
     fn shutdown(&self) -> impl Future<Output = ()> + Send;

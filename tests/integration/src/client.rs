@@ -242,12 +242,30 @@ impl KmipClient {
     }
 }
 
-/// A minimal HTTPS GET (HTTP/1.1, Connection: close); returns status and body.
+/// A minimal HTTPS GET as the admin (HTTP/1.1, Connection: close); returns status and body.
 pub async fn https_get(node: &DevNode, path: &str) -> Result<(u16, String)> {
-    let (cert, key) = node.identity_files(Identity::Admin);
-    let config = mtls_client_config(&node.ready().ca_cert, &cert, &key)?;
+    https_request(node, Some(Identity::Admin), "GET", path).await
+}
+
+/// A minimal HTTPS request without a body as `who` (no client certificate for `None`);
+/// returns status and body.
+pub async fn https_request(
+    node: &DevNode,
+    who: Option<Identity>,
+    method: &str,
+    path: &str,
+) -> Result<(u16, String)> {
+    let config = match who {
+        Some(who) => {
+            let (cert, key) = node.identity_files(who);
+            mtls_client_config(&node.ready().ca_cert, &cert, &key)?
+        }
+        None => client_config(&node.ready().ca_cert, None)?,
+    };
     let mut stream = connect_tls(node.https_addr(), config).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     let mut raw = Vec::new();
     timeout(IO_TIMEOUT, async {
         stream.write_all(request.as_bytes()).await?;
@@ -260,8 +278,8 @@ pub async fn https_get(node: &DevNode, path: &str) -> Result<(u16, String)> {
         }
     })
     .await
-    .context("HTTPS GET timed out")?
-    .with_context(|| format!("GET {path}"))?;
+    .with_context(|| format!("HTTPS {method} {path} timed out"))?
+    .with_context(|| format!("{method} {path}"))?;
     parse_http_response(&raw)
 }
 

@@ -10,5 +10,7 @@ pub mod kmip;
 pub mod node;
 pub mod ttlv;
 
-pub use client::{KmipClient, READY_TIMEOUT, ReadOutcome, https_get, wait_until_ready};
+pub use client::{
+    KmipClient, READY_TIMEOUT, ReadOutcome, https_get, https_request, wait_until_ready,
+};
 pub use node::{DevNode, DevNodeBuilder, Identity, Ready};
