@@ -17,7 +17,11 @@ use zeroize::Zeroizing;
 
 /// The bench's storage epoch key of `epoch` (no HSM here).
 fn epoch_key(epoch: u64) -> Result<EpochKey, keywarden_store::StoreError> {
-    EpochKey::new(Zeroizing::new(vec![u8::try_from(epoch % 200).unwrap_or(0) + 1; 32]))
+    EpochKey::new(Zeroizing::new(vec![
+        u8::try_from(epoch % 200).unwrap_or(0)
+            + 1;
+        32
+    ]))
 }
 
 /// Opens and unlocks the store with the bench's epoch keys.
