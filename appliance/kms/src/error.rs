@@ -62,3 +62,41 @@ pub enum KmsError {
     #[error("storage erase unavailable: {0}")]
     EraseUnavailable(&'static str),
 }
+
+impl KmsError {
+    /// Whether the failure is a dependency that is away now (the HSM does not answer, the
+    /// store is not unlocked yet): retrying later may succeed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            KmsError::EraseUnavailable(_)
+                | KmsError::EpochHsm {
+                    source: hsm_client::HsmError::Unavailable(_),
+                    ..
+                }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_hsm_away_is_unavailable_an_hsm_refusal_is_not() {
+        let away = KmsError::EpochHsm {
+            step: "creating the epoch key",
+            source: hsm_client::HsmError::Unavailable("no socket".to_owned()),
+        };
+        assert!(away.is_unavailable());
+        assert!(KmsError::EraseUnavailable("locked").is_unavailable());
+        let refused = KmsError::EpochHsm {
+            step: "destroying an older epoch key",
+            source: hsm_client::HsmError::Bridge(hsm_client::BridgeError::Pkcs11(
+                "CKR_GENERAL_ERROR".to_owned(),
+            )),
+        };
+        assert!(!refused.is_unavailable());
+        assert!(!KmsError::EpochKeysWithoutEpochs { keys: 1 }.is_unavailable());
+    }
+}

@@ -54,7 +54,6 @@ impl KmipService for Kms {
     }
 
     async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, EraseRefusal> {
-        use keywarden_kms::KmsError as E;
         if caller.role != Role::Admin {
             return Err(EraseRefusal::Forbidden(format!(
                 "the {} role may not erase storage; it needs the admin role",
@@ -67,7 +66,7 @@ impl KmipService for Kms {
                 destroyed: r.destroyed,
                 resealed: r.resealed,
             }),
-            Err(e @ E::EraseUnavailable(_)) => Err(EraseRefusal::Unavailable(e.to_string())),
+            Err(e) if e.is_unavailable() => Err(EraseRefusal::Unavailable(e.to_string())),
             Err(e) => Err(EraseRefusal::Failed(e.to_string())),
         }
     }
