@@ -1,4 +1,5 @@
-//! KMIP for Keywarden: the binary TTLV codec and the typed request/response messages.
+//! KMIP for Keywarden: the binary TTLV codec, the KMIP XML encoding, and the typed
+//! request/response messages.
 //!
 //! Owns the wire format and its conversion to typed structures for protocol versions
 //! 1.0–1.4, 2.0 and 2.1. It must never perform I/O, hold keys beyond a message's life,
@@ -12,6 +13,7 @@ pub mod message;
 pub mod objects;
 pub mod payload;
 mod schema;
+mod spelling;
 pub mod tags;
 pub mod ttlv;
 pub mod version;

@@ -74,14 +74,17 @@ fn check_folder(dir: &Path, tally: &mut Tally) {
         };
         for (mi, m) in messages.iter().enumerate() {
             // The XML writer is the reader's inverse on every real message.
-            match document_to_ttlv(&to_xml(m), &ph) {
-                Ok(again) if again.len() == 1 && again[0] == *m => {}
-                Ok(_) => tally
+            match to_xml(m).map(|x| document_to_ttlv(&x, &ph)) {
+                Ok(Ok(again)) if again.len() == 1 && again[0] == *m => {}
+                Ok(Ok(_)) => tally
                     .failures
                     .push(format!("{name} message {mi}: XML rewrite differs")),
-                Err(e) => tally
+                Ok(Err(e)) => tally
                     .failures
                     .push(format!("{name} message {mi}: XML rewrite: {e}")),
+                Err(e) => tally
+                    .failures
+                    .push(format!("{name} message {mi}: XML write: {e}")),
             }
             let bytes = ttlv::encode(m);
             if m.tag == tags::REQUEST_MESSAGE {

@@ -75,6 +75,13 @@ impl ItemType {
             ItemType::DateTimeExtended => "DateTimeExtended",
         }
     }
+
+    /// The item type named `name` as in [`ItemType::name`].
+    pub fn from_name(name: &str) -> Option<ItemType> {
+        (0x01..=0x0B)
+            .filter_map(ItemType::from_byte)
+            .find(|t| t.name() == name)
+    }
 }
 
 /// One TTLV item: a tag and its typed value.

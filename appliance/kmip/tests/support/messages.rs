@@ -65,10 +65,12 @@ where
     }
 }
 
+/// A short printable text.
 pub fn text() -> BoxedStrategy<String> {
     "[a-zA-Z0-9 _.-]{1,16}".boxed()
 }
 
+/// Up to 47 bytes, possibly none.
 pub fn bytes() -> BoxedStrategy<Vec<u8>> {
     vec(any::<u8>(), 0..48).boxed()
 }
@@ -93,6 +95,7 @@ fn uid() -> BoxedStrategy<Option<String>> {
     of(text()).boxed()
 }
 
+/// An attribute `ver` defines (or a custom one), with an index in 1.x.
 pub fn attribute(ver: ProtocolVersion) -> BoxedStrategy<Attribute> {
     let mut values = vec![
         en::<CryptographicAlgorithm>(ver)
@@ -144,6 +147,7 @@ pub fn attribute(ver: ProtocolVersion) -> BoxedStrategy<Attribute> {
         .boxed()
 }
 
+/// Up to four attributes of `ver`.
 pub fn attributes(ver: ProtocolVersion) -> BoxedStrategy<Attributes> {
     vec(attribute(ver), 0..5).prop_map(Attributes).boxed()
 }
@@ -377,6 +381,7 @@ fn key_block(
         .boxed()
 }
 
+/// A managed object: keys plain or wrapped, secret data, opaque objects, certificates.
 pub fn object(ver: ProtocolVersion) -> BoxedStrategy<ManagedObject> {
     prop_oneof![
         key_block(symmetric_material(), ver).prop_map(ManagedObject::SymmetricKey),
@@ -440,6 +445,7 @@ fn of_operations<T: std::fmt::Debug + 'static>(
     Union::new(present).boxed()
 }
 
+/// A request payload of an operation `ver` has, with the fields `ver` has.
 pub fn request_payload(ver: ProtocolVersion) -> BoxedStrategy<RequestPayload> {
     let v2 = ver.uses_attributes_form();
     use Operation as O;
