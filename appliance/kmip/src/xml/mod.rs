@@ -238,10 +238,11 @@ pub struct ReadOptions {
     pub placeholders: Option<Placeholders>,
 }
 
-/// How many bytes of XML one byte of binary TTLV may take: hex doubles byte strings, and an
-/// 8-byte item header becomes an indented element with a name of up to 45 characters and its
-/// attributes. Sixteen covers what [`to_xml`] writes for any message within `max_message`.
-const XML_BYTES_PER_TTLV_BYTE: usize = 16;
+/// How many bytes of XML one byte of binary TTLV may take in what [`to_xml`] writes, so that
+/// any message within `max_message` reads back under the same limits. The densest item is a
+/// Cryptographic Usage Mask with every bit set: 16 bytes of TTLV, about 430 bytes of XML (24
+/// flag names, indented 33 levels deep); an empty structure, 8 bytes, is at most 110.
+const XML_BYTES_PER_TTLV_BYTE: usize = 32;
 
 /// The longest document read under `limits`.
 pub fn max_document_len(limits: &Limits) -> usize {

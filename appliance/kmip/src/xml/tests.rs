@@ -1,6 +1,6 @@
 use super::*;
 use crate::tags;
-use crate::ttlv::{Tag, Value};
+use crate::ttlv::{self, Tag, Value};
 use zeroize::Zeroizing;
 
 fn kind(result: Result<impl std::fmt::Debug, XmlError>) -> XmlErrorKind {
@@ -452,5 +452,47 @@ fn dates_outside_iso_years_are_written_in_hex() {
         let item = Ttlv::new(tags::ACTIVATION_DATE, value);
         let written = to_xml(&item).unwrap();
         assert_eq!(literal(&written).unwrap(), vec![item], "{written}");
+    }
+}
+
+#[test]
+fn what_the_writer_writes_reads_back_under_the_same_limits() {
+    let limits = Limits {
+        max_message: 4096,
+        ..Limits::default()
+    };
+    let options = ReadOptions {
+        limits,
+        placeholders: None,
+    };
+    // The densest items, as deep as the limits let them be (a structure leaf is one level).
+    let nest = |leaf: Ttlv| {
+        let leaf_depth = usize::from(matches!(leaf.value, Value::Structure(_)));
+        let wrappers = limits.max_depth - 1 - leaf_depth;
+        let room = (limits.max_message - 8 * (wrappers + 1)) / ttlv::encoded_len(&leaf);
+        let mut item = Ttlv::structure(tags::REQUEST_PAYLOAD, vec![leaf; room]);
+        for _ in 0..wrappers {
+            item = Ttlv::structure(tags::PRIVATE_PROTECTION_STORAGE_MASKS, vec![item]);
+        }
+        item
+    };
+    let masks = nest(Ttlv::new(
+        tags::CRYPTOGRAPHIC_USAGE_MASK,
+        Value::Integer(-1),
+    ));
+    let empties = nest(Ttlv::structure(
+        tags::PRIVATE_PROTECTION_STORAGE_MASKS,
+        vec![],
+    ));
+    for (item, at_least) in [(masks, 24), (empties, 12)] {
+        assert!(ttlv::encoded_len(&item) <= limits.max_message);
+        let written = to_xml(&item).unwrap();
+        assert!(
+            written.len() > limits.max_message * at_least,
+            "{}",
+            written.len()
+        );
+        assert!(written.len() <= max_document_len(&limits));
+        assert_eq!(read_document(&written, &options).unwrap(), vec![item]);
     }
 }
