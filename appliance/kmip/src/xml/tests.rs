@@ -428,6 +428,8 @@ fn the_writer_escapes_what_xml_would_change() {
     // A raw tab or newline in an attribute is a space, as XML says.
     let raw = literal("<NameValue type=\"TextString\" value=\"a\tb\nc\"/>").unwrap();
     assert_eq!(raw[0].value, Value::TextString("a b c".into()));
+    let raw_nul = literal("<NameValue type=\"TextString\" value=\"a\0\"/>").unwrap_err();
+    assert_eq!((raw_nul.line, raw_nul.column), (1, 38));
     let nul = Ttlv::new(tags::NAME_VALUE, Value::TextString("a\0".into()));
     assert_eq!(
         to_xml(&nul),

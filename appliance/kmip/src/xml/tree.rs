@@ -32,6 +32,11 @@ pub fn parse_with_limits(text: &str, limits: &Limits) -> Result<Element, XmlErro
             },
         ));
     }
+    // XML has no U+0000, raw or as a reference; quick-xml refuses only the reference.
+    if let Some(at) = text.find('\0') {
+        let kind = XmlErrorKind::Malformed("U+0000 is not allowed in XML".into());
+        return Err(positions.error(at, kind));
+    }
     let max_depth = limits.max_depth.saturating_add(2);
     let max_elements = limits.max_items.saturating_add(1);
     let mut reader = Reader::from_str(text);
