@@ -646,7 +646,13 @@ impl RequestPayload {
             Operation::ReKey => RequestPayload::ReKey {
                 unique_identifier: uid(&r)?,
                 offset: r.interval(tags::OFFSET)?,
-                attributes: attributes_in(&r, tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTES)?,
+                // At 2.x a 1.x Template-Attribute is read too (PyKMIP 0.11; see the schema).
+                attributes: match r.opt(tags::TEMPLATE_ATTRIBUTE) {
+                    Some(item) if r.ver.uses_attributes_form() => {
+                        Attributes::from_ttlv(item, r.ver)?
+                    }
+                    _ => attributes_in(&r, tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTES)?,
+                },
             },
             Operation::Get => RequestPayload::Get {
                 unique_identifier: uid(&r)?,

@@ -153,10 +153,14 @@ const REGISTER_2X: &[Field] = &[
     PROTECTION_STORAGE_MASKS,
 ];
 const RE_KEY_1X: &[Field] = &[UID, one(&[tags::OFFSET]), one(&[tags::TEMPLATE_ATTRIBUTE])];
+/// The one exception to the per-version forms: PyKMIP 0.11 (a client the interop suite
+/// drives) sends a 2.x Re-key's attributes in a 1.x Template-Attribute. The field is read, not
+/// ignored (as Attributes, in its 1.x form), and at most one of the two forms may be sent.
+const RE_KEY_2X_ATTRIBUTES: &[Tag] = &[tags::ATTRIBUTES, tags::TEMPLATE_ATTRIBUTE];
 const RE_KEY_2X: &[Field] = &[
     UID,
     one(&[tags::OFFSET]),
-    one(&[tags::ATTRIBUTES]),
+    one(RE_KEY_2X_ATTRIBUTES),
     PROTECTION_STORAGE_MASKS,
 ];
 const LOCATE_1X: &[Field] = &[
