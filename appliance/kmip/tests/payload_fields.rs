@@ -770,12 +770,20 @@ fn template_attribute_holds_only_names_and_attributes() {
 fn pykmip_re_key_at_2_x_with_a_template_attribute_is_read_not_ignored() {
     for ver in [ProtocolVersion::V2_0, ProtocolVersion::V2_1] {
         // PyKMIP 0.11 writes a 2.x Re-key's attributes as a 1.x Template-Attribute.
-        let p = decode_one(ver, Operation::ReKey, vec![uid(), template_attribute(false)])
-            .expect("read");
+        let p = decode_one(
+            ver,
+            Operation::ReKey,
+            vec![uid(), template_attribute(false)],
+        )
+        .expect("read");
         let RequestPayload::ReKey { attributes, .. } = p else {
             panic!("not a Re-key")
         };
-        assert_eq!(attributes.0.len(), 3, "the three attributes are read: {attributes:?}");
+        assert_eq!(
+            attributes.0.len(),
+            3,
+            "the three attributes are read: {attributes:?}"
+        );
         // Both forms at once: which one is meant is ambiguous, so it is refused.
         let e = decode_one(
             ver,
