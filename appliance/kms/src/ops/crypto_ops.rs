@@ -149,6 +149,18 @@ fn aes_mode(
     tag_len: Option<usize>,
 ) -> Result<crypto::SymmetricMode, KmipError> {
     match p.block_cipher_mode.unwrap_or(BlockCipherMode::Gcm) {
+        // KMIP 1.4 added the Authenticated Encryption Tag to Encrypt's response and Decrypt's
+        // request (1.4 §4.29, §4.30); the 1.2 and 1.3 payloads have no field for it, so a GCM
+        // tag could only reach such a client in a field its version lacks, and its
+        // ciphertext could never be decrypted.
+        BlockCipherMode::Gcm if !ctx.version.has((1, 4)) => Err(policy::bad_params(
+            ctx.version,
+            format!(
+                "AES-GCM needs the Authenticated Encryption Tag, which Encrypt and Decrypt \
+                 carry only from KMIP 1.4 on, not in {}; use KMIP 1.4 or later, or CBC or CTR",
+                ctx.version
+            ),
+        )),
         BlockCipherMode::Gcm => {
             let from_params = p.tag_length.map(|t| usize::try_from(t).unwrap_or(0));
             Ok(crypto::SymmetricMode::Gcm {
