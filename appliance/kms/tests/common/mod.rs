@@ -18,7 +18,7 @@ use std::time::Duration;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
     BatchErrorContinuationOption, CryptographicAlgorithm, CryptographicUsageMask, NameType,
-    ObjectType, ResultReason, ResultStatus,
+    ObjectType, Operation, ResultReason, ResultStatus,
 };
 use keywarden_kmip::message::{
     ProtocolVersion, RequestMessage, ResponseBatchItem, ResponseMessage,
@@ -34,6 +34,18 @@ const POLL: Duration = Duration::from_millis(50);
 
 pub const V14: ProtocolVersion = ProtocolVersion { major: 1, minor: 4 };
 pub const V21: ProtocolVersion = ProtocolVersion { major: 2, minor: 1 };
+/// Every protocol version the server speaks, oldest first; the version loops run over all of
+/// them. Written out rather than taken from `SUPPORTED_VERSIONS`, so a version dropped from the
+/// server fails the tests instead of leaving them.
+pub const ALL_VERSIONS: [ProtocolVersion; 7] = [
+    ProtocolVersion::V1_0,
+    ProtocolVersion::V1_1,
+    ProtocolVersion::V1_2,
+    ProtocolVersion::V1_3,
+    V14,
+    ProtocolVersion::V2_0,
+    V21,
+];
 pub const ADMIN: &str = "admin";
 /// A test identity with the key-admin role (`CN=keyadmin`).
 pub const KEY_ADMIN: &str = "keyadmin";
@@ -329,6 +341,30 @@ impl Client {
         item.payload.expect("success payload")
     }
 
+    /// Runs `payload` and returns its successful response payload where this client's version
+    /// has the operation; where it has not, checks the answer is Operation Not Supported and
+    /// returns `None`, so a test states what an older version does instead of skipping it.
+    pub async fn ok_if_defined(&self, payload: RequestPayload) -> Option<ResponsePayload> {
+        if has(payload.operation(), self.version) {
+            Some(self.ok(payload).await)
+        } else {
+            self.refuses(payload, ResultReason::OperationNotSupported)
+                .await;
+            None
+        }
+    }
+
+    /// Runs `payload` and checks it fails with `reason`, or with Operation Not Supported where
+    /// this client's version does not have the operation.
+    pub async fn refuses(&self, payload: RequestPayload, reason: ResultReason) {
+        let (op, version) = (payload.operation(), self.version);
+        assert_eq!(
+            self.fail(payload).await,
+            or_unsupported(op, version, reason),
+            "{op} at {version}"
+        );
+    }
+
     /// Runs `payload`, expects a failure, returns its reason.
     pub async fn fail(&self, payload: RequestPayload) -> ResultReason {
         let op = payload.operation();
@@ -431,5 +467,40 @@ pub fn uid_of(p: &ResponsePayload) -> String {
     }
 }
 
-/// Both message forms the tests run in.
-pub const BOTH: [ProtocolVersion; 2] = [V14, V21];
+/// True when protocol version `v` has operation `op` (Discover Versions from 1.1, Encrypt to
+/// RNG Retrieve from 1.2, Set Attribute from 2.0, ...).
+pub fn has(op: Operation, v: ProtocolVersion) -> bool {
+    op.exists_in(v.major, v.minor)
+}
+
+/// `reason` where version `v` has `op`, else Operation Not Supported: the server refuses an
+/// operation the version lacks before it looks at the caller's role or at any object.
+pub fn or_unsupported(op: Operation, v: ProtocolVersion, reason: ResultReason) -> ResultReason {
+    if has(op, v) {
+        reason
+    } else {
+        ResultReason::OperationNotSupported
+    }
+}
+
+/// The reason for an object in the wrong lifecycle state: Wrong Key Lifecycle State exists from
+/// KMIP 2.0 on; 1.x answers Permission Denied.
+pub fn lifecycle_reason(v: ProtocolVersion) -> ResultReason {
+    if v.major >= 2 {
+        ResultReason::WrongKeyLifecycleState
+    } else {
+        ResultReason::PermissionDenied
+    }
+}
+
+/// The reason for using a destroyed object's material: Object Destroyed (2.x), Key Value Not
+/// Present (1.2 to 1.4, where it first exists), Item Not Found (1.0 and 1.1).
+pub fn destroyed_reason(v: ProtocolVersion) -> ResultReason {
+    if v.major >= 2 {
+        ResultReason::ObjectDestroyed
+    } else if v >= ProtocolVersion::V1_2 {
+        ResultReason::KeyValueNotPresent
+    } else {
+        ResultReason::ItemNotFound
+    }
+}
