@@ -712,7 +712,15 @@ async fn the_schedule_erases_within_its_interval_after_a_destroy() {
     })
     .await;
     wait_for_only_key(&hsm, 2).await;
-    let metrics = node.metrics();
+    // The counter moves after the old key is destroyed: wait for it (bounded), do not race it.
+    let mut metrics = node.metrics();
+    for _ in 0..200 {
+        if metrics.contains("store_erases_total 1\n") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        metrics = node.metrics();
+    }
     assert!(metrics.contains("store_erases_total 1\n"), "{metrics}");
     node.stop().await;
 }

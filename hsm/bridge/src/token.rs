@@ -410,7 +410,13 @@ impl Token {
         let listed = self.with_session(|s, _| {
             let mut keys = Vec::new();
             for handle in s.find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY)])? {
-                for attr in s.get_attributes(handle, &[AttributeType::Label])? {
+                // A key destroyed by another session between the search and this read (an
+                // erase running while the keys are listed) is simply no longer there.
+                let attrs = match s.get_attributes(handle, &[AttributeType::Label]) {
+                    Err(CkError::Pkcs11(RvError::ObjectHandleInvalid, _)) => continue,
+                    other => other?,
+                };
+                for attr in attrs {
                     if let Attribute::Label(label) = attr
                         && let Some(id) = parse_epoch_label(&label)
                     {
