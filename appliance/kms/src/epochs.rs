@@ -22,7 +22,12 @@
 //!
 //! A crash before 4 leaves the older keys in place: the next start unlocks with them and
 //! finishes the erase. A crash inside 4 or before 5 leaves wrapped keys whose HSM key is gone:
-//! the next start skips and forgets them (nothing needs them: step 3 proved it).
+//! the next start skips and forgets them (nothing needs them: step 3 proved it). A finished
+//! erase leaves exactly one epoch of this node, in the store and in the token: a token key
+//! that no stored epoch names (step 1 crashed after making it) is destroyed then, because
+//! bytes sealed under its data key may sit in free pages, and nothing the store can read needs
+//! it. Nothing is destroyed at start, when all the key service knows is what the database says:
+//! a database altered to drop an epoch must not make the node destroy that epoch's key.
 
 use std::collections::BTreeSet;
 use std::sync::Weak;
@@ -78,17 +83,10 @@ async fn storage_epochs(store: &Store) -> Result<StorageEpochs, KmsError> {
 /// Generates the HSM key and the data key of a new epoch, the data key wrapped by the former.
 async fn make_epoch(hsm: &HsmClient, node: u64, epoch: u64) -> Result<NewEpoch, KmsError> {
     match hsm.create_epoch_key(node, epoch).await {
-        Ok(()) => {}
-        Err(HsmError::Bridge(BridgeError::EpochKeyExists { .. })) => {
-            // No stored epoch names it (it would be at most the current one): an interrupted
-            // erase left it, or the answer to the first attempt was lost. It protects nothing.
-            hsm.destroy_epoch_key(node, epoch)
-                .await
-                .map_err(hsm_failed("destroying an unused epoch key"))?;
-            hsm.create_epoch_key(node, epoch)
-                .await
-                .map_err(hsm_failed("creating the epoch key"))?;
-        }
+        // `epoch` is above every stored epoch, so an existing key is one no stored epoch names:
+        // the answer to a first attempt was lost and the client retried, or a crashed earlier
+        // start or erase made it. It sealed nothing the store can read; its data key is new.
+        Ok(()) | Err(HsmError::Bridge(BridgeError::EpochKeyExists { .. })) => {}
         Err(e) => return Err(hsm_failed("creating the epoch key")(e)),
     }
     let dk = keywarden_crypto::random_bytes(EPOCH_KEY_LEN).map_err(KmsError::EpochKeyGeneration)?;
@@ -106,14 +104,15 @@ async fn make_epoch(hsm: &HsmClient, node: u64, epoch: u64) -> Result<NewEpoch, 
 
 /// Unlocks the store with its epoch keys from the HSM (no-op when unlocked already).
 ///
-/// - A store without epochs gets epoch 1. If it holds records, they are plain (written before
+/// - A store without epochs gets its first epoch (1, or the highest key of this node a crashed
+///   first start left in the token). If it holds records, they are plain (written before
 ///   storage epochs) and the store seals them, but only if the token holds no epoch key at
 ///   all: a node whose token has epoch keys had sealed its records, so plain ones now mean the
-///   database was replaced or its epochs removed, and they are refused.
-/// - Epoch keys of this node in the token that no stored epoch names are destroyed: made by an
-///   erase that crashed before storing the epoch, they protect nothing.
+///   database was replaced or its epochs removed, and they are refused. So is a database of
+///   sealed records without epochs, before any key is made.
 /// - A stored older epoch whose HSM key is gone was destroyed after a settle: it is skipped and
 ///   forgotten. The current epoch's key must be there.
+/// - Nothing is destroyed here (see the module docs).
 pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<StorageEpochs, KmsError> {
     if store.is_unlocked() {
         return storage_epochs(store).await;
@@ -129,26 +128,32 @@ pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<StorageEpoc
         .filter(|k| k.node == node)
         .map(|k| k.epoch)
         .collect();
-    let stored: BTreeSet<u64> = state.wrapped.iter().map(|(e, _)| *e).collect();
+    let mut skipped = Vec::new();
     let unlock = match state.current {
-        None if state.holds_objects && state.plain_records && !in_token.is_empty() => {
+        None if state.holds_objects && !state.plain_records => {
+            return Err(KmsError::EpochStore {
+                step: "unlocking the store",
+                source: StoreError::EpochsInconsistent {
+                    reason: "the database holds sealed records but stores no storage epoch"
+                        .to_owned(),
+                },
+            });
+        }
+        None if state.holds_objects && !in_token.is_empty() => {
             return Err(KmsError::EpochKeysWithoutEpochs {
                 keys: in_token.len(),
             });
         }
         None => {
-            for e in &mine {
-                destroy(hsm, node, *e, "destroying an unused epoch key").await?;
-            }
+            // Reuse a key a crashed first start made (nothing was sealed under it), so a start
+            // that keeps failing does not pile up keys.
+            let first = mine.iter().next_back().copied().unwrap_or(1);
             Unlock {
                 keys: Vec::new(),
-                first: Some(make_epoch(hsm, node, 1).await?),
+                first: Some(make_epoch(hsm, node, first).await?),
             }
         }
         Some(current) => {
-            for e in mine.difference(&stored) {
-                destroy(hsm, node, *e, "destroying an unused epoch key").await?;
-            }
             let mut keys = Vec::new();
             for (epoch, blob) in &state.wrapped {
                 match hsm.unwrap_epoch_data_key(node, *epoch, blob).await {
@@ -160,6 +165,7 @@ pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<StorageEpoc
                         if *epoch < current =>
                     {
                         tracing::info!(epoch, "storage epoch key destroyed by an erase; skipped");
+                        skipped.push(*epoch);
                     }
                     Err(e) => return Err(hsm_failed("unwrapping a data key")(e)),
                 }
@@ -172,6 +178,12 @@ pub(crate) async fn unlock(store: &Store, hsm: &HsmClient) -> Result<StorageEpoc
         .await
         .map_err(|e| KmsError::Task(e.to_string()))?
         .map_err(store_failed("unlocking the store"))?;
+    if !skipped.is_empty() {
+        store
+            .forget_epochs(skipped)
+            .await
+            .map_err(store_failed("forgetting destroyed epochs"))?;
+    }
     let state = storage_epochs(store).await?;
     tracing::info!(
         epoch = state.current,
@@ -218,8 +230,13 @@ pub(crate) async fn erase(kms: &Kms) -> Result<EraseReport, KmsError> {
     let node = store.node_id().0;
     let began = Instant::now();
     let state = storage_epochs(&store).await?;
-    let next = state.current.unwrap_or(0) + 1;
     let result = async {
+        // Above the current epoch and above any key a crashed earlier erase left in the token.
+        let highest_key = own_epoch_keys(&kms.hsm, node)
+            .await?
+            .into_iter()
+            .next_back();
+        let next = state.current.max(highest_key).unwrap_or(0) + 1;
         let epoch = make_epoch(&kms.hsm, node, next).await?;
         store
             .begin_epoch(epoch)
@@ -252,7 +269,20 @@ fn usable_store(kms: &Kms) -> Result<Store, KmsError> {
     Ok(store)
 }
 
-/// Steps 2 to 5: re-seal, settle, destroy the older HSM keys, forget them.
+/// This node's epoch keys in the token.
+async fn own_epoch_keys(hsm: &HsmClient, node: u64) -> Result<BTreeSet<u64>, KmsError> {
+    Ok(hsm
+        .list_epoch_keys()
+        .await
+        .map_err(hsm_failed("listing the epoch keys"))?
+        .into_iter()
+        .filter(|k| k.node == node)
+        .map(|k| k.epoch)
+        .collect())
+}
+
+/// Steps 2 to 5: re-seal, settle, destroy every other key of this node, forget every other
+/// epoch. Afterwards the store and the token hold exactly the current epoch.
 async fn finish(kms: &Kms, store: &Store, node: u64) -> Result<EraseReport, KmsError> {
     let mut after = None;
     let (mut resealed, mut unreadable) = (0u64, 0u64);
@@ -268,21 +298,34 @@ async fn finish(kms: &Kms, store: &Store, node: u64) -> Result<EraseReport, KmsE
             None => break,
         }
     }
-    let older = store
+    store
         .settle()
         .await
         .map_err(store_failed("settling the erase"))?;
-    for epoch in &older {
-        destroy(&kms.hsm, node, *epoch, "destroying an older epoch key").await?;
+    // From here no record needs any epoch but the current one: the older ones the store held
+    // keys for, and any token key no stored epoch names.
+    let state = storage_epochs(store).await?;
+    let current = state.current.unwrap_or(0);
+    let mut destroyed = Vec::new();
+    for epoch in own_epoch_keys(&kms.hsm, node).await? {
+        if epoch != current {
+            destroy(&kms.hsm, node, epoch, "destroying an older epoch key").await?;
+            destroyed.push(epoch);
+        }
     }
+    let forget: Vec<u64> = state
+        .wrapped
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| *e != current)
+        .collect();
     store
-        .forget_epochs(older.clone())
+        .forget_epochs(forget)
         .await
         .map_err(store_failed("forgetting the older epochs"))?;
-    let state = storage_epochs(store).await?;
     Ok(EraseReport {
-        epoch: state.current.unwrap_or(0),
-        destroyed: older,
+        epoch: current,
+        destroyed,
         resealed,
         unreadable,
     })

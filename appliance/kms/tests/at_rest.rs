@@ -679,22 +679,108 @@ async fn an_erase_interrupted_at_any_step_is_finished_by_the_next_start_and_lose
         wait_for_only_key(&hsm, epoch + 1).await;
     }
 
-    // A key made in the token for an epoch the store never recorded (a crash before the new
-    // epoch was stored) protects nothing: the next start destroys it, and the epoch is made
-    // anew by the next erase.
+    // A key made in the token for an epoch the store never recorded (a crash after step 1
+    // made it): the start leaves it (the database alone cannot prove it unused), the next
+    // erase skips its number and destroys it with the older epochs.
     node.stop().await;
     let id = hsm.list_epoch_keys().await.expect("list")[0].node;
     let current = hsm.list_epoch_keys().await.expect("list")[0].epoch;
     hsm.create_epoch_key(id, current + 1).await.expect("orphan");
     node.restart().await;
-    wait_for_only_key(&hsm, current).await;
+    let mut keys: Vec<u64> = hsm
+        .list_epoch_keys()
+        .await
+        .expect("list")
+        .iter()
+        .map(|k| k.epoch)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec![current, current + 1],
+        "nothing destroyed at start"
+    );
     let report = node.kms.erase_storage().await.expect("erase");
-    assert_eq!(report.epoch, current + 1);
+    assert_eq!(report.epoch, current + 2);
+    assert_eq!(report.destroyed, vec![current, current + 1]);
+    wait_for_only_key(&hsm, current + 2).await;
     let c = node.client();
     for (uid, bytes, sealed) in &live {
         assert_eq!(&key_bytes(&c.ok(get(uid)).await), bytes);
         decrypts(&c, sealed).await;
     }
+    node.stop().await;
+    // What the erases left in the store: the current epoch alone.
+    let store = keywarden_kms::open_store(&node.config())
+        .await
+        .expect("open store");
+    let epochs: Vec<u64> = store
+        .storage_epochs()
+        .expect("epochs")
+        .wrapped
+        .iter()
+        .map(|(e, _)| *e)
+        .collect();
+    assert_eq!(epochs, vec![current + 2]);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_whose_epochs_were_removed_is_refused_and_no_key_is_destroyed() {
+    use redb::TableDefinition;
+    let mut node = Node::start(no_change).await;
+    let c = node.client();
+    let bytes = random32();
+    let uid = uid_of(&c.ok(register_aes(&bytes)).await);
+    node.stop().await;
+    let hsm = node.hsm_client();
+    let before = hsm.list_epoch_keys().await.expect("list");
+    let path = node.data.path().join(keywarden_kms::DATABASE_FILE);
+    let saved = std::fs::read(&path).expect("read db");
+    {
+        let meta: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+        let epochs: TableDefinition<u64, &[u8]> = TableDefinition::new("storage_epochs");
+        let db = redb::Database::open(&path).expect("open the database file");
+        let txn = db.begin_write().expect("write");
+        txn.open_table(meta)
+            .expect("meta")
+            .remove("storage_epoch")
+            .expect("remove");
+        txn.open_table(epochs)
+            .expect("epochs")
+            .remove(before[0].epoch)
+            .expect("remove");
+        txn.commit().expect("commit");
+    }
+    let mut registry = Registry::default();
+    let kms = Kms::open(node.config(), &mut registry).await.expect("open");
+    let mut reasons = Vec::new();
+    for _ in 0..MAX_POLLS {
+        reasons = kms.readiness().await.reasons;
+        if reasons
+            .iter()
+            .any(|r| r.contains("stores no storage epoch"))
+        {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("stores no storage epoch")),
+        "{reasons:?}"
+    );
+    kms.shutdown().await;
+    assert_eq!(
+        hsm.list_epoch_keys().await.expect("list"),
+        before,
+        "the token keeps its keys"
+    );
+    // So the unaltered file still opens, with every key.
+    std::fs::write(&path, saved).expect("restore db");
+    node.restart().await;
+    assert_eq!(key_bytes(&node.client().ok(get(&uid)).await), bytes);
     node.stop().await;
 }
 
