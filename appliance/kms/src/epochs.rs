@@ -248,13 +248,18 @@ pub(crate) async fn erase(kms: &Kms) -> Result<EraseReport, KmsError> {
     report(kms, result, began)
 }
 
-/// Finishes an erase that a restart interrupted after its new epoch began (no new epoch).
-pub(crate) async fn resume(kms: &Kms) -> Result<EraseReport, KmsError> {
+/// Finishes an erase that a restart interrupted after its new epoch began (no new epoch);
+/// `None` when, once it holds the erase lock, there is nothing left to finish (an erase that
+/// was running when the schedule looked has completed it, and must not be counted twice).
+pub(crate) async fn resume(kms: &Kms) -> Result<Option<EraseReport>, KmsError> {
     let _one = kms.erase_lock.lock().await;
     let store = usable_store(kms)?;
+    if storage_epochs(&store).await?.older().is_empty() {
+        return Ok(None);
+    }
     let began = Instant::now();
     let result = finish(kms, &store, store.node_id().0).await;
-    report(kms, result, began)
+    report(kms, result, began).map(Some)
 }
 
 fn usable_store(kms: &Kms) -> Result<Store, KmsError> {
