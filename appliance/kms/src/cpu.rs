@@ -11,8 +11,8 @@ use keywarden_kmip::KmipError;
 use keywarden_kmip::enums::ResultReason;
 use tokio::sync::Semaphore;
 
-/// The pool of one key service.
-#[derive(Debug)]
+/// The pool of one key service; clones share it.
+#[derive(Clone, Debug)]
 pub(crate) struct CpuPool {
     permits: Arc<Semaphore>,
 }

@@ -15,6 +15,7 @@ use keywarden_kmip::ttlv::Value;
 
 use super::{Ctx, Template, TemplateUse, event, set_server_attributes};
 use crate::attrs::{self, name};
+use crate::cpu::CpuPool;
 use crate::material::{self, Kind, Material};
 use crate::policy;
 
@@ -22,11 +23,13 @@ fn crypto_failure(e: crypto::CryptoError) -> KmipError {
     KmipError::new(ResultReason::CryptographicFailure, e.to_string())
 }
 
-/// Runs a key generation on the blocking pool, so RSA's seconds of work never stall the async
-/// workers (other connections, `/readyz`). With `limit`, at most its permits run at once; a
-/// caller over the limit waits without holding a thread. The permit travels with the work, so
-/// it stays taken until the generation ends even if the waiting request is dropped.
+/// Runs a key generation on the CPU pool, so RSA's seconds of work never stall the async
+/// workers (other connections, `/readyz`). With `limit`, at most its permits run at once on
+/// top of the pool's own bound; a caller over the limit waits without holding a thread. The
+/// permit travels with the work, so it stays taken until the generation ends even if the
+/// waiting request is dropped.
 pub(crate) async fn generate_off_worker<T, F>(
+    pool: CpuPool,
     limit: Option<&Arc<tokio::sync::Semaphore>>,
     work: F,
 ) -> Result<T, KmipError>
@@ -40,18 +43,11 @@ where
         })?),
         None => None,
     };
-    tokio::task::spawn_blocking(move || {
+    pool.run(move || {
         let _permit = permit;
-        work()
+        work().map_err(crypto_failure)
     })
     .await
-    .map_err(|e| {
-        KmipError::new(
-            ResultReason::GeneralFailure,
-            format!("key generation task failed: {e}"),
-        )
-    })?
-    .map_err(crypto_failure)
 }
 
 /// A new symmetric key, generated on the calling worker: it is a few dozen bytes from the
@@ -206,7 +202,10 @@ pub(crate) async fn create_key_pair(
     // RSA takes up to seconds per key: bound how many run at once so they cannot take every
     // blocking thread. EC and Ed25519 are fast and never queue behind RSA.
     let limit = matches!(spec, crypto::KeyPairSpec::Rsa(_)).then_some(&ctx.kms.rsa_keygen);
-    let pair = generate_off_worker(limit, move || crypto::generate_key_pair(spec)).await?;
+    let pair = generate_off_worker(ctx.kms.cpu.clone(), limit, move || {
+        crypto::generate_key_pair(spec)
+    })
+    .await?;
     let facts = material::private_facts(&pair.private_pkcs8)?;
     let algorithm = if spec == crypto::KeyPairSpec::Ed25519 {
         CryptographicAlgorithm::Ed25519
@@ -478,7 +477,7 @@ mod tests {
                 Arc::clone(&release),
             );
             tasks.push(tokio::spawn(async move {
-                generate_off_worker(Some(&sem), move || {
+                generate_off_worker(CpuPool::with_width(2), Some(&sem), move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
                     // Hold the slot until the test has seen the others wait (bounded).
@@ -521,7 +520,7 @@ mod tests {
         let waiting = tokio::spawn({
             let sem = Arc::clone(&sem);
             async move {
-                generate_off_worker(Some(&sem), move || {
+                generate_off_worker(CpuPool::with_width(2), Some(&sem), move || {
                     s.store(true, Ordering::SeqCst);
                     for _ in 0..MAX_POLLS {
                         if r.load(Ordering::SeqCst) {
@@ -562,14 +561,18 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn generation_leaves_the_async_worker_free() {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let generation = tokio::spawn(generate_off_worker(None, move || {
-            rx.recv_timeout(std::time::Duration::from_secs(10))
-                .map_err(|_| {
-                    crypto::CryptoError::InvalidParameters(
-                        "the async worker was blocked by the generation".to_owned(),
-                    )
-                })
-        }));
+        let generation = tokio::spawn(generate_off_worker(
+            CpuPool::with_width(2),
+            None,
+            move || {
+                rx.recv_timeout(std::time::Duration::from_secs(10))
+                    .map_err(|_| {
+                        crypto::CryptoError::InvalidParameters(
+                            "the async worker was blocked by the generation".to_owned(),
+                        )
+                    })
+            },
+        ));
         // The generation task gets the thread first; only then does the worker signal.
         tokio::task::yield_now().await;
         tx.send(()).expect("generation still waiting");
@@ -581,9 +584,11 @@ mod tests {
 
     #[tokio::test]
     async fn generation_errors_are_cryptographic_failures() {
-        let err = generate_off_worker(None, || crypto::generate_symmetric(12))
-            .await
-            .expect_err("12 bits is refused");
+        let err = generate_off_worker(CpuPool::with_width(2), None, || {
+            crypto::generate_symmetric(12)
+        })
+        .await
+        .expect_err("12 bits is refused");
         assert_eq!(err.reason, ResultReason::CryptographicFailure);
     }
 }
