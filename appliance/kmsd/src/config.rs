@@ -33,6 +33,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// What the key service does while the HSM does not answer.
     pub hsm_loss: HsmLossPolicy,
+    /// How often the key service checks whether destroyed material must be erased (the bound
+    /// on the time to erasure, plus one erase).
+    pub erase_interval: Duration,
     /// Connection timeouts.
     pub timeouts: Timeouts,
     /// Most concurrent connections per listener; more are accepted and closed at once.

@@ -53,6 +53,8 @@ pub struct DevOptions {
     pub max_connections: usize,
     /// What to do while the HSM does not answer.
     pub hsm_loss: keywarden_kms::HsmLossPolicy,
+    /// Interval of the erase schedule.
+    pub erase_interval: Duration,
 }
 
 /// Every path of a dev directory.
@@ -285,6 +287,7 @@ impl DevLayout {
             hsm_socket: self.hsm_socket.clone(),
             limits: Limits::default(),
             hsm_loss: options.hsm_loss,
+            erase_interval: options.erase_interval,
             timeouts: Timeouts {
                 idle: options.idle_timeout,
                 read: options.read_timeout,

@@ -19,7 +19,7 @@ pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<
         limits: config.limits,
         hsm_loss: config.hsm_loss,
         batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
-        erase_interval: keywarden_kms::DEFAULT_ERASE_INTERVAL,
+        erase_interval: config.erase_interval,
         store: keywarden_kms::StoreOptions::default(),
     };
     Kms::open(kms_config, registry)

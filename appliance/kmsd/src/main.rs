@@ -118,6 +118,11 @@ struct DevArgs {
     #[arg(long, value_name = "POLICY", default_value = "keep-serving",
           value_parser = parse_hsm_loss)]
     hsm_loss: keywarden_kms::HsmLossPolicy,
+    /// Seconds between checks whether destroyed key material must be erased from the data
+    /// directory (the bound on the time to erasure, plus one erase).
+    #[arg(long, value_name = "SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    erase_interval: u64,
     /// Most concurrent connections per listener; more are closed at accept.
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -187,6 +192,7 @@ fn run_dev(args: DevArgs) -> Result<(), Error> {
         read_timeout: Duration::from_secs(args.read_timeout),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         hsm_loss: args.hsm_loss,
+        erase_interval: Duration::from_secs(args.erase_interval),
     };
     let layout = DevLayout::create(&args.dir)?;
     let _lock = layout.lock()?;

@@ -180,6 +180,7 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
             ..Limits::default()
         },
         hsm_loss: keywarden_kms::HsmLossPolicy::KeepServing,
+        erase_interval: keywarden_kms::DEFAULT_ERASE_INTERVAL,
         timeouts: Timeouts {
             idle: options.idle,
             read: options.read,

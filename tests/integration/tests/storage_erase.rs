@@ -77,3 +77,29 @@ async fn an_admin_erases_storage_over_https_and_nobody_else_can() -> Result<()> 
     ensure!(client.decrypt(&live, &sealed).await? == b"written before the erase");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_erase_interval_setting_bounds_the_time_to_erasure() -> Result<()> {
+    let node = DevNode::builder()
+        .args(&["--erase-interval", "1"])
+        .start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+    let mut client = KmipClient::connect(&node, Identity::User).await?;
+    let doomed = client.create_aes256().await?;
+    client
+        .call(&kmip::destroy(&doomed))
+        .await?
+        .success()
+        .context("Destroy")?;
+    // Nobody asks for an erase: the schedule (every second here) does it by itself.
+    let mut last = String::new();
+    for _ in 0..300 {
+        let (_, metrics) = https_get(&node, "/metrics").await?;
+        if metric(&metrics, "keywarden_store_erases_total").is_some_and(|v| v != "0") {
+            return Ok(());
+        }
+        last = metrics;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("no erase within 30 s of a Destroy with --erase-interval 1:\n{last}")
+}
