@@ -155,7 +155,12 @@ impl KmipClient {
 
     /// Writes bytes and flushes, without reading.
     pub async fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        timeout(IO_TIMEOUT, async {
+        self.write_within(bytes, IO_TIMEOUT).await
+    }
+
+    /// [`KmipClient::write_raw`] bounded by `limit` instead of the default 30 s.
+    pub async fn write_within(&mut self, bytes: &[u8], limit: Duration) -> Result<()> {
+        timeout(limit, async {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await
         })
@@ -189,11 +194,16 @@ impl KmipClient {
 
     /// Sends bytes and reads one whole response message.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
-        self.write_raw(bytes).await?;
-        match self.read_message(IO_TIMEOUT).await {
+        self.send_within(bytes, IO_TIMEOUT).await
+    }
+
+    /// [`KmipClient::send_raw`] with the write and the read each bounded by `limit`.
+    pub async fn send_within(&mut self, bytes: &[u8], limit: Duration) -> Result<Vec<u8>> {
+        self.write_within(bytes, limit).await?;
+        match self.read_message(limit).await {
             ReadOutcome::Message(m) => Ok(m),
             ReadOutcome::Closed(why) => bail!("connection closed before a response: {why}"),
-            ReadOutcome::TimedOut => bail!("no response within {} s", IO_TIMEOUT.as_secs()),
+            ReadOutcome::TimedOut => bail!("no response within {} s", limit.as_secs()),
         }
     }
 
