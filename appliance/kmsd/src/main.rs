@@ -137,6 +137,7 @@ fn parse_hsm_loss(value: &str) -> Result<keywarden_kms::HsmLossPolicy, String> {
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    raise_open_file_limit();
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
@@ -255,6 +256,18 @@ fn stop_signal() -> Result<impl Future<Output = ()>, Error> {
             _ = int.recv() => info!("SIGINT received"),
         }
     })
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection is a descriptor, and
+/// the listeners admit up to `max_connections` (1024 by default) each, which the common soft
+/// limit of 1024 could not hold. A failure leaves the limit as it was.
+fn raise_open_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+    {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
 }
 
 /// Caps glibc's malloc arenas before any thread starts.

@@ -795,6 +795,15 @@ async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_idle_connections_from_one_address_does_not_stop_an_authenticated_client() {
     const FLOOD: usize = 2000;
+    // The flood and the server's side of it are both in this process: raise the soft limit
+    // on descriptors to the hard one (a common soft limit is 1024).
+    crate::raise_open_file_limit();
+    let (soft, _) =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    assert!(
+        soft >= 3 * FLOOD as u64,
+        "the limit on open files ({soft}) is too low for this test"
+    );
     let mut h = Harness::start(Options {
         max_connections: 1024,
         admission: crate::config::AdmissionLimits::default(),

@@ -14,3 +14,17 @@ pub use client::{
     KmipClient, READY_TIMEOUT, ReadOutcome, https_get, https_request, wait_until_ready,
 };
 pub use node::{DevNode, DevNodeBuilder, Identity, Ready};
+
+/// Raises this process's soft limit on open files to its hard limit and returns it: a test
+/// holding a thousand connections needs more than the common soft limit of 1024.
+pub fn raise_open_file_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => hard,
+            Err(_) => soft,
+        },
+        Ok((soft, _)) => soft,
+        Err(_) => 0,
+    }
+}

@@ -32,6 +32,11 @@ async fn a_thousand_clients_sending_1_mib_each_keep_kmsd_under_its_memory_bound(
     // The read timeout is raised out of the way: on a loaded 2-core machine this test's own
     // 1,024 clients (one process) can take longer than 10 s to deliver some bodies, and what
     // is measured here is memory, not the timeout (tested on its own in kmsd).
+    let files = keywarden_tests::raise_open_file_limit();
+    ensure!(
+        files >= 2 * CLIENTS as u64,
+        "the limit on open files ({files}) is too low for {CLIENTS} clients"
+    );
     let node = DevNode::builder()
         .args(&["--max-connections", "1100", "--read-timeout", "300"])
         .start()?;
