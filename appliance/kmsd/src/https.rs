@@ -31,7 +31,7 @@ use crate::admission::Handshake;
 use crate::config::Timeouts;
 use crate::metrics::ListenerMetrics;
 use crate::revocation::{peer_chain, until_revoked};
-use crate::service::{AuditReadRefusal, EraseRefusal, KmipService};
+use crate::service::{KmipService, Refusal};
 use crate::stall::WriteStallTimeout;
 use keywarden_tls::{ClientTrust, IdentitySource, peer_identity};
 
@@ -366,12 +366,20 @@ async fn audit<S: KmipService>(
             "application/json",
             Bytes::from(json!({ "records": records }).to_string()),
         ),
-        Err(AuditReadRefusal::Forbidden(why)) => problem(StatusCode::FORBIDDEN, "Forbidden", &why),
-        Err(AuditReadRefusal::Unavailable(why)) => {
+        Err(refusal) => refused(refusal, "audit log read failed"),
+    }
+}
+
+/// The problem+json answer to a refused administrative request (the one mapping of
+/// [`Refusal`] to HTTP).
+fn refused(refusal: Refusal, failure_log: &'static str) -> Response<Full<Bytes>> {
+    match refusal {
+        Refusal::Forbidden(why) => problem(StatusCode::FORBIDDEN, "Forbidden", &why),
+        Refusal::Unavailable(why) => {
             problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &why)
         }
-        Err(AuditReadRefusal::Failed(why)) => {
-            error!(error = %why, "audit log read failed");
+        Refusal::Failed(why) => {
+            error!(error = %why, "{failure_log}");
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal Server Error",
@@ -408,18 +416,7 @@ async fn erase<S: KmipService>(
                 .to_string(),
             ),
         ),
-        Err(EraseRefusal::Forbidden(why)) => problem(StatusCode::FORBIDDEN, "Forbidden", &why),
-        Err(EraseRefusal::Unavailable(why)) => {
-            problem(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &why)
-        }
-        Err(EraseRefusal::Failed(why)) => {
-            error!(error = %why, "storage erase failed");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal Server Error",
-                &why,
-            )
-        }
+        Err(refusal) => refused(refusal, "storage erase failed"),
     }
 }
 

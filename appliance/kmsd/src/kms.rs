@@ -8,7 +8,7 @@ use prometheus_client::registry::Registry;
 
 use crate::config::ServerConfig;
 use crate::error::Error;
-use crate::service::{AuditReadRefusal, EraseDone, EraseRefusal, KmipService, Readiness};
+use crate::service::{EraseDone, KmipService, Readiness, Refusal};
 
 /// Opens the key service described by `config`, registering its metrics.
 pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<Kms>, Error> {
@@ -42,20 +42,20 @@ impl KmipService for Kms {
         caller: &Caller,
         from: u64,
         limit: usize,
-    ) -> Result<serde_json::Value, AuditReadRefusal> {
+    ) -> Result<serde_json::Value, Refusal> {
         use keywarden_kms::AuditReadError as E;
         match Kms::read_audit(self, caller, from, limit).await {
             Ok(records) => serde_json::to_value(records)
-                .map_err(|e| AuditReadRefusal::Failed(format!("encoding records: {e}"))),
-            Err(e @ E::Forbidden(_)) => Err(AuditReadRefusal::Forbidden(e.to_string())),
-            Err(e @ E::NotOpen) => Err(AuditReadRefusal::Unavailable(e.to_string())),
-            Err(e @ (E::Verify(_) | E::Task(_))) => Err(AuditReadRefusal::Failed(e.to_string())),
+                .map_err(|e| Refusal::Failed(format!("encoding records: {e}"))),
+            Err(e @ E::Forbidden(_)) => Err(Refusal::Forbidden(e.to_string())),
+            Err(e @ E::NotOpen) => Err(Refusal::Unavailable(e.to_string())),
+            Err(e @ (E::Verify(_) | E::Task(_))) => Err(Refusal::Failed(e.to_string())),
         }
     }
 
-    async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, EraseRefusal> {
+    async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, Refusal> {
         if caller.role != Role::Admin {
-            return Err(EraseRefusal::Forbidden(format!(
+            return Err(Refusal::Forbidden(format!(
                 "the {} role may not erase storage; it needs the admin role",
                 caller.role
             )));
@@ -66,8 +66,8 @@ impl KmipService for Kms {
                 destroyed: r.destroyed,
                 resealed: r.resealed,
             }),
-            Err(e) if e.is_unavailable() => Err(EraseRefusal::Unavailable(e.to_string())),
-            Err(e) => Err(EraseRefusal::Failed(e.to_string())),
+            Err(e) if e.is_unavailable() => Err(Refusal::Unavailable(e.to_string())),
+            Err(e) => Err(Refusal::Failed(e.to_string())),
         }
     }
 

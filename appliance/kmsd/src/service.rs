@@ -18,16 +18,19 @@ pub struct Readiness {
     pub hsm_loss: &'static str,
 }
 
-/// Why a read of the audit log is refused; each maps to one HTTP status in the listener.
+/// Why an administrative request (audit read, storage erase) is refused or failed; each
+/// maps to one HTTP status in the listener.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AuditReadRefusal {
-    /// The caller's role may not read it (403).
+pub enum Refusal {
+    /// The caller's role may not do it (403).
     #[error("{0}")]
     Forbidden(String),
-    /// Not open yet (503).
+    /// Not possible now: the audit log is not open, the store is still locked, the HSM does
+    /// not answer (503).
     #[error("{0}")]
     Unavailable(String),
-    /// The records do not verify or cannot be read (500).
+    /// It failed: the records do not verify, or the erase failed with nothing a live record
+    /// needs destroyed (500).
     #[error("{0}")]
     Failed(String),
 }
@@ -41,20 +44,6 @@ pub struct EraseDone {
     pub destroyed: Vec<u64>,
     /// Records moved to the new epoch.
     pub resealed: u64,
-}
-
-/// Why a storage erase is refused or failed; each maps to one HTTP status in the listener.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum EraseRefusal {
-    /// The caller's role may not erase (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// Not possible now, e.g. the store is still locked (503).
-    #[error("{0}")]
-    Unavailable(String),
-    /// The erase failed; nothing a live record needs was destroyed (500).
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// The key service as seen by the listeners.
@@ -83,7 +72,7 @@ pub trait KmipService: Send + Sync + 'static {
         caller: &Self::Caller,
         from: u64,
         limit: usize,
-    ) -> impl Future<Output = Result<serde_json::Value, AuditReadRefusal>> + Send;
+    ) -> impl Future<Output = Result<serde_json::Value, Refusal>> + Send;
 
     /// Whether the node can serve.
     fn readiness(&self) -> impl Future<Output = Readiness> + Send;
@@ -93,10 +82,10 @@ pub trait KmipService: Send + Sync + 'static {
     fn erase_storage(
         &self,
         caller: &Self::Caller,
-    ) -> impl Future<Output = Result<EraseDone, EraseRefusal>> + Send {
+    ) -> impl Future<Output = Result<EraseDone, Refusal>> + Send {
         let _ = caller;
         async {
-            Err(EraseRefusal::Unavailable(
+            Err(Refusal::Unavailable(
                 "this key service has no storage to erase".to_owned(),
             ))
         }

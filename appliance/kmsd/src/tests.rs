@@ -22,7 +22,7 @@ use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
 use crate::error::Error;
 use crate::pki::DevPki;
 use crate::server::Server;
-use crate::service::{AuditReadRefusal, KmipService, Readiness};
+use crate::service::{KmipService, Readiness, Refusal};
 use keywarden_tls::{Identity, load_certs, load_key};
 
 /// Safety net so a broken test fails instead of hanging; never a timing assertion.
@@ -69,13 +69,11 @@ impl KmipService for Double {
         caller: &String,
         from: u64,
         limit: usize,
-    ) -> Result<serde_json::Value, AuditReadRefusal> {
+    ) -> Result<serde_json::Value, Refusal> {
         if caller == ADMIN_DN {
             Ok(serde_json::json!({ "from": from, "limit": limit }))
         } else {
-            Err(AuditReadRefusal::Forbidden(format!(
-                "{caller} may not read it"
-            )))
+            Err(Refusal::Forbidden(format!("{caller} may not read it")))
         }
     }
 
