@@ -156,25 +156,10 @@ async fn hsm_loss_makes_not_ready_and_recovery_needs_no_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_refuse_policy_nothing_is_served_while_the_hsm_is_lost() {
-    let mut hsm = Hsm::new();
-    hsm.start();
-    let data = tempfile::tempdir().expect("data dir");
-    let mut registry = prometheus_client::registry::Registry::default();
-    let config = keywarden_kms::KmsConfig {
-        hsm_loss: keywarden_kms::HsmLossPolicy::Refuse,
-        ..config(&hsm, data.path())
-    };
-    let kms = keywarden_kms::Kms::open(config, &mut registry)
-        .await
-        .expect("open");
-    wait_ready(&kms).await;
-    let c = Client {
-        kms: kms.clone(),
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+    let mut env = Env::start_with(|c| c.hsm_loss = keywarden_kms::HsmLossPolicy::Refuse).await;
+    let c = env.client("alice", V21);
     let uid = c.create_aes(128, vec![]).await;
-    hsm.stop();
+    env.hsm.stop();
     let mut refused = None;
     for _ in 0..100 {
         let item = c.one(get(&uid)).await;
@@ -192,7 +177,7 @@ async fn with_the_refuse_policy_nothing_is_served_while_the_hsm_is_lost() {
             .contains("policy is refuse"),
         "the refusal names the policy"
     );
-    let r = kms.readiness().await;
+    let r = env.kms.readiness().await;
     assert!(!r.ready);
     assert!(
         r.reasons.iter().any(|s| s.contains("policy refuse")),
@@ -201,8 +186,7 @@ async fn with_the_refuse_policy_nothing_is_served_while_the_hsm_is_lost() {
     // Discover Versions and Query still answer.
     c.ok(RequestPayload::DiscoverVersions { versions: vec![] })
         .await;
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+    let text = env.metrics();
     for needle in [
         "hsm_loss_policy{policy=\"refuse\"} 1",
         "requests_without_hsm_total{outcome=\"refused\"}",
@@ -211,33 +195,21 @@ async fn with_the_refuse_policy_nothing_is_served_while_the_hsm_is_lost() {
         assert!(text.contains(needle), "{needle} missing in:\n{text}");
     }
     // Back: served again without a restart.
-    hsm.start();
-    wait_ready(&kms).await;
+    env.hsm.start();
+    wait_ready(&env.kms).await;
     c.ok(get(&uid)).await;
-    kms.shutdown().await;
+    env.kms.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_registered_and_counted() {
-    let mut hsm = Hsm::new();
-    hsm.start();
-    let data = tempfile::tempdir().expect("data dir");
-    let mut registry = prometheus_client::registry::Registry::default();
-    let kms = keywarden_kms::Kms::open(config(&hsm, data.path()), &mut registry)
-        .await
-        .expect("open");
-    wait_ready(&kms).await;
-    let c = Client {
-        kms: kms.clone(),
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+    let env = Env::start().await;
+    let c = env.client("alice", V21);
     c.create_aes(128, vec![]).await;
     c.fail(get("nope")).await;
     // The background loop refreshes the store gauges every second.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+    let text = env.metrics();
     for needle in [
         "kmip_requests_total{operation=\"Create\",result=\"Success\"} 1",
         "kmip_requests_total{operation=\"Get\",result=\"ItemNotFound\"} 1",
@@ -254,5 +226,5 @@ async fn metrics_are_registered_and_counted() {
     ] {
         assert!(text.contains(needle), "{needle} missing in:\n{text}");
     }
-    kms.shutdown().await;
+    env.kms.shutdown().await;
 }

@@ -214,6 +214,8 @@ pub struct Env {
     pub hsm: Hsm,
     pub data: tempfile::TempDir,
     pub kms: Arc<Kms>,
+    /// The metrics of the first open (a reopen registers into a registry of its own).
+    pub registry: prometheus_client::registry::Registry,
 }
 
 impl Env {
@@ -232,7 +234,19 @@ impl Env {
         let mut registry = prometheus_client::registry::Registry::default();
         let kms = Kms::open(config, &mut registry).await.expect("Kms::open");
         wait_ready(&kms).await;
-        Env { hsm, data, kms }
+        Env {
+            hsm,
+            data,
+            kms,
+            registry,
+        }
+    }
+
+    /// The metrics of the first open, as Prometheus text.
+    pub fn metrics(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encode");
+        text
     }
 
     /// Closes the key service and opens a new one on the same data directory.
