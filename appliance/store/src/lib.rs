@@ -34,8 +34,10 @@ mod seal;
 mod storage;
 mod store;
 mod syncer;
+mod tables;
 #[cfg(any(test, feature = "power-cut"))]
 pub mod testing;
+mod types;
 mod write_stats;
 mod writer;
 
@@ -49,5 +51,6 @@ pub use record::{
 };
 pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
 pub use storage::{FsStorage, Storage, StoreFile};
-pub use store::{CommitInfo, LocateQuery, LocateResult, Store, StoreOptions, StoreStats, WriteOp};
+pub use store::Store;
+pub use types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 pub use write_stats::WriteStats;

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use redb::{
     Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata,
@@ -14,7 +13,7 @@ use redb::{
 };
 
 use crate::cache::RecordCache;
-use crate::clock::{HlcClock, NodeId};
+use crate::clock::{HlcClock, NodeId, unix_now};
 use crate::envelope;
 use crate::epoch::{EpochKey, KeyCell, Keyring, NewEpoch, ResealBatch, StorageEpochs, Unlock};
 use crate::error::StoreError;
@@ -23,33 +22,15 @@ use crate::journal::{Journal, JournalGroup, JournalWrite};
 use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord};
 use crate::storage::{Backend, FsStorage, Storage};
+use crate::tables::{
+    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING, META_FORMAT,
+    META_JOURNAL_APPLIED, META_LAST_ERASE, META_NODE_ID, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS,
+    VERSION_VECTOR, WRAPPED_KEKS,
+};
+use crate::types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 use crate::write_stats::{WriteCounters, WriteStats};
 use crate::writer::{self, EpochChange, Msg, WriterStart};
 
-pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-pub(crate) const OBJECTS: TableDefinition<&str, &[u8]> = TableDefinition::new("objects");
-pub(crate) const INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index");
-pub(crate) const INDEX_COUNTS: TableDefinition<&[u8], u64> = TableDefinition::new("index_counts");
-pub(crate) const ORIGIN_LOG: TableDefinition<(u64, u64), &[u8]> =
-    TableDefinition::new("origin_log");
-pub(crate) const VERSION_VECTOR: TableDefinition<u64, u64> = TableDefinition::new("version_vector");
-pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::new("wrapped_keks");
-/// Node-local: epoch → its data key wrapped by the store's owner (never replicated).
-pub(crate) const STORAGE_EPOCHS: TableDefinition<u64, &[u8]> =
-    TableDefinition::new("storage_epochs");
-
-const META_NODE_ID: &str = "node_id";
-/// Number of the last group commit applied (u64 BE); the journal replays only newer groups.
-pub(crate) const META_JOURNAL_APPLIED: &str = "journal_applied";
-const META_FORMAT: &str = "format";
-/// The storage epoch new writes are sealed under (u64 BE).
-pub(crate) const META_EPOCH: &str = "storage_epoch";
-/// When the current storage epoch began (i64 BE Unix seconds).
-pub(crate) const META_EPOCH_SINCE: &str = "storage_epoch_since";
-/// Present while a record lost its material since the current epoch began.
-pub(crate) const META_ERASE_PENDING: &str = "erase_pending";
-/// When the last erase completed (i64 BE Unix seconds).
-pub(crate) const META_LAST_ERASE: &str = "last_erase";
 /// Layout version of the tables themselves (records carry their own version tag).
 /// 2: `origin_log` values are tagged [`StoredLogEntry`]s naming the object (format 1 copied
 /// the whole record, material included); a format-1 file is migrated once on open.
@@ -58,119 +39,6 @@ pub(crate) const META_LAST_ERASE: &str = "last_erase";
 const FORMAT_VERSION: u32 = 3;
 /// The last format whose records are plain.
 const FORMAT_PLAIN_RECORDS: u32 = 2;
-
-/// Unix seconds now (epoch start and erase times; 0 if the clock is before 1970).
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Tuning of a store.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreOptions {
-    /// Most commits applied in one durable transaction (default 512).
-    pub group_commit_max_batch: usize,
-    /// redb page cache size in bytes (default 64 MiB); bounds the store's share of RSS.
-    pub cache_bytes: usize,
-    /// Save allocator state with each checkpoint so start-up after a crash needs no full scan
-    /// (default true; costs a second fsync per checkpoint, not per commit).
-    pub quick_repair: bool,
-    /// Journal size that triggers a checkpoint (default 8 MiB); bounds the replay at start-up.
-    pub checkpoint_bytes: u64,
-    /// Longest time a group stays only in the journal (default 1 s).
-    pub checkpoint_interval: Duration,
-    /// Decoded records kept for repeated reads of the same keys (default 4096; 0 = none).
-    pub record_cache_entries: usize,
-    /// Stored bytes of the records the cache may keep (default 8 MiB); records over 1/64 of
-    /// it are not cached.
-    pub record_cache_bytes: usize,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            group_commit_max_batch: 512,
-            cache_bytes: 64 * 1024 * 1024,
-            quick_repair: true,
-            checkpoint_bytes: 8 << 20,
-            checkpoint_interval: Duration::from_secs(1),
-            record_cache_entries: 4096,
-            record_cache_bytes: 8 << 20,
-        }
-    }
-}
-
-/// One write inside a commit.
-#[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // moved once into the writer; boxing would only add an allocation
-pub enum WriteOp {
-    /// Insert or replace an object (indexes updated, replication log entry appended).
-    PutObject(ObjectRecord),
-    /// Store the node-local wrapped KEK of a domain (never replicated).
-    PutWrappedKek {
-        /// Domain name.
-        domain: String,
-        /// KEK wrapped under this node's HSM root key.
-        blob: Vec<u8>,
-    },
-}
-
-/// What a durable commit reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitInfo {
-    /// Local replication-log sequence numbers given to this commit's `PutObject` ops, in order.
-    pub seqs: Vec<u64>,
-    /// How many commits shared the durable transaction (1 = no grouping).
-    pub group_size: usize,
-}
-
-/// A Locate query; every `Some`/non-empty field must match.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LocateQuery {
-    /// Owner; `None` = any owner (administrator).
-    pub owner: Option<String>,
-    /// Domain; `None` = any domain.
-    pub domain: Option<String>,
-    /// KMIP Object Type value.
-    pub object_type: Option<u32>,
-    /// KMIP state at `now`.
-    pub state: Option<LifecycleState>,
-    /// Exact Name value.
-    pub name: Option<String>,
-    /// Cryptographic Algorithm value.
-    pub algorithm: Option<u32>,
-    /// Cryptographic Length.
-    pub length: Option<i32>,
-    /// Custom index terms (attribute name, canonical value bytes); all must match.
-    pub custom: Vec<(String, Vec<u8>)>,
-    /// Matches to skip (KMIP Offset Items).
-    pub offset: usize,
-    /// Most UUIDs to return (KMIP Maximum Items); `None` = all.
-    pub limit: Option<usize>,
-    /// Unix seconds at which states are evaluated.
-    pub now: i64,
-}
-
-/// Locate answer, in creation order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LocateResult {
-    /// Number of matches before offset and limit.
-    pub total: usize,
-    /// The matching UUIDs within offset and limit, ordered by creation stamp.
-    pub uuids: Vec<String>,
-    /// The subset of `uuids` that are destroyed (tombstones still locatable by state).
-    pub destroyed: Vec<String>,
-}
-
-/// Size of the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoreStats {
-    /// Objects stored, tombstones included.
-    pub objects: u64,
-    /// Database file size.
-    pub file_bytes: u64,
-}
 
 /// Work done by one Locate, for tests and diagnostics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::error::StoreError;
 use crate::storage::StoreFile;
-use crate::store::CommitInfo;
+use crate::types::CommitInfo;
 use crate::write_stats::WriteCounters;
 
 /// An answer to send once the frame holding its commit is durable.

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::cache::RecordCache;
 use crate::clock::Stamp;
-use crate::clock::{HlcClock, NodeId};
+use crate::clock::{HlcClock, NodeId, unix_now};
 use crate::envelope;
 use crate::epoch::{EpochKey, KeyCell, Keyring, ResealBatch};
 use crate::error::{RecordFault, StoreError};
@@ -21,12 +21,13 @@ use crate::index;
 use crate::journal::{self, Journal, JournalAppendError, JournalGroup, JournalWrite};
 use crate::oplog::{LogOp, StoredLogEntry};
 use crate::record::{ObjectRecord, Record};
-use crate::store::{
-    CommitInfo, INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING,
-    META_JOURNAL_APPLIED, META_LAST_ERASE, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, StoreOptions,
-    VERSION_VECTOR, WRAPPED_KEKS, WriteOp, unix_now,
-};
 use crate::syncer::{Ack, Syncer};
+use crate::tables::{
+    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING,
+    META_JOURNAL_APPLIED, META_LAST_ERASE, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, VERSION_VECTOR,
+    WRAPPED_KEKS,
+};
+use crate::types::{CommitInfo, StoreOptions, WriteOp};
 use crate::write_stats::WriteCounters;
 
 /// Longest UUID, domain or owner accepted (they are index keys).

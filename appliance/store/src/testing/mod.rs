@@ -25,7 +25,8 @@ use zeroize::Zeroizing;
 use crate::epoch::{EpochKey, NewEpoch, Unlock};
 use crate::error::StoreError;
 use crate::storage::{Storage, StoreFile};
-use crate::store::{Store, StoreOptions};
+use crate::store::Store;
+use crate::types::StoreOptions;
 
 /// A fixed data key for storage epoch `epoch` in tests: a different key per epoch, the same
 /// one at every open (nothing here is secret).

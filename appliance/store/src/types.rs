@@ -1,0 +1,115 @@
+//! The store's public value types: its options, the writes of a commit and what a commit
+//! reports, Locate queries and answers, and sizes.
+//!
+//! Kept apart from the `Store` handle so that the writer thread can use them without using
+//! the handle that starts it.
+
+use std::time::Duration;
+
+use crate::record::{LifecycleState, ObjectRecord};
+
+/// Tuning of a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Most commits applied in one durable transaction (default 512).
+    pub group_commit_max_batch: usize,
+    /// redb page cache size in bytes (default 64 MiB); bounds the store's share of RSS.
+    pub cache_bytes: usize,
+    /// Save allocator state with each checkpoint so start-up after a crash needs no full scan
+    /// (default true; costs a second fsync per checkpoint, not per commit).
+    pub quick_repair: bool,
+    /// Journal size that triggers a checkpoint (default 8 MiB); bounds the replay at start-up.
+    pub checkpoint_bytes: u64,
+    /// Longest time a group stays only in the journal (default 1 s).
+    pub checkpoint_interval: Duration,
+    /// Decoded records kept for repeated reads of the same keys (default 4096; 0 = none).
+    pub record_cache_entries: usize,
+    /// Stored bytes of the records the cache may keep (default 8 MiB); records over 1/64 of
+    /// it are not cached.
+    pub record_cache_bytes: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            group_commit_max_batch: 512,
+            cache_bytes: 64 * 1024 * 1024,
+            quick_repair: true,
+            checkpoint_bytes: 8 << 20,
+            checkpoint_interval: Duration::from_secs(1),
+            record_cache_entries: 4096,
+            record_cache_bytes: 8 << 20,
+        }
+    }
+}
+
+/// One write inside a commit.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // moved once into the writer; boxing would only add an allocation
+pub enum WriteOp {
+    /// Insert or replace an object (indexes updated, replication log entry appended).
+    PutObject(ObjectRecord),
+    /// Store the node-local wrapped KEK of a domain (never replicated).
+    PutWrappedKek {
+        /// Domain name.
+        domain: String,
+        /// KEK wrapped under this node's HSM root key.
+        blob: Vec<u8>,
+    },
+}
+
+/// What a durable commit reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Local replication-log sequence numbers given to this commit's `PutObject` ops, in order.
+    pub seqs: Vec<u64>,
+    /// How many commits shared the durable transaction (1 = no grouping).
+    pub group_size: usize,
+}
+
+/// A Locate query; every `Some`/non-empty field must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocateQuery {
+    /// Owner; `None` = any owner (administrator).
+    pub owner: Option<String>,
+    /// Domain; `None` = any domain.
+    pub domain: Option<String>,
+    /// KMIP Object Type value.
+    pub object_type: Option<u32>,
+    /// KMIP state at `now`.
+    pub state: Option<LifecycleState>,
+    /// Exact Name value.
+    pub name: Option<String>,
+    /// Cryptographic Algorithm value.
+    pub algorithm: Option<u32>,
+    /// Cryptographic Length.
+    pub length: Option<i32>,
+    /// Custom index terms (attribute name, canonical value bytes); all must match.
+    pub custom: Vec<(String, Vec<u8>)>,
+    /// Matches to skip (KMIP Offset Items).
+    pub offset: usize,
+    /// Most UUIDs to return (KMIP Maximum Items); `None` = all.
+    pub limit: Option<usize>,
+    /// Unix seconds at which states are evaluated.
+    pub now: i64,
+}
+
+/// Locate answer, in creation order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocateResult {
+    /// Number of matches before offset and limit.
+    pub total: usize,
+    /// The matching UUIDs within offset and limit, ordered by creation stamp.
+    pub uuids: Vec<String>,
+    /// The subset of `uuids` that are destroyed (tombstones still locatable by state).
+    pub destroyed: Vec<String>,
+}
+
+/// Size of the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Objects stored, tombstones included.
+    pub objects: u64,
+    /// Database file size.
+    pub file_bytes: u64,
+}
