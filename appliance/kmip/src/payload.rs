@@ -564,6 +564,66 @@ fn uid(r: &Reader<'_>) -> Result<Option<String>, KmipError> {
 }
 
 impl RequestPayload {
+    /// The object the payload names by identifier, if it names one (without the batch's ID
+    /// Placeholder).
+    pub fn unique_identifier(&self) -> Option<&str> {
+        use RequestPayload as P;
+        match self {
+            P::ReKey {
+                unique_identifier, ..
+            }
+            | P::Get {
+                unique_identifier, ..
+            }
+            | P::GetAttributes {
+                unique_identifier, ..
+            }
+            | P::GetAttributeList { unique_identifier }
+            | P::AddAttribute {
+                unique_identifier, ..
+            }
+            | P::SetAttribute {
+                unique_identifier, ..
+            }
+            | P::ModifyAttribute {
+                unique_identifier, ..
+            }
+            | P::DeleteAttribute {
+                unique_identifier, ..
+            }
+            | P::Activate { unique_identifier }
+            | P::Revoke {
+                unique_identifier, ..
+            }
+            | P::Destroy { unique_identifier }
+            | P::Encrypt {
+                unique_identifier, ..
+            }
+            | P::Decrypt {
+                unique_identifier, ..
+            }
+            | P::Sign {
+                unique_identifier, ..
+            }
+            | P::SignatureVerify {
+                unique_identifier, ..
+            }
+            | P::Mac {
+                unique_identifier, ..
+            }
+            | P::MacVerify {
+                unique_identifier, ..
+            } => unique_identifier.as_deref(),
+            P::DiscoverVersions { .. }
+            | P::Query { .. }
+            | P::Create { .. }
+            | P::CreateKeyPair { .. }
+            | P::Register { .. }
+            | P::Locate { .. }
+            | P::RngRetrieve { .. } => None,
+        }
+    }
+
     /// The operation this payload belongs to.
     pub fn operation(&self) -> Operation {
         match self {

@@ -14,9 +14,8 @@
 //! (attributes, state, re-key, destroy) but never uses (encrypts, signs, exports material
 //! with Get) another identity's objects; an auditor acts on no object.
 
+use crate::OpError;
 use keywarden_authz::Role;
-use keywarden_kmip::KmipError;
-use keywarden_kmip::enums::ResultReason;
 use keywarden_kmip::payload::RequestPayload;
 use keywarden_store::ObjectRecord;
 
@@ -78,7 +77,7 @@ impl Access {
 }
 
 /// Refuses a class of operations the caller's role never performs.
-pub(crate) fn check_role(caller: &Caller, access: Access) -> Result<(), KmipError> {
+pub(crate) fn check_role(caller: &Caller, access: Access) -> Result<(), OpError> {
     let allowed = match caller.role {
         Role::Admin | Role::KeyAdmin | Role::CryptoUser => true,
         Role::Auditor => access == Access::Discover,
@@ -86,10 +85,11 @@ pub(crate) fn check_role(caller: &Caller, access: Access) -> Result<(), KmipErro
     if allowed {
         Ok(())
     } else {
-        Err(KmipError::new(
-            ResultReason::PermissionDenied,
-            format!("the {} role may not {}", caller.role, access.name()),
-        ))
+        Err(OpError::Denied(format!(
+            "the {} role may not {}",
+            caller.role,
+            access.name()
+        )))
     }
 }
 
@@ -115,13 +115,10 @@ pub(crate) fn may(caller: &Caller, rec: &ObjectRecord, access: Access) -> bool {
 }
 
 /// Permission Denied for a visible object the role may not act on.
-pub(crate) fn denied(caller: &Caller, uid: &str, access: Access) -> KmipError {
-    KmipError::new(
-        ResultReason::PermissionDenied,
-        format!(
-            "the {} role may not {} of other identities: object {uid}",
-            caller.role,
-            access.name()
-        ),
-    )
+pub(crate) fn denied(caller: &Caller, uid: &str, access: Access) -> OpError {
+    OpError::Denied(format!(
+        "the {} role may not {} of other identities: object {uid}",
+        caller.role,
+        access.name()
+    ))
 }

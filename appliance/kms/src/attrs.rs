@@ -1,7 +1,6 @@
 //! Attribute names, who may write them, and their values as stored (TTLV bytes).
 
-use keywarden_kmip::KmipError;
-use keywarden_kmip::enums::ResultReason;
+use crate::OpError;
 use keywarden_kmip::ttlv::{self, Limits, Tag, Ttlv, Value};
 
 /// Tag numbers of the structured attribute values the server builds or reads.
@@ -174,15 +173,10 @@ pub(crate) fn encode_value(value: &Value) -> Vec<u8> {
 }
 
 /// The value of stored bytes.
-pub(crate) fn decode_value(bytes: &[u8]) -> Result<Value, KmipError> {
+pub(crate) fn decode_value(bytes: &[u8]) -> Result<Value, OpError> {
     ttlv::decode(bytes, &Limits::default())
         .map(|t| t.value)
-        .map_err(|e| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!("stored attribute is corrupt: {e}"),
-            )
-        })
+        .map_err(|e| OpError::Failed(format!("stored attribute is corrupt: {e}")))
 }
 
 /// A Name value (uninterpreted text).

@@ -1,5 +1,5 @@
 //! The node's audit log as the key service uses it: opened once the HSM answers, one entry per
-//! batch item, state changes durable before their response.
+//! request, state changes durable before their response.
 //!
 //! The log's signing key is an Ed25519 key of this node alone. It is stored only wrapped by the
 //! node's HSM root key (`<data>/audit/signing-key.hsm`, the bridge's KEK wrapping bound to a
@@ -14,9 +14,8 @@ use keywarden_audit::{
     AuditEntry, AuditLog, AuditOptions, AuditRecord, Durability, Ed25519Signer, ObjectIds, Outcome,
     ReasonMessage, Timestamp,
 };
-use keywarden_kmip::KmipError;
 use keywarden_kmip::enums::Operation;
-use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+use keywarden_kmip::payload::ResponsePayload;
 use zeroize::Zeroizing;
 
 use crate::{Caller, Kms, Role};
@@ -157,65 +156,6 @@ pub(crate) fn allowed_without_log(op: Option<Operation>) -> bool {
     matches!(op, Some(Operation::DiscoverVersions | Operation::Query))
 }
 
-/// The object a request names, if it names one by identifier.
-pub(crate) fn request_object(payload: &RequestPayload) -> Option<&str> {
-    use RequestPayload as P;
-    match payload {
-        P::ReKey {
-            unique_identifier, ..
-        }
-        | P::Get {
-            unique_identifier, ..
-        }
-        | P::GetAttributes {
-            unique_identifier, ..
-        }
-        | P::GetAttributeList { unique_identifier }
-        | P::AddAttribute {
-            unique_identifier, ..
-        }
-        | P::SetAttribute {
-            unique_identifier, ..
-        }
-        | P::ModifyAttribute {
-            unique_identifier, ..
-        }
-        | P::DeleteAttribute {
-            unique_identifier, ..
-        }
-        | P::Activate { unique_identifier }
-        | P::Revoke {
-            unique_identifier, ..
-        }
-        | P::Destroy { unique_identifier }
-        | P::Encrypt {
-            unique_identifier, ..
-        }
-        | P::Decrypt {
-            unique_identifier, ..
-        }
-        | P::Sign {
-            unique_identifier, ..
-        }
-        | P::SignatureVerify {
-            unique_identifier, ..
-        }
-        | P::Mac {
-            unique_identifier, ..
-        }
-        | P::MacVerify {
-            unique_identifier, ..
-        } => unique_identifier.as_deref(),
-        P::DiscoverVersions { .. }
-        | P::Query { .. }
-        | P::Create { .. }
-        | P::CreateKeyPair { .. }
-        | P::Register { .. }
-        | P::Locate { .. }
-        | P::RngRetrieve { .. } => None,
-    }
-}
-
 /// The objects a response created or names (Locate's list is not recorded: it can be long).
 fn response_objects(payload: &ResponsePayload, ids: &mut ObjectIds) {
     let mut push = |s: &str| {
@@ -242,29 +182,27 @@ fn response_objects(payload: &ResponsePayload, ids: &mut ObjectIds) {
     }
 }
 
-/// The audit entry of one batch item.
+/// The audit entry of one request: its response payload, or its failure's reason label and
+/// message.
 pub(crate) fn entry(
     caller: &Caller,
     received: Timestamp,
     operation: Option<Operation>,
     target: Option<&str>,
-    result: &Result<(Operation, ResponsePayload), KmipError>,
+    result: Result<&ResponsePayload, (&'static str, String)>,
 ) -> AuditEntry {
     let mut objects = ObjectIds::default();
     if let Some(u) = target.and_then(|t| uuid::Uuid::parse_str(t).ok()) {
         let _ = objects.push(u);
     }
     let (outcome, message) = match result {
-        Ok((_, payload)) => {
+        Ok(payload) => {
             response_objects(payload, &mut objects);
             (Outcome::Success, ReasonMessage::new(""))
         }
-        // Result messages are the server's own words about identifiers and rules; they never
+        // Failure messages are the server's own words about identifiers and rules; they never
         // carry request data or key material.
-        Err(e) => (
-            Outcome::failure(e.reason.spec_name()),
-            ReasonMessage::new(e.message.clone()),
-        ),
+        Err((reason, message)) => (Outcome::failure(reason), ReasonMessage::new(message)),
     };
     AuditEntry {
         time: received,
@@ -278,23 +216,19 @@ pub(crate) fn entry(
     }
 }
 
-/// Appends a message's entries; the last is durable when any of them changed state, which
-/// makes every earlier one durable too (one total order, one file).
+/// Appends one entry, durable when it records a state change (which makes every earlier one
+/// durable too: one total order, one file).
 pub(crate) async fn append(
     log: &AuditLog,
-    entries: Vec<AuditEntry>,
+    entry: AuditEntry,
     durable: bool,
 ) -> Result<(), keywarden_audit::AuditError> {
-    let last = entries.len().saturating_sub(1);
-    for (i, entry) in entries.into_iter().enumerate() {
-        let durability = if durable && i == last {
-            Durability::Durable
-        } else {
-            Durability::Batched
-        };
-        log.append(entry, durability).await?;
-    }
-    Ok(())
+    let durability = if durable {
+        Durability::Durable
+    } else {
+        Durability::Batched
+    };
+    log.append(entry, durability).await
 }
 
 impl Kms {

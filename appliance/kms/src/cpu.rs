@@ -7,8 +7,7 @@
 
 use std::sync::Arc;
 
-use keywarden_kmip::KmipError;
-use keywarden_kmip::enums::ResultReason;
+use crate::OpError;
 use tokio::sync::Semaphore;
 
 /// The pool of one key service; clones share it.
@@ -31,28 +30,21 @@ impl CpuPool {
     }
 
     /// Runs `work` on a blocking thread once a slot is free.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, KmipError>
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, OpError>
     where
         T: Send + 'static,
-        F: FnOnce() -> Result<T, KmipError> + Send + 'static,
+        F: FnOnce() -> Result<T, OpError> + Send + 'static,
     {
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
-            .map_err(|_| {
-                KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
-            })?;
+            .map_err(|_| OpError::Unavailable("key service is shutting down".to_owned()))?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()
         })
         .await
-        .map_err(|e| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!("cryptographic task failed: {e}"),
-            )
-        })?
+        .map_err(|e| OpError::Failed(format!("cryptographic task failed: {e}")))?
     }
 }
 
@@ -78,9 +70,8 @@ mod tests {
             let rendezvous = |tx: mpsc::Sender<()>, rx: mpsc::Receiver<()>| {
                 move || {
                     tx.send(()).ok();
-                    rx.recv_timeout(Duration::from_secs(30)).map_err(|_| {
-                        KmipError::new(ResultReason::GeneralFailure, "the other job never ran")
-                    })
+                    rx.recv_timeout(Duration::from_secs(30))
+                        .map_err(|_| OpError::Failed("the other job never ran".to_owned()))
                 }
             };
             let (a, b) = tokio::join!(

@@ -12,8 +12,7 @@
 
 use std::sync::atomic::Ordering;
 
-use keywarden_kmip::KmipError;
-use keywarden_kmip::enums::ResultReason;
+use crate::OpError;
 
 use crate::Kms;
 use crate::access::Access;
@@ -52,7 +51,7 @@ impl std::fmt::Display for HsmLossPolicy {
 }
 
 /// Applies the policy to one batch item while the HSM is lost.
-pub(crate) fn check(kms: &Kms, access: Access) -> Result<(), KmipError> {
+pub(crate) fn check(kms: &Kms, access: Access) -> Result<(), OpError> {
     if access == Access::Discover || kms.hsm_ok.load(Ordering::Acquire) {
         return Ok(());
     }
@@ -65,9 +64,9 @@ pub(crate) fn check(kms: &Kms, access: Access) -> Result<(), KmipError> {
             kms.metrics.without_hsm("refused");
             // No Result Reason names an unavailable HSM; General Failure exists in every
             // version, and the message says why and that it is a policy.
-            Err(KmipError::new(
-                ResultReason::GeneralFailure,
-                "the HSM does not answer and this node's HSM-loss policy is refuse; retry later",
+            Err(OpError::Unavailable(
+                "the HSM does not answer and this node's HSM-loss policy is refuse; retry later"
+                    .to_owned(),
             ))
         }
     }

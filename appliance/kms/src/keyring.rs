@@ -132,17 +132,14 @@ pub(crate) async fn health_loop(kms: Weak<Kms>) {
 }
 
 /// The domain KEK, or the KMIP error every material operation answers while it is missing.
-pub(crate) fn kek(kms: &Kms) -> Result<Arc<DomainKek>, keywarden_kmip::KmipError> {
+pub(crate) fn kek(kms: &Kms) -> Result<Arc<DomainKek>, crate::OpError> {
     kms.kek.get().cloned().ok_or_else(|| {
         let why = lock(&kms.kek_error).clone().unwrap_or_default();
         // No Result Reason names "HSM unavailable"; General Failure is the one every protocol
         // version defines for a server-side condition the client cannot fix, and the message
         // says to retry.
-        keywarden_kmip::KmipError::new(
-            keywarden_kmip::enums::ResultReason::GeneralFailure,
-            format!(
-                "key material is unavailable: the domain KEK is not unwrapped ({why}); retry later"
-            ),
-        )
+        crate::OpError::Unavailable(format!(
+            "key material is unavailable: the domain KEK is not unwrapped ({why}); retry later"
+        ))
     })
 }

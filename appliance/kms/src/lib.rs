@@ -1,32 +1,34 @@
 //! The key service: KMIP operation semantics over the store, the crypto layer and the HSM.
 //!
-//! Owns lifecycle rules, ownership and permissions, the domain KEK in memory, and the mapping of
-//! every failure to a KMIP Result Reason. It never loads PKCS#11 (that is `hsm-bridge`), never
-//! listens on a socket (that is `kmsd`), and never stores key material that is not sealed under
-//! the domain KEK.
+//! Owns lifecycle rules, ownership and permissions, the domain KEK in memory, the audit log and
+//! the typed entry point [`Kms::execute`]: a typed request in, a typed response or an
+//! [`OpError`] out. It never sees protocol bytes or Result Reasons (the KMIP message layer,
+//! `keywarden-kmip-server`, decodes, batches and maps errors), never loads PKCS#11 (that is
+//! `hsm-bridge`), never listens on a socket (that is `kmsd`), and never stores key material
+//! that is not sealed under the domain KEK.
 //!
 //! API contract used by `kmsd`:
 //!
 //! ```ignore
 //! pub struct KmsConfig { pub data_dir: PathBuf, pub hsm_socket: PathBuf,
-//!                        pub authorization: keywarden_authz::Policy, pub limits: keywarden_kmip::ttlv::Limits,
-//!                        pub erase_interval: Duration, pub store: StoreOptions, .. }
+//!                        pub authorization: keywarden_authz::Policy, pub hsm_loss: HsmLossPolicy,
+//!                        pub erase_interval: Duration, pub store: StoreOptions }
 //! pub struct Caller { pub identity: String, pub role: Role, pub domain: String }
 //! impl Kms { pub fn caller(&self, identity: &keywarden_authz::Identity) -> Caller; }  // role from the policy
 //! pub struct Readiness { pub ready: bool, pub reasons: Vec<String> }
 //! impl Kms {
 //!     pub async fn open(config: KmsConfig, registry: &mut prometheus_client::registry::Registry)
 //!         -> Result<std::sync::Arc<Kms>, KmsError>;   // does not fail when the HSM is down: not ready instead
-//!     pub async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8>; // whole TTLV message in/out, never panics
-//!     pub fn frame_error(&self, error: &keywarden_kmip::ttlv::DecodeError) -> Vec<u8>; // response to a bad header
+//!     pub async fn execute(&self, caller: &Caller, request: Request) -> Result<ResponsePayload, OpError>; // audited, never panics
+//!     pub async fn record_refused(&self, caller: &Caller, operation: Option<Operation>, ..); // audits a front end's refusal
 //!     pub async fn readiness(&self) -> Readiness;
 //!     pub async fn erase_storage(&self) -> Result<EraseReport, KmsError>; // answers once complete
 //!     pub async fn shutdown(&self);                      // flushes and closes the store
 //! }
 //! ```
 //!
-//! How the spec is read here (KMIP 1.4 and 2.1; every reason goes through a
-//! version mapping so a 1.x client never sees a 2.x-only Result Reason):
+//! How the spec is read here (KMIP 1.0 to 2.1; the KMIP listener maps each [`OpError`] to the
+//! Result Reason the client's version defines, so a 1.x client never sees a 2.x-only one):
 //!
 //! - State rules: Pre-Active objects serve no cryptographic use; Active ones every use their
 //!   usage mask allows (within Process Start / Protect Stop Dates); Deactivated and Compromised
@@ -55,16 +57,17 @@
 mod access;
 mod attrs;
 mod audit;
-mod batch;
 mod clock;
 mod cpu;
 mod epochs;
 mod error;
+mod execute;
 mod hsm_policy;
 mod keyring;
 mod material;
 mod metrics;
 mod object;
+mod op_error;
 mod ops;
 mod policy;
 
@@ -74,17 +77,18 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use hsm_client::HsmClient;
-use keywarden_kmip::ttlv::{DecodeError, Limits};
 use keywarden_store::{DomainKek, Store};
 use tokio::task::JoinHandle;
 
 pub use audit::{AUDIT_DIR, AuditReadError, audit_dir};
 pub use epochs::{EraseReport, open_store};
 pub use error::KmsError;
+pub use execute::Request;
 pub use hsm_policy::HsmLossPolicy;
 pub use keywarden_authz::{Identity, Policy, Role};
 /// Tuning of the node's store, part of [`KmsConfig`].
 pub use keywarden_store::StoreOptions;
+pub use op_error::OpError;
 
 /// The tenant domain every object belongs to until multi-domain support lands.
 pub const DEFAULT_DOMAIN: &str = keywarden_authz::DEFAULT_DOMAIN;
@@ -117,21 +121,13 @@ pub struct KmsConfig {
     pub hsm_socket: PathBuf,
     /// The roles of caller identities (the authorization file).
     pub authorization: Policy,
-    /// Limits applied when decoding requests.
-    pub limits: Limits,
     /// What to do while the HSM does not answer.
     pub hsm_loss: HsmLossPolicy,
-    /// How long one request message may take: items not started by then answer Operation
-    /// Failed (General Failure, saying so) instead of running.
-    pub batch_deadline: Duration,
     /// How often to check whether a storage erase is due ([`DEFAULT_ERASE_INTERVAL`]).
     pub erase_interval: Duration,
     /// Tuning of the node's store.
     pub store: StoreOptions,
 }
-
-/// The default [`KmsConfig::batch_deadline`].
-pub const DEFAULT_BATCH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Who sends a request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -304,16 +300,6 @@ impl Kms {
             return Err(KmsError::EraseUnavailable("the key service is shut down"));
         }
         epochs::erase(self).await
-    }
-
-    /// Answers one whole TTLV request message with one whole TTLV response message.
-    pub async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {
-        batch::handle(self, caller, request).await
-    }
-
-    /// The response to a request whose TTLV framing could not be decoded.
-    pub fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
-        batch::frame_error(self, error)
     }
 
     /// Ready iff the domain KEK is unwrapped, a fresh HSM health check passes and the store
@@ -504,9 +490,7 @@ mod tests {
             data_dir: dir.join("data"),
             hsm_socket: dir.join("no-bridge.sock"),
             authorization: Policy::default(),
-            limits: Limits::default(),
             hsm_loss: HsmLossPolicy::default(),
-            batch_deadline: DEFAULT_BATCH_DEADLINE,
             erase_interval: DEFAULT_ERASE_INTERVAL,
             store: StoreOptions::default(),
         };

@@ -5,12 +5,11 @@
 //! public keys SPKI, certificates X.509 DER. The format the object was registered or created in
 //! travels with the material so Get without a Key Format Type answers in that format.
 
+use crate::OpError;
 use keywarden_crypto as crypto;
-use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::Attributes;
 use keywarden_kmip::enums::{
-    CertificateType, CryptographicAlgorithm, KeyFormatType, RecommendedCurve, ResultReason,
-    SecretDataType,
+    CertificateType, CryptographicAlgorithm, KeyFormatType, RecommendedCurve, SecretDataType,
 };
 use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::objects::{KeyBlock, KeyMaterial, KeyValue, ManagedObject};
@@ -77,8 +76,8 @@ impl Material {
 
     /// Parses a sealed plaintext. The key bytes stay in `plain`'s allocation (the header is
     /// drained off in place) rather than being copied into a second one.
-    pub(crate) fn unframe(mut plain: Zeroizing<Vec<u8>>) -> Result<Material, KmipError> {
-        let corrupt = || KmipError::new(ResultReason::GeneralFailure, "stored material is corrupt");
+    pub(crate) fn unframe(mut plain: Zeroizing<Vec<u8>>) -> Result<Material, OpError> {
+        let corrupt = || OpError::Failed("stored material is corrupt".to_owned());
         let head: [u8; 10] = plain
             .get(..10)
             .and_then(|h| h.try_into().ok())
@@ -101,8 +100,9 @@ impl Material {
     }
 }
 
-fn crypto_err(reason: ResultReason, e: crypto::CryptoError) -> KmipError {
-    KmipError::new(reason, e.to_string())
+/// Key material sent by the client that the crypto layer refuses.
+fn invalid_material(e: crypto::CryptoError) -> OpError {
+    OpError::Invalid(e.to_string())
 }
 
 fn asym_facts(kind: crypto::AsymmetricKind, bits: u32) -> KeyFacts {
@@ -124,50 +124,45 @@ fn asym_facts(kind: crypto::AsymmetricKind, bits: u32) -> KeyFacts {
 }
 
 /// Facts of a PKCS#8 private key.
-pub(crate) fn private_facts(pkcs8: &[u8]) -> Result<KeyFacts, KmipError> {
-    let (kind, bits) = crypto::inspect_private_pkcs8(pkcs8)
-        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?;
+pub(crate) fn private_facts(pkcs8: &[u8]) -> Result<KeyFacts, OpError> {
+    let (kind, bits) = crypto::inspect_private_pkcs8(pkcs8).map_err(invalid_material)?;
     Ok(asym_facts(kind, bits))
 }
 
 /// Facts of an SPKI public key.
-pub(crate) fn public_facts(spki: &[u8]) -> Result<KeyFacts, KmipError> {
-    let (kind, bits) =
-        crypto::inspect_public_spki(spki).map_err(|e| crypto_err(ResultReason::InvalidField, e))?;
+pub(crate) fn public_facts(spki: &[u8]) -> Result<KeyFacts, OpError> {
+    let (kind, bits) = crypto::inspect_public_spki(spki).map_err(invalid_material)?;
     Ok(asym_facts(kind, bits))
 }
 
-fn curve_name(curve: RecommendedCurve) -> Result<crypto::AsymmetricKind, KmipError> {
+fn curve_name(curve: RecommendedCurve) -> Result<crypto::AsymmetricKind, OpError> {
     match curve {
         RecommendedCurve::P256 => Ok(crypto::AsymmetricKind::EcP256),
         RecommendedCurve::P384 => Ok(crypto::AsymmetricKind::EcP384),
         RecommendedCurve::Curve25519 => Ok(crypto::AsymmetricKind::Ed25519),
-        other => Err(KmipError::new(
-            ResultReason::InvalidField,
-            format!("Recommended Curve {other} is not supported"),
-        )),
+        other => Err(OpError::Invalid(format!(
+            "Recommended Curve {other} is not supported"
+        ))),
     }
 }
 
-fn plain_material(block: &KeyBlock) -> Result<&KeyMaterial, KmipError> {
+fn plain_material(block: &KeyBlock) -> Result<&KeyMaterial, OpError> {
     match &block.key_value {
         KeyValue::Plain { material, .. } => Ok(material),
-        KeyValue::Wrapped(_) => Err(KmipError::new(
-            ResultReason::FeatureNotSupported,
-            "registering wrapped key material is not supported; register it in clear",
+        KeyValue::Wrapped(_) => Err(OpError::Unsupported(
+            "registering wrapped key material is not supported; register it in clear".to_owned(),
         )),
     }
 }
 
-fn unsupported_format(format: KeyFormatType, what: &str) -> KmipError {
-    KmipError::new(
-        ResultReason::KeyFormatTypeNotSupported,
-        format!("Key Format Type {format} is not supported for {what}"),
-    )
+fn unsupported_format(format: KeyFormatType, what: &str) -> OpError {
+    OpError::UnsupportedKeyFormat(format!(
+        "Key Format Type {format} is not supported for {what}"
+    ))
 }
 
 /// Validates a Register payload's object and converts it to canonical material.
-pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts), KmipError> {
+pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts), OpError> {
     match object {
         ManagedObject::SymmetricKey(block) => {
             let key = match (block.key_format_type, plain_material(block)?) {
@@ -211,12 +206,10 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
             let pkcs8: Zeroizing<Vec<u8>> = match (block.key_format_type, plain_material(block)?) {
                 (KeyFormatType::Pkcs8, KeyMaterial::Bytes(b)) => b.clone(),
                 (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => {
-                    crypto::rsa_private_pkcs1_to_pkcs8(b)
-                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                    crypto::rsa_private_pkcs1_to_pkcs8(b).map_err(invalid_material)?
                 }
                 (KeyFormatType::EcPrivateKey, KeyMaterial::Bytes(b)) => {
-                    crypto::ec_private_sec1_to_pkcs8(b)
-                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                    crypto::ec_private_sec1_to_pkcs8(b).map_err(invalid_material)?
                 }
                 (
                     KeyFormatType::TransparentRsaPrivateKey,
@@ -250,15 +243,14 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
                         dq: need(prime_exponent_q, "Prime Exponent Q")?,
                         qinv: need(crt_coefficient, "CRT Coefficient")?,
                     };
-                    crypto::rsa_private_from_components(&comps)
-                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                    crypto::rsa_private_from_components(&comps).map_err(invalid_material)?
                 }
                 (
                     KeyFormatType::TransparentEcPrivateKey
                     | KeyFormatType::TransparentEcdsaPrivateKey,
                     KeyMaterial::TransparentEcPrivate { curve, d },
                 ) => crypto::ec_private_from_scalar(curve_name(*curve)?, d)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
+                    .map_err(invalid_material)?,
                 (f, _) => return Err(unsupported_format(f, "a private key")),
             };
             let facts = private_facts(&pkcs8)?;
@@ -277,8 +269,7 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
             let spki: Vec<u8> = match (block.key_format_type, plain_material(block)?) {
                 (KeyFormatType::X509, KeyMaterial::Bytes(b)) => b.to_vec(),
                 (KeyFormatType::Pkcs1, KeyMaterial::Bytes(b)) => {
-                    crypto::rsa_public_pkcs1_to_spki(b)
-                        .map_err(|e| crypto_err(ResultReason::InvalidField, e))?
+                    crypto::rsa_public_pkcs1_to_spki(b).map_err(invalid_material)?
                 }
                 (
                     KeyFormatType::TransparentRsaPublicKey,
@@ -287,13 +278,13 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
                         public_exponent,
                     },
                 ) => crypto::rsa_public_from_components(modulus, public_exponent)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
+                    .map_err(invalid_material)?,
                 (
                     KeyFormatType::TransparentEcPublicKey
                     | KeyFormatType::TransparentEcdsaPublicKey,
                     KeyMaterial::TransparentEcPublic { curve, q_string },
                 ) => crypto::ec_public_from_point(curve_name(*curve)?, q_string)
-                    .map_err(|e| crypto_err(ResultReason::InvalidField, e))?,
+                    .map_err(invalid_material)?,
                 (f, _) => return Err(unsupported_format(f, "a public key")),
             };
             let facts = public_facts(&spki)?;
@@ -313,13 +304,11 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
             value,
         } => {
             if *certificate_type != CertificateType::X509 {
-                return Err(KmipError::new(
-                    ResultReason::FeatureNotSupported,
-                    format!("Certificate Type {certificate_type} is not supported; only X.509"),
-                ));
+                return Err(OpError::Unsupported(format!(
+                    "Certificate Type {certificate_type} is not supported; only X.509"
+                )));
             }
-            let spki = crypto::certificate_public_key(value)
-                .map_err(|e| crypto_err(ResultReason::InvalidField, e))?;
+            let spki = crypto::certificate_public_key(value).map_err(invalid_material)?;
             let facts = public_facts(&spki).unwrap_or(KeyFacts {
                 algorithm: None,
                 length: None,
@@ -384,7 +373,7 @@ pub(crate) fn from_object(object: &ManagedObject) -> Result<(Material, KeyFacts)
     }
 }
 
-fn check_block_facts(block: &KeyBlock, facts: &KeyFacts) -> Result<(), KmipError> {
+fn check_block_facts(block: &KeyBlock, facts: &KeyFacts) -> Result<(), OpError> {
     if let (Some(given), Some(actual)) = (block.cryptographic_length, facts.length)
         && given != actual
     {
@@ -411,10 +400,7 @@ fn check_block_facts(block: &KeyBlock, facts: &KeyFacts) -> Result<(), KmipError
 }
 
 /// Symmetric algorithms and lengths the server offers.
-pub(crate) fn check_symmetric(
-    algorithm: CryptographicAlgorithm,
-    bits: i32,
-) -> Result<(), KmipError> {
+pub(crate) fn check_symmetric(algorithm: CryptographicAlgorithm, bits: i32) -> Result<(), OpError> {
     let ok = match algorithm {
         CryptographicAlgorithm::Aes => matches!(bits, 128 | 192 | 256),
         CryptographicAlgorithm::HmacSha1
@@ -423,19 +409,17 @@ pub(crate) fn check_symmetric(
         | CryptographicAlgorithm::HmacSha384
         | CryptographicAlgorithm::HmacSha512 => bits >= 112 && bits % 8 == 0 && bits <= 8192,
         _ => {
-            return Err(KmipError::new(
-                ResultReason::InvalidField,
-                format!("Cryptographic Algorithm {algorithm} is not supported for symmetric keys"),
-            ));
+            return Err(OpError::Invalid(format!(
+                "Cryptographic Algorithm {algorithm} is not supported for symmetric keys"
+            )));
         }
     };
     if ok {
         Ok(())
     } else {
-        Err(KmipError::new(
-            ResultReason::InvalidField,
-            format!("Cryptographic Length {bits} is not valid for {algorithm}"),
-        ))
+        Err(OpError::Invalid(format!(
+            "Cryptographic Length {bits} is not valid for {algorithm}"
+        )))
     }
 }
 
@@ -459,10 +443,10 @@ pub(crate) fn to_object(
     format: Option<KeyFormatType>,
     facts: &KeyFacts,
     version: ProtocolVersion,
-) -> Result<ManagedObject, KmipError> {
+) -> Result<ManagedObject, OpError> {
     let native = KeyFormatType::from_value(material.native_format).unwrap_or(KeyFormatType::Raw);
     let format = format.unwrap_or(native);
-    let conv = |e| crypto_err(ResultReason::CryptographicFailure, e);
+    let conv = |e: crypto::CryptoError| OpError::Crypto(e.to_string());
     let _ = version;
     match material.kind {
         Kind::Symmetric => {
@@ -581,16 +565,15 @@ pub(crate) fn to_object(
 }
 
 /// The bytes that a Key Wrapping Specification wraps: the key value in `format`.
-pub(crate) fn wrap_input(object: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, KmipError> {
+pub(crate) fn wrap_input(object: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, OpError> {
     let block = match object {
         ManagedObject::SymmetricKey(b)
         | ManagedObject::PrivateKey(b)
         | ManagedObject::PublicKey(b) => b,
         ManagedObject::SecretData { key_block, .. } => key_block,
         _ => {
-            return Err(KmipError::new(
-                ResultReason::IllegalOperation,
-                "only keys and secret data can be wrapped",
+            return Err(OpError::NotAllowed(
+                "only keys and secret data can be wrapped".to_owned(),
             ));
         }
     };
@@ -603,9 +586,8 @@ pub(crate) fn wrap_input(object: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, K
             material: KeyMaterial::TransparentSymmetric { key },
             ..
         } => Ok(key.clone()),
-        _ => Err(KmipError::new(
-            ResultReason::KeyFormatTypeNotSupported,
-            "wrapping needs a byte-string key format (Raw, PKCS#1, PKCS#8, X.509)",
+        _ => Err(OpError::UnsupportedKeyFormat(
+            "wrapping needs a byte-string key format (Raw, PKCS#1, PKCS#8, X.509)".to_owned(),
         )),
     }
 }

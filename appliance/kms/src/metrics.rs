@@ -21,9 +21,9 @@ fn request_histogram() -> Histogram {
 
 /// Every metric the key service exports.
 pub(crate) struct Metrics {
-    /// `kmip_requests_total{operation,result}`.
+    /// `kms_operations_total{operation,result}`: `result` is `Success` or the error's kind.
     pub requests: Family<Labels, Counter>,
-    /// `kmip_request_duration_seconds{operation}`.
+    /// `kms_operation_duration_seconds{operation}`.
     pub duration: Family<Labels, Histogram, fn() -> Histogram>,
     /// `hsm_latency_seconds`.
     pub hsm_latency: Histogram,
@@ -80,13 +80,13 @@ impl Metrics {
             success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
-            "kmip_requests",
-            "KMIP batch items by operation and result",
+            "kms_operations",
+            "Operations by operation and result (Success, or the error kind)",
             m.requests.clone(),
         );
         registry.register(
-            "kmip_request_duration_seconds",
-            "Time to process one KMIP batch item",
+            "kms_operation_duration_seconds",
+            "Time to run one operation, its audit entry included",
             m.duration.clone(),
         );
         registry.register(
@@ -293,15 +293,15 @@ mod tests {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
         assert!(
-            text.contains(r#"kmip_requests_total{operation="Get",result="Success"} 3"#),
+            text.contains(r#"kms_operations_total{operation="Get",result="Success"} 3"#),
             "{text}"
         );
         assert!(
-            text.contains(r#"kmip_requests_total{operation="Encrypt",result="Success"} 1"#),
+            text.contains(r#"kms_operations_total{operation="Encrypt",result="Success"} 1"#),
             "{text}"
         );
         assert!(
-            text.contains(r#"kmip_request_duration_seconds_count{operation="Get"} 3"#),
+            text.contains(r#"kms_operation_duration_seconds_count{operation="Get"} 3"#),
             "{text}"
         );
         // Operations never seen export no series.

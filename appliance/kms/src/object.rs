@@ -6,11 +6,10 @@
 
 use std::sync::Arc;
 
-use keywarden_kmip::KmipError;
+use crate::OpError;
 use keywarden_kmip::attributes::Attribute;
 use keywarden_kmip::enums::{
-    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, RecommendedCurve, ResultReason,
-    State,
+    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, RecommendedCurve, State,
 };
 use keywarden_kmip::ttlv::Value;
 use keywarden_store::{
@@ -61,13 +60,9 @@ impl Object {
     }
 
     /// The object's KMIP type.
-    pub(crate) fn object_type(&self) -> Result<ObjectType, KmipError> {
-        ObjectType::from_value(self.rec.object_type).ok_or_else(|| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                "stored object has an unknown type",
-            )
-        })
+    pub(crate) fn object_type(&self) -> Result<ObjectType, OpError> {
+        ObjectType::from_value(self.rec.object_type)
+            .ok_or_else(|| OpError::Failed("stored object has an unknown type".to_owned()))
     }
 
     /// Live instances of an attribute, by index.
@@ -203,18 +198,8 @@ impl Object {
 
     /// Refuses an object over the size limits, so no client can grow a record without bound:
     /// Server Limit Exceeded (2.x) / Illegal Operation (1.x), naming the limit.
-    pub(crate) fn check_limits(
-        &self,
-        version: keywarden_kmip::message::ProtocolVersion,
-    ) -> Result<(), KmipError> {
-        let over = |message: String| {
-            policy::err(
-                version,
-                ResultReason::ServerLimitExceeded,
-                ResultReason::IllegalOperation,
-                message,
-            )
-        };
+    pub(crate) fn check_limits(&self) -> Result<(), OpError> {
+        let over = OpError::LimitExceeded;
         let live: Vec<&StoredAttribute> =
             self.rec.attributes.iter().filter(|a| !a.deleted).collect();
         let links: Vec<&StoredLink> = self.rec.links.iter().filter(|l| !l.removed).collect();
@@ -299,33 +284,23 @@ impl Object {
     }
 
     /// Seals `material` into the record. Call after the algorithm and length are final.
-    pub(crate) fn seal(&mut self, kek: &DomainKek, material: &Material) -> Result<(), KmipError> {
+    pub(crate) fn seal(&mut self, kek: &DomainKek, material: &Material) -> Result<(), OpError> {
         self.reindex();
-        let sealed = kek.seal(&self.binding(), &material.frame()).map_err(|e| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!("sealing key material: {e}"),
-            )
-        })?;
+        let sealed = kek
+            .seal(&self.binding(), &material.frame())
+            .map_err(|e| OpError::Failed(format!("sealing key material: {e}")))?;
         self.rec_mut().material = Some(sealed);
         Ok(())
     }
 
     /// Opens the sealed material; a destroyed object answers the version's destroyed reason.
-    pub(crate) fn open(
-        &self,
-        kek: &DomainKek,
-        version: keywarden_kmip::message::ProtocolVersion,
-    ) -> Result<Material, KmipError> {
+    pub(crate) fn open(&self, kek: &DomainKek) -> Result<Material, OpError> {
         let Some(sealed) = &self.rec.material else {
-            return Err(policy::destroyed(version, &self.rec.uuid));
+            return Err(policy::destroyed(&self.rec.uuid));
         };
-        let plain = kek.open(&self.binding(), sealed).map_err(|e| {
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!("opening key material: {e}"),
-            )
-        })?;
+        let plain = kek
+            .open(&self.binding(), sealed)
+            .map_err(|e| OpError::Failed(format!("opening key material: {e}")))?;
         Material::unframe(plain)
     }
 
@@ -552,41 +527,39 @@ mod tests {
 
     #[test]
     fn size_limits_count_live_instances_bytes_and_names() {
-        use keywarden_kmip::message::ProtocolVersion;
-        let v21 = ProtocolVersion { major: 2, minor: 1 };
-        let v14 = ProtocolVersion { major: 1, minor: 4 };
         let group = |i: u32| Value::TextString(format!("g{i}"));
         let mut o = object();
         for i in 0..u32::try_from(MAX_ATTRIBUTE_INSTANCES - 1).expect("fits") {
             o.set(name::OBJECT_GROUP, i, &group(i), stamp(2));
         }
         o.add_link(0x102, "pk", stamp(2));
-        assert!(o.check_limits(v21).is_ok());
+        assert!(o.check_limits().is_ok());
         let next = o.next_index(name::OBJECT_GROUP);
         o.set(name::OBJECT_GROUP, next, &group(next), stamp(3));
-        let err = o.check_limits(v21).expect_err("one instance too many");
-        assert_eq!(err.reason, ResultReason::ServerLimitExceeded);
-        assert!(err.message.contains("256"), "{}", err.message);
-        assert_eq!(
-            o.check_limits(v14).expect_err("1.x").reason,
-            ResultReason::IllegalOperation
+        let err = o.check_limits().expect_err("one instance too many");
+        assert!(
+            matches!(&err, OpError::LimitExceeded(m) if m.contains("256")),
+            "{err}"
         );
         // Deleted instances do not count.
         assert!(o.delete(name::OBJECT_GROUP, 0, stamp(4)));
-        assert!(o.check_limits(v21).is_ok());
+        assert!(o.check_limits().is_ok());
 
         let mut o = object();
         let big = Value::TextString("x".repeat(MAX_ATTRIBUTE_BYTES / 2));
         o.set("x-a", 0, &big, stamp(2));
-        assert!(o.check_limits(v21).is_ok());
+        assert!(o.check_limits().is_ok());
         o.set("x-b", 0, &big, stamp(2));
-        let err = o.check_limits(v21).expect_err("too many bytes");
-        assert!(err.message.contains("65536"), "{}", err.message);
+        let err = o.check_limits().expect_err("too many bytes");
+        assert!(
+            matches!(&err, OpError::LimitExceeded(m) if m.contains("65536")),
+            "{err}"
+        );
 
         let mut o = object();
         let long = format!("x-{}", "n".repeat(MAX_NAME_BYTES));
         o.set(&long, 0, &Value::Integer(1), stamp(2));
-        assert!(o.check_limits(v21).is_err());
+        assert!(o.check_limits().is_err());
         let mut o = object();
         o.set(
             name::NAME,
@@ -594,14 +567,14 @@ mod tests {
             &attrs::name_value(&"n".repeat(MAX_NAME_BYTES)),
             stamp(2),
         );
-        assert!(o.check_limits(v21).is_ok());
+        assert!(o.check_limits().is_ok());
         o.set(
             name::NAME,
             1,
             &attrs::name_value(&"n".repeat(MAX_NAME_BYTES + 1)),
             stamp(2),
         );
-        assert!(o.check_limits(v21).is_err());
+        assert!(o.check_limits().is_err());
     }
 
     #[test]

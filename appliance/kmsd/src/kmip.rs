@@ -162,7 +162,7 @@ pub async fn serve_requests<S, T>(
             Ok(total) => total,
             Err(e) => {
                 warn!(error = %e, "unacceptable message header, answering and closing");
-                let response = ctx.service.frame_error(&e);
+                let response = ctx.service.frame_error(caller, &e).await;
                 let _ = write_response(ctx, stream, &response).await;
                 return;
             }
@@ -201,7 +201,7 @@ pub async fn serve_requests<S, T>(
                     offset: buf.len(),
                     needed: total.saturating_sub(buf.len()),
                 };
-                let response = ctx.service.frame_error(&error);
+                let response = ctx.service.frame_error(caller, &error).await;
                 let _ = write_response(ctx, stream, &response).await;
                 return;
             }

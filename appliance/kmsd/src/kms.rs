@@ -1,8 +1,8 @@
-//! The wiring of the real key service, `keywarden_kms::Kms`, into the listeners.
-
-use std::sync::Arc;
+//! The wiring of the real key service, `keywarden_kms::Kms` behind its KMIP message layer
+//! `keywarden_kmip_server::KmipServer`, into the listeners.
 
 use keywarden_kmip::ttlv::DecodeError;
+use keywarden_kmip_server::{KmipConfig, KmipServer};
 use keywarden_kms::{Caller, Identity, Kms, KmsConfig, Policy, Role};
 use prometheus_client::registry::Registry;
 
@@ -10,30 +10,33 @@ use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::service::{EraseDone, KmipService, Readiness, Refusal};
 
-/// Opens the key service described by `config`, registering its metrics.
-pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<Arc<Kms>, Error> {
+/// Opens the key service described by `config` behind its KMIP front, registering its metrics.
+pub async fn open(config: &ServerConfig, registry: &mut Registry) -> Result<KmipServer, Error> {
     let kms_config = KmsConfig {
         data_dir: config.data_dir.clone(),
         hsm_socket: config.hsm_socket.clone(),
         authorization: Policy::load(&config.authorization)?,
-        limits: config.limits,
         hsm_loss: config.hsm_loss,
-        batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
         erase_interval: config.erase_interval,
         store: keywarden_kms::StoreOptions::default(),
     };
-    Kms::open(kms_config, registry)
+    let kms = Kms::open(kms_config, registry)
         .await
-        .map_err(|e| Error::Kms(e.to_string()))
+        .map_err(|e| Error::Kms(e.to_string()))?;
+    let kmip = KmipConfig {
+        limits: config.limits,
+        batch_deadline: keywarden_kmip_server::DEFAULT_BATCH_DEADLINE,
+    };
+    Ok(KmipServer::new(kms, kmip))
 }
 
-impl KmipService for Kms {
+impl KmipService for KmipServer {
     type Caller = Caller;
 
     fn caller(&self, identity: &Identity, peer: std::net::SocketAddr) -> Caller {
         Caller {
             client: Some(peer),
-            ..Kms::caller(self, identity)
+            ..self.kms().caller(identity)
         }
     }
 
@@ -44,7 +47,7 @@ impl KmipService for Kms {
         limit: usize,
     ) -> Result<serde_json::Value, Refusal> {
         use keywarden_kms::AuditReadError as E;
-        match Kms::read_audit(self, caller, from, limit).await {
+        match self.kms().read_audit(caller, from, limit).await {
             Ok(records) => serde_json::to_value(records)
                 .map_err(|e| Refusal::Failed(format!("encoding records: {e}"))),
             Err(e @ E::Forbidden(_)) => Err(Refusal::Forbidden(e.to_string())),
@@ -60,7 +63,7 @@ impl KmipService for Kms {
                 caller.role
             )));
         }
-        match Kms::erase_storage(self).await {
+        match self.kms().erase_storage().await {
             Ok(r) => Ok(EraseDone {
                 epoch: r.epoch,
                 destroyed: r.destroyed,
@@ -76,15 +79,15 @@ impl KmipService for Kms {
     }
 
     async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {
-        Kms::handle(self, caller, request).await
+        KmipServer::handle(self, caller, request).await
     }
 
-    fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
-        Kms::frame_error(self, error)
+    async fn frame_error(&self, caller: &Caller, error: &DecodeError) -> Vec<u8> {
+        KmipServer::frame_error(self, caller, error).await
     }
 
     async fn readiness(&self) -> Readiness {
-        let readiness = Kms::readiness(self).await;
+        let readiness = self.kms().readiness().await;
         Readiness {
             ready: readiness.ready,
             reasons: readiness.reasons,
@@ -93,6 +96,6 @@ impl KmipService for Kms {
     }
 
     async fn shutdown(&self) {
-        Kms::shutdown(self).await;
+        self.kms().shutdown().await;
     }
 }

@@ -28,7 +28,7 @@ const METRICS_PREFIX: &str = "keywarden";
 /// Opens the key service and serves until `stop` resolves: the daemon's whole life.
 pub async fn serve(config: ServerConfig, stop: impl Future<Output = ()>) -> Result<(), Error> {
     let mut registry = Registry::with_prefix(METRICS_PREFIX);
-    let kms = crate::kms::open(&config, &mut registry).await?;
+    let kms = Arc::new(crate::kms::open(&config, &mut registry).await?);
     match Server::bind(config, Arc::clone(&kms), registry).await {
         Ok(server) => server.run(stop).await,
         Err(e) => {

@@ -62,8 +62,13 @@ pub trait KmipService: Send + Sync + 'static {
     fn handle(&self, caller: &Self::Caller, request: &[u8])
     -> impl Future<Output = Vec<u8>> + Send;
 
-    /// The response to a message whose header is unacceptable; the connection closes after it.
-    fn frame_error(&self, error: &DecodeError) -> Vec<u8>;
+    /// The response to a message whose framing is unacceptable (a bad header, a body that
+    /// never arrived); the connection closes after it.
+    fn frame_error(
+        &self,
+        caller: &Self::Caller,
+        error: &DecodeError,
+    ) -> impl Future<Output = Vec<u8>> + Send;
 
     /// Audit records from sequence `from` on (at most `limit`), as JSON, for admins and
     /// auditors.

@@ -89,7 +89,7 @@ impl KmipService for Double {
         frame(RESPONSE_TAG, &body)
     }
 
-    fn frame_error(&self, error: &DecodeError) -> Vec<u8> {
+    async fn frame_error(&self, _caller: &Self::Caller, error: &DecodeError) -> Vec<u8> {
         frame(RESPONSE_TAG, format!("FRAME-ERROR {error}").as_bytes())
     }
 

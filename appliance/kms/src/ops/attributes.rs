@@ -1,8 +1,8 @@
 //! Get Attributes, Get Attribute List, Add / Set / Modify / Delete Attribute.
 
-use keywarden_kmip::KmipError;
+use crate::OpError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
-use keywarden_kmip::enums::{ResultReason, State};
+use keywarden_kmip::enums::State;
 use keywarden_kmip::payload::ResponsePayload;
 use keywarden_kmip::ttlv::Value;
 
@@ -16,7 +16,7 @@ pub(crate) fn get_attributes(
     ctx: &Ctx<'_>,
     uid: String,
     names: &[String],
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let obj = ctx.load(&uid)?;
     let all = visible(ctx, &obj);
     let attributes = if names.is_empty() {
@@ -45,7 +45,7 @@ fn visible(ctx: &Ctx<'_>, obj: &Object) -> Vec<Attribute> {
 }
 
 /// Get Attribute List: the names of the attributes the object has.
-pub(crate) fn get_attribute_list(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, KmipError> {
+pub(crate) fn get_attribute_list(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, OpError> {
     let obj = ctx.load(&uid)?;
     let mut names: Vec<String> = Vec::new();
     for a in visible(ctx, &obj) {
@@ -82,8 +82,8 @@ async fn change_date(
     uid: String,
     attribute: Attribute,
     change: Change,
-) -> Result<ResponsePayload, KmipError> {
-    check_value(ctx, &attribute.name, &attribute.value)?;
+) -> Result<ResponsePayload, OpError> {
+    check_value(&attribute.name, &attribute.value)?;
     let at = attrs::as_date(&attribute.value)
         .ok_or_else(|| policy::invalid(format!("{} must be a date", attribute.name)))?;
     let _guard = ctx.lock(&uid).await;
@@ -95,10 +95,9 @@ async fn change_date(
         _ => matches!(state, State::PreActive | State::Active),
     };
     if !allowed {
-        return Err(policy::wrong_state(
-            ctx.version,
-            format!("{attr} cannot be changed while the object is {state}"),
-        ));
+        return Err(policy::wrong_state(format!(
+            "{attr} cannot be changed while the object is {state}"
+        )));
     }
     let exists = match attr {
         name::ACTIVATION_DATE => obj.rec.lifecycle.activated.is_some(),
@@ -106,14 +105,12 @@ async fn change_date(
         other => obj.first(other).is_some(),
     };
     if change == Change::Add && exists {
-        return Err(ctx.err(
-            ResultReason::AttributeSingleValued,
-            ResultReason::IllegalOperation,
-            format!("attribute {attr:?} is already present; use Modify Attribute"),
-        ));
+        return Err(OpError::AttributePresent(format!(
+            "attribute {attr:?} is already present; use Modify Attribute"
+        )));
     }
     if change == Change::Modify && !exists {
-        return Err(not_found(ctx, attr, None));
+        return Err(not_found(attr, None));
     }
     let stamp = ctx.stamp()?;
     // A lifecycle flag is grow-only but its date is last-writer-wins, so the fresh stamp makes
@@ -133,67 +130,50 @@ async fn change_date(
 }
 
 /// Refuses changes to attributes a client may not change.
-fn check_writable(ctx: &Ctx<'_>, attr: &str) -> Result<(), KmipError> {
+fn check_writable(attr: &str) -> Result<(), OpError> {
     if attrs::client_modifiable(attr) {
         return Ok(());
     }
     if attrs::is_known(attr) || keywarden_kmip::attributes::tag_for_name(attr).is_some() {
-        return Err(policy::read_only(ctx.version, attr));
+        return Err(policy::read_only(attr));
     }
-    Err(ctx.err(
-        ResultReason::UnsupportedAttribute,
-        ResultReason::InvalidField,
-        format!("attribute {attr:?} is not supported"),
-    ))
+    Err(OpError::UnsupportedAttribute(format!(
+        "attribute {attr:?} is not supported"
+    )))
 }
 
 /// Sensitive may only go false → true and Extractable only true → false (KMIP 2.1 §4.48 /
 /// §4.20: once protected, the material stays protected); `new` is None for a Delete, which
 /// returns the attribute to its default (Sensitive false, Extractable true).
-fn check_one_way(
-    ctx: &Ctx<'_>,
-    obj: &Object,
-    attr: &str,
-    new: Option<&Value>,
-) -> Result<(), KmipError> {
+fn check_one_way(obj: &Object, attr: &str, new: Option<&Value>) -> Result<(), OpError> {
     let locked = match attr {
         name::SENSITIVE => Value::Boolean(true),
         name::EXTRACTABLE => Value::Boolean(false),
         _ => return Ok(()),
     };
     if obj.first(attr).as_ref() == Some(&locked) && new != Some(&locked) {
-        return Err(ctx.err(
-            ResultReason::ReadOnlyAttribute,
-            ResultReason::PermissionDenied,
-            format!(
-                "attribute {attr:?} is {}: it can no longer be changed back",
-                if locked == Value::Boolean(true) {
-                    "true"
-                } else {
-                    "false"
-                }
-            ),
-        ));
+        return Err(OpError::ReadOnlyAttribute(format!(
+            "attribute {attr:?} is {}: it can no longer be changed back",
+            if locked == Value::Boolean(true) {
+                "true"
+            } else {
+                "false"
+            }
+        )));
     }
     Ok(())
 }
 
-fn not_found(ctx: &Ctx<'_>, attr: &str, index: Option<u32>) -> KmipError {
+fn not_found(attr: &str, index: Option<u32>) -> OpError {
     match index {
-        Some(i) => ctx.err(
-            ResultReason::AttributeInstanceNotFound,
-            ResultReason::ItemNotFound,
-            format!("attribute {attr:?} has no instance with index {i}"),
-        ),
-        None => ctx.err(
-            ResultReason::AttributeNotFound,
-            ResultReason::ItemNotFound,
-            format!("attribute {attr:?} is not present"),
-        ),
+        Some(i) => OpError::AttributeInstanceNotFound(format!(
+            "attribute {attr:?} has no instance with index {i}"
+        )),
+        None => OpError::AttributeNotFound(format!("attribute {attr:?} is not present")),
     }
 }
 
-fn index_of(index: Option<i32>) -> Result<u32, KmipError> {
+fn index_of(index: Option<i32>) -> Result<u32, OpError> {
     u32::try_from(index.unwrap_or(0)).map_err(|_| policy::invalid("Attribute Index is negative"))
 }
 
@@ -216,18 +196,18 @@ pub(crate) async fn add(
     ctx: &Ctx<'_>,
     uid: String,
     attribute: Attribute,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if EARLY_DATES.contains(&attribute.name.as_str()) {
         return change_date(ctx, uid, attribute, Change::Add).await;
     }
-    check_writable(ctx, &attribute.name)?;
-    check_value(ctx, &attribute.name, &attribute.value)?;
+    check_writable(&attribute.name)?;
+    check_value(&attribute.name, &attribute.value)?;
     if attribute.name == name::LINK {
         ctx.check_link_target(&attribute.value)?;
     }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
-    check_one_way(ctx, &obj, &attribute.name, Some(&attribute.value))?;
+    check_one_way(&obj, &attribute.name, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     let attr = attribute.name.as_str();
     let index = if attr == name::LINK {
@@ -241,13 +221,9 @@ pub(crate) async fn add(
         i
     } else {
         if obj.first(attr).is_some() {
-            return Err(ctx.err(
-                ResultReason::AttributeSingleValued,
-                ResultReason::IllegalOperation,
-                format!(
-                    "attribute {attr:?} is single-valued and already present; use Modify Attribute"
-                ),
-            ));
+            return Err(OpError::AttributePresent(format!(
+                "attribute {attr:?} is single-valued and already present; use Modify Attribute"
+            )));
         }
         obj.set(attr, 0, &attribute.value, stamp);
         0
@@ -262,25 +238,21 @@ pub(crate) async fn set(
     ctx: &Ctx<'_>,
     uid: String,
     attribute: Attribute,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if EARLY_DATES.contains(&attribute.name.as_str()) {
         return change_date(ctx, uid, attribute, Change::Set).await;
     }
-    check_writable(ctx, &attribute.name)?;
-    check_value(ctx, &attribute.name, &attribute.value)?;
+    check_writable(&attribute.name)?;
+    check_value(&attribute.name, &attribute.value)?;
     if attrs::is_multi(&attribute.name) && !attrs::is_custom(&attribute.name) {
-        return Err(ctx.err(
-            ResultReason::MultiValuedAttribute,
-            ResultReason::IllegalOperation,
-            format!(
-                "attribute {:?} is multi-valued; use Add or Modify Attribute",
-                attribute.name
-            ),
-        ));
+        return Err(OpError::AttributeMultiValued(format!(
+            "attribute {:?} is multi-valued; use Add or Modify Attribute",
+            attribute.name
+        )));
     }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
-    check_one_way(ctx, &obj, &attribute.name, Some(&attribute.value))?;
+    check_one_way(&obj, &attribute.name, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     obj.set(&attribute.name, 0, &attribute.value, stamp);
     obj.touch(stamp);
@@ -291,12 +263,11 @@ pub(crate) async fn set(
 /// Finds the instance a Modify or Delete addresses: the 2.x Current Attribute's value, else the
 /// index (0 by default).
 fn find_instance(
-    ctx: &Ctx<'_>,
     obj: &Object,
     attr: &str,
     index: Option<i32>,
     current: Option<&Attribute>,
-) -> Result<u32, KmipError> {
+) -> Result<u32, OpError> {
     if attr == name::LINK {
         let links = obj.links();
         let position = match current {
@@ -310,18 +281,18 @@ fn find_instance(
         };
         return position
             .and_then(|p| u32::try_from(p).ok())
-            .ok_or_else(|| not_found(ctx, attr, index.and_then(|i| u32::try_from(i).ok())));
+            .ok_or_else(|| not_found(attr, index.and_then(|i| u32::try_from(i).ok())));
     }
     let values = obj.values(attr);
     if values.is_empty() {
-        return Err(not_found(ctx, attr, None));
+        return Err(not_found(attr, None));
     }
     match current {
         Some(c) => values
             .iter()
             .find(|(_, v)| *v == c.value)
             .map(|(i, _)| *i)
-            .ok_or_else(|| not_found(ctx, attr, None)),
+            .ok_or_else(|| not_found(attr, None)),
         None => {
             let wanted = index_of(index)?;
             if attrs::is_multi(attr) {
@@ -329,12 +300,12 @@ fn find_instance(
                     .iter()
                     .find(|(i, _)| *i == wanted)
                     .map(|(i, _)| *i)
-                    .ok_or_else(|| not_found(ctx, attr, Some(wanted)))
+                    .ok_or_else(|| not_found(attr, Some(wanted)))
             } else {
                 values
                     .first()
                     .map(|(i, _)| *i)
-                    .ok_or_else(|| not_found(ctx, attr, None))
+                    .ok_or_else(|| not_found(attr, None))
             }
         }
     }
@@ -346,20 +317,20 @@ pub(crate) async fn modify(
     uid: String,
     attribute: Attribute,
     current: Option<Attribute>,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if EARLY_DATES.contains(&attribute.name.as_str()) {
         return change_date(ctx, uid, attribute, Change::Modify).await;
     }
-    check_writable(ctx, &attribute.name)?;
-    check_value(ctx, &attribute.name, &attribute.value)?;
+    check_writable(&attribute.name)?;
+    check_value(&attribute.name, &attribute.value)?;
     if attribute.name == name::LINK {
         ctx.check_link_target(&attribute.value)?;
     }
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let attr = attribute.name.as_str();
-    let index = find_instance(ctx, &obj, attr, attribute.index, current.as_ref())?;
-    check_one_way(ctx, &obj, attr, Some(&attribute.value))?;
+    let index = find_instance(&obj, attr, attribute.index, current.as_ref())?;
+    check_one_way(&obj, attr, Some(&attribute.value))?;
     let stamp = ctx.stamp()?;
     if attr == name::LINK {
         let links = obj.links();
@@ -388,12 +359,12 @@ pub(crate) async fn delete(
     attr: &str,
     index: Option<i32>,
     current: Option<Attribute>,
-) -> Result<ResponsePayload, KmipError> {
-    check_writable(ctx, attr)?;
+) -> Result<ResponsePayload, OpError> {
+    check_writable(attr)?;
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
-    let found = find_instance(ctx, &obj, attr, index, current.as_ref())?;
-    check_one_way(ctx, &obj, attr, None)?;
+    let found = find_instance(&obj, attr, index, current.as_ref())?;
+    check_one_way(&obj, attr, None)?;
     let stamp = ctx.stamp()?;
     let deleted = if attr == name::LINK {
         let links = obj.links();
@@ -402,7 +373,7 @@ pub(crate) async fn delete(
             .and_then(|i| links.get(i))
             .cloned()
         else {
-            return Err(not_found(ctx, attr, Some(found)));
+            return Err(not_found(attr, Some(found)));
         };
         obj.remove_link(t, &target, stamp);
         attrs::link_value(t, &target)
@@ -412,7 +383,7 @@ pub(crate) async fn delete(
             .into_iter()
             .find(|(i, _)| *i == found)
             .map(|(_, v)| v)
-            .ok_or_else(|| not_found(ctx, attr, Some(found)))?;
+            .ok_or_else(|| not_found(attr, Some(found)))?;
         obj.delete(attr, found, stamp);
         value
     };

@@ -1,10 +1,10 @@
 //! Encrypt, Decrypt, Sign, Signature Verify, MAC, MAC Verify, RNG Retrieve.
 
+use crate::OpError;
 use keywarden_crypto as crypto;
-use keywarden_kmip::KmipError;
 use keywarden_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, DigitalSignatureAlgorithm, HashingAlgorithm,
-    ObjectType, PaddingMethod, RecommendedCurve, ResultReason, State,
+    ObjectType, PaddingMethod, RecommendedCurve, State,
 };
 use keywarden_kmip::objects::CryptographicParameters;
 use keywarden_kmip::payload::ResponsePayload;
@@ -17,23 +17,23 @@ use crate::material::{KeyFacts, Kind, Material};
 use crate::policy::{self, KeyUse};
 use keywarden_kmip::ttlv::{Tag, Ttlv};
 
-fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> KmipError {
+fn crypto_err(ctx: &Ctx<'_>, e: crypto::CryptoError) -> OpError {
     crypto_err_at(ctx.version, e)
 }
 
 /// [`crypto_err`] for work that runs without the request context (on the CPU pool).
 fn crypto_err_at(
-    version: keywarden_kmip::message::ProtocolVersion,
+    _version: keywarden_kmip::message::ProtocolVersion,
     e: crypto::CryptoError,
-) -> KmipError {
+) -> OpError {
     match e {
         crypto::CryptoError::InvalidParameters(m) | crypto::CryptoError::Unsupported(m) => {
-            policy::bad_params(version, m)
+            policy::bad_params(m)
         }
         crypto::CryptoError::AuthenticationFailed => {
-            KmipError::new(ResultReason::CryptographicFailure, "authentication failed")
+            OpError::Crypto("authentication failed".to_owned())
         }
-        other => KmipError::new(ResultReason::CryptographicFailure, other.to_string()),
+        other => OpError::Crypto(other.to_string()),
     }
 }
 
@@ -59,50 +59,46 @@ pub(crate) fn use_key(
     uid: &str,
     operation: &str,
     key_use: KeyUse,
-) -> Result<UsableKey, KmipError> {
+) -> Result<UsableKey, OpError> {
     let obj = ctx.load(uid)?;
     let state = obj.state(ctx.now);
     if matches!(state, State::Destroyed | State::DestroyedCompromised) {
-        return Err(policy::destroyed(ctx.version, uid));
+        return Err(policy::destroyed(uid));
     }
     if !policy::state_allows(state, key_use) {
-        return Err(policy::wrong_state(
-            ctx.version,
-            format!("{operation} is not allowed with key {uid} in state {state}"),
-        ));
+        return Err(policy::wrong_state(format!(
+            "{operation} is not allowed with key {uid} in state {state}"
+        )));
     }
     // Protect Stop Date ends protection; Process Start Date begins processing (KMIP 1.4
     // §3.26/§3.27).
     let date = |n: &str| obj.first(n).and_then(|v| attrs::as_date(&v));
     match key_use {
         KeyUse::Protect if date(name::PROTECT_STOP_DATE).is_some_and(|d| d <= ctx.now) => {
-            return Err(policy::wrong_state(
-                ctx.version,
-                format!("{operation}: key {uid} is past its Protect Stop Date"),
-            ));
+            return Err(policy::wrong_state(format!(
+                "{operation}: key {uid} is past its Protect Stop Date"
+            )));
         }
         KeyUse::Process if date(name::PROCESS_START_DATE).is_some_and(|d| d > ctx.now) => {
-            return Err(policy::wrong_state(
-                ctx.version,
-                format!("{operation}: key {uid} is before its Process Start Date"),
-            ));
+            return Err(policy::wrong_state(format!(
+                "{operation}: key {uid} is before its Process Start Date"
+            )));
         }
         _ => {}
     }
     if let Some(bit) = policy::needed_usage(operation)
         && !obj.usage_mask().contains(bit)
     {
-        return Err(policy::usage_denied(
-            ctx.version,
-            format!("key {uid}'s Cryptographic Usage Mask does not allow {operation}"),
-        ));
+        return Err(policy::usage_denied(format!(
+            "key {uid}'s Cryptographic Usage Mask does not allow {operation}"
+        )));
     }
     let kek = ctx.kek()?;
-    let mut material = obj.open(&kek, ctx.version)?;
+    let mut material = obj.open(&kek)?;
     // A certificate serves as its public key (encrypt, verify).
     if material.kind == Kind::Certificate {
         let spki = crypto::certificate_public_key(&material.bytes)
-            .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?;
+            .map_err(|e| OpError::Crypto(e.to_string()))?;
         material = Material {
             kind: Kind::Public,
             native_format: material.native_format,
@@ -130,16 +126,14 @@ pub(crate) fn key_parameters(
 }
 
 fn wrong_type(
-    ctx: &Ctx<'_>,
+    _ctx: &Ctx<'_>,
     operation: &str,
     t: ObjectType,
     alg: Option<CryptographicAlgorithm>,
-) -> KmipError {
-    ctx.err(
-        ResultReason::IllegalObjectType,
-        ResultReason::IllegalOperation,
-        format!("{operation} is not offered for a {t} with algorithm {alg:?}"),
-    )
+) -> OpError {
+    OpError::KeyTypeNotApplicable(format!(
+        "{operation} is not offered for a {t} with algorithm {alg:?}"
+    ))
 }
 
 /// The AES mode: GCM unless the parameters say otherwise.
@@ -147,20 +141,17 @@ fn aes_mode(
     ctx: &Ctx<'_>,
     p: &CryptographicParameters,
     tag_len: Option<usize>,
-) -> Result<crypto::SymmetricMode, KmipError> {
+) -> Result<crypto::SymmetricMode, OpError> {
     match p.block_cipher_mode.unwrap_or(BlockCipherMode::Gcm) {
         // KMIP 1.4 added the Authenticated Encryption Tag to Encrypt's response and Decrypt's
         // request (1.4 §4.29, §4.30); the 1.2 and 1.3 payloads have no field for it, so a GCM
         // tag could only reach such a client in a field its version lacks, and its
         // ciphertext could never be decrypted.
-        BlockCipherMode::Gcm if !ctx.version.has((1, 4)) => Err(policy::bad_params(
-            ctx.version,
-            format!(
-                "AES-GCM needs the Authenticated Encryption Tag, which Encrypt and Decrypt \
+        BlockCipherMode::Gcm if !ctx.version.has((1, 4)) => Err(policy::bad_params(format!(
+            "AES-GCM needs the Authenticated Encryption Tag, which Encrypt and Decrypt \
                  carry only from KMIP 1.4 on, not in {}; use KMIP 1.4 or later, or CBC or CTR",
-                ctx.version
-            ),
-        )),
+            ctx.version
+        ))),
         BlockCipherMode::Gcm => {
             let from_params = p.tag_length.map(|t| usize::try_from(t).unwrap_or(0));
             Ok(crypto::SymmetricMode::Gcm {
@@ -170,16 +161,14 @@ fn aes_mode(
         BlockCipherMode::Cbc => match p.padding_method {
             None | Some(PaddingMethod::Pkcs5) => Ok(crypto::SymmetricMode::Cbc { pkcs7: true }),
             Some(PaddingMethod::None) => Ok(crypto::SymmetricMode::Cbc { pkcs7: false }),
-            Some(other) => Err(policy::bad_params(
-                ctx.version,
-                format!("AES-CBC supports PKCS5 padding or none, not {other}"),
-            )),
+            Some(other) => Err(policy::bad_params(format!(
+                "AES-CBC supports PKCS5 padding or none, not {other}"
+            ))),
         },
         BlockCipherMode::Ctr => Ok(crypto::SymmetricMode::Ctr),
-        other => Err(policy::bad_params(
-            ctx.version,
-            format!("block cipher mode {other} is not supported; use GCM, CBC or CTR"),
-        )),
+        other => Err(policy::bad_params(format!(
+            "block cipher mode {other} is not supported; use GCM, CBC or CTR"
+        ))),
     }
 }
 
@@ -191,7 +180,7 @@ pub(crate) fn encrypt(
     data: &[u8],
     iv: Option<Vec<u8>>,
     aad: Option<Vec<u8>>,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let key = use_key(ctx, &uid, "Encrypt", KeyUse::Protect)?;
     let p = key.params(parameters);
     let (t, m, facts) = (key.object_type, &key.material, &key.facts);
@@ -232,7 +221,7 @@ pub(crate) async fn decrypt(
     iv: Option<Vec<u8>>,
     aad: Option<Vec<u8>>,
     tag: Option<Vec<u8>>,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let key = use_key(ctx, &uid, "Decrypt", KeyUse::Process)?;
     let p = key.params(parameters);
     let (t, m, facts) = (key.object_type, &key.material, &key.facts);
@@ -240,11 +229,7 @@ pub(crate) async fn decrypt(
         (ObjectType::SymmetricKey, Some(CryptographicAlgorithm::Aes)) => {
             let mode = aes_mode(ctx, &p, tag.as_ref().map(Vec::len))?;
             let iv = iv.ok_or_else(|| {
-                ctx.err(
-                    ResultReason::MissingInitializationVector,
-                    ResultReason::MissingData,
-                    "Decrypt: IV/Counter/Nonce is required",
-                )
+                OpError::MissingIv("Decrypt: IV/Counter/Nonce is required".to_owned())
             })?;
             crypto::aes_decrypt(&m.bytes, mode, &iv, aad.as_deref(), data, tag.as_deref())
                 .map_err(|e| crypto_err(ctx, e))?
@@ -269,7 +254,7 @@ pub(crate) async fn decrypt(
     })
 }
 
-fn hash_alg(ctx: &Ctx<'_>, h: HashingAlgorithm) -> Result<crypto::HashAlg, KmipError> {
+fn hash_alg(_ctx: &Ctx<'_>, h: HashingAlgorithm) -> Result<crypto::HashAlg, OpError> {
     Ok(match h {
         HashingAlgorithm::Sha1 => crypto::HashAlg::Sha1,
         HashingAlgorithm::Sha224 => crypto::HashAlg::Sha224,
@@ -277,10 +262,9 @@ fn hash_alg(ctx: &Ctx<'_>, h: HashingAlgorithm) -> Result<crypto::HashAlg, KmipE
         HashingAlgorithm::Sha384 => crypto::HashAlg::Sha384,
         HashingAlgorithm::Sha512 => crypto::HashAlg::Sha512,
         other => {
-            return Err(policy::bad_params(
-                ctx.version,
-                format!("hashing algorithm {other} is not supported"),
-            ));
+            return Err(policy::bad_params(format!(
+                "hashing algorithm {other} is not supported"
+            )));
         }
     })
 }
@@ -290,7 +274,7 @@ fn scheme(
     ctx: &Ctx<'_>,
     p: &CryptographicParameters,
     facts: &KeyFacts,
-) -> Result<crypto::SignatureScheme, KmipError> {
+) -> Result<crypto::SignatureScheme, OpError> {
     use DigitalSignatureAlgorithm as D;
     use crypto::SignatureScheme as S;
     if let Some(d) = p.digital_signature_algorithm {
@@ -308,10 +292,9 @@ fn scheme(
             D::EcdsaWithSha384 => S::Ecdsa(h(HashingAlgorithm::Sha384)?),
             D::EcdsaWithSha512 => S::Ecdsa(h(HashingAlgorithm::Sha512)?),
             other => {
-                return Err(policy::bad_params(
-                    ctx.version,
-                    format!("signature algorithm {other} is not supported"),
-                ));
+                return Err(policy::bad_params(format!(
+                    "signature algorithm {other} is not supported"
+                )));
             }
         });
     }
@@ -321,10 +304,9 @@ fn scheme(
             match p.padding_method {
                 Some(PaddingMethod::Pss) => Ok(S::RsaPss(h)),
                 None | Some(PaddingMethod::Pkcs1V15) => Ok(S::RsaPkcs1v15(h)),
-                Some(other) => Err(policy::bad_params(
-                    ctx.version,
-                    format!("RSA signatures support PSS or PKCS1 v1.5 padding, not {other}"),
-                )),
+                Some(other) => Err(policy::bad_params(format!(
+                    "RSA signatures support PSS or PKCS1 v1.5 padding, not {other}"
+                ))),
             }
         }
         Some(CryptographicAlgorithm::Ed25519) => Ok(S::Ed25519),
@@ -339,21 +321,16 @@ fn scheme(
                 p.hashing_algorithm.unwrap_or(default),
             )?))
         }
-        other => Err(policy::bad_params(
-            ctx.version,
-            format!("no signature scheme for algorithm {other:?}"),
-        )),
+        other => Err(policy::bad_params(format!(
+            "no signature scheme for algorithm {other:?}"
+        ))),
     }
 }
 
-fn message<'d>(
-    data: &'d Option<Vec<u8>>,
-    digested: &Option<Vec<u8>>,
-) -> Result<&'d [u8], KmipError> {
+fn message<'d>(data: &'d Option<Vec<u8>>, digested: &Option<Vec<u8>>) -> Result<&'d [u8], OpError> {
     if digested.is_some() {
-        return Err(KmipError::new(
-            ResultReason::FeatureNotSupported,
-            "Digested Data is not supported; send the Data to be signed",
+        return Err(OpError::Unsupported(
+            "Digested Data is not supported; send the Data to be signed".to_owned(),
         ));
     }
     data.as_deref()
@@ -367,7 +344,7 @@ pub(crate) async fn sign(
     parameters: Option<CryptographicParameters>,
     data: Option<Vec<u8>>,
     digested: Option<Vec<u8>>,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let data = message(&data, &digested)?;
     let key = use_key(ctx, &uid, "Sign", KeyUse::Protect)?;
     if key.object_type != ObjectType::PrivateKey {
@@ -399,7 +376,7 @@ pub(crate) fn verify(
     data: Option<Vec<u8>>,
     digested: Option<Vec<u8>>,
     signature: &[u8],
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let data = message(&data, &digested)?;
     let key = use_key(ctx, &uid, "Signature Verify", KeyUse::Process)?;
     if !matches!(
@@ -424,9 +401,9 @@ pub(crate) fn verify(
 
 /// The HMAC hash of a key algorithm.
 fn hmac_hash(
-    ctx: &Ctx<'_>,
+    _ctx: &Ctx<'_>,
     alg: Option<CryptographicAlgorithm>,
-) -> Result<crypto::HashAlg, KmipError> {
+) -> Result<crypto::HashAlg, OpError> {
     Ok(match alg {
         Some(CryptographicAlgorithm::HmacSha1) => crypto::HashAlg::Sha1,
         Some(CryptographicAlgorithm::HmacSha224) => crypto::HashAlg::Sha224,
@@ -434,11 +411,9 @@ fn hmac_hash(
         Some(CryptographicAlgorithm::HmacSha384) => crypto::HashAlg::Sha384,
         Some(CryptographicAlgorithm::HmacSha512) => crypto::HashAlg::Sha512,
         other => {
-            return Err(ctx.err(
-                ResultReason::IllegalObjectType,
-                ResultReason::IllegalOperation,
-                format!("MAC needs an HMAC key, not {other:?}"),
-            ));
+            return Err(OpError::KeyTypeNotApplicable(format!(
+                "MAC needs an HMAC key, not {other:?}"
+            )));
         }
     })
 }
@@ -449,7 +424,7 @@ fn mac_key(
     operation: &str,
     key_use: KeyUse,
     parameters: Option<CryptographicParameters>,
-) -> Result<(Material, crypto::HashAlg), KmipError> {
+) -> Result<(Material, crypto::HashAlg), OpError> {
     let key = use_key(ctx, uid, operation, key_use)?;
     let (t, facts) = (key.object_type, key.facts);
     if t != ObjectType::SymmetricKey {
@@ -459,13 +434,10 @@ fn mac_key(
     if let Some(asked) = key.params(parameters).cryptographic_algorithm
         && hmac_hash(ctx, Some(asked))? != hash
     {
-        return Err(policy::bad_params(
-            ctx.version,
-            format!(
-                "Cryptographic Parameters ask for {asked}, the key is {:?}",
-                facts.algorithm
-            ),
-        ));
+        return Err(policy::bad_params(format!(
+            "Cryptographic Parameters ask for {asked}, the key is {:?}",
+            facts.algorithm
+        )));
     }
     Ok((key.material, hash))
 }
@@ -476,7 +448,7 @@ pub(crate) fn mac(
     uid: String,
     parameters: Option<CryptographicParameters>,
     data: &[u8],
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let (m, hash) = mac_key(ctx, &uid, "MAC", KeyUse::Protect, parameters)?;
     let mac = crypto::hmac(hash, &m.bytes, data);
     Ok(ResponsePayload::Mac {
@@ -492,7 +464,7 @@ pub(crate) fn mac_verify(
     parameters: Option<CryptographicParameters>,
     data: &[u8],
     mac: &[u8],
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let (m, hash) = mac_key(ctx, &uid, "MAC Verify", KeyUse::Process, parameters)?;
     let valid = crypto::hmac_verify(hash, &m.bytes, data, mac);
     Ok(ResponsePayload::MacVerify {
@@ -502,7 +474,7 @@ pub(crate) fn mac_verify(
 }
 
 /// RNG Retrieve: from the HSM when it answers, else from aws-lc's DRBG.
-pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponsePayload, KmipError> {
+pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponsePayload, OpError> {
     let max = hsm_client::MAX_RANDOM;
     let len = u32::try_from(length)
         .ok()
@@ -519,12 +491,9 @@ pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponseP
     let mut data: zeroize::Zeroizing<Vec<u8>> = match ctx.kms.hsm.random(len).await {
         Ok(bytes) => zeroize::Zeroizing::new(bytes),
         Err(e) => {
-            return Err(KmipError::new(
-                ResultReason::GeneralFailure,
-                format!(
-                    "RNG Retrieve: the HSM's random generator is unavailable ({e}); retry later"
-                ),
-            ));
+            return Err(OpError::Unavailable(format!(
+                "RNG Retrieve: the HSM's random generator is unavailable ({e}); retry later"
+            )));
         }
     };
     // The payload type holds a plain Vec: move the buffer into it instead of copying, so no

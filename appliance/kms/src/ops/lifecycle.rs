@@ -1,6 +1,6 @@
 //! Activate, Revoke, Destroy: the lifecycle as grow-only facts.
 
-use keywarden_kmip::KmipError;
+use crate::OpError;
 use keywarden_kmip::enums::{RevocationReasonCode, State};
 use keywarden_kmip::payload::ResponsePayload;
 
@@ -8,15 +8,14 @@ use super::{Ctx, event};
 use crate::policy;
 
 /// Activate: Pre-Active → Active (KMIP 1.4 §4.19, 2.1 §6.1.1). Any other state is refused.
-pub(crate) async fn activate(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, KmipError> {
+pub(crate) async fn activate(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, OpError> {
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let state = obj.state(ctx.now);
     if state != State::PreActive {
-        return Err(policy::wrong_state(
-            ctx.version,
-            format!("Activate needs a Pre-Active object; {uid} is {state}"),
-        ));
+        return Err(policy::wrong_state(format!(
+            "Activate needs a Pre-Active object; {uid} is {state}"
+        )));
     }
     let stamp = ctx.stamp()?;
     // A scheduled (future) activation is brought forward: the fresh stamp makes this event win
@@ -42,7 +41,7 @@ pub(crate) async fn revoke(
     reason: RevocationReasonCode,
     message: Option<String>,
     compromise_occurrence_date: Option<i64>,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let state = obj.state(ctx.now);
@@ -70,10 +69,9 @@ pub(crate) async fn revoke(
                 });
             }
             State::PreActive | State::Destroyed | State::DestroyedCompromised => {
-                return Err(policy::wrong_state(
-                    ctx.version,
-                    format!("Revoke with reason {reason} needs an Active object; {uid} is {state}"),
-                ));
+                return Err(policy::wrong_state(format!(
+                    "Revoke with reason {reason} needs an Active object; {uid} is {state}"
+                )));
             }
         }
     }
@@ -86,19 +84,18 @@ pub(crate) async fn revoke(
 
 /// Destroy (KMIP 1.4 §4.21, 2.1 §6.1.15): an Active object must be revoked first. The material
 /// is removed; the record stays as a tombstone with its attributes.
-pub(crate) async fn destroy(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, KmipError> {
+pub(crate) async fn destroy(ctx: &Ctx<'_>, uid: String) -> Result<ResponsePayload, OpError> {
     let _guard = ctx.lock(&uid).await;
     let mut obj = ctx.load(&uid)?;
     let state = obj.state(ctx.now);
     match state {
         State::Active => {
-            return Err(policy::wrong_state(
-                ctx.version,
-                format!("object {uid} is Active: revoke it before destroying it"),
-            ));
+            return Err(policy::wrong_state(format!(
+                "object {uid} is Active: revoke it before destroying it"
+            )));
         }
         State::Destroyed | State::DestroyedCompromised => {
-            return Err(policy::destroyed(ctx.version, &uid));
+            return Err(policy::destroyed(&uid));
         }
         State::PreActive | State::Deactivated | State::Compromised => {}
     }

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use keywarden_kmip::KmipError;
+use crate::OpError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
-use keywarden_kmip::enums::{ResultReason, State, StorageStatusMask};
+use keywarden_kmip::enums::{State, StorageStatusMask};
 use keywarden_kmip::payload::ResponsePayload;
 use keywarden_store::{LifecycleState, LocateQuery};
 
@@ -36,7 +36,7 @@ pub(crate) async fn locate(
     offset_items: Option<i32>,
     storage_status_mask: Option<u32>,
     attributes: Attributes,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let mut query = LocateQuery {
         // What Locate may return is what the caller sees (see `crate::access`).
         owner: matches!(ctx.caller.role, Role::CryptoUser).then(|| ctx.caller.identity.to_string()),
@@ -49,14 +49,10 @@ pub(crate) async fn locate(
     };
     let mut extra: Vec<Attribute> = Vec::new();
     let bad = |a: &Attribute| {
-        ctx.err(
-            ResultReason::InvalidAttributeValue,
-            ResultReason::InvalidField,
-            format!(
-                "Locate: attribute {:?} has a value of the wrong type",
-                a.name
-            ),
-        )
+        OpError::InvalidAttributeValue(format!(
+            "Locate: attribute {:?} has a value of the wrong type",
+            a.name
+        ))
     };
     for a in attributes.0 {
         match a.name.as_str() {
@@ -170,7 +166,7 @@ pub(crate) async fn locate(
         Ok::<_, keywarden_store::StoreError>((total, page, refused))
     })
     .await
-    .map_err(|e| KmipError::new(ResultReason::GeneralFailure, format!("locate task: {e}")))?
+    .map_err(|e| OpError::Failed(format!("locate task: {e}")))?
     .map_err(|e| ctx.store_error(e))?;
     for e in refused {
         let _ = ctx.store_error(e);

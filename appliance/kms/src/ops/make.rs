@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::OpError;
 use keywarden_crypto as crypto;
-use keywarden_kmip::KmipError;
 use keywarden_kmip::attributes::Attributes;
 use keywarden_kmip::enums::{
-    CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, RecommendedCurve, ResultReason,
-    State,
+    CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, RecommendedCurve, State,
 };
 use keywarden_kmip::objects::ManagedObject;
 use keywarden_kmip::payload::ResponsePayload;
@@ -19,8 +18,8 @@ use crate::cpu::CpuPool;
 use crate::material::{self, Kind, Material};
 use crate::policy;
 
-fn crypto_failure(e: crypto::CryptoError) -> KmipError {
-    KmipError::new(ResultReason::CryptographicFailure, e.to_string())
+fn crypto_failure(e: crypto::CryptoError) -> OpError {
+    OpError::Crypto(e.to_string())
 }
 
 /// Runs a key generation on the CPU pool, so RSA's seconds of work never stall the async
@@ -32,15 +31,18 @@ pub(crate) async fn generate_off_worker<T, F>(
     pool: CpuPool,
     limit: Option<&Arc<tokio::sync::Semaphore>>,
     work: F,
-) -> Result<T, KmipError>
+) -> Result<T, OpError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, crypto::CryptoError> + Send + 'static,
 {
     let permit = match limit {
-        Some(sem) => Some(Arc::clone(sem).acquire_owned().await.map_err(|_| {
-            KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
-        })?),
+        Some(sem) => Some(
+            Arc::clone(sem)
+                .acquire_owned()
+                .await
+                .map_err(|_| OpError::Unavailable("key service is shutting down".to_owned()))?,
+        ),
         None => None,
     };
     pool.run(move || {
@@ -52,7 +54,7 @@ where
 
 /// A new symmetric key, generated on the calling worker: it is a few dozen bytes from the
 /// RNG, cheaper than the hand-off to the blocking pool that key pairs need.
-fn symmetric_key(bits: u32) -> Result<zeroize::Zeroizing<Vec<u8>>, KmipError> {
+fn symmetric_key(bits: u32) -> Result<zeroize::Zeroizing<Vec<u8>>, OpError> {
     crypto::generate_symmetric(bits).map_err(crypto_failure)
 }
 
@@ -73,13 +75,11 @@ pub(crate) async fn create(
     ctx: &Ctx<'_>,
     object_type: ObjectType,
     attributes: Attributes,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if object_type != ObjectType::SymmetricKey {
-        return Err(ctx.err(
-            ResultReason::InvalidObjectType,
-            ResultReason::InvalidField,
-            format!("Create makes symmetric keys only, not {object_type}"),
-        ));
+        return Err(OpError::ObjectTypeMismatch(format!(
+            "Create makes symmetric keys only, not {object_type}"
+        )));
     }
     let kek = ctx.kek()?;
     let template = Template::parse(ctx, attributes, TemplateUse::Generate)?;
@@ -117,9 +117,8 @@ pub(crate) async fn create(
 
 /// The key pair to generate from the merged templates.
 fn key_pair_spec(
-    ctx: &Ctx<'_>,
     template: &Template,
-) -> Result<(crypto::KeyPairSpec, CryptographicAlgorithm), KmipError> {
+) -> Result<(crypto::KeyPairSpec, CryptographicAlgorithm), OpError> {
     let algorithm = template.algorithm().ok_or_else(|| {
         policy::missing("Create Key Pair: attribute Cryptographic Algorithm is required")
     })?;
@@ -129,13 +128,7 @@ fn key_pair_spec(
         .or_else(|| template.get("Recommended Curve").and_then(attrs::as_enum))
         .and_then(RecommendedCurve::from_value);
     let length = template.length();
-    let bad = |m: String| {
-        ctx.err(
-            ResultReason::InvalidAttributeValue,
-            ResultReason::InvalidField,
-            m,
-        )
-    };
+    let bad = |m: String| OpError::InvalidAttributeValue(m);
     let spec = match algorithm {
         CryptographicAlgorithm::Rsa => match length {
             Some(bits @ (2048 | 3072 | 4096)) => crypto::KeyPairSpec::Rsa(bits.unsigned_abs()),
@@ -187,7 +180,7 @@ pub(crate) async fn create_key_pair(
     common: Attributes,
     private: Attributes,
     public: Attributes,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let kek = ctx.kek()?;
     let common = Template::parse(ctx, common, TemplateUse::Generate)?;
     let private = Template::merged(
@@ -198,7 +191,7 @@ pub(crate) async fn create_key_pair(
         &common,
         &Template::parse(ctx, public, TemplateUse::Generate)?,
     );
-    let (spec, algorithm) = key_pair_spec(ctx, &private)?;
+    let (spec, algorithm) = key_pair_spec(&private)?;
     // RSA takes up to seconds per key: bound how many run at once so they cannot take every
     // blocking thread. EC and Ed25519 are fast and never queue behind RSA.
     let limit = matches!(spec, crypto::KeyPairSpec::Rsa(_)).then_some(&ctx.kms.rsa_keygen);
@@ -275,13 +268,11 @@ pub(crate) async fn register(
     object_type: ObjectType,
     attributes: Attributes,
     mut object: ManagedObject,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if !object_kind_matches(object_type, &object) {
-        return Err(ctx.err(
-            ResultReason::InvalidObjectType,
-            ResultReason::InvalidField,
-            format!("Object Type {object_type} does not match the object sent"),
-        ));
+        return Err(OpError::ObjectTypeMismatch(format!(
+            "Object Type {object_type} does not match the object sent"
+        )));
     }
     let kek = ctx.kek()?;
     let template = Template::parse(ctx, attributes, TemplateUse::Register)?;
@@ -354,31 +345,29 @@ pub(crate) async fn re_key(
     uid: String,
     offset: Option<u32>,
     attributes: Attributes,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     let kek = ctx.kek()?;
     let _guard = ctx.lock(&uid).await;
     let mut old = ctx.load(&uid)?;
     if old.object_type()? != ObjectType::SymmetricKey {
-        return Err(ctx.err(
-            ResultReason::InvalidObjectType,
-            ResultReason::IllegalOperation,
-            "Re-key applies to symmetric keys; use Re-key Key Pair for key pairs",
+        return Err(OpError::ObjectTypeNotApplicable(
+            "Re-key applies to symmetric keys; use Re-key Key Pair for key pairs".to_owned(),
         ));
     }
     if matches!(
         old.state(ctx.now),
         State::Destroyed | State::DestroyedCompromised
     ) {
-        return Err(policy::destroyed(ctx.version, &uid));
+        return Err(policy::destroyed(&uid));
     }
     let template = Template::parse(ctx, attributes, TemplateUse::Generate)?;
     let facts = old.facts();
     let algorithm = facts
         .algorithm
-        .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no algorithm"))?;
+        .ok_or_else(|| OpError::Failed("old key has no algorithm".to_owned()))?;
     let length = facts
         .length
-        .ok_or_else(|| KmipError::new(ResultReason::GeneralFailure, "old key has no length"))?;
+        .ok_or_else(|| OpError::Failed("old key has no length".to_owned()))?;
     let bits = u32::try_from(length).map_err(|_| policy::invalid("bad length"))?;
     let key = symmetric_key(bits)?;
     let mut new = ctx.new_object(ObjectType::SymmetricKey)?;
@@ -589,6 +578,6 @@ mod tests {
         })
         .await
         .expect_err("12 bits is refused");
-        assert_eq!(err.reason, ResultReason::CryptographicFailure);
+        assert!(matches!(err, OpError::Crypto(_)), "{err}");
     }
 }

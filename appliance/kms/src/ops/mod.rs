@@ -9,10 +9,10 @@ mod locate;
 mod make;
 mod query;
 
-use keywarden_kmip::KmipError;
+use crate::OpError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
-    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, Operation, ResultReason,
+    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, Operation,
 };
 use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
@@ -59,7 +59,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The identifier given, else the batch's ID Placeholder.
-    pub(crate) fn uid(&self, given: Option<String>) -> Result<String, KmipError> {
+    pub(crate) fn uid(&self, given: Option<String>) -> Result<String, OpError> {
         given.or_else(|| self.placeholder.clone()).ok_or_else(|| {
             policy::missing(
                 "Unique Identifier is missing and no earlier batch item set the ID Placeholder",
@@ -68,44 +68,44 @@ impl<'a> Ctx<'a> {
     }
 
     /// The store, unless the service is shut down.
-    pub(crate) fn store(&self) -> Result<Store, KmipError> {
-        self.kms.store().ok_or_else(|| {
-            KmipError::new(ResultReason::GeneralFailure, "key service is shutting down")
-        })
+    pub(crate) fn store(&self) -> Result<Store, OpError> {
+        self.kms
+            .store()
+            .ok_or_else(|| OpError::Unavailable("key service is shutting down".to_owned()))
     }
 
     /// The domain KEK, or the "HSM unavailable" error.
-    pub(crate) fn kek(&self) -> Result<Arc<DomainKek>, KmipError> {
+    pub(crate) fn kek(&self) -> Result<Arc<DomainKek>, OpError> {
         keyring::kek(self.kms)
     }
 
     /// A fresh stamp from the node's hybrid logical clock.
-    pub(crate) fn stamp(&self) -> Result<Stamp, KmipError> {
+    pub(crate) fn stamp(&self) -> Result<Stamp, OpError> {
         Ok(self.store()?.clock().now())
     }
 
     /// The KMIP error for a store failure: see [`store_error`].
-    pub(crate) fn store_error(&self, e: keywarden_store::StoreError) -> KmipError {
+    pub(crate) fn store_error(&self, e: keywarden_store::StoreError) -> OpError {
         store_error(self.kms, e)
     }
 
     /// Loads an object the caller may act on in the operation's access class.
-    pub(crate) fn load(&self, uid: &str) -> Result<Object, KmipError> {
+    pub(crate) fn load(&self, uid: &str) -> Result<Object, OpError> {
         self.load_for(uid, self.access)
     }
 
     /// Loads an object the caller may act on in `access` (a second object of an operation,
     /// such as the wrapping key of a Get, is used, not managed).
-    pub(crate) fn load_for(&self, uid: &str, access: Access) -> Result<Object, KmipError> {
+    pub(crate) fn load_for(&self, uid: &str, access: Access) -> Result<Object, OpError> {
         let rec = self
             .store()?
             .get(uid)
             .map_err(|e| self.store_error(e))?
-            .ok_or_else(|| policy::not_found(self.version, uid))?;
+            .ok_or_else(|| policy::not_found(uid))?;
         // An object the caller may not see answers exactly like a missing one, so identifiers
         // of other identities cannot be probed.
         if !access::sees(self.caller, &rec) {
-            return Err(policy::not_found(self.version, uid));
+            return Err(policy::not_found(uid));
         }
         if !access::may(self.caller, &rec, access) {
             return Err(access::denied(self.caller, uid, access));
@@ -115,16 +115,16 @@ impl<'a> Ctx<'a> {
 
     /// Refuses a Link whose target does not exist or that the caller may not see (the same
     /// not-found answer as [`Ctx::load`]).
-    pub(crate) fn check_link_target(&self, value: &Value) -> Result<(), KmipError> {
+    pub(crate) fn check_link_target(&self, value: &Value) -> Result<(), OpError> {
         let (_, target) =
             attrs::link_parts(value).ok_or_else(|| policy::invalid("Link value is malformed"))?;
         self.load_for(&target, Access::Manage).map(|_| ())
     }
 
     /// Writes objects durably, in one commit.
-    pub(crate) async fn commit(&self, objects: Vec<Object>) -> Result<(), KmipError> {
+    pub(crate) async fn commit(&self, objects: Vec<Object>) -> Result<(), OpError> {
         for o in &objects {
-            o.check_limits(self.version)?;
+            o.check_limits()?;
         }
         let ops = objects
             .into_iter()
@@ -140,7 +140,7 @@ impl<'a> Ctx<'a> {
     /// the objects of one group commit land in the same few B-tree pages instead of one random
     /// page each (a random v4 cost a 4 KiB page write per create), with 74 random bits left
     /// so identifiers still cannot be guessed.
-    pub(crate) fn new_object(&self, object_type: ObjectType) -> Result<Object, KmipError> {
+    pub(crate) fn new_object(&self, object_type: ObjectType) -> Result<Object, OpError> {
         let stamp = self.stamp()?;
         Ok(Object {
             rec: Arc::new(ObjectRecord {
@@ -160,45 +160,31 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// Version-aware error helper.
-    pub(crate) fn err(
-        &self,
-        preferred: ResultReason,
-        fallback: ResultReason,
-        message: impl Into<String>,
-    ) -> KmipError {
-        policy::err(self.version, preferred, fallback, message)
-    }
-
     /// The mutation lock of an object, held across read-modify-write.
     pub(crate) async fn lock(&self, uid: &str) -> tokio::sync::MutexGuard<'a, ()> {
         self.kms.object_lock(uid).lock().await
     }
 }
 
-/// The one place store errors become KMIP errors. A record that fails authentication at rest
-/// is counted and named: Operation Failed with General Failure (no Result Reason names a
-/// damaged record; the object is not missing, and the client cannot fix it).
-pub(crate) fn store_error(kms: &Kms, e: keywarden_store::StoreError) -> KmipError {
+/// The one place store errors become operation errors. A record that fails authentication at
+/// rest is counted and named (the object is not missing, and the client cannot fix it).
+pub(crate) fn store_error(kms: &Kms, e: keywarden_store::StoreError) -> OpError {
     use keywarden_store::StoreError as E;
     match e {
         E::RecordRejected { uuid, fault } => {
             kms.metrics.records_rejected.inc();
             tracing::warn!(object = %uuid, %fault, "stored record refused: it failed authentication at rest");
-            KmipError::new(
-                ResultReason::GeneralFailure,
-                format!(
-                    "object {uuid} is refused: its stored record failed authentication at rest \
-                     ({fault}); it is not served"
-                ),
-            )
+            OpError::RecordRejected {
+                uuid,
+                fault: fault.to_string(),
+            }
         }
-        E::Locked => KmipError::new(
-            ResultReason::GeneralFailure,
+        E::Locked => OpError::Unavailable(
             "the store is locked until its storage epoch keys are unwrapped through the HSM; \
-             retry later",
+             retry later"
+                .to_owned(),
         ),
-        other => KmipError::new(ResultReason::GeneralFailure, format!("store: {other}")),
+        other => OpError::Failed(format!("store: {other}")),
     }
 }
 
@@ -207,15 +193,12 @@ pub(crate) async fn dispatch(
     ctx: &Ctx<'_>,
     operation: Operation,
     payload: RequestPayload,
-) -> Result<ResponsePayload, KmipError> {
+) -> Result<ResponsePayload, OpError> {
     if !operation.exists_in(ctx.version.major, ctx.version.minor) {
-        return Err(KmipError::new(
-            ResultReason::OperationNotSupported,
-            format!(
-                "{operation} is not part of KMIP {}.{}",
-                ctx.version.major, ctx.version.minor
-            ),
-        ));
+        return Err(OpError::NotInVersion {
+            operation,
+            version: ctx.version,
+        });
     }
     access::check_role(ctx.caller, ctx.access)?;
     crate::hsm_policy::check(ctx.kms, ctx.access)?;
@@ -417,7 +400,7 @@ impl Template {
         ctx: &Ctx<'_>,
         attributes: Attributes,
         usage: TemplateUse,
-    ) -> Result<Template, KmipError> {
+    ) -> Result<Template, OpError> {
         let mut items: Vec<Attribute> = Vec::new();
         for a in attributes.0 {
             let inputs_ok = matches!(
@@ -426,24 +409,22 @@ impl Template {
             ) || (usage == TemplateUse::Generate && a.name == "Recommended Curve");
             if !(inputs_ok || attrs::settable_at_creation(&a.name)) {
                 if attrs::is_server_only(&a.name) {
-                    return Err(policy::read_only(ctx.version, &a.name));
+                    return Err(policy::read_only(&a.name));
                 }
-                return Err(ctx.err(
-                    ResultReason::UnsupportedAttribute,
-                    ResultReason::InvalidField,
-                    format!("attribute {:?} is not supported", a.name),
-                ));
+                return Err(OpError::UnsupportedAttribute(format!(
+                    "attribute {:?} is not supported",
+                    a.name
+                )));
             }
-            check_value(ctx, &a.name, &a.value)?;
+            check_value(&a.name, &a.value)?;
             if a.name == name::LINK {
                 ctx.check_link_target(&a.value)?;
             }
             if !attrs::is_multi(&a.name) && items.iter().any(|i| i.name == a.name) {
-                return Err(ctx.err(
-                    ResultReason::AttributeSingleValued,
-                    ResultReason::InvalidField,
-                    format!("attribute {:?} may appear only once", a.name),
-                ));
+                return Err(OpError::AttributeRepeated(format!(
+                    "attribute {:?} may appear only once",
+                    a.name
+                )));
             }
             items.push(a);
         }
@@ -537,7 +518,7 @@ pub(crate) fn event(
 }
 
 /// Checks the type of a value against its attribute.
-pub(crate) fn check_value(ctx: &Ctx<'_>, attr: &str, value: &Value) -> Result<(), KmipError> {
+pub(crate) fn check_value(attr: &str, value: &Value) -> Result<(), OpError> {
     let ok = match attr {
         name::NAME => attrs::name_text(value).is_some(),
         name::OBJECT_GROUP
@@ -564,11 +545,9 @@ pub(crate) fn check_value(ctx: &Ctx<'_>, attr: &str, value: &Value) -> Result<()
     if ok {
         Ok(())
     } else {
-        Err(ctx.err(
-            ResultReason::InvalidAttributeValue,
-            ResultReason::InvalidField,
-            format!("attribute {attr:?} has a value of the wrong type or out of range"),
-        ))
+        Err(OpError::InvalidAttributeValue(format!(
+            "attribute {attr:?} has a value of the wrong type or out of range"
+        )))
     }
 }
 
@@ -605,7 +584,7 @@ pub(crate) fn set_server_attributes(
     length: Option<i32>,
     curve: Option<keywarden_kmip::enums::RecommendedCurve>,
     stamp: Stamp,
-) -> Result<(), KmipError> {
+) -> Result<(), OpError> {
     let now = crate::object::stamp_secs(&stamp);
     let object_type = obj.object_type()?;
     if let Some(a) = algorithm {

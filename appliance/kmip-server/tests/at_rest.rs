@@ -79,11 +79,11 @@ impl Node {
     }
 
     fn client(&self) -> Client {
-        Client {
-            kms: Arc::clone(&self.kms),
-            caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-            version: V21,
-        }
+        Client::new(
+            Arc::clone(&self.kms),
+            keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+            V21,
+        )
     }
 
     fn hsm_client(&self) -> HsmClient {
@@ -894,11 +894,11 @@ async fn plain_records_are_sealed_at_the_first_start_unless_the_token_holds_epoc
         reasons.iter().any(|r| r.contains("plain records")),
         "{reasons:?}"
     );
-    let refused = Client {
-        kms: Arc::clone(&kms),
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+    let refused = Client::new(
+        Arc::clone(&kms),
+        keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+        V21,
+    );
     assert_eq!(refused.fail(get(&uid)).await, ResultReason::GeneralFailure);
     kms.shutdown().await;
 

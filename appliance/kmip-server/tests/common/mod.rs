@@ -1,5 +1,5 @@
 //! Test fixture: a private SoftHSM2 token, the real `hsm-bridge` binary in front of it, and a
-//! `Kms` on a temp data directory; plus a small typed KMIP client over `Kms::handle`.
+//! `Kms` on a temp data directory; plus a small typed KMIP client over `KmipServer::handle`.
 //!
 //! Without SoftHSM2 every test fails with a clear message (never skips): run `cargo xtask test`,
 //! which installs it. The bridge binary is `HSM_BRIDGE_BIN` when set, else the workspace's
@@ -25,6 +25,7 @@ use keywarden_kmip::message::{
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::{Limits, Value};
+use keywarden_kmip_server::{KmipConfig, KmipServer};
 use keywarden_kms::{Caller, Identity, Kms, KmsConfig, Policy};
 
 pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -260,6 +261,7 @@ impl Env {
     pub fn client(&self, identity: &str, version: ProtocolVersion) -> Client {
         Client {
             kms: Arc::clone(&self.kms),
+            kmip: KmipConfig::default(),
             caller: self.kms.caller(&Identity::Dn(
                 format!("CN={identity}").parse().expect("test identity"),
             )),
@@ -281,9 +283,7 @@ pub fn config(hsm: &Hsm, data: &Path) -> KmsConfig {
             Path::new("test-authz.toml"),
         )
         .expect("test authorization file"),
-        limits: Limits::default(),
         hsm_loss: keywarden_kms::HsmLossPolicy::default(),
-        batch_deadline: keywarden_kms::DEFAULT_BATCH_DEADLINE,
         erase_interval: keywarden_kms::DEFAULT_ERASE_INTERVAL,
         store: keywarden_kms::StoreOptions::default(),
     }
@@ -310,17 +310,34 @@ pub async fn wait_ready(kms: &Kms) {
     panic!("key service never became ready: {last:?}");
 }
 
-/// A typed KMIP client calling `Kms::handle` with real TTLV bytes.
+/// A typed KMIP client calling `KmipServer::handle` with real TTLV bytes.
 pub struct Client {
     pub kms: Arc<Kms>,
+    /// The settings of the KMIP message layer its requests go through.
+    pub kmip: KmipConfig,
     pub caller: Caller,
     pub version: ProtocolVersion,
 }
 
 impl Client {
+    /// A client of `kms` with the default KMIP settings.
+    pub fn new(kms: Arc<Kms>, caller: Caller, version: ProtocolVersion) -> Client {
+        Client {
+            kms,
+            kmip: KmipConfig::default(),
+            caller,
+            version,
+        }
+    }
+
+    /// The KMIP message layer in front of the key service.
+    pub fn server(&self) -> KmipServer {
+        KmipServer::new(Arc::clone(&self.kms), self.kmip)
+    }
+
     pub async fn send(&self, message: RequestMessage) -> ResponseMessage {
         let bytes = message.encode();
-        let out = self.kms.handle(&self.caller, &bytes).await;
+        let out = self.server().handle(&self.caller, &bytes).await;
         ResponseMessage::decode(&out, &Limits::default()).expect("response decodes")
     }
 

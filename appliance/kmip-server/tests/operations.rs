@@ -2221,10 +2221,10 @@ async fn libkmip_locate_with_filters_outside_attributes_fails_alone() {
     c.create_aes(128, vec![name("another-key")]).await;
     let send = |continuation| {
         let bytes = libkmip_locate_request("percona-master-key", continuation);
-        let kms = std::sync::Arc::clone(&env.kms);
+        let server = c.server();
         let caller = c.caller.clone();
         async move {
-            let out = kms.handle(&caller, &bytes).await;
+            let out = server.handle(&caller, &bytes).await;
             keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
                 .expect("response decodes")
         }
@@ -2470,7 +2470,8 @@ async fn unsupported_operations_and_bad_messages() {
             Operation::Archive,
         ] {
             let out = env
-                .kms
+                .client("alice", V21)
+                .server()
                 .handle(&caller, &raw_request(major, minor, op.value()))
                 .await;
             let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
@@ -2483,7 +2484,8 @@ async fn unsupported_operations_and_bad_messages() {
             );
         }
         let out = env
-            .kms
+            .client("alice", V21)
+            .server()
             .handle(&caller, &raw_request(major, minor, 0x7777))
             .await;
         let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
@@ -2492,7 +2494,8 @@ async fn unsupported_operations_and_bad_messages() {
     }
     // Garbage: still a decodable KMIP error response.
     let out = env
-        .kms
+        .client("alice", V21)
+        .server()
         .handle(&caller, &[0x42, 0, 0x78, 1, 0, 0, 0, 200, 1, 2, 3])
         .await;
     let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
@@ -2500,7 +2503,11 @@ async fn unsupported_operations_and_bad_messages() {
     assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
     let err =
         ttlv::decode(&[0x42, 0, 0x78, 1, 0, 0, 0, 200], &Limits::default()).expect_err("truncated");
-    let out = env.kms.frame_error(&err);
+    let out = env
+        .client("alice", V21)
+        .server()
+        .frame_error(&caller, &err)
+        .await;
     let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
         .expect("decodes");
     assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
@@ -2830,7 +2837,7 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
         .expect("the failure is recorded");
     assert_eq!(
         failed.entry.outcome,
-        keywarden_audit::Outcome::failure("ItemNotFound")
+        keywarden_audit::Outcome::failure("not-found")
     );
     // The whole chain verifies, and no secret is anywhere in the files.
     keywarden_audit::verify(&dir, None).expect("verify");
@@ -2865,8 +2872,9 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_not_started_by_the_batch_deadline_answer_operation_failed() {
     // A deadline of zero: the first item runs, every later one is past it.
-    let env = Env::start_with(|c| c.batch_deadline = std::time::Duration::ZERO).await;
-    let c = env.client("alice", V21);
+    let env = Env::start().await;
+    let mut c = env.client("alice", V21);
+    c.kmip.batch_deadline = std::time::Duration::ZERO;
     let query = || RequestPayload::Query { functions: vec![] };
     for continuation in [None, Some(BatchErrorContinuationOption::Continue)] {
         let r = c.batch(vec![query(), query(), query()], continuation).await;

@@ -1,8 +1,6 @@
 //! One request message: version negotiation, the batch loop with the ID Placeholder and the
-//! Batch Error Continuation Option, panic isolation per item, and the response.
+//! Batch Error Continuation Option, the message's deadline, and the response.
 
-use std::panic::AssertUnwindSafe;
-use std::task::Poll;
 use std::time::Instant;
 
 use keywarden_kmip::KmipError;
@@ -13,37 +11,66 @@ use keywarden_kmip::message::{
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::DecodeError;
+use keywarden_kms::{Caller, Request};
 use zeroize::Zeroizing;
 
-use crate::access::Access;
-use crate::audit;
-use crate::clock::unix_now;
-use crate::ops::{self, Ctx};
-use crate::{Caller, Kms};
+use crate::KmipServer;
+use crate::reason::kmip_error;
 
 /// The response to an undecodable frame.
-pub(crate) fn frame_error(kms: &Kms, error: &DecodeError) -> Vec<u8> {
-    kms.metrics.record("Unknown", "InvalidMessage", 0.0);
+pub(crate) async fn frame_error(
+    server: &KmipServer,
+    caller: &Caller,
+    error: &DecodeError,
+) -> Vec<u8> {
+    let error = KmipError::new(
+        ResultReason::InvalidMessage,
+        format!("TTLV framing: {error}"),
+    );
+    refused(server, caller, None, None, &error).await;
     let error = MessageError {
         protocol_version: None,
         batch_items: Vec::new(),
-        error: KmipError::new(
-            ResultReason::InvalidMessage,
-            format!("TTLV framing: {error}"),
-        ),
+        error,
     };
     ResponseMessage::for_message_error(&error, unix_now()).encode()
 }
 
-/// Answers one message; never panics (each item runs in its own task).
-pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8> {
+/// Audits and counts a request (or one of its items) refused before it reached the key
+/// service.
+async fn refused(
+    server: &KmipServer,
+    caller: &Caller,
+    operation: Option<Operation>,
+    target: Option<&str>,
+    error: &KmipError,
+) {
+    server
+        .kms
+        .record_refused(
+            caller,
+            operation,
+            target,
+            error.reason.spec_name(),
+            &error.message,
+        )
+        .await;
+}
+
+/// Seconds since the Unix epoch, for the response header.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Answers one message; never panics (the key service isolates each item).
+pub(crate) async fn handle(server: &KmipServer, caller: &Caller, request: &[u8]) -> Vec<u8> {
     let now = unix_now();
-    let received = keywarden_audit::Timestamp::now();
-    let log = kms.audit.get();
-    let message = match RequestMessage::decode(request, &kms.config.limits) {
+    let message = match RequestMessage::decode(request, &server.config.limits) {
         Ok(m) => m,
         Err(e) => {
-            kms.metrics.record("Unknown", "InvalidMessage", 0.0);
+            refused(server, caller, None, None, &e.error).await;
             return ResponseMessage::for_message_error(&e, now).encode();
         }
     };
@@ -62,38 +89,24 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
     let mut items = Vec::with_capacity(message.items.len());
     let mut placeholder: Option<String> = None;
     let count = message.items.len();
-    let mut entries = Vec::with_capacity(count);
-    let deadline = Instant::now() + kms.config.batch_deadline;
+    let deadline = Instant::now() + server.config.batch_deadline;
     let mut past_deadline = false;
-    let mut changed_state = false;
     for (n, mut item) in message.items.into_iter().enumerate() {
-        let started = Instant::now();
         let operation = item.operation.ok();
         let id = item.unique_batch_item_id.take();
-        let target: Option<String> = item
-            .payload
-            .as_ref()
-            .ok()
-            .and_then(audit::request_object)
-            .map(str::to_owned);
         // The first item always runs; a later one only while the message is within its
         // deadline, so one slow item cannot hold the connection for a whole long batch.
         past_deadline |= n > 0 && Instant::now() >= deadline;
-        let result = if past_deadline {
-            Err(KmipError::new(
+        let refusal = if past_deadline {
+            Some(KmipError::new(
                 ResultReason::GeneralFailure,
                 format!(
                     "the request's deadline of {:?} passed before this batch item started; it was not processed",
-                    kms.config.batch_deadline
+                    server.config.batch_deadline
                 ),
             ))
-        } else if log.is_none() && !audit::allowed_without_log(operation) {
-            Err(KmipError::new(
-                ResultReason::GeneralFailure,
-                "the audit log is not open yet (the HSM has not answered since start); retry later",
-            ))
         } else if !version_ok {
-            Err(KmipError::new(
+            Some(KmipError::new(
                 ResultReason::InvalidMessage,
                 format!(
                     "protocol version {}.{} is not supported; use Discover Versions",
@@ -101,25 +114,40 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
                 ),
             ))
         } else if continuation == BatchErrorContinuationOption::Undo {
-            Err(KmipError::new(
+            Some(KmipError::new(
                 ResultReason::FeatureNotSupported,
                 "Batch Error Continuation Option Undo is not supported; use Stop or Continue",
             ))
         } else {
-            run_item(kms, caller, version, item, placeholder.clone()).await
+            None
         };
-        let op_name = operation.map_or("Unknown", |o| o.spec_name());
+        let result = match (refusal, runnable(item)) {
+            (None, Ok(payload)) => {
+                let op = payload.operation();
+                let request = Request {
+                    version,
+                    payload,
+                    id_placeholder: placeholder.clone(),
+                };
+                server
+                    .kms
+                    .execute(caller, request)
+                    .await
+                    .map(|response| (op, response))
+                    .map_err(|e| kmip_error(&e, version))
+            }
+            (Some(e), Ok(payload)) => {
+                let target = payload.unique_identifier();
+                refused(server, caller, operation, target, &e).await;
+                Err(e)
+            }
+            (refusal, Err(e)) => {
+                let e = refusal.unwrap_or(e);
+                refused(server, caller, operation, None, &e).await;
+                Err(e)
+            }
+        };
         let failed = result.is_err();
-        if log.is_some() {
-            entries.push(audit::entry(
-                caller,
-                received,
-                operation,
-                target.as_deref(),
-                &result,
-            ));
-            changed_state |= !failed && operation.is_some_and(audit::changes_state);
-        }
         let response = match result {
             Ok((op, payload)) => {
                 // Only a later item can read the placeholder.
@@ -128,19 +156,9 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
                 {
                     placeholder = Some(uid);
                 }
-                kms.metrics
-                    .record_success(op, started.elapsed().as_secs_f64());
                 ResponseBatchItem::success(op, id, Some(payload))
             }
-            Err(e) => {
-                tracing::debug!(operation = op_name, reason = ?e.reason, message = %e.message, "batch item failed");
-                kms.metrics.record(
-                    op_name,
-                    e.reason.spec_name(),
-                    started.elapsed().as_secs_f64(),
-                );
-                ResponseBatchItem::failure(operation, id, e)
-            }
+            Err(e) => ResponseBatchItem::failure(operation, id, e),
         };
         items.push(response);
         // Stop (the default): KMIP 1.4 §6.15 / 2.1 §7.10 — the items after a failure are not
@@ -151,23 +169,6 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
         }
     }
     let mut response = ResponseMessage { header, items };
-    // A state change's entry is durable before its response; if the log cannot take it, no
-    // item reports success (a committed change stays committed, and the node turns not ready).
-    if let Some(log) = log
-        && let Err(e) = audit::append(log, entries, changed_state).await
-    {
-        tracing::error!(error = %e, "the audit log refused entries; failing the response");
-        for item in &mut response.items {
-            if item.result_status == ResultStatus::Success {
-                item.result_status = ResultStatus::OperationFailed;
-                item.result_reason = Some(ResultReason::GeneralFailure);
-                item.result_message = Some(format!(
-                    "the audit log could not record this request ({e}); a change it made is kept"
-                ));
-                item.payload = None;
-            }
-        }
-    }
     // The first encoding may carry key material and is dropped when it is too large.
     let mut bytes = Zeroizing::new(response.encode());
     if let Some(max) = message.header.maximum_response_size
@@ -194,6 +195,17 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, request: &[u8]) -> Vec<u8
     // The API hands out a plain Vec: move it out rather than copy it, so no second copy of
     // the bytes is left behind.
     std::mem::take(&mut *bytes)
+}
+
+/// The payload of an item the server can run: a known operation whose payload decoded.
+fn runnable(item: RequestBatchItem) -> Result<RequestPayload, KmipError> {
+    if let Err(raw) = item.operation {
+        return Err(KmipError::new(
+            ResultReason::OperationNotSupported,
+            format!("operation 0x{raw:08x} is not supported"),
+        ));
+    }
+    item.payload
 }
 
 /// Payloads that read data (key material, attributes, ciphertext, random bytes) and can be
@@ -263,78 +275,6 @@ fn placeholder_of(payload: &ResponsePayload) -> Option<String> {
     }
 }
 
-/// Runs one item; a panic becomes that item's failure.
-async fn run_item(
-    kms: &Kms,
-    caller: &Caller,
-    version: ProtocolVersion,
-    item: RequestBatchItem,
-    placeholder: Option<String>,
-) -> Result<(Operation, ResponsePayload), KmipError> {
-    let operation = match item.operation {
-        Ok(op) => op,
-        Err(raw) => {
-            return Err(KmipError::new(
-                ResultReason::OperationNotSupported,
-                format!("operation 0x{raw:08x} is not supported"),
-            ));
-        }
-    };
-    let payload: RequestPayload = item.payload?;
-    isolated(version, operation, async move {
-        let ctx = Ctx::new(kms, caller, Access::of(&payload), version, placeholder);
-        ops::dispatch(&ctx, operation, payload).await
-    })
-    .await
-}
-
-/// Runs one item's work, catching a panic: it fails that item (Internal Server Error in 2.x,
-/// General Failure in 1.x) and nothing else. The work runs inside the caller's task rather
-/// than a spawned one: the isolation is the same (`catch_unwind` around every poll, the
-/// panicked future is dropped and never polled again), without a task allocation, a move of
-/// the future and a cross-task wake-up per item.
-async fn isolated<F>(
-    version: ProtocolVersion,
-    operation: Operation,
-    work: F,
-) -> Result<(Operation, ResponsePayload), KmipError>
-where
-    F: std::future::Future<Output = Result<ResponsePayload, KmipError>>,
-{
-    let mut work = std::pin::pin!(work);
-    let caught = std::future::poll_fn(|cx| {
-        // AssertUnwindSafe: after a panic the future is dropped, never polled again; shared
-        // state it held (std mutexes) is poisoned exactly as with a panicking spawned task.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
-            Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
-    })
-    .await;
-    match caught {
-        Ok(result) => result.map(|p| (operation, p)),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("non-text panic payload");
-            tracing::error!(
-                operation = operation.spec_name(),
-                panic = message,
-                "batch item panicked"
-            );
-            Err(crate::policy::err(
-                version,
-                ResultReason::InternalServerError,
-                ResultReason::GeneralFailure,
-                "internal error while processing this batch item",
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,40 +287,5 @@ mod tests {
         assert_eq!(negotiate(v(3, 0)), (v(2, 1), false));
         assert_eq!(negotiate(v(1, 9)), (v(1, 4), false));
         assert_eq!(negotiate(v(0, 9)), (v(1, 0), false));
-    }
-
-    #[tokio::test]
-    async fn a_panicking_item_fails_alone() {
-        let v21 = ProtocolVersion { major: 2, minor: 1 };
-        let v14 = ProtocolVersion { major: 1, minor: 4 };
-        let boom = async {
-            let items: Vec<u8> = Vec::new();
-            // An out-of-bounds index: the kind of bug isolation exists for.
-            let _ = items[usize::from(items.is_empty())];
-            Ok(ResponsePayload::RngRetrieve { data: Vec::new() })
-        };
-        let err = isolated(v21, Operation::Get, boom)
-            .await
-            .expect_err("panic becomes an error");
-        assert_eq!(err.reason, ResultReason::InternalServerError);
-        let boom = async { panic!("bug") };
-        let err = isolated(v14, Operation::Get, boom)
-            .await
-            .expect_err("panic becomes an error");
-        assert_eq!(err.reason, ResultReason::GeneralFailure);
-        // A panic on a later poll, after the work was suspended once, is caught as well.
-        let late = async {
-            tokio::task::yield_now().await;
-            panic!("late bug")
-        };
-        let err = isolated(v21, Operation::Encrypt, late)
-            .await
-            .expect_err("late panic becomes an error");
-        assert_eq!(err.reason, ResultReason::InternalServerError);
-        let fine = async { Ok(ResponsePayload::RngRetrieve { data: vec![1] }) };
-        let ok = isolated(v14, Operation::RngRetrieve, fine)
-            .await
-            .expect("no panic");
-        assert_eq!(ok.0, Operation::RngRetrieve);
     }
 }

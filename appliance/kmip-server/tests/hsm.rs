@@ -49,11 +49,11 @@ async fn restart_unwraps_kek_again_and_objects_survive() {
     env.hsm.start();
     let kms = open(&env.hsm, env.data.path()).await;
     wait_ready(&kms).await;
-    let c = Client {
+    let c = Client::new(
         kms,
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+        keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+        V21,
+    );
     assert_eq!(raw_key(&c.ok(get(&uid)).await), key);
     c.kms.shutdown().await;
 }
@@ -68,11 +68,11 @@ async fn start_without_hsm_then_recover() {
     assert!(!r.ready);
     assert!(r.reasons.iter().any(|s| s.contains("KEK")), "{r:?}");
     assert!(r.reasons.iter().any(|s| s.contains("HSM")), "{r:?}");
-    let c = Client {
-        kms: kms.clone(),
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+    let c = Client::new(
+        kms.clone(),
+        keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+        V21,
+    );
     // Discover Versions and Query still work.
     c.ok(RequestPayload::DiscoverVersions { versions: vec![] })
         .await;
@@ -106,11 +106,11 @@ async fn start_without_hsm_then_recover() {
     // And the KEK it created was stored: a restart unwraps it.
     let kms = open(&hsm, data.path()).await;
     wait_ready(&kms).await;
-    let c = Client {
-        kms: kms.clone(),
-        caller: keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        version: V21,
-    };
+    let c = Client::new(
+        kms.clone(),
+        keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+        V21,
+    );
     c.ok(get(&uid)).await;
     kms.shutdown().await;
 }
@@ -211,9 +211,9 @@ async fn metrics_are_registered_and_counted() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let text = env.metrics();
     for needle in [
-        "kmip_requests_total{operation=\"Create\",result=\"Success\"} 1",
-        "kmip_requests_total{operation=\"Get\",result=\"ItemNotFound\"} 1",
-        "kmip_request_duration_seconds_count{operation=\"Create\"} 1",
+        "kms_operations_total{operation=\"Create\",result=\"Success\"} 1",
+        "kms_operations_total{operation=\"Get\",result=\"not-found\"} 1",
+        "kms_operation_duration_seconds_count{operation=\"Create\"} 1",
         "hsm_up 1",
         "hsm_loss_policy{policy=\"keep-serving\"} 1",
         "store_objects 1",
