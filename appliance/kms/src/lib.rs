@@ -521,6 +521,41 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn execute_answers_typed_payloads_and_typed_errors() {
+        use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kms = without_hsm(dir.path()).await;
+        let caller = Caller::new("CN=alice", Role::CryptoUser);
+        let v21 = ProtocolVersion::V2_1;
+        // Discover Versions needs neither the HSM nor the audit log.
+        let versions = RequestPayload::DiscoverVersions { versions: vec![] };
+        match kms.execute(&caller, Request::new(v21, versions)).await {
+            Ok(ResponsePayload::DiscoverVersions { versions }) => {
+                assert!(versions.contains(&v21), "{versions:?}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // Anything that touches an object waits for the audit log, which needs the HSM: a
+        // typed Unavailable, not a protocol code.
+        let get = RequestPayload::Get {
+            unique_identifier: Some("0190-no-such".to_owned()),
+            key_format_type: None,
+            key_compression_type: None,
+            key_wrapping_specification: None,
+        };
+        let err = kms
+            .execute(&caller, Request::new(v21, get))
+            .await
+            .expect_err("no audit log yet");
+        assert!(
+            matches!(&err, OpError::Unavailable(m) if m.contains("audit log")),
+            "{err:?}"
+        );
+        assert_eq!(err.kind(), "unavailable");
+        kms.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_commit_makes_the_node_not_ready_until_one_succeeds() {
         let dir = tempfile::tempdir().expect("temp dir");
         let kms = without_hsm(dir.path()).await;
