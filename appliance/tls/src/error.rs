@@ -23,6 +23,17 @@ pub enum TlsError {
         /// Its issuer.
         issuer: String,
     },
+    /// A CRL is past its nextUpdate: it says nothing about revocations since.
+    #[error(
+        "CRL {path}: expired at {} (its nextUpdate); install a current CRL from its CA",
+        rfc3339(*next_update)
+    )]
+    CrlExpired {
+        /// The file.
+        path: PathBuf,
+        /// Its nextUpdate, seconds since the Unix epoch.
+        next_update: u64,
+    },
     /// The provider or rustls refused a setting.
     #[error("{what}: {reason}")]
     Config {
@@ -56,4 +67,16 @@ pub enum IdentityError {
         /// How many.
         count: usize,
     },
+}
+
+/// A time in seconds since the Unix epoch as RFC 3339 (UTC), for messages.
+fn rfc3339(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{secs} s after the Unix epoch"))
 }

@@ -10,6 +10,12 @@
 //! Once any CRL is configured, the revocation status of every client certificate must be known:
 //! a leaf whose issuer has no CRL among the files is refused (fail closed), so give one CRL per
 //! client CA. Only the end-entity certificate is checked against the CRLs.
+//!
+//! A CRL past its nextUpdate no longer says anything about revocations since then, so it is
+//! treated like a missing one (fail closed): the start-up load refuses it naming the file and
+//! the time, handshakes verified against it fail, and when a loaded CRL expires the watcher
+//! starts a new generation, so open connections are checked again and closed. Replacing the
+//! file with a current CRL restores service without a restart.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -53,6 +59,10 @@ struct Generation {
     required: Arc<dyn ClientCertVerifier>,
     optional: Arc<dyn ClientCertVerifier>,
     stamps: Vec<Option<FileStamp>>,
+    /// The earliest nextUpdate of its CRLs (seconds since the Unix epoch), with its file.
+    expires: Option<(u64, PathBuf)>,
+    /// The watcher already started a generation for its expiry.
+    expired: bool,
 }
 
 /// The client CAs of a listener with their current CRLs.
@@ -125,11 +135,21 @@ impl ClientTrust {
                 required: WebPkiClientVerifier::no_client_auth(),
                 optional: WebPkiClientVerifier::no_client_auth(),
                 stamps: Vec::new(),
+                expires: None,
+                expired: false,
             }),
             generation: watch::Sender::new(0),
             reload_failures: AtomicU64::new(0),
         };
         let first = trust.read_generation()?;
+        if let Some((at, path)) = &first.expires
+            && *at <= UnixTime::now().as_secs()
+        {
+            return Err(TlsError::CrlExpired {
+                path: path.clone(),
+                next_update: *at,
+            });
+        }
         trust.current = RwLock::new(first);
         Ok(Arc::new(trust))
     }
@@ -138,6 +158,7 @@ impl ClientTrust {
     fn read_generation(&self) -> Result<Generation, TlsError> {
         let mut crls: Vec<CertificateRevocationListDer<'static>> = Vec::new();
         let mut stamps = Vec::new();
+        let mut expires: Option<(u64, PathBuf)> = None;
         for path in &self.crl_paths {
             // The stamp is taken before the read, so a write racing the read shows up as a
             // change at the next poll rather than being missed.
@@ -152,7 +173,12 @@ impl ClientTrust {
                 path: path.clone(),
                 reason,
             })? {
-                self.check_issuer(path, &crl)?;
+                let next = self.check_issuer(path, &crl)?;
+                if let Some(next) = next
+                    && expires.as_ref().is_none_or(|(at, _)| next < *at)
+                {
+                    expires = Some((next, path.clone()));
+                }
                 crls.push(crl);
             }
         }
@@ -162,7 +188,8 @@ impl ClientTrust {
                 Arc::clone(&self.provider),
             )
             .with_crls(crls.iter().cloned())
-            .only_check_end_entity_revocation();
+            .only_check_end_entity_revocation()
+            .enforce_revocation_expiration();
             if auth == ClientAuth::Optional {
                 builder = builder.allow_unauthenticated();
             }
@@ -175,14 +202,17 @@ impl ClientTrust {
             required: build(ClientAuth::Required)?,
             optional: build(ClientAuth::Optional)?,
             stamps,
+            expires,
+            expired: false,
         })
     }
 
+    /// Refuses a CRL no client CA issued; answers its nextUpdate (seconds since the epoch).
     fn check_issuer(
         &self,
         path: &Path,
         crl: &CertificateRevocationListDer<'_>,
-    ) -> Result<(), TlsError> {
+    ) -> Result<Option<u64>, TlsError> {
         let (_, parsed) =
             x509_parser::parse_x509_crl(crl.as_ref()).map_err(|e| TlsError::File {
                 what: "CRL",
@@ -191,7 +221,10 @@ impl ClientTrust {
             })?;
         let issuer = parsed.tbs_cert_list.issuer.as_raw();
         if self.ca_subjects.iter().any(|s| s.as_slice() == issuer) {
-            Ok(())
+            Ok(parsed
+                .tbs_cert_list
+                .next_update
+                .map(|t| u64::try_from(t.timestamp()).unwrap_or(0)))
         } else {
             Err(TlsError::CrlIssuer {
                 path: path.to_path_buf(),
@@ -221,8 +254,24 @@ impl ClientTrust {
     pub fn reload_if_changed(&self) -> Result<bool, TlsError> {
         let now: Vec<Option<FileStamp>> = self.crl_paths.iter().map(|p| stamp(p)).collect();
         {
-            let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
             if current.stamps == now {
+                // Unchanged files, but a CRL that just expired: the verifiers already refuse
+                // new handshakes; a new generation makes open connections check again.
+                if let Some((at, path)) = &current.expires
+                    && !current.expired
+                    && *at <= UnixTime::now().as_secs()
+                {
+                    tracing::error!(
+                        crl = %path.display(),
+                        next_update = *at,
+                        "a client CRL expired: client certificates are refused until it is replaced"
+                    );
+                    current.expired = true;
+                    drop(current);
+                    self.generation.send_modify(|g| *g += 1);
+                    return Ok(true);
+                }
                 return Ok(false);
             }
         }
@@ -389,10 +438,15 @@ mod tests {
     }
 
     fn crl(ca: &Ca, number: u64, revoked: &[u64]) -> String {
+        crl_until(ca, number, revoked, time::Duration::days(30))
+    }
+
+    /// A CRL whose nextUpdate is `valid` from now (negative: already expired).
+    fn crl_until(ca: &Ca, number: u64, revoked: &[u64], valid: time::Duration) -> String {
         let now = time::OffsetDateTime::now_utc();
         CertificateRevocationListParams {
-            this_update: now - time::Duration::minutes(1),
-            next_update: now + time::Duration::days(30),
+            this_update: now - time::Duration::minutes(2),
+            next_update: now + valid,
             crl_number: SerialNumber::from(number),
             issuing_distribution_point: None,
             revoked_certs: revoked
@@ -504,5 +558,60 @@ mod tests {
             !trust.still_trusted(&[leaf(&theirs, 5)]),
             "another CA's client"
         );
+    }
+
+    #[test]
+    fn an_expired_crl_fails_the_start_naming_the_file_and_its_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("Test CA");
+        std::fs::write(dir.path().join("ca.crt"), &ca.pem).unwrap();
+        let expired = crl_until(&ca, 1, &[], -time::Duration::minutes(1));
+        std::fs::write(dir.path().join("ca.crl"), expired).unwrap();
+        let e = ClientTrust::load(
+            crate::provider().unwrap(),
+            &dir.path().join("ca.crt"),
+            vec![dir.path().join("ca.crl")],
+        )
+        .unwrap_err();
+        assert!(matches!(e, TlsError::CrlExpired { .. }), "{e}");
+        let e = e.to_string();
+        assert!(e.contains("ca.crl") && e.contains("expired at 20"), "{e}");
+    }
+
+    #[test]
+    fn a_crl_that_expires_refuses_clients_and_checks_open_connections_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca("Test CA");
+        std::fs::write(dir.path().join("ca.crt"), &ca.pem).unwrap();
+        let short = crl_until(&ca, 1, &[], time::Duration::seconds(2));
+        std::fs::write(dir.path().join("ca.crl"), short).unwrap();
+        let trust = ClientTrust::load(
+            crate::provider().unwrap(),
+            &dir.path().join("ca.crt"),
+            vec![dir.path().join("ca.crl")],
+        )
+        .unwrap();
+        let alice = leaf(&ca, 10);
+        assert!(trust.still_trusted(std::slice::from_ref(&alice)));
+        let before = *trust.generation.borrow();
+        // Bounded wait for the CRL's nextUpdate to pass (it is seconds away).
+        let mut refused = false;
+        for _ in 0..300 {
+            if !trust.still_trusted(std::slice::from_ref(&alice)) {
+                refused = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(refused, "a client is refused once the CRL expired");
+        // The files did not change, yet the expiry starts one new generation for the open
+        // connections, once.
+        assert!(trust.reload_if_changed().unwrap());
+        assert_eq!(*trust.generation.borrow(), before + 1);
+        assert!(!trust.reload_if_changed().unwrap());
+        // A current CRL restores service without a restart.
+        replace(&dir.path().join("ca.crl"), &crl(&ca, 2, &[]));
+        assert!(trust.reload_if_changed().unwrap());
+        assert!(trust.still_trusted(std::slice::from_ref(&alice)));
     }
 }
