@@ -265,21 +265,24 @@ async fn create_aes_and_get_formats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identifiers_are_time_ordered_uuid_v7() {
     let env = Env::start().await;
-    let c = env.client("alice", V14);
+    // One sequence across the versions: the order holds whichever version asks.
     let mut previous: Option<uuid::Uuid> = None;
-    for _ in 0..20 {
-        let uid = c.create_aes(128, Vec::new()).await;
-        let id = uuid::Uuid::parse_str(&uid).expect("identifier is a UUID");
-        assert_eq!(id.get_version_num(), 7, "{uid}");
-        assert_eq!(
-            uid,
-            id.hyphenated().to_string(),
-            "canonical lower-case form"
-        );
-        if let Some(p) = previous {
-            assert!(id > p, "{id} does not sort after {p}");
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        for _ in 0..3 {
+            let uid = c.create_aes(128, Vec::new()).await;
+            let id = uuid::Uuid::parse_str(&uid).expect("identifier is a UUID");
+            assert_eq!(id.get_version_num(), 7, "{uid} at {v}");
+            assert_eq!(
+                uid,
+                id.hyphenated().to_string(),
+                "canonical lower-case form at {v}"
+            );
+            if let Some(p) = previous {
+                assert!(id > p, "{id} does not sort after {p} at {v}");
+            }
+            previous = Some(id);
         }
-        previous = Some(id);
     }
 }
 
@@ -564,7 +567,6 @@ async fn rsa_key_pair_links_formats_sign_encrypt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec_and_ed25519_key_pairs() {
     let env = Env::start().await;
-    let c = env.client("alice", V21);
     let curve = |rc: RecommendedCurve| {
         Attribute::new(
             "Cryptographic Domain Parameters",
@@ -574,49 +576,72 @@ async fn ec_and_ed25519_key_pairs() {
             )]),
         )
     };
-    let cases = vec![
-        (
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        let exists = |a: CryptographicAlgorithm| a.exists_in(v.major, v.minor);
+        // ECDSA on a named curve exists in every version; the algorithm EC from 1.2, Ed25519
+        // from 2.0: a version only asks for the algorithms it can name. (The server does not
+        // refuse a newer value in an older version's request; the test does not rely on it.)
+        let mut cases = vec![(
             vec![
                 alg(CryptographicAlgorithm::Ecdsa),
                 curve(RecommendedCurve::P256),
             ],
             256,
-        ),
-        (vec![alg(CryptographicAlgorithm::Ec), len(384)], 384),
-        (vec![alg(CryptographicAlgorithm::Ed25519)], 0),
-    ];
-    for (attrs, bits) in cases {
-        let (sk, pk) = key_pair(&c, attrs).await;
-        c.ok(activate(&sk)).await;
-        c.ok(activate(&pk)).await;
-        sign_verify(&c, &sk, &pk, None).await;
-        let spki = key_bytes(&c.ok(get(&pk, None)).await);
-        let kind = crypto::inspect_public_spki(&spki).expect("spki").0;
-        if bits == 0 {
-            assert_eq!(kind, crypto::AsymmetricKind::Ed25519);
-        } else {
-            let t = block_of(
-                &c.ok(get(&pk, Some(KeyFormatType::TransparentEcPublicKey)))
-                    .await,
-            );
-            assert!(matches!(
-                t.key_value,
-                KeyValue::Plain {
-                    material: KeyMaterial::TransparentEcPublic { .. },
-                    ..
-                }
-            ));
-            let sec1 = key_bytes(&c.ok(get(&sk, Some(KeyFormatType::EcPrivateKey))).await);
-            assert!(crypto::ec_private_sec1_to_pkcs8(&sec1).is_ok());
+        )];
+        if exists(CryptographicAlgorithm::Ec) {
+            cases.push((vec![alg(CryptographicAlgorithm::Ec), len(384)], 384));
         }
+        if exists(CryptographicAlgorithm::Ed25519) {
+            cases.push((vec![alg(CryptographicAlgorithm::Ed25519)], 0));
+        }
+        for (attrs, bits) in cases {
+            let (sk, pk) = key_pair(&c, attrs).await;
+            c.ok(activate(&sk)).await;
+            c.ok(activate(&pk)).await;
+            // Sign and Signature Verify exist from 1.2; before, both are Operation Not
+            // Supported.
+            sign_verify(&c, &sk, &pk, None).await;
+            let spki = key_bytes(&c.ok(get(&pk, None)).await);
+            let kind = crypto::inspect_public_spki(&spki).expect("spki").0;
+            if bits == 0 {
+                assert_eq!(kind, crypto::AsymmetricKind::Ed25519, "{v}");
+                continue;
+            }
+            // Transparent EC Public Key exists from 1.3 on.
+            if KeyFormatType::TransparentEcPublicKey.exists_in(v.major, v.minor) {
+                let t = block_of(
+                    &c.ok(get(&pk, Some(KeyFormatType::TransparentEcPublicKey)))
+                        .await,
+                );
+                assert!(
+                    matches!(
+                        t.key_value,
+                        KeyValue::Plain {
+                            material: KeyMaterial::TransparentEcPublic { .. },
+                            ..
+                        }
+                    ),
+                    "{v}"
+                );
+            }
+            let sec1 = key_bytes(&c.ok(get(&sk, Some(KeyFormatType::EcPrivateKey))).await);
+            assert!(crypto::ec_private_sec1_to_pkcs8(&sec1).is_ok(), "{v}");
+        }
+        // RSA with a length the server does not offer: Invalid Attribute Value exists from 2.0
+        // on; 1.x answers Invalid Field.
+        let bad = RequestPayload::CreateKeyPair {
+            common: Attributes(vec![alg(CryptographicAlgorithm::Rsa), len(1024)]),
+            private: Attributes::default(),
+            public: Attributes::default(),
+        };
+        let expected = if v.major >= 2 {
+            ResultReason::InvalidAttributeValue
+        } else {
+            ResultReason::InvalidField
+        };
+        assert_eq!(c.fail(bad).await, expected, "{v}");
     }
-    // RSA with a length the server does not offer.
-    let bad = RequestPayload::CreateKeyPair {
-        common: Attributes(vec![alg(CryptographicAlgorithm::Rsa), len(1024)]),
-        private: Attributes::default(),
-        public: Attributes::default(),
-    };
-    assert_eq!(c.fail(bad).await, ResultReason::InvalidAttributeValue);
 }
 
 fn sym_block(
@@ -1389,34 +1414,45 @@ async fn link_targets_must_exist_and_be_visible() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_attribute_adds_lose_nothing() {
     let env = Env::start().await;
-    let c = std::sync::Arc::new(env.client("alice", V14));
-    let uid = c.create_aes(128, vec![]).await;
-    let mut tasks = Vec::new();
-    for i in 0..16 {
-        let c = std::sync::Arc::clone(&c);
-        let uid = uid.clone();
-        tasks.push(tokio::spawn(async move {
-            c.ok(RequestPayload::AddAttribute {
+    for v in ALL_VERSIONS {
+        let c = std::sync::Arc::new(env.client("alice", v));
+        let uid = c.create_aes(128, vec![]).await;
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let c = std::sync::Arc::clone(&c);
+            let uid = uid.clone();
+            tasks.push(tokio::spawn(async move {
+                c.ok(RequestPayload::AddAttribute {
+                    unique_identifier: Some(uid),
+                    attribute: text("x-n", &format!("{i}")),
+                })
+                .await;
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let values = match c
+            .ok(RequestPayload::GetAttributes {
                 unique_identifier: Some(uid),
-                attribute: text("x-n", &format!("{i}")),
+                names: vec!["x-n".to_owned()],
             })
-            .await;
-        }));
+            .await
+        {
+            ResponsePayload::GetAttributes { attributes, .. } => attributes.0,
+            other => panic!("{other:?}"),
+        };
+        let mut seen: Vec<String> = values
+            .iter()
+            .map(|a| match &a.value {
+                Value::TextString(t) => t.clone(),
+                other => panic!("x-n at {v}: {other:?}"),
+            })
+            .collect();
+        seen.sort_by_key(|n| n.parse::<u32>().expect("a number"));
+        let wanted: Vec<String> = (0..16).map(|i| i.to_string()).collect();
+        assert_eq!(seen, wanted, "{v}");
     }
-    for t in tasks {
-        t.await.expect("task");
-    }
-    let values = match c
-        .ok(RequestPayload::GetAttributes {
-            unique_identifier: Some(uid),
-            names: vec!["x-n".to_owned()],
-        })
-        .await
-    {
-        ResponsePayload::GetAttributes { attributes, .. } => attributes.0,
-        other => panic!("{other:?}"),
-    };
-    assert_eq!(values.len(), 16);
 }
 
 fn locate(attrs: Vec<Attribute>, max: Option<i32>, offset: Option<i32>) -> RequestPayload {
@@ -1608,7 +1644,6 @@ async fn locate_caps_the_answer_without_maximum_items() {
     }
     env.reopen().await;
     wait_ready(&env.kms).await;
-    let c = env.client("alice", V21);
     let locate_all = |mask: Option<u32>, max: Option<i32>| RequestPayload::Locate {
         maximum_items: max,
         offset_items: None,
@@ -1616,34 +1651,36 @@ async fn locate_caps_the_answer_without_maximum_items() {
         object_group_member: None,
         attributes: Attributes::default(),
     };
-    // Index-paged path (no mask) and record-filtered path (On-line only).
-    for mask in [None, Some(1)] {
-        match c.ok(locate_all(mask, None)).await {
-            ResponsePayload::Locate {
-                located_items,
-                unique_identifiers,
-            } => {
-                assert_eq!(unique_identifiers.len(), LOCATE_CAP, "mask {mask:?}");
-                assert_eq!(
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        // Located Items exists from 1.3 on; before, the capped list alone is the answer.
+        let total =
+            (v >= ProtocolVersion::V1_3).then(|| i32::try_from(LOCATE_CAP + 1).expect("fits"));
+        // Index-paged path (no mask) and record-filtered path (On-line only).
+        for mask in [None, Some(1)] {
+            match c.ok(locate_all(mask, None)).await {
+                ResponsePayload::Locate {
                     located_items,
-                    Some(i32::try_from(LOCATE_CAP + 1).expect("fits")),
-                    "mask {mask:?}"
-                );
+                    unique_identifiers,
+                } => {
+                    assert_eq!(unique_identifiers.len(), LOCATE_CAP, "mask {mask:?} at {v}");
+                    assert_eq!(located_items, total, "mask {mask:?} at {v}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
-        }
-        // A larger Maximum Items is capped too; a smaller one still applies.
-        match c.ok(locate_all(mask, Some(20_000))).await {
-            ResponsePayload::Locate {
-                unique_identifiers, ..
-            } => assert_eq!(unique_identifiers.len(), LOCATE_CAP),
-            other => panic!("{other:?}"),
-        }
-        match c.ok(locate_all(mask, Some(3))).await {
-            ResponsePayload::Locate {
-                unique_identifiers, ..
-            } => assert_eq!(unique_identifiers.len(), 3),
-            other => panic!("{other:?}"),
+            // A larger Maximum Items is capped too; a smaller one still applies.
+            match c.ok(locate_all(mask, Some(20_000))).await {
+                ResponsePayload::Locate {
+                    unique_identifiers, ..
+                } => assert_eq!(unique_identifiers.len(), LOCATE_CAP, "{v}"),
+                other => panic!("{other:?}"),
+            }
+            match c.ok(locate_all(mask, Some(3))).await {
+                ResponsePayload::Locate {
+                    unique_identifiers, ..
+                } => assert_eq!(unique_identifiers.len(), 3, "{v}"),
+                other => panic!("{other:?}"),
+            }
         }
     }
 }
@@ -1725,24 +1762,31 @@ async fn lifecycle_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activation_date_in_template() {
     let env = Env::start().await;
-    let c = env.client("alice", V21);
-    let past = c
-        .create_aes(
-            128,
-            vec![Attribute::new("Activation Date", Value::DateTime(1_000))],
-        )
-        .await;
-    assert_eq!(c.state(&past).await, State::Active.value());
-    let future = c
-        .create_aes(
-            128,
-            vec![Attribute::new(
-                "Activation Date",
-                Value::DateTime(4_000_000_000),
-            )],
-        )
-        .await;
-    assert_eq!(c.state(&future).await, State::PreActive.value());
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        let past = c
+            .create_aes(
+                128,
+                vec![Attribute::new("Activation Date", Value::DateTime(1_000))],
+            )
+            .await;
+        assert_eq!(c.state(&past).await, State::Active.value(), "{v}");
+        let future = c
+            .create_aes(
+                128,
+                vec![Attribute::new(
+                    "Activation Date",
+                    Value::DateTime(4_000_000_000),
+                )],
+            )
+            .await;
+        assert_eq!(c.state(&future).await, State::PreActive.value(), "{v}");
+        assert_eq!(
+            c.attribute(&future, "Activation Date").await,
+            Some(Value::DateTime(4_000_000_000)),
+            "{v}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2216,6 +2260,7 @@ fn libkmip_locate_request(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn libkmip_locate_with_filters_outside_attributes_fails_alone() {
     let env = Env::start().await;
+    // Pinned to 2.0: the version libkmip speaks, whose Locate this malformed form imitates.
     let c = env.client("alice", ProtocolVersion::V2_0);
     let wanted = c.create_aes(256, vec![name("percona-master-key")]).await;
     c.create_aes(128, vec![name("another-key")]).await;
@@ -2258,17 +2303,23 @@ async fn libkmip_locate_with_filters_outside_attributes_fails_alone() {
     assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
 }
 
-/// The stored record of `uid`, read with the key service closed.
-async fn stored(env: &mut Env, uid: &str) -> keywarden_store::ObjectRecord {
+/// The stored records of `uids`, read with the key service closed (one restart for them all).
+async fn stored(env: &mut Env, uids: &[String]) -> Vec<keywarden_store::ObjectRecord> {
     env.kms.shutdown().await;
     let store = keywarden_kms::open_store(&config(&env.hsm, env.data.path()))
         .await
         .expect("open store");
-    let rec = store.get(uid).expect("store get").expect("record");
+    let records = uids
+        .iter()
+        .map(|uid| {
+            let rec = store.get(uid).expect("store get").expect("record");
+            std::sync::Arc::unwrap_or_clone(rec)
+        })
+        .collect();
     store.close().await;
     env.reopen().await;
     wait_ready(&env.kms).await;
-    std::sync::Arc::unwrap_or_clone(rec)
+    records
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2276,39 +2327,62 @@ async fn changed_lifecycle_dates_survive_the_merge() {
     let mut env = Env::start().await;
     let far = 4_000_000_000_i64;
     for attr in ["Activation Date", "Deactivation Date"] {
-        let uid = env
-            .client("alice", V21)
-            .create_aes(128, vec![Attribute::new(attr, Value::DateTime(far))])
-            .await;
-        let before = stored(&mut env, &uid).await;
+        // One object per version, changed by a client of that version; the records are read
+        // together, so a step costs one restart whatever the number of versions.
+        let mut uids = Vec::new();
+        for v in ALL_VERSIONS {
+            let uid = env
+                .client("alice", v)
+                .create_aes(128, vec![Attribute::new(attr, Value::DateTime(far))])
+                .await;
+            uids.push(uid);
+        }
+        let before = stored(&mut env, &uids).await;
+        let mut last = before.clone();
+        let mut dates = vec![far; uids.len()];
         for (change, at) in [("modify", far - 1_000), ("set", far - 2_000)] {
-            let c = env.client("alice", V21);
-            let attribute = Attribute::new(attr, Value::DateTime(at));
-            let p = if change == "modify" {
-                RequestPayload::ModifyAttribute {
-                    unique_identifier: Some(uid.clone()),
-                    attribute,
-                    current: None,
+            let mut changed = Vec::new();
+            for (v, uid) in ALL_VERSIONS.into_iter().zip(&uids) {
+                let attribute = Attribute::new(attr, Value::DateTime(at));
+                let p = if change == "modify" {
+                    RequestPayload::ModifyAttribute {
+                        unique_identifier: Some(uid.clone()),
+                        attribute,
+                        current: None,
+                    }
+                } else {
+                    RequestPayload::SetAttribute {
+                        unique_identifier: Some(uid.clone()),
+                        attribute,
+                    }
+                };
+                // Set Attribute exists from 2.0; 1.x answers Operation Not Supported and the
+                // record stays as it was.
+                changed.push(env.client("alice", v).ok_if_defined(p).await.is_some());
+            }
+            let after = stored(&mut env, &uids).await;
+            for (i, v) in ALL_VERSIONS.into_iter().enumerate() {
+                let what = format!("{attr} after {change} at {v}");
+                if changed[i] {
+                    // A replica still holding the old fact merges to the new date, both ways
+                    // round.
+                    let mut merged = before[i].lifecycle.clone();
+                    merged.merge(&after[i].lifecycle);
+                    let mut merged_back = after[i].lifecycle.clone();
+                    merged_back.merge(&before[i].lifecycle);
+                    assert_eq!(merged, after[i].lifecycle, "{what}");
+                    assert_eq!(merged_back, after[i].lifecycle, "{what}");
+                    dates[i] = at;
+                } else {
+                    assert_eq!(after[i].lifecycle, last[i].lifecycle, "{what}");
                 }
-            } else {
-                RequestPayload::SetAttribute {
-                    unique_identifier: Some(uid.clone()),
-                    attribute,
-                }
-            };
-            c.ok(p).await;
-            let after = stored(&mut env, &uid).await;
-            // A replica still holding the old fact merges to the new date, both ways round.
-            let mut merged = before.lifecycle.clone();
-            merged.merge(&after.lifecycle);
-            let mut merged_back = after.lifecycle.clone();
-            merged_back.merge(&before.lifecycle);
-            assert_eq!(merged, after.lifecycle, "{attr} after {change}");
-            assert_eq!(merged_back, after.lifecycle, "{attr} after {change}");
-            assert_eq!(
-                env.client("alice", V21).attribute(&uid, attr).await,
-                Some(Value::DateTime(at))
-            );
+                assert_eq!(
+                    env.client("alice", v).attribute(&uids[i], attr).await,
+                    Some(Value::DateTime(dates[i])),
+                    "{what}"
+                );
+            }
+            last = after;
         }
     }
 }
@@ -2462,6 +2536,8 @@ fn raw_request(major: i32, minor: i32, operation: u32) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_operations_and_bad_messages() {
     let env = Env::start().await;
+    // The raw requests carry their own version (and garbage none): the V21 clients below only
+    // lend their message layer, their version is never sent.
     let caller = keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser);
     for ProtocolVersion { major, minor } in ALL_VERSIONS {
         for op in [
@@ -2611,88 +2687,102 @@ async fn key_cryptographic_parameters_are_the_default() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_level_options() {
+    use keywarden_kmip::message::RequestMessage;
     let env = Env::start().await;
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        let uid = c.create_aes(256, vec![]).await;
+        // Maximum Response Size too small for the key.
+        let mut m = RequestMessage::new(v, vec![get(&uid, None)]);
+        m.header.maximum_response_size = Some(64);
+        let r = c.send(m).await;
+        assert_eq!(
+            r.items[0].result_reason,
+            Some(ResultReason::ResponseTooLarge),
+            "{v}"
+        );
+        // Only reads are dropped: a committed Create, Revoke or Destroy keeps its success.
+        let active = c.active_aes().await;
+        let mut m = RequestMessage::new(
+            v,
+            vec![
+                RequestPayload::Create {
+                    object_type: ObjectType::SymmetricKey,
+                    attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(256)]),
+                },
+                get(&uid, None),
+                revoke(&active, RevocationReasonCode::CessationOfOperation),
+                destroy(&active),
+            ],
+        );
+        m.header.maximum_response_size = Some(200);
+        let r = c.send(m).await;
+        let status: Vec<_> = r.items.iter().map(|i| i.result_status).collect();
+        assert_eq!(
+            status,
+            vec![
+                ResultStatus::Success,
+                ResultStatus::OperationFailed,
+                ResultStatus::Success,
+                ResultStatus::Success
+            ],
+            "{v}"
+        );
+        assert_eq!(
+            r.items[1].result_reason,
+            Some(ResultReason::ResponseTooLarge),
+            "{v}"
+        );
+        let created = r.items[0]
+            .payload
+            .as_ref()
+            .map(uid_of)
+            .expect("Create payload");
+        assert_eq!(c.state(&created).await, State::PreActive.value(), "{v}");
+        assert_eq!(c.state(&active).await, State::Destroyed.value(), "{v}");
+        // Undo is not offered.
+        let r = c
+            .batch(
+                vec![get(&uid, None)],
+                Some(BatchErrorContinuationOption::Undo),
+            )
+            .await;
+        assert_eq!(
+            r.items[0].result_reason,
+            Some(ResultReason::FeatureNotSupported),
+            "{v}"
+        );
+        // The client correlation value is echoed from 1.4 on, where the header has it; an
+        // older response header has no such field, so nothing is echoed there.
+        let mut m = RequestMessage::new(v, vec![get(&uid, None)]);
+        m.header.client_correlation_value = Some("corr-1".to_owned());
+        let r = c.send(m).await;
+        assert_eq!(r.items[0].result_status, ResultStatus::Success, "{v}");
+        assert_eq!(
+            r.header.client_correlation_value.as_deref(),
+            (v >= V14).then_some("corr-1"),
+            "{v}"
+        );
+    }
+    // Version negotiation, about the newest minor of each major only: a newer minor version
+    // is answered in the highest one supported of that major.
     let c = env.client("alice", V21);
     let uid = c.create_aes(256, vec![]).await;
-    // Maximum Response Size too small for the key.
-    let mut m = keywarden_kmip::message::RequestMessage::new(V21, vec![get(&uid, None)]);
-    m.header.maximum_response_size = Some(64);
-    let r = c.send(m).await;
-    assert_eq!(
-        r.items[0].result_reason,
-        Some(ResultReason::ResponseTooLarge)
-    );
-    // Only reads are dropped: a committed Create, Revoke or Destroy keeps its success.
-    let active = c.active_aes().await;
-    let mut m = keywarden_kmip::message::RequestMessage::new(
-        V21,
-        vec![
-            RequestPayload::Create {
-                object_type: ObjectType::SymmetricKey,
-                attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(256)]),
-            },
-            get(&uid, None),
-            revoke(&active, RevocationReasonCode::CessationOfOperation),
-            destroy(&active),
-        ],
-    );
-    m.header.maximum_response_size = Some(200);
-    let r = c.send(m).await;
-    let status: Vec<_> = r.items.iter().map(|i| i.result_status).collect();
-    assert_eq!(
-        status,
-        vec![
-            ResultStatus::Success,
-            ResultStatus::OperationFailed,
-            ResultStatus::Success,
-            ResultStatus::Success
-        ]
-    );
-    assert_eq!(
-        r.items[1].result_reason,
-        Some(ResultReason::ResponseTooLarge)
-    );
-    let created = r.items[0]
-        .payload
-        .as_ref()
-        .map(uid_of)
-        .expect("Create payload");
-    assert_eq!(c.state(&created).await, State::PreActive.value());
-    assert_eq!(c.state(&active).await, State::Destroyed.value());
-    // Undo is not offered.
-    let r = c
-        .batch(
-            vec![get(&uid, None)],
-            Some(BatchErrorContinuationOption::Undo),
-        )
-        .await;
-    assert_eq!(
-        r.items[0].result_reason,
-        Some(ResultReason::FeatureNotSupported)
-    );
-    // A newer minor version is answered in the highest one supported of that major.
-    let newer = ProtocolVersion { major: 1, minor: 7 };
-    let r = c
-        .send(keywarden_kmip::message::RequestMessage::new(
-            newer,
-            vec![get(&uid, None)],
-        ))
-        .await;
-    assert_eq!(r.header.protocol_version, V14);
-    assert_eq!(r.items[0].result_status, ResultStatus::Success);
-    // The client correlation value is echoed.
-    let mut m = keywarden_kmip::message::RequestMessage::new(V21, vec![get(&uid, None)]);
-    m.header.client_correlation_value = Some("corr-1".to_owned());
-    assert_eq!(
-        c.send(m).await.header.client_correlation_value.as_deref(),
-        Some("corr-1")
-    );
+    for (newer, answered) in [
+        (ProtocolVersion { major: 1, minor: 7 }, V14),
+        (ProtocolVersion { major: 2, minor: 5 }, V21),
+    ] {
+        let r = c
+            .send(RequestMessage::new(newer, vec![get(&uid, None)]))
+            .await;
+        assert_eq!(r.header.protocol_version, answered, "{newer}");
+        assert_eq!(r.items[0].result_status, ResultStatus::Success, "{newer}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_verifies_signatures() {
     let env = Env::start().await;
-    let c = env.client("alice", V21);
     let pair = crypto::generate_key_pair(crypto::KeyPairSpec::EcP256).expect("P-256");
     let key =
         rcgen::KeyPair::try_from(pair.private_pkcs8.as_slice()).expect("rcgen key from PKCS#8");
@@ -2702,18 +2792,6 @@ async fn certificate_verifies_signatures() {
         .expect("self-signed")
         .der()
         .to_vec();
-    let cert = uid_of(
-        &c.ok(register(
-            ObjectType::Certificate,
-            ManagedObject::Certificate {
-                certificate_type: CertificateType::X509,
-                value: der,
-            },
-            vec![],
-        ))
-        .await,
-    );
-    c.ok(activate(&cert)).await;
     let message = b"signed elsewhere".to_vec();
     let signature = crypto::sign(
         &pair.private_pkcs8,
@@ -2721,31 +2799,51 @@ async fn certificate_verifies_signatures() {
         &message,
     )
     .expect("local signature");
-    for (data, expect) in [(message.clone(), true), (b"tampered".to_vec(), false)] {
-        match c
-            .ok(RequestPayload::SignatureVerify {
-                unique_identifier: Some(cert.clone()),
-                parameters: None,
-                data: Some(data),
-                digested_data: None,
-                signature: signature.clone(),
-            })
-            .await
-        {
-            ResponsePayload::SignatureVerify { valid, .. } => assert_eq!(valid, expect),
-            other => panic!("{other:?}"),
+    for v in ALL_VERSIONS {
+        let c = env.client("alice", v);
+        let cert = uid_of(
+            &c.ok(register(
+                ObjectType::Certificate,
+                ManagedObject::Certificate {
+                    certificate_type: CertificateType::X509,
+                    value: der.clone(),
+                },
+                vec![],
+            ))
+            .await,
+        );
+        c.ok(activate(&cert)).await;
+        // Signature Verify exists from 1.2; before, it is Operation Not Supported.
+        for (data, expect) in [(message.clone(), true), (b"tampered".to_vec(), false)] {
+            match c
+                .ok_if_defined(RequestPayload::SignatureVerify {
+                    unique_identifier: Some(cert.clone()),
+                    parameters: None,
+                    data: Some(data),
+                    digested_data: None,
+                    signature: signature.clone(),
+                })
+                .await
+            {
+                Some(ResponsePayload::SignatureVerify { valid, .. }) => {
+                    assert_eq!(valid, expect, "{v}");
+                }
+                None => {}
+                Some(other) => panic!("{other:?}"),
+            }
         }
-    }
-    // A certificate cannot sign: that needs a private key.
-    let r = c
-        .fail(RequestPayload::Sign {
-            unique_identifier: Some(cert),
-            parameters: None,
-            data: Some(message),
-            digested_data: None,
-        })
+        // A certificate cannot sign: that needs a private key.
+        c.refuses(
+            RequestPayload::Sign {
+                unique_identifier: Some(cert),
+                parameters: None,
+                data: Some(message.clone()),
+                digested_data: None,
+            },
+            usage_reason(v),
+        )
         .await;
-    assert_eq!(r, ResultReason::IncompatibleCryptographicUsageMask);
+    }
 }
 
 /// Every file of a directory, concatenated.
@@ -2763,82 +2861,103 @@ fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorded() {
     let env = Env::start().await;
-    let alice = env.client("alice", V21);
     let secret = [0x5Au8, 0xC3, 0x11, 0x7E, 0x99, 0x02, 0x44, 0xE8].repeat(4);
     let plaintext = b"audit-plaintext-never-recorded".to_vec();
-    let uid = uid_of(
-        &alice
-            .ok(register(
-                ObjectType::SymmetricKey,
-                ManagedObject::SymmetricKey(sym_block(
-                    KeyFormatType::Raw,
-                    KeyMaterial::Bytes(Zeroizing::new(secret.clone())),
-                    Some(CryptographicAlgorithm::Aes),
-                )),
-                vec![],
-            ))
-            .await,
-    );
-    alice
-        .ok(RequestPayload::Activate {
-            unique_identifier: Some(uid.clone()),
-        })
-        .await;
-    alice.ok(get(&uid, None)).await;
-    alice.ok(encrypt(&uid, &plaintext, gcm(), None)).await;
-    assert_eq!(
-        alice.fail(get("no-such-object", None)).await,
-        ResultReason::ItemNotFound
-    );
-    alice
-        .ok(revoke(&uid, RevocationReasonCode::Unspecified))
-        .await;
-    alice.ok(destroy(&uid)).await;
+    // One identity per version, so each version's entries are told apart.
+    let identity = |v: ProtocolVersion| format!("alice{}{}", v.major, v.minor);
+    let mut uids = Vec::new();
+    for v in ALL_VERSIONS {
+        let alice = env.client(&identity(v), v);
+        let uid = uid_of(
+            &alice
+                .ok(register(
+                    ObjectType::SymmetricKey,
+                    ManagedObject::SymmetricKey(sym_block(
+                        KeyFormatType::Raw,
+                        KeyMaterial::Bytes(Zeroizing::new(secret.clone())),
+                        Some(CryptographicAlgorithm::Aes),
+                    )),
+                    vec![],
+                ))
+                .await,
+        );
+        alice
+            .ok(RequestPayload::Activate {
+                unique_identifier: Some(uid.clone()),
+            })
+            .await;
+        alice.ok(get(&uid, None)).await;
+        // Encrypt exists from 1.2; the refusal of 1.0 and 1.1 is recorded too.
+        alice
+            .ok_if_defined(encrypt(&uid, &plaintext, aes_params(v), None))
+            .await;
+        assert_eq!(
+            alice.fail(get("no-such-object", None)).await,
+            ResultReason::ItemNotFound
+        );
+        alice
+            .ok(revoke(&uid, RevocationReasonCode::Unspecified))
+            .await;
+        alice.ok(destroy(&uid)).await;
+        uids.push(uid);
+    }
 
-    // The Destroy was answered, so its entry is on disk already: read from the files now,
-    // through another handle than the writer's.
+    // The Destroys were answered, so their entries are on disk already: read from the files
+    // now, through another handle than the writer's.
     let dir = keywarden_kms::audit_dir(env.data.path());
     let records = keywarden_audit::read(&dir, 1, keywarden_audit::MAX_READ, None).expect("read");
-    let u = uuid::Uuid::parse_str(&uid).expect("uuid");
-    let ops: Vec<(&str, bool)> = records
-        .iter()
-        .filter(|r| r.entry.identity.as_ref() == "CN=alice")
-        .map(|r| {
-            (
-                r.entry.operation.as_ref(),
-                r.entry.outcome == keywarden_audit::Outcome::Success,
-            )
-        })
-        .collect();
-    assert_eq!(
-        ops,
-        [
-            ("Register", true),
-            ("Activate", true),
-            ("Get", true),
-            ("Encrypt", true),
-            ("Get", false),
-            ("Revoke", true),
-            ("Destroy", true)
-        ]
-    );
-    let destroy_entry = records
-        .iter()
-        .find(|r| r.entry.operation == "Destroy")
-        .expect("Destroy recorded");
-    assert_eq!(destroy_entry.entry.objects.as_slice(), [u]);
-    assert_eq!(
-        destroy_entry.entry.role,
-        Some(keywarden_kms::Role::CryptoUser)
-    );
-    let failed = records
-        .iter()
-        .find(|r| r.entry.outcome != keywarden_audit::Outcome::Success)
-        .expect("the failure is recorded");
-    assert_eq!(
-        failed.entry.outcome,
-        keywarden_audit::Outcome::failure("not-found")
-    );
+    for (v, uid) in ALL_VERSIONS.into_iter().zip(&uids) {
+        let dn = format!("CN={}", identity(v));
+        let mine: Vec<_> = records
+            .iter()
+            .filter(|r| r.entry.identity.as_ref() == dn)
+            .collect();
+        let ops: Vec<(&str, bool)> = mine
+            .iter()
+            .map(|r| {
+                (
+                    r.entry.operation.as_ref(),
+                    r.entry.outcome == keywarden_audit::Outcome::Success,
+                )
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                ("Register", true),
+                ("Activate", true),
+                ("Get", true),
+                ("Encrypt", has(Operation::Encrypt, v)),
+                ("Get", false),
+                ("Revoke", true),
+                ("Destroy", true)
+            ],
+            "{v}"
+        );
+        let u = uuid::Uuid::parse_str(uid).expect("uuid");
+        let destroy_entry = mine
+            .iter()
+            .find(|r| r.entry.operation == "Destroy")
+            .expect("Destroy recorded");
+        assert_eq!(destroy_entry.entry.objects.as_slice(), [u], "{v}");
+        assert_eq!(
+            destroy_entry.entry.role,
+            Some(keywarden_kms::Role::CryptoUser),
+            "{v}"
+        );
+        let failures: Vec<_> = mine
+            .iter()
+            .filter(|r| r.entry.outcome != keywarden_audit::Outcome::Success)
+            .map(|r| r.entry.outcome.clone())
+            .collect();
+        let mut expected = Vec::new();
+        if !has(Operation::Encrypt, v) {
+            // Refused by the message layer before the key service, under the reason's name.
+            expected.push(keywarden_audit::Outcome::failure("OperationNotSupported"));
+        }
+        expected.push(keywarden_audit::Outcome::failure("not-found"));
+        assert_eq!(failures, expected, "{v}");
+    }
     // The whole chain verifies, and no secret is anywhere in the files.
     keywarden_audit::verify(&dir, None).expect("verify");
     let files = all_bytes(&dir);
@@ -2849,7 +2968,8 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
         );
     }
 
-    // The auditor reads it; a crypto-user may not.
+    // The auditor reads it; a crypto-user may not. (The audit read is no KMIP request: the
+    // clients' version plays no part in it.)
     let auditor = env.client(AUDITOR, V21);
     let read = env
         .kms
@@ -2857,6 +2977,7 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
         .await
         .expect("auditor reads");
     assert!(read.iter().any(|r| r.entry.operation == "Destroy"));
+    let alice = env.client(&identity(V21), V21);
     assert!(matches!(
         env.kms.read_audit(&alice.caller, 1, 100).await,
         Err(keywarden_kms::AuditReadError::Forbidden(
@@ -2873,33 +2994,41 @@ async fn every_request_is_audited_state_changes_durably_and_no_secret_is_recorde
 async fn items_not_started_by_the_batch_deadline_answer_operation_failed() {
     // A deadline of zero: the first item runs, every later one is past it.
     let env = Env::start().await;
-    let mut c = env.client("alice", V21);
-    c.kmip.batch_deadline = std::time::Duration::ZERO;
     let query = || RequestPayload::Query { functions: vec![] };
-    for continuation in [None, Some(BatchErrorContinuationOption::Continue)] {
-        let r = c.batch(vec![query(), query(), query()], continuation).await;
-        assert_eq!(
-            r.items.len(),
-            3,
-            "every item is answered ({continuation:?})"
-        );
-        assert_eq!(r.items[0].result_status, ResultStatus::Success);
-        for item in &r.items[1..] {
-            assert_eq!(item.result_status, ResultStatus::OperationFailed);
-            assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
-            let message = item.result_message.clone().unwrap_or_default();
-            assert!(
-                message.contains("deadline") && message.contains("not processed"),
-                "{message}"
+    for v in ALL_VERSIONS {
+        let mut c = env.client("alice", v);
+        c.kmip.batch_deadline = std::time::Duration::ZERO;
+        for continuation in [None, Some(BatchErrorContinuationOption::Continue)] {
+            let r = c.batch(vec![query(), query(), query()], continuation).await;
+            assert_eq!(
+                r.items.len(),
+                3,
+                "every item is answered ({continuation:?} at {v})"
             );
+            assert_eq!(r.items[0].result_status, ResultStatus::Success);
+            for item in &r.items[1..] {
+                assert_eq!(item.result_status, ResultStatus::OperationFailed);
+                // General Failure exists in every version; no reason names a deadline.
+                assert_eq!(
+                    item.result_reason,
+                    Some(ResultReason::GeneralFailure),
+                    "{v}"
+                );
+                let message = item.result_message.clone().unwrap_or_default();
+                assert!(
+                    message.contains("deadline") && message.contains("not processed"),
+                    "{v}: {message}"
+                );
+            }
         }
+        // Nothing was done for the unprocessed items: a Create after the deadline creates
+        // nothing.
+        let create = RequestPayload::Create {
+            object_type: ObjectType::SymmetricKey,
+            attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(128)]),
+        };
+        let r = c.batch(vec![query(), create], None).await;
+        assert_eq!(r.items[1].result_status, ResultStatus::OperationFailed);
+        assert!(located(&c, vec![], None, None).await.1.is_empty(), "{v}");
     }
-    // Nothing was done for the unprocessed items: a Create after the deadline creates nothing.
-    let create = RequestPayload::Create {
-        object_type: ObjectType::SymmetricKey,
-        attributes: Attributes(vec![alg(CryptographicAlgorithm::Aes), len(128)]),
-    };
-    let r = c.batch(vec![query(), create], None).await;
-    assert_eq!(r.items[1].result_status, ResultStatus::OperationFailed);
-    assert!(located(&c, vec![], None, None).await.1.is_empty());
 }
