@@ -25,6 +25,7 @@ use keywarden_kmip::attributes::Attributes;
 use keywarden_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason, ResultStatus,
 };
+use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::objects::{
     CryptographicParameters, KeyBlock, KeyMaterial, KeyValue, ManagedObject,
 };
@@ -78,11 +79,11 @@ impl Node {
         self.registry = registry;
     }
 
-    fn client(&self) -> Client {
+    fn client(&self, version: ProtocolVersion) -> Client {
         Client::new(
             Arc::clone(&self.kms),
             keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-            V21,
+            version,
         )
     }
 
@@ -215,14 +216,26 @@ async fn encrypt(c: &Client, uid: &str, plain: &[u8]) -> Sealed {
     }
 }
 
+/// Checks that `s` decrypts at `c`'s version where that version has GCM (1.4 on). An older
+/// version cannot write the tag, so it asks without one: 1.2 and 1.3 refuse GCM (Invalid
+/// Field), 1.0 and 1.1 have no Decrypt at all.
 async fn decrypts(c: &Client, s: &Sealed) {
+    if c.version < ProtocolVersion::V1_4 {
+        let mut untagged = s.request.clone();
+        if let RequestPayload::Decrypt { tag, .. } = &mut untagged {
+            *tag = None;
+        }
+        c.refuses(untagged, ResultReason::InvalidField).await;
+        return;
+    }
     match c.ok(s.request.clone()).await {
         ResponsePayload::Decrypt { data, .. } => {
             assert_eq!(
                 &data[..],
                 &s.plain[..],
-                "{} decrypts its old ciphertext",
-                s.uid
+                "{} decrypts its old ciphertext at {}",
+                s.uid,
+                c.version
             );
         }
         other => panic!("{other:?}"),
@@ -422,7 +435,9 @@ fn search(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroyed_material_cannot_be_recovered_from_the_data_directory_after_an_erase() {
     let node = Node::start(never_checkpoint).await;
-    let c = node.client();
+    // What goes into the files is made at one version (GCM needs 1.4 on); what survives the
+    // erase is read back at every version.
+    let c = node.client(V21);
     let hsm = node.hsm_client();
     let known = random32();
     let doomed = uid_of(&c.ok(register_aes(&known)).await);
@@ -489,12 +504,14 @@ async fn destroyed_material_cannot_be_recovered_from_the_data_directory_after_an
     // Live keys still decrypt what they encrypted before the erase, and still serve.
     let mut node = node;
     node.restart().await;
-    let c = node.client();
-    for s in &sealed {
-        decrypts(&c, s).await;
+    for v in ALL_VERSIONS {
+        let c = node.client(v);
+        for s in &sealed {
+            decrypts(&c, s).await;
+        }
+        assert_eq!(key_bytes(&c.ok(get(&live)).await), live_bytes, "{v}");
+        assert_eq!(c.fail(get(&doomed)).await, destroyed_reason(v), "{v}");
     }
-    assert_eq!(key_bytes(&c.ok(get(&live)).await), live_bytes);
-    assert_eq!(c.fail(get(&doomed)).await, ResultReason::ObjectDestroyed);
     let metrics = node.metrics();
     assert!(metrics.contains("store_storage_epoch 2\n"), "{metrics}");
     node.stop().await;
@@ -514,10 +531,11 @@ fn stored_value(db: &Path, uuid: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_altered_in_the_file_is_refused_by_name_and_the_others_serve() {
     let mut node = Node::start(no_change).await;
-    let c = node.client();
+    // One key registered at each version.
     let mut keys = Vec::new();
-    for _ in 0..4 {
+    for v in ALL_VERSIONS {
         let bytes = random32();
+        let c = node.client(v);
         keys.push((uid_of(&c.ok(register_aes(&bytes)).await), bytes));
     }
     let (victim, _) = keys[1].clone();
@@ -544,32 +562,44 @@ async fn a_record_altered_in_the_file_is_refused_by_name_and_the_others_serve() 
     std::fs::write(&db, &file).expect("write db");
 
     node.restart().await;
-    let c = node.client();
-    for round in 1..=2 {
+    // Refused at every version alike (General Failure exists in all), and counted each time.
+    for (v, round) in ALL_VERSIONS.into_iter().zip(1..) {
+        let c = node.client(v);
         let item = c.one(get(&victim)).await;
-        assert_eq!(item.result_status, ResultStatus::OperationFailed);
-        assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+        assert_eq!(item.result_status, ResultStatus::OperationFailed, "{v}");
+        assert_eq!(
+            item.result_reason,
+            Some(ResultReason::GeneralFailure),
+            "{v}"
+        );
         let message = item.result_message.unwrap_or_default();
         assert!(
             message.contains(&victim) && message.contains("authentication"),
-            "{message}"
+            "{v}: {message}"
         );
         let metrics = node.metrics();
         assert!(
             metrics.contains(&format!("store_records_rejected_total {round}\n")),
-            "{metrics}"
+            "{v}: {metrics}"
         );
     }
-    // Never served through another operation either.
-    let item = c
-        .one(RequestPayload::GetAttributes {
-            unique_identifier: Some(victim.clone()),
-            names: vec!["Cryptographic Usage Mask".to_owned()],
-        })
-        .await;
-    assert_eq!(item.result_status, ResultStatus::OperationFailed);
-    for (uid, bytes) in keys.iter().filter(|(u, _)| *u != victim) {
-        assert_eq!(&key_bytes(&c.ok(get(uid)).await), bytes, "{uid} serves");
+    for v in ALL_VERSIONS {
+        let c = node.client(v);
+        // Never served through another operation either.
+        let item = c
+            .one(RequestPayload::GetAttributes {
+                unique_identifier: Some(victim.clone()),
+                names: vec!["Cryptographic Usage Mask".to_owned()],
+            })
+            .await;
+        assert_eq!(item.result_status, ResultStatus::OperationFailed, "{v}");
+        for (uid, bytes) in keys.iter().filter(|(u, _)| *u != victim) {
+            assert_eq!(
+                &key_bytes(&c.ok(get(uid)).await),
+                bytes,
+                "{uid} serves at {v}"
+            );
+        }
     }
     let r = node.kms.readiness().await;
     assert!(r.ready, "readiness stays as it is: {r:?}");
@@ -651,27 +681,36 @@ async fn wait_for_only_key(hsm: &HsmClient, epoch: u64) {
 async fn an_erase_interrupted_at_any_step_is_finished_by_the_next_start_and_loses_nothing() {
     let mut node = Node::start(no_change).await;
     let hsm = node.hsm_client();
-    let c = node.client();
+    // One key registered and activated at each version; encrypted at 2.1, where GCM is.
+    let gcm_client = node.client(V21);
     let mut live = Vec::new();
-    for i in 0..5 {
+    for (i, v) in ALL_VERSIONS.into_iter().enumerate() {
+        let c = node.client(v);
         let bytes = random32();
         let uid = uid_of(&c.ok(register_aes(&bytes)).await);
         c.ok(RequestPayload::Activate {
             unique_identifier: Some(uid.clone()),
         })
         .await;
-        let sealed = encrypt(&c, &uid, format!("data {i}").as_bytes()).await;
+        let sealed = encrypt(&gcm_client, &uid, format!("data {i}").as_bytes()).await;
         live.push((uid, bytes, sealed));
     }
+    drop(gcm_client);
     for stop in [Stop::Begun, Stop::Settled, Stop::Destroyed] {
         node.stop().await;
         let epoch = interrupted_erase(&node, stop).await;
         node.restart().await;
         wait_for_only_key(&hsm, epoch).await;
-        let c = node.client();
-        for (uid, bytes, sealed) in &live {
-            assert_eq!(&key_bytes(&c.ok(get(uid)).await), bytes, "{stop:?}: {uid}");
-            decrypts(&c, sealed).await;
+        for v in ALL_VERSIONS {
+            let c = node.client(v);
+            for (uid, bytes, sealed) in &live {
+                assert_eq!(
+                    &key_bytes(&c.ok(get(uid)).await),
+                    bytes,
+                    "{stop:?}: {uid} at {v}"
+                );
+                decrypts(&c, sealed).await;
+            }
         }
         // And the next erase runs normally from there.
         let report = node.kms.erase_storage().await.expect("erase");
@@ -704,10 +743,12 @@ async fn an_erase_interrupted_at_any_step_is_finished_by_the_next_start_and_lose
     assert_eq!(report.epoch, current + 2);
     assert_eq!(report.destroyed, vec![current, current + 1]);
     wait_for_only_key(&hsm, current + 2).await;
-    let c = node.client();
-    for (uid, bytes, sealed) in &live {
-        assert_eq!(&key_bytes(&c.ok(get(uid)).await), bytes);
-        decrypts(&c, sealed).await;
+    for v in ALL_VERSIONS {
+        let c = node.client(v);
+        for (uid, bytes, sealed) in &live {
+            assert_eq!(&key_bytes(&c.ok(get(uid)).await), bytes, "{uid} at {v}");
+            decrypts(&c, sealed).await;
+        }
     }
     node.stop().await;
     // What the erases left in the store: the current epoch alone.
@@ -729,7 +770,8 @@ async fn an_erase_interrupted_at_any_step_is_finished_by_the_next_start_and_lose
 async fn a_database_whose_epochs_were_removed_is_refused_and_no_key_is_destroyed() {
     use redb::TableDefinition;
     let mut node = Node::start(no_change).await;
-    let c = node.client();
+    // Made at one version, read back at every version.
+    let c = node.client(V21);
     let bytes = random32();
     let uid = uid_of(&c.ok(register_aes(&bytes)).await);
     node.stop().await;
@@ -780,7 +822,9 @@ async fn a_database_whose_epochs_were_removed_is_refused_and_no_key_is_destroyed
     // So the unaltered file still opens, with every key.
     std::fs::write(&path, saved).expect("restore db");
     node.restart().await;
-    assert_eq!(key_bytes(&node.client().ok(get(&uid)).await), bytes);
+    for v in ALL_VERSIONS {
+        assert_eq!(key_bytes(&node.client(v).ok(get(&uid)).await), bytes, "{v}");
+    }
     node.stop().await;
 }
 
@@ -791,7 +835,9 @@ async fn the_schedule_erases_within_its_interval_after_a_destroy() {
     }
     let node = Node::start(often).await;
     let hsm = node.hsm_client();
-    let c = node.client();
+    // The schedule is below the KMIP layer: one Destroy, at any version, starts it, and more
+    // Destroys at other versions would only start more erases.
+    let c = node.client(V21);
     let uid = uid_of(&c.ok(register_aes(&random32())).await);
     c.ok(RequestPayload::Destroy {
         unique_identifier: Some(uid),
@@ -873,7 +919,8 @@ async fn downgrade_to_plain_records(node: &Node) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_records_are_sealed_at_the_first_start_unless_the_token_holds_epoch_keys() {
     let mut node = Node::start(no_change).await;
-    let c = node.client();
+    // Made at one version, read back at every version.
+    let c = node.client(V21);
     let bytes = random32();
     let uid = uid_of(&c.ok(register_aes(&bytes)).await);
     node.stop().await;
@@ -894,12 +941,18 @@ async fn plain_records_are_sealed_at_the_first_start_unless_the_token_holds_epoc
         reasons.iter().any(|r| r.contains("plain records")),
         "{reasons:?}"
     );
-    let refused = Client::new(
-        Arc::clone(&kms),
-        keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
-        V21,
-    );
-    assert_eq!(refused.fail(get(&uid)).await, ResultReason::GeneralFailure);
+    for v in ALL_VERSIONS {
+        let refused = Client::new(
+            Arc::clone(&kms),
+            keywarden_kms::Caller::new("CN=alice", keywarden_kms::Role::CryptoUser),
+            v,
+        );
+        assert_eq!(
+            refused.fail(get(&uid)).await,
+            ResultReason::GeneralFailure,
+            "{v}"
+        );
+    }
     kms.shutdown().await;
 
     // A token without epoch keys (the upgrade of a node from before storage epochs): the first
@@ -911,8 +964,9 @@ async fn plain_records_are_sealed_at_the_first_start_unless_the_token_holds_epoc
             .expect("destroy");
     }
     node.restart().await;
-    let c = node.client();
-    assert_eq!(key_bytes(&c.ok(get(&uid)).await), bytes);
+    for v in ALL_VERSIONS {
+        assert_eq!(key_bytes(&node.client(v).ok(get(&uid)).await), bytes, "{v}");
+    }
     node.stop().await;
     let value = stored_value(&node.data.path().join(keywarden_kms::DATABASE_FILE), &uid);
     assert_eq!(value[0], 0xE5, "sealed by the upgrade");
