@@ -14,6 +14,7 @@ use crate::enums::{
     CryptographicAlgorithm, CryptographicUsageMask, KmipEnum, LinkType, NameType, ObjectType,
     ResultReason, State,
 };
+use crate::structures;
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv, Value};
 use crate::version::ProtocolVersion;
@@ -249,8 +250,10 @@ impl Attribute {
     }
 
     /// Decodes a 1.x Attribute {Attribute Name, Attribute Index, Attribute Value} structure.
+    /// The fields are those of the 1.x Attribute at any `ver`: a 2.x Re-key may carry 1.x
+    /// Attributes inside a Template-Attribute (see `schema`).
     pub fn from_ttlv_1x(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Attribute", item)?;
+        let r = structures::ATTRIBUTE_1X.read(ver, item)?;
         let name = r.req_text(tags::ATTRIBUTE_NAME)?;
         let index = r.int(tags::ATTRIBUTE_INDEX)?;
         let value = match r.opt(tags::ATTRIBUTE_VALUE) {
@@ -263,11 +266,13 @@ impl Attribute {
                 ));
             }
         };
-        Ok(Attribute {
-            name: canonical_name(&name),
-            index,
-            value,
-        })
+        let name = canonical_name(&name);
+        if !is_custom(&name)
+            && let Some(tag) = tag_for_name(&name)
+        {
+            structures::check_attribute_value(ver, tag, &value)?;
+        }
+        Ok(Attribute { name, index, value })
     }
 
     /// Encodes as a 1.x Attribute structure.
@@ -282,11 +287,19 @@ impl Attribute {
     /// Decodes one 2.x attribute item: a tagged standard attribute, or an Attribute structure
     /// {Vendor Identification, Attribute Name, Attribute Value} for a custom one.
     pub fn from_ttlv_2x(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
+        Self::item_2x(item, ver, "Attributes")
+    }
+
+    /// [`Attribute::from_ttlv_2x`] with the name of the structure holding the item.
+    pub(crate) fn item_2x(
+        item: &Ttlv,
+        ver: ProtocolVersion,
+        parent: &str,
+    ) -> Result<Self, KmipError> {
         if item.tag == tags::ATTRIBUTE {
-            let r = Reader::new(ver, "Attribute", item)?;
+            let r = structures::ATTRIBUTE_2X.read(ver, item)?;
             let name = r.req_text(tags::ATTRIBUTE_NAME)?;
             let value = r.req(tags::ATTRIBUTE_VALUE)?.value.clone();
-            let index = r.int(tags::ATTRIBUTE_INDEX)?;
             let name = match r.text(tags::VENDOR_IDENTIFICATION)? {
                 Some(vendor) if vendor.is_empty() => {
                     return Err(invalid(
@@ -296,17 +309,30 @@ impl Attribute {
                     ));
                 }
                 Some(vendor) => format!("{vendor}-{name}"),
-                // A 1.x-style Attribute inside a 2.x message: keep its name.
+                // Without a vendor the name is kept as sent (a custom "x-" name, or a
+                // standard name spelled out).
                 None => canonical_name(&name),
             };
-            return Ok(Attribute { name, index, value });
+            return Ok(Attribute {
+                name,
+                index: None,
+                value,
+            });
         }
         match name_for_tag(item.tag) {
-            Some(name) => Ok(Attribute::new(name, item.value.clone())),
-            None => Err(KmipError::new(
-                ResultReason::InvalidField,
-                format!("Attributes: {} is not an attribute", tag_name(item.tag)),
+            // 2.0 removed these attributes; their tags are reserved (2.1 §11.56).
+            Some(name) if ONLY_1X.contains(&name) => Err(KmipError::new(
+                ResultReason::InvalidMessage,
+                format!(
+                    "{parent} (KMIP {ver}): {} is a KMIP 1.x attribute, not one of KMIP 2.x",
+                    crate::convert::label(item.tag)
+                ),
             )),
+            Some(name) => {
+                structures::check_attribute_value(ver, item.tag, &item.value)?;
+                Ok(Attribute::new(name, item.value.clone()))
+            }
+            None => Err(structures::not_an_attribute(ver, parent, item.tag)),
         }
     }
 
@@ -350,7 +376,7 @@ pub fn reference_from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<String, 
             )
         }),
         Value::Structure(_) => {
-            let r = Reader::new(ver, "Attribute Reference", item)?;
+            let r = structures::ATTRIBUTE_REFERENCE.read(ver, item)?;
             let name = r.req_text(tags::ATTRIBUTE_NAME)?;
             match r.text(tags::VENDOR_IDENTIFICATION)? {
                 Some(v) if v.is_empty() => Err(invalid(
@@ -605,19 +631,7 @@ impl Attributes {
     /// Name items (references to server-side templates) are refused: templates are not offered.
     /// Any other child is refused too, rather than skipped with the attribute it may carry.
     pub fn from_template_attribute(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Template-Attribute", item)?;
-        if let Some(other) = r
-            .items
-            .iter()
-            .find(|c| c.tag != tags::NAME && c.tag != tags::ATTRIBUTE)
-        {
-            return Err(crate::convert::not_a_field(
-                ver,
-                &tag_name(item.tag),
-                other.tag,
-                "Name and Attribute items",
-            ));
-        }
+        let r = structures::TEMPLATE_ATTRIBUTE.read(ver, item)?;
         if r.opt(tags::NAME).is_some() {
             return Err(KmipError::new(
                 ResultReason::FeatureNotSupported,
@@ -637,11 +651,12 @@ impl Attributes {
     /// Decodes a 2.x Attributes structure (or Common/Private/Public Key Attributes, New
     /// Attribute, Current Attribute).
     pub fn from_attributes_2x(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Attributes", item)?;
+        let name = crate::tags::name(item.tag).unwrap_or("Attributes");
+        let r = Reader::new(ver, name, item)?;
         let attrs = r
             .items
             .iter()
-            .map(|a| Attribute::from_ttlv_2x(a, ver))
+            .map(|a| Attribute::item_2x(a, ver, name))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Attributes(attrs))
     }
@@ -766,6 +781,38 @@ mod tests {
         );
         let e = Attributes::from_ttlv(&t, V14).unwrap_err();
         assert!(e.message.contains("template"), "{e}");
+    }
+
+    #[test]
+    fn every_structured_standard_attribute_has_a_table() {
+        // The standard attributes whose value is a structure in some KMIP version.
+        for (name, tag) in STANDARD_ATTRIBUTES {
+            let structured = [
+                "Name",
+                "Link",
+                "Digest",
+                "Cryptographic Parameters",
+                "Cryptographic Domain Parameters",
+                "Usage Limits",
+                "Application Specific Information",
+                "Revocation Reason",
+                "Alternative Name",
+                "Key Value Location",
+                "Random Number Generator",
+                "X.509 Certificate Identifier",
+                "X.509 Certificate Subject",
+                "X.509 Certificate Issuer",
+                "Certificate Identifier",
+                "Certificate Subject",
+                "Certificate Issuer",
+            ]
+            .contains(name);
+            assert_eq!(
+                crate::structures::attribute_value(*tag).is_some(),
+                structured,
+                "{name}"
+            );
+        }
     }
 
     #[test]

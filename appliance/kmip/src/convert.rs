@@ -51,18 +51,6 @@ pub(crate) fn stray_reason(ver: ProtocolVersion, tag: Tag) -> ResultReason {
     }
 }
 
-/// The error for a child of the structure `parent` (e.g. a Template-Attribute) that is not one
-/// of its `fields`, with the same Result Reasons as a payload's children.
-pub(crate) fn not_a_field(ver: ProtocolVersion, parent: &str, tag: Tag, fields: &str) -> KmipError {
-    KmipError::new(
-        stray_reason(ver, tag),
-        format!(
-            "{parent} (KMIP {ver}): {} is not a field of it; it holds {fields}",
-            label(tag)
-        ),
-    )
-}
-
 /// A tag as its spec name and number, e.g. "ObjectType (0x420057)", or "extension tag 0x540001".
 pub(crate) fn label(tag: Tag) -> String {
     match tags::name(tag) {

@@ -323,6 +323,7 @@ pub struct CryptographicParameters {
 use crate::KmipError;
 use crate::convert::{Reader, Writer, invalid};
 use crate::enums::{ObjectType, ResultReason};
+use crate::structures::{self, Structure};
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv, Value};
 use crate::version::ProtocolVersion;
@@ -377,24 +378,30 @@ impl ManagedObject {
     /// Decodes an object structure; its tag names the object type.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let t = item.tag;
-        let key_block = |name: &'static str| -> Result<KeyBlock, KmipError> {
-            let r = Reader::new(ver, name, item)?;
+        let key_block = |s: &Structure| -> Result<KeyBlock, KmipError> {
+            let r = s.read(ver, item)?;
             KeyBlock::from_ttlv(r.req(tags::KEY_BLOCK)?, ver)
         };
         if t == tags::SYMMETRIC_KEY {
-            Ok(ManagedObject::SymmetricKey(key_block("Symmetric Key")?))
+            Ok(ManagedObject::SymmetricKey(key_block(
+                &structures::SYMMETRIC_KEY,
+            )?))
         } else if t == tags::PUBLIC_KEY {
-            Ok(ManagedObject::PublicKey(key_block("Public Key")?))
+            Ok(ManagedObject::PublicKey(key_block(
+                &structures::PUBLIC_KEY,
+            )?))
         } else if t == tags::PRIVATE_KEY {
-            Ok(ManagedObject::PrivateKey(key_block("Private Key")?))
+            Ok(ManagedObject::PrivateKey(key_block(
+                &structures::PRIVATE_KEY,
+            )?))
         } else if t == tags::SECRET_DATA {
-            let r = Reader::new(ver, "Secret Data", item)?;
+            let r = structures::SECRET_DATA.read(ver, item)?;
             Ok(ManagedObject::SecretData {
                 secret_data_type: r.req_enum(tags::SECRET_DATA_TYPE)?,
                 key_block: KeyBlock::from_ttlv(r.req(tags::KEY_BLOCK)?, ver)?,
             })
         } else if t == tags::OPAQUE_OBJECT {
-            let r = Reader::new(ver, "Opaque Object", item)?;
+            let r = structures::OPAQUE_OBJECT.read(ver, item)?;
             let raw = r.raw_enum(r.req(tags::OPAQUE_DATA_TYPE)?)?;
             let value = r.secret(tags::OPAQUE_DATA_VALUE)?.ok_or_else(|| {
                 crate::convert::missing(ver, "Opaque Object", tags::OPAQUE_DATA_VALUE)
@@ -404,7 +411,7 @@ impl ManagedObject {
                 value,
             })
         } else if t == tags::CERTIFICATE {
-            let r = Reader::new(ver, "Certificate", item)?;
+            let r = structures::CERTIFICATE.read(ver, item)?;
             Ok(ManagedObject::Certificate {
                 certificate_type: r.req_enum(tags::CERTIFICATE_TYPE)?,
                 value: r.req_bytes(tags::CERTIFICATE_VALUE)?,
@@ -474,7 +481,7 @@ pub fn object_tag(object_type: ObjectType) -> Option<Tag> {
 impl KeyBlock {
     /// Decodes a Key Block.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Key Block", item)?;
+        let r = structures::KEY_BLOCK.read(ver, item)?;
         let key_format_type: KeyFormatType = r.req_enum(tags::KEY_FORMAT_TYPE)?;
         let key_wrapping_data = r
             .opt(tags::KEY_WRAPPING_DATA)
@@ -484,7 +491,9 @@ impl KeyBlock {
         let key_value = match &kv.value {
             Value::ByteString(b) => KeyValue::Wrapped(b.to_vec()),
             Value::Structure(_) => {
-                let kr = Reader::new(ver, "Key Value", kv)?;
+                // 1.x lists Attribute items, 2.x one Attributes: the table allows only the
+                // version's form.
+                let kr = structures::KEY_VALUE.read(ver, kv)?;
                 let km = kr.req(tags::KEY_MATERIAL)?;
                 let material = if key_wrapping_data.is_some() {
                     // Wrapped material inside a Key Value structure (e.g. MAC-only wrapping
@@ -498,11 +507,7 @@ impl KeyBlock {
                 };
                 let mut attributes = Attributes::default();
                 for a in kr.all(tags::ATTRIBUTE) {
-                    attributes.push(if ver.uses_attributes_form() {
-                        crate::attributes::Attribute::from_ttlv_2x(a, ver)?
-                    } else {
-                        crate::attributes::Attribute::from_ttlv_1x(a, ver)?
-                    });
+                    attributes.push(crate::attributes::Attribute::from_ttlv_1x(a, ver)?);
                 }
                 if let Some(a) = kr.opt(tags::ATTRIBUTES) {
                     attributes
@@ -598,7 +603,11 @@ impl KeyMaterial {
                 _ => Ok(KeyMaterial::Bytes(b.clone())),
             };
         }
-        let r = Reader::new(ver, "Key Material", item)?;
+        let r = match structures::key_material(format) {
+            Some(s) => s.read(ver, item)?,
+            // A structure for a format whose material is bytes: refused below as unsupported.
+            None => Reader::new(ver, "Key Material", item)?,
+        };
         let need = |tag: Tag, v: Option<Zeroizing<Vec<u8>>>| {
             v.ok_or_else(|| crate::convert::missing(ver, "Key Material", tag))
         };
@@ -758,9 +767,9 @@ impl KeyMaterial {
 fn key_information(
     item: &Ttlv,
     ver: ProtocolVersion,
-    name: &'static str,
+    structure: &Structure,
 ) -> Result<(Option<String>, Option<CryptographicParameters>), KmipError> {
-    let r = Reader::new(ver, name, item)?;
+    let r = structure.read(ver, item)?;
     let params = r
         .opt(tags::CRYPTOGRAPHIC_PARAMETERS)
         .map(|p| CryptographicParameters::from_ttlv(p, ver))
@@ -794,11 +803,11 @@ type WrappingKeys = (
 fn wrapping_keys_in(r: &Reader<'_>, ver: ProtocolVersion) -> Result<WrappingKeys, KmipError> {
     let (encryption_key_uid, encryption_parameters) = match r.opt(tags::ENCRYPTION_KEY_INFORMATION)
     {
-        Some(i) => key_information(i, ver, "Encryption Key Information")?,
+        Some(i) => key_information(i, ver, &structures::ENCRYPTION_KEY_INFORMATION)?,
         None => (None, None),
     };
     let mac_signature_key_uid = match r.opt(tags::MAC_SIGNATURE_KEY_INFORMATION) {
-        Some(i) => key_information(i, ver, "MAC/Signature Key Information")?.0,
+        Some(i) => key_information(i, ver, &structures::MAC_SIGNATURE_KEY_INFORMATION)?.0,
         None => None,
     };
     Ok((
@@ -834,7 +843,7 @@ fn wrapping_keys_out(
 impl KeyWrappingData {
     /// Decodes Key Wrapping Data. The MAC/Signature and its key's parameters are not kept.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Key Wrapping Data", item)?;
+        let r = structures::KEY_WRAPPING_DATA.read(ver, item)?;
         let (encryption_key_uid, encryption_parameters, mac_signature_key_uid) =
             wrapping_keys_in(&r, ver)?;
         Ok(KeyWrappingData {
@@ -866,7 +875,7 @@ impl KeyWrappingData {
 impl KeyWrappingSpecification {
     /// Decodes a Key Wrapping Specification.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Key Wrapping Specification", item)?;
+        let r = structures::KEY_WRAPPING_SPECIFICATION.read(ver, item)?;
         let (encryption_key_uid, encryption_parameters, mac_signature_key_uid) =
             wrapping_keys_in(&r, ver)?;
         Ok(KeyWrappingSpecification {
@@ -900,7 +909,7 @@ impl KeyWrappingSpecification {
 impl CryptographicParameters {
     /// Decodes Cryptographic Parameters.
     pub fn from_ttlv(item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
-        let r = Reader::new(ver, "Cryptographic Parameters", item)?;
+        let r = structures::CRYPTOGRAPHIC_PARAMETERS.read(ver, item)?;
         Ok(CryptographicParameters {
             block_cipher_mode: r.enumeration(tags::BLOCK_CIPHER_MODE)?,
             padding_method: r.enumeration(tags::PADDING_METHOD)?,

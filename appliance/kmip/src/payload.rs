@@ -384,6 +384,7 @@ use crate::KmipError;
 use crate::attributes::{reference_from_ttlv, reference_to_ttlv};
 use crate::convert::{Reader, Writer, missing};
 use crate::enums::{ResultReason, ValidityIndicator};
+use crate::structures;
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv, Value};
 
@@ -480,21 +481,27 @@ fn attributes_out(
     }
 }
 
-/// The single attribute inside a 2.x New Attribute / Current Attribute structure.
+/// The single attribute inside a 2.x New Attribute / Current Attribute structure. Every child
+/// is read first, so a child that is not an attribute is refused as such; a second attribute
+/// is the one field given twice.
 fn single_attribute(item: &Ttlv, ver: ProtocolVersion) -> Result<Attribute, KmipError> {
-    let r = Reader::new(
-        ver,
-        crate::tags::name(item.tag).unwrap_or("attribute"),
-        item,
-    )?;
-    match r.items {
-        [one] => Attribute::from_ttlv_2x(one, ver),
-        [] => Err(missing(ver, r.parent, tags::ATTRIBUTE)),
-        _ => Err(KmipError::new(
-            ResultReason::InvalidField,
-            format!("{}: must hold exactly one attribute", r.parent),
-        )),
+    let name = crate::tags::name(item.tag).unwrap_or("attribute");
+    let r = Reader::new(ver, name, item)?;
+    let mut attributes = r.items.iter().map(|a| Attribute::item_2x(a, ver, name));
+    let first = attributes
+        .next()
+        .ok_or_else(|| missing(ver, name, tags::ATTRIBUTE))??;
+    if let Some(second) = attributes.next() {
+        let second = second?;
+        return Err(KmipError::new(
+            ResultReason::InvalidMessage,
+            format!(
+                "{name} (KMIP {ver}): holds one attribute, found {} and {} (it appears more than once)",
+                first.name, second.name
+            ),
+        ));
     }
+    Ok(first)
 }
 
 /// Encodes one attribute inside a New Attribute / Current Attribute structure.
@@ -557,6 +564,26 @@ fn streaming(r: &Reader<'_>, op: Operation) -> Option<KmipError> {
             ),
         )
     })
+}
+
+/// Holds to their fields the structures a payload may carry but the server does not act on
+/// (Protection Storage Masks, Object Groups): not read is no reason to accept anything in them.
+fn unread_structures(r: &Reader<'_>) -> Result<(), KmipError> {
+    for item in r.items {
+        let s = match item.tag {
+            t if t == tags::PROTECTION_STORAGE_MASKS
+                || t == tags::COMMON_PROTECTION_STORAGE_MASKS
+                || t == tags::PRIVATE_PROTECTION_STORAGE_MASKS
+                || t == tags::PUBLIC_PROTECTION_STORAGE_MASKS =>
+            {
+                &structures::PROTECTION_STORAGE_MASKS
+            }
+            t if t == tags::OBJECT_GROUPS => &structures::OBJECT_GROUPS,
+            _ => continue,
+        };
+        s.read(r.ver, item)?;
+    }
+    Ok(())
 }
 
 fn uid(r: &Reader<'_>) -> Result<Option<String>, KmipError> {
@@ -657,10 +684,19 @@ impl RequestPayload {
     /// Decodes the Request Payload structure of operation `op` in protocol version `ver`.
     pub fn from_ttlv(op: Operation, item: &Ttlv, ver: ProtocolVersion) -> Result<Self, KmipError> {
         let parent = format!("{op} Request Payload");
+        // The payload of an operation the version lacks has no fields to hold it to; the
+        // server answers the operation, not its fields.
+        if !op.exists_in(ver.major, ver.minor) {
+            return Err(KmipError::new(
+                ResultReason::OperationNotSupported,
+                format!("operation {op} is not defined in KMIP {ver}"),
+            ));
+        }
         let r = Reader::new(ver, &parent, item)?;
         // Every child must be a field of this payload before any is read: a skipped one could
         // be a filter or a parameter the client relies on.
         crate::schema::check(op, ver, r.items)?;
+        unread_structures(&r)?;
         if let Some(e) = streaming(&r, op) {
             return Err(e);
         }
@@ -668,7 +704,10 @@ impl RequestPayload {
             Operation::DiscoverVersions => RequestPayload::DiscoverVersions {
                 versions: r
                     .all(tags::PROTOCOL_VERSION)
-                    .map(|v| protocol_version_from(v, ver))
+                    .map(|v| {
+                        structures::PROTOCOL_VERSION.read(ver, v)?;
+                        protocol_version_from(v, ver)
+                    })
                     .collect::<Result<_, _>>()?,
             },
             Operation::Query => RequestPayload::Query {
@@ -809,7 +848,9 @@ impl RequestPayload {
             },
             Operation::Revoke => {
                 let rr = r
-                    .sub(tags::REVOCATION_REASON, "Revocation Reason")?
+                    .opt(tags::REVOCATION_REASON)
+                    .map(|i| structures::REVOCATION_REASON.read(ver, i))
+                    .transpose()?
                     .ok_or_else(|| missing(ver, &parent, tags::REVOCATION_REASON))?;
                 RequestPayload::Revoke {
                     unique_identifier: uid(&r)?,

@@ -43,46 +43,10 @@
 use crate::KmipError;
 use crate::convert::{label, stray_reason};
 use crate::enums::{Operation, ResultReason};
+use crate::fields::{Field, MAX_FIELDS, Violation, many, one, since, violation};
 use crate::tags;
 use crate::ttlv::{Tag, Ttlv};
 use crate::version::ProtocolVersion;
-
-/// One place in a payload: the tags that may fill it, whether it repeats, since which version.
-#[derive(Clone, Copy)]
-pub(crate) struct Field {
-    /// The tags that fill this place: one, or the alternatives of Register's object.
-    tags: &'static [Tag],
-    /// The spec's "MAY be repeated".
-    repeated: bool,
-    /// The first protocol version (major, minor) whose payload has the field.
-    since: (i32, i32),
-}
-
-/// A field sent at most once.
-const fn one(tags: &'static [Tag]) -> Field {
-    Field {
-        tags,
-        repeated: false,
-        since: (1, 0),
-    }
-}
-
-/// A field that may be repeated.
-const fn many(tags: &'static [Tag]) -> Field {
-    Field {
-        tags,
-        repeated: true,
-        since: (1, 0),
-    }
-}
-
-/// `field`, present from version `major.minor` on.
-const fn since(field: Field, major: i32, minor: i32) -> Field {
-    Field {
-        since: (major, minor),
-        ..field
-    }
-}
 
 /// The object of a 1.x Register (1.2 Table 144). PGP Key is 1.2+, but Register refuses the
 /// object type as unsupported in every version, so 1.0 and 1.1 need no separate entry.
@@ -308,11 +272,10 @@ const TABLES: &[&[Field]] = &[
     RNG_RETRIEVE,
 ];
 
-// The check marks the fields it has seen in one u32.
 const _: () = {
     let mut i = 0;
     while i < TABLES.len() {
-        assert!(TABLES[i].len() <= 32);
+        assert!(TABLES[i].len() <= MAX_FIELDS);
         i += 1;
     }
 };
@@ -351,33 +314,17 @@ pub(crate) fn fields(op: Operation, ver: ProtocolVersion) -> &'static [Field] {
 /// Checks that every child of `op`'s request payload is one of its fields at `ver`, and that
 /// single-valued fields appear once. Allocates only for the error.
 pub(crate) fn check(op: Operation, ver: ProtocolVersion, items: &[Ttlv]) -> Result<(), KmipError> {
-    let fields = fields(op, ver);
-    let mut seen = 0u32;
-    for item in items {
-        let found = fields
-            .iter()
-            .zip(0u32..)
-            .find(|(f, _)| f.tags.contains(&item.tag));
-        let Some((field, n)) = found else {
-            return Err(stray(op, ver, item.tag, None));
-        };
-        if !ver.has(field.since) {
-            return Err(stray(op, ver, item.tag, Some(field.since)));
-        }
-        // At most 32 fields per table (checked at compile time), so the shift never fails.
-        let bit = 1u32.checked_shl(n).unwrap_or(0);
-        if seen & bit != 0 && !field.repeated {
-            return Err(KmipError::new(
-                ResultReason::InvalidMessage,
-                format!(
-                    "{op} Request Payload (KMIP {ver}): field {} appears more than once; it is single-valued",
-                    label(item.tag)
-                ),
-            ));
-        }
-        seen |= bit;
+    match violation(fields(op, ver), ver, items) {
+        None => Ok(()),
+        Some(Violation::Stray { tag, since }) => Err(stray(op, ver, tag, since)),
+        Some(Violation::Twice(tag)) => Err(KmipError::new(
+            ResultReason::InvalidMessage,
+            format!(
+                "{op} Request Payload (KMIP {ver}): field {} appears more than once; it is single-valued",
+                label(tag)
+            ),
+        )),
     }
-    Ok(())
 }
 
 /// The error for a child that is not a field of the payload at `ver` (`since`: the version
@@ -440,11 +387,8 @@ mod tests {
 
     #[test]
     fn no_tag_fills_two_places() {
-        for table in TABLES {
-            let all: Vec<Tag> = table.iter().flat_map(|f| f.tags.iter().copied()).collect();
-            for (i, t) in all.iter().enumerate() {
-                assert!(!all[i + 1..].contains(t), "{t:?} twice in one table");
-            }
+        for (i, table) in TABLES.iter().enumerate() {
+            assert!(crate::fields::tags_are_distinct(table), "table {i}");
         }
     }
 }

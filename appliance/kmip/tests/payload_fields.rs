@@ -794,3 +794,754 @@ fn pykmip_re_key_at_2_x_with_a_template_attribute_is_read_not_ignored() {
         assert_eq!(e.reason, ResultReason::InvalidMessage, "{e}");
     }
 }
+
+// ---- structures nested in the payloads ----------------------------------------------------
+
+/// One structure nested in one operation's payload, at one version.
+struct Nested {
+    /// What the structure is, for failure messages.
+    what: &'static str,
+    op: Operation,
+    /// A payload the spec allows that holds the structure.
+    valid: Vec<Ttlv>,
+    /// The tags leading from the payload to the structure (the first child with each tag).
+    path: Vec<Tag>,
+    /// A tag KMIP defines that the structure does not have at the version.
+    misplaced: Ttlv,
+    /// A single-valued field of the structure in `valid`, to send twice.
+    single: Option<Tag>,
+}
+
+/// The children of the structure at `path` inside `payload`.
+fn children_at<'a>(payload: &'a mut [Ttlv], path: &[Tag]) -> &'a mut Vec<Ttlv> {
+    let (first, rest) = path.split_first().expect("a path of one tag or more");
+    let item = payload
+        .iter_mut()
+        .find(|i| i.tag == *first)
+        .unwrap_or_else(|| panic!("no {} on the path", name(*first)));
+    let Value::Structure(children) = &mut item.value else {
+        panic!("{} is not a structure", name(*first))
+    };
+    if rest.is_empty() {
+        children
+    } else {
+        children_at(children, rest)
+    }
+}
+
+fn big(tag: Tag, b: &[u8]) -> Ttlv {
+    Ttlv::new(tag, Value::BigInteger(Zeroizing::new(b.to_vec())))
+}
+
+fn key_block(format: KeyFormatType, material: Ttlv, rest: Vec<Ttlv>) -> Ttlv {
+    let mut items = vec![
+        enumeration(tags::KEY_FORMAT_TYPE, format.value()),
+        structure(tags::KEY_VALUE, vec![material]),
+    ];
+    items.extend(rest);
+    structure(tags::KEY_BLOCK, items)
+}
+
+fn register(object_type: ObjectType, object: Ttlv) -> Vec<Ttlv> {
+    vec![enumeration(tags::OBJECT_TYPE, object_type.value()), object]
+}
+
+/// A payload with one attribute `value` of attribute `attr` (its tag, its 1.x name) in the
+/// form of `ver`, and the path to the value: an Add Attribute's Attribute / New Attribute.
+fn add_attribute(ver: ProtocolVersion, attr: Tag, value: Vec<Ttlv>) -> (Vec<Ttlv>, Vec<Tag>) {
+    let value = structure(attr, value);
+    if ver.uses_attributes_form() {
+        (
+            vec![uid(), structure(tags::NEW_ATTRIBUTE, vec![value])],
+            vec![tags::NEW_ATTRIBUTE, attr],
+        )
+    } else {
+        let attr_name = keywarden_kmip::attributes::name_for_tag(attr).expect("an attribute");
+        (
+            vec![uid(), attribute_1x(attr_name, value)],
+            vec![tags::ATTRIBUTE, tags::ATTRIBUTE_VALUE],
+        )
+    }
+}
+
+/// Every structure decoded from a request payload that `ver` has, each in one payload.
+fn nested_cases(ver: ProtocolVersion) -> Vec<Nested> {
+    let v2 = ver.uses_attributes_form();
+    let at_least = |major, minor| ver >= ProtocolVersion::new(major, minor);
+    let cbc = || enumeration(tags::BLOCK_CIPHER_MODE, BlockCipherMode::Cbc.value());
+    let wrap = || enumeration(tags::WRAPPING_METHOD, 1);
+    // Get with a Key Wrapping Specification exists in every version: it carries Cryptographic
+    // Parameters at 1.0 and 1.1, before Encrypt exists.
+    let get_wrapped = || {
+        vec![
+            uid(),
+            structure(
+                tags::KEY_WRAPPING_SPECIFICATION,
+                vec![
+                    wrap(),
+                    structure(
+                        tags::ENCRYPTION_KEY_INFORMATION,
+                        vec![
+                            text(tags::UNIQUE_IDENTIFIER, "kek"),
+                            structure(tags::CRYPTOGRAPHIC_PARAMETERS, vec![cbc()]),
+                        ],
+                    ),
+                    structure(
+                        tags::MAC_SIGNATURE_KEY_INFORMATION,
+                        vec![text(tags::UNIQUE_IDENTIFIER, "mac-key")],
+                    ),
+                    text(tags::ATTRIBUTE_NAME, "Name"),
+                ],
+            ),
+        ]
+    };
+    let kws = tags::KEY_WRAPPING_SPECIFICATION;
+    let eki = tags::ENCRYPTION_KEY_INFORMATION;
+    let raw_key = || {
+        structure(
+            tags::SYMMETRIC_KEY,
+            vec![key_block(
+                KeyFormatType::Raw,
+                bytes(tags::KEY_MATERIAL, &[7; 16]),
+                vec![algorithm(), length()],
+            )],
+        )
+    };
+    let sk = tags::SYMMETRIC_KEY;
+    let kb = tags::KEY_BLOCK;
+    let kv = tags::KEY_VALUE;
+    let km = tags::KEY_MATERIAL;
+    let name_value = || vec![text(tags::NAME_VALUE, "k"), enumeration(tags::NAME_TYPE, 1)];
+
+    let mut cases = vec![
+        Nested {
+            what: "Key Wrapping Specification",
+            op: Operation::Get,
+            valid: get_wrapped(),
+            path: vec![kws],
+            misplaced: enumeration(tags::KEY_FORMAT_TYPE, KeyFormatType::Raw.value()),
+            single: Some(tags::WRAPPING_METHOD),
+        },
+        Nested {
+            what: "Encryption Key Information",
+            op: Operation::Get,
+            valid: get_wrapped(),
+            path: vec![kws, eki],
+            misplaced: text(tags::ATTRIBUTE_NAME, "Name"),
+            single: Some(tags::UNIQUE_IDENTIFIER),
+        },
+        Nested {
+            what: "MAC/Signature Key Information",
+            op: Operation::Get,
+            valid: get_wrapped(),
+            path: vec![kws, tags::MAC_SIGNATURE_KEY_INFORMATION],
+            misplaced: wrap(),
+            single: Some(tags::UNIQUE_IDENTIFIER),
+        },
+        Nested {
+            what: "Cryptographic Parameters in Encryption Key Information",
+            op: Operation::Get,
+            valid: get_wrapped(),
+            path: vec![kws, eki, tags::CRYPTOGRAPHIC_PARAMETERS],
+            misplaced: text(tags::UNIQUE_IDENTIFIER, "k"),
+            single: Some(tags::BLOCK_CIPHER_MODE),
+        },
+        Nested {
+            what: "Symmetric Key",
+            op: Operation::Register,
+            valid: register(ObjectType::SymmetricKey, raw_key()),
+            path: vec![sk],
+            misplaced: structure(tags::KEY_VALUE, vec![bytes(tags::KEY_MATERIAL, &[1])]),
+            single: Some(kb),
+        },
+        Nested {
+            what: "Key Block",
+            op: Operation::Register,
+            valid: register(ObjectType::SymmetricKey, raw_key()),
+            path: vec![sk, kb],
+            misplaced: bytes(tags::KEY_MATERIAL, &[1]),
+            single: Some(tags::KEY_FORMAT_TYPE),
+        },
+        Nested {
+            what: "Key Value",
+            op: Operation::Register,
+            valid: register(ObjectType::SymmetricKey, raw_key()),
+            path: vec![sk, kb, kv],
+            // The other family's form of the attributes carried with the key.
+            misplaced: if v2 {
+                attribute_1x("Contact Information", contact("a"))
+            } else {
+                structure(tags::ATTRIBUTES, vec![contact("a")])
+            },
+            single: Some(km),
+        },
+        Nested {
+            what: "Transparent Symmetric Key",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::SymmetricKey,
+                structure(
+                    sk,
+                    vec![key_block(
+                        KeyFormatType::TransparentSymmetricKey,
+                        structure(km, vec![bytes(tags::KEY, &[7; 16])]),
+                        vec![algorithm(), length()],
+                    )],
+                ),
+            ),
+            path: vec![sk, kb, kv, km],
+            misplaced: big(tags::MODULUS, &[1]),
+            single: Some(tags::KEY),
+        },
+        Nested {
+            what: "Transparent RSA Public Key",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::PublicKey,
+                structure(
+                    tags::PUBLIC_KEY,
+                    vec![key_block(
+                        KeyFormatType::TransparentRsaPublicKey,
+                        structure(
+                            km,
+                            vec![
+                                big(tags::MODULUS, &[0x5f; 8]),
+                                big(tags::PUBLIC_EXPONENT, &[1, 0, 1]),
+                            ],
+                        ),
+                        vec![],
+                    )],
+                ),
+            ),
+            path: vec![tags::PUBLIC_KEY, kb, kv, km],
+            misplaced: big(tags::D, &[1]),
+            single: Some(tags::MODULUS),
+        },
+        Nested {
+            what: "Key Wrapping Data",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::SymmetricKey,
+                structure(
+                    sk,
+                    vec![structure(
+                        kb,
+                        vec![
+                            enumeration(tags::KEY_FORMAT_TYPE, KeyFormatType::Raw.value()),
+                            bytes(tags::KEY_VALUE, &[9; 24]),
+                            structure(
+                                tags::KEY_WRAPPING_DATA,
+                                vec![
+                                    wrap(),
+                                    structure(eki, vec![text(tags::UNIQUE_IDENTIFIER, "kek")]),
+                                ],
+                            ),
+                        ],
+                    )],
+                ),
+            ),
+            path: vec![sk, kb, tags::KEY_WRAPPING_DATA],
+            misplaced: enumeration(tags::KEY_FORMAT_TYPE, KeyFormatType::Raw.value()),
+            single: Some(tags::WRAPPING_METHOD),
+        },
+        Nested {
+            what: "Secret Data",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::SecretData,
+                structure(
+                    tags::SECRET_DATA,
+                    vec![
+                        enumeration(tags::SECRET_DATA_TYPE, 1),
+                        key_block(
+                            KeyFormatType::Opaque,
+                            bytes(tags::KEY_MATERIAL, b"pw"),
+                            vec![],
+                        ),
+                    ],
+                ),
+            ),
+            path: vec![tags::SECRET_DATA],
+            misplaced: bytes(tags::OPAQUE_DATA_VALUE, b"x"),
+            single: Some(tags::SECRET_DATA_TYPE),
+        },
+        Nested {
+            what: "Opaque Object",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::OpaqueObject,
+                structure(
+                    tags::OPAQUE_OBJECT,
+                    vec![
+                        enumeration(tags::OPAQUE_DATA_TYPE, 0x8000_0001),
+                        bytes(tags::OPAQUE_DATA_VALUE, b"blob"),
+                    ],
+                ),
+            ),
+            path: vec![tags::OPAQUE_OBJECT],
+            misplaced: bytes(tags::CERTIFICATE_VALUE, b"x"),
+            single: Some(tags::OPAQUE_DATA_VALUE),
+        },
+        Nested {
+            what: "Certificate",
+            op: Operation::Register,
+            valid: register(
+                ObjectType::Certificate,
+                structure(
+                    tags::CERTIFICATE,
+                    vec![
+                        enumeration(tags::CERTIFICATE_TYPE, 1),
+                        bytes(tags::CERTIFICATE_VALUE, b"der"),
+                    ],
+                ),
+            ),
+            path: vec![tags::CERTIFICATE],
+            misplaced: bytes(tags::OPAQUE_DATA_VALUE, b"x"),
+            single: Some(tags::CERTIFICATE_TYPE),
+        },
+        Nested {
+            what: "Revocation Reason",
+            op: Operation::Revoke,
+            valid: vec![
+                uid(),
+                structure(
+                    tags::REVOCATION_REASON,
+                    vec![
+                        enumeration(
+                            tags::REVOCATION_REASON_CODE,
+                            RevocationReasonCode::KeyCompromise.value(),
+                        ),
+                        text(tags::REVOCATION_MESSAGE, "lost"),
+                    ],
+                ),
+            ],
+            path: vec![tags::REVOCATION_REASON],
+            misplaced: Ttlv::new(tags::COMPROMISE_OCCURRENCE_DATE, Value::DateTime(1)),
+            single: Some(tags::REVOCATION_MESSAGE),
+        },
+    ];
+
+    // The attributes of a new key, in the family's form.
+    if v2 {
+        let create = || {
+            vec![
+                enumeration(tags::OBJECT_TYPE, ObjectType::SymmetricKey.value()),
+                structure(
+                    tags::ATTRIBUTES,
+                    vec![
+                        structure(tags::NAME, name_value()),
+                        algorithm(),
+                        structure(
+                            tags::ATTRIBUTE,
+                            vec![
+                                text(tags::VENDOR_IDENTIFICATION, "x"),
+                                text(tags::ATTRIBUTE_NAME, "ID"),
+                                Ttlv::new(tags::ATTRIBUTE_VALUE, Value::TextString("1".into())),
+                            ],
+                        ),
+                    ],
+                ),
+                structure(
+                    tags::PROTECTION_STORAGE_MASKS,
+                    vec![int(tags::PROTECTION_STORAGE_MASK, 1)],
+                ),
+            ]
+        };
+        cases.extend([
+            Nested {
+                what: "Attributes",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::ATTRIBUTES],
+                misplaced: wrap(),
+                single: None,
+            },
+            Nested {
+                what: "2.x Attribute (vendor attribute)",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::ATTRIBUTES, tags::ATTRIBUTE],
+                // 2.0 dropped the Attribute Index.
+                misplaced: int(tags::ATTRIBUTE_INDEX, 0),
+                single: Some(tags::ATTRIBUTE_NAME),
+            },
+            Nested {
+                what: "Name attribute value in Attributes",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::ATTRIBUTES, tags::NAME],
+                misplaced: enumeration(tags::LINK_TYPE, 1),
+                single: Some(tags::NAME_VALUE),
+            },
+            Nested {
+                what: "Protection Storage Masks",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::PROTECTION_STORAGE_MASKS],
+                misplaced: text(tags::OBJECT_GROUP, "g"),
+                single: None,
+            },
+            Nested {
+                what: "Template-Attribute in a 2.x Re-key (PyKMIP 0.11)",
+                op: Operation::ReKey,
+                valid: vec![uid(), template_attribute(false)],
+                path: vec![tags::TEMPLATE_ATTRIBUTE],
+                misplaced: usage(),
+                single: None,
+            },
+            Nested {
+                what: "1.x Attribute in a 2.x Re-key's Template-Attribute",
+                op: Operation::ReKey,
+                valid: vec![uid(), template_attribute(false)],
+                path: vec![tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTE],
+                misplaced: text(tags::VENDOR_IDENTIFICATION, "x"),
+                single: Some(tags::ATTRIBUTE_NAME),
+            },
+            Nested {
+                what: "New Attribute",
+                op: Operation::AddAttribute,
+                valid: vec![uid(), structure(tags::NEW_ATTRIBUTE, vec![contact("a")])],
+                path: vec![tags::NEW_ATTRIBUTE],
+                misplaced: wrap(),
+                // The one attribute it holds, twice.
+                single: Some(tags::CONTACT_INFORMATION),
+            },
+            Nested {
+                what: "Current Attribute",
+                op: Operation::ModifyAttribute,
+                valid: vec![
+                    uid(),
+                    structure(tags::CURRENT_ATTRIBUTE, vec![contact("a")]),
+                    structure(tags::NEW_ATTRIBUTE, vec![contact("b")]),
+                ],
+                path: vec![tags::CURRENT_ATTRIBUTE],
+                misplaced: wrap(),
+                single: Some(tags::CONTACT_INFORMATION),
+            },
+            Nested {
+                what: "Attribute Reference (vendor attribute)",
+                op: Operation::GetAttributes,
+                valid: vec![
+                    uid(),
+                    structure(
+                        tags::ATTRIBUTE_REFERENCE,
+                        vec![
+                            text(tags::VENDOR_IDENTIFICATION, "x"),
+                            text(tags::ATTRIBUTE_NAME, "ID"),
+                        ],
+                    ),
+                ],
+                path: vec![tags::ATTRIBUTE_REFERENCE],
+                misplaced: int(tags::ATTRIBUTE_INDEX, 0),
+                single: Some(tags::ATTRIBUTE_NAME),
+            },
+        ]);
+        if at_least(2, 1) {
+            cases.push(Nested {
+                what: "Object Groups",
+                op: Operation::Query,
+                valid: vec![structure(
+                    tags::OBJECT_GROUPS,
+                    vec![text(tags::OBJECT_GROUP, "g")],
+                )],
+                path: vec![tags::OBJECT_GROUPS],
+                misplaced: text(tags::NAME_VALUE, "g"),
+                single: None,
+            });
+        }
+    } else {
+        let create = || {
+            vec![
+                enumeration(tags::OBJECT_TYPE, ObjectType::SymmetricKey.value()),
+                structure(
+                    tags::TEMPLATE_ATTRIBUTE,
+                    vec![
+                        attribute_1x("Name", structure(tags::NAME, name_value())),
+                        attribute_1x("Cryptographic Algorithm", algorithm()),
+                    ],
+                ),
+            ]
+        };
+        cases.extend([
+            Nested {
+                what: "Template-Attribute",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::TEMPLATE_ATTRIBUTE],
+                misplaced: algorithm(),
+                single: None,
+            },
+            Nested {
+                what: "1.x Attribute",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![tags::TEMPLATE_ATTRIBUTE, tags::ATTRIBUTE],
+                // The 2.x Attribute's field.
+                misplaced: text(tags::VENDOR_IDENTIFICATION, "x"),
+                single: Some(tags::ATTRIBUTE_NAME),
+            },
+            Nested {
+                what: "Name attribute value in a 1.x Attribute",
+                op: Operation::Create,
+                valid: create(),
+                path: vec![
+                    tags::TEMPLATE_ATTRIBUTE,
+                    tags::ATTRIBUTE,
+                    tags::ATTRIBUTE_VALUE,
+                ],
+                misplaced: enumeration(tags::LINK_TYPE, 1),
+                single: Some(tags::NAME_VALUE),
+            },
+        ]);
+    }
+
+    // Structured attribute values, in an Add Attribute of the family's form.
+    for (what, attr, value, misplaced, single) in [
+        (
+            "Link attribute value",
+            tags::LINK,
+            vec![
+                enumeration(tags::LINK_TYPE, 0x0000_0101),
+                text(tags::LINKED_OBJECT_IDENTIFIER, "other"),
+            ],
+            enumeration(tags::NAME_TYPE, 1),
+            tags::LINK_TYPE,
+        ),
+        (
+            "Application Specific Information attribute value",
+            tags::APPLICATION_SPECIFIC_INFORMATION,
+            vec![
+                text(tags::APPLICATION_NAMESPACE, "ssl"),
+                text(tags::APPLICATION_DATA, "www.example.com"),
+            ],
+            text(tags::NAME_VALUE, "n"),
+            tags::APPLICATION_NAMESPACE,
+        ),
+        (
+            "Cryptographic Parameters attribute value",
+            tags::CRYPTOGRAPHIC_PARAMETERS,
+            vec![cbc()],
+            text(tags::UNIQUE_IDENTIFIER, "k"),
+            tags::BLOCK_CIPHER_MODE,
+        ),
+    ] {
+        let (valid, path) = add_attribute(ver, attr, value);
+        cases.push(Nested {
+            what,
+            op: Operation::AddAttribute,
+            valid,
+            path,
+            misplaced,
+            single: Some(single),
+        });
+    }
+
+    // Locate filters on a Digest (a structured attribute a client does not set).
+    let digest = structure(
+        tags::DIGEST,
+        vec![
+            enumeration(tags::HASHING_ALGORITHM, 4),
+            bytes(tags::DIGEST_VALUE, &[0; 20]),
+        ],
+    );
+    let (valid, path) = if v2 {
+        (
+            vec![structure(tags::ATTRIBUTES, vec![digest])],
+            vec![tags::ATTRIBUTES, tags::DIGEST],
+        )
+    } else {
+        (
+            vec![attribute_1x("Digest", digest)],
+            vec![tags::ATTRIBUTE, tags::ATTRIBUTE_VALUE],
+        )
+    };
+    cases.push(Nested {
+        what: "Digest attribute value in Locate",
+        op: Operation::Locate,
+        valid,
+        path,
+        misplaced: text(tags::NAME_VALUE, "n"),
+        single: Some(tags::DIGEST_VALUE),
+    });
+
+    if Operation::DiscoverVersions.exists_in(ver.major, ver.minor) {
+        cases.push(Nested {
+            what: "Protocol Version",
+            op: Operation::DiscoverVersions,
+            valid: vec![protocol_version(1, 4)],
+            path: vec![tags::PROTOCOL_VERSION],
+            misplaced: int(tags::BATCH_COUNT, 1),
+            single: Some(tags::PROTOCOL_VERSION_MINOR),
+        });
+    }
+    if Operation::Encrypt.exists_in(ver.major, ver.minor) {
+        cases.push(Nested {
+            what: "Cryptographic Parameters in Encrypt",
+            op: Operation::Encrypt,
+            valid: vec![
+                uid(),
+                structure(
+                    tags::CRYPTOGRAPHIC_PARAMETERS,
+                    vec![
+                        cbc(),
+                        enumeration(tags::PADDING_METHOD, 3),
+                        Ttlv::new(tags::RANDOM_IV, Value::Boolean(true)),
+                    ],
+                ),
+                bytes(tags::DATA, b"plain"),
+            ],
+            path: vec![tags::CRYPTOGRAPHIC_PARAMETERS],
+            misplaced: bytes(tags::DATA, b"plain"),
+            single: Some(tags::BLOCK_CIPHER_MODE),
+        });
+    }
+    cases
+}
+
+#[test]
+fn every_nested_structure_accepts_its_fields_and_refuses_any_other_child() {
+    let mut covered = 0;
+    for ver in VERSIONS {
+        let v2 = ver.uses_attributes_form();
+        for c in nested_cases(ver) {
+            let (op, what) = (c.op, c.what);
+            let decode = |payload: Vec<Ttlv>| decode_one(ver, op, payload);
+            decode(c.valid.clone())
+                .unwrap_or_else(|e| panic!("valid {what} in {op} at {ver} refused: {e}"));
+
+            // An extension tag, first or last among the structure's children.
+            for first in [true, false] {
+                let mut payload = c.valid.clone();
+                let children = children_at(&mut payload, &c.path);
+                let at = if first { 0 } else { children.len() };
+                children.insert(at, text(EXTENSION, "vendor"));
+                let e = decode(payload)
+                    .expect_err(&format!("{what} in {op} at {ver} with 0x540001 decoded"));
+                let want = if v2 {
+                    ResultReason::UnknownTag
+                } else {
+                    ResultReason::InvalidField
+                };
+                assert_eq!(e.reason, want, "{what} in {op} at {ver}: {e}");
+                assert!(e.message.contains("0x540001"), "{what} at {ver}: {e}");
+                assert!(e.message.contains(&format!("KMIP {ver}")), "{e}");
+            }
+
+            // A defined tag that belongs elsewhere.
+            let mut payload = c.valid.clone();
+            let misplaced = c.misplaced.tag;
+            children_at(&mut payload, &c.path).push(c.misplaced);
+            let e = decode(payload).expect_err(&format!(
+                "{what} in {op} at {ver} with {} decoded",
+                name(misplaced)
+            ));
+            let want = if v2 {
+                ResultReason::InvalidMessage
+            } else {
+                ResultReason::InvalidField
+            };
+            assert_eq!(e.reason, want, "{what} in {op} at {ver}: {e}");
+            assert!(
+                e.message.contains(&format!("0x{:06x}", misplaced.0)),
+                "{what} at {ver}: {e}"
+            );
+
+            // A single-valued field twice.
+            if let Some(single) = c.single {
+                let mut payload = c.valid.clone();
+                let children = children_at(&mut payload, &c.path);
+                let again = children
+                    .iter()
+                    .find(|i| i.tag == single)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{what} at {ver}: {} not in the case", name(single)));
+                children.push(again);
+                let e = decode(payload).expect_err(&format!(
+                    "{what} in {op} at {ver} with {} twice decoded",
+                    name(single)
+                ));
+                assert_eq!(
+                    e.reason,
+                    ResultReason::InvalidMessage,
+                    "{what} at {ver}: {e}"
+                );
+                assert!(e.message.contains("more than once"), "{what} at {ver}: {e}");
+            }
+            covered += 1;
+        }
+    }
+    // Each of the seven versions has at least the structures every version shares.
+    assert!(covered >= 7 * 19, "only {covered} cases");
+}
+
+#[test]
+fn nested_fields_of_a_later_minor_are_refused_before_it() {
+    // Cryptographic Parameters had four fields in 1.0 and 1.1; Random IV came with 1.2, Salt
+    // Length with 1.4. A Get's Key Wrapping Specification carries them in every version.
+    for (field, from) in [
+        (
+            Ttlv::new(tags::RANDOM_IV, Value::Boolean(true)),
+            ProtocolVersion::V1_2,
+        ),
+        (int(tags::SALT_LENGTH, 32), ProtocolVersion::V1_4),
+    ] {
+        for ver in VERSIONS {
+            let payload = vec![
+                uid(),
+                structure(
+                    tags::KEY_WRAPPING_SPECIFICATION,
+                    vec![
+                        enumeration(tags::WRAPPING_METHOD, 1),
+                        structure(
+                            tags::ENCRYPTION_KEY_INFORMATION,
+                            vec![
+                                text(tags::UNIQUE_IDENTIFIER, "kek"),
+                                structure(tags::CRYPTOGRAPHIC_PARAMETERS, vec![field.clone()]),
+                            ],
+                        ),
+                    ],
+                ),
+            ];
+            let got = decode_one(ver, Operation::Get, payload);
+            if ver >= from {
+                assert!(got.is_ok(), "{} at {ver}: {got:?}", name(field.tag));
+            } else {
+                let e = got.expect_err("refused before its version");
+                assert_eq!(e.reason, ResultReason::InvalidField, "{e}");
+                assert!(e.message.contains(&format!("from KMIP {from}")), "{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_operation_the_version_lacks_is_not_supported_whatever_its_payload() {
+    // Encrypt came with 1.2: its payload at 1.1 is not held to fields it does not have yet.
+    let e = decode_one(
+        ProtocolVersion::V1_1,
+        Operation::Encrypt,
+        vec![uid(), bytes(tags::DATA, b"p"), text(EXTENSION, "vendor")],
+    )
+    .expect_err("refused");
+    assert_eq!(e.reason, ResultReason::OperationNotSupported, "{e}");
+    assert!(e.message.contains("KMIP 1.1"), "{e}");
+}
+
+#[test]
+fn a_1_x_only_attribute_is_refused_in_2_x_attributes() {
+    // Operation Policy Name was removed in 2.0; its tag is reserved.
+    let e = decode_one(
+        ProtocolVersion::V2_0,
+        Operation::Create,
+        vec![
+            enumeration(tags::OBJECT_TYPE, ObjectType::SymmetricKey.value()),
+            structure(
+                tags::ATTRIBUTES,
+                vec![algorithm(), text(tags::OPERATION_POLICY_NAME, "default")],
+            ),
+        ],
+    )
+    .expect_err("refused");
+    assert_eq!(e.reason, ResultReason::InvalidMessage, "{e}");
+    assert!(e.message.contains("OperationPolicyName"), "{e}");
+}
