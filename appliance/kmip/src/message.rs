@@ -493,9 +493,9 @@ impl RequestBatchItem {
 /// A standard-range tag that KMIP does not define, anywhere in the payload, fails the item
 /// rather than being ignored: a field the server silently drops could change the meaning of
 /// the request (1.x §11.1 "unknown field" → Invalid Field; 2.x has Unknown Tag). The payload's
-/// own children were already held to its fields, extension tags (0x54xxxx) included, by the
-/// payload decoder (and a Template-Attribute's by its decoder); deeper down, inside Cryptographic
-/// Parameters, Key Wrapping Specification or attribute values, extension tags are not checked.
+/// children and every structure decoded from it were already held to their fields, extension
+/// tags (0x54xxxx) included (`schema`, `structures`); this walk still reaches what no table
+/// describes, such as the value of a custom attribute.
 fn unknown_tag(payload: &Ttlv, ver: ProtocolVersion) -> Option<KmipError> {
     let mut stack = vec![payload];
     while let Some(item) = stack.pop() {

@@ -12,6 +12,11 @@
 //!   is contained in a ... payload more than once").
 //!
 //! Each refusal names the operation, the tag (name and number) and the version.
+//!
+//! The same three refusals hold one level down and further, for every structure decoded from
+//! a payload (Cryptographic Parameters, Key Wrapping Specification, key blocks and material,
+//! Register's objects, Template-Attribute, Attribute, structured attribute values, ...): see
+//! `every_nested_structure_accepts_its_fields_and_refuses_any_other_child`.
 
 use keywarden_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, KeyFormatType, KeyWrapType, ObjectType, Operation,

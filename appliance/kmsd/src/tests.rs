@@ -60,8 +60,14 @@ impl KmipService for Double {
         identity.to_string()
     }
 
-    fn may_read_metrics(&self, caller: &String) -> bool {
-        caller == ADMIN_DN
+    async fn read_metrics(&self, caller: &String) -> Result<(), Refusal> {
+        if caller == ADMIN_DN {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(
+                "the metrics need the admin or auditor role".to_owned(),
+            ))
+        }
     }
 
     async fn read_audit(
@@ -897,7 +903,13 @@ fn serial_of(cert: &Path) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_connections() {
-    let mut h = Harness::start(Options::default()).await;
+    // A read timeout far above the 10 s bound: a connection in the middle of a request must
+    // be closed by the revocation, not by the timeout's answer.
+    let mut h = Harness::start(Options {
+        read: Duration::from_secs(120),
+        ..Options::default()
+    })
+    .await;
     let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
     let mut kmip = h.connect(user.clone(), h.kmip).await.unwrap();
     kmip.write_all(&request(b"before")).await.unwrap();
@@ -905,6 +917,14 @@ async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_conn
         read_frame(&mut kmip).await.is_some(),
         "served before the revocation"
     );
+    // One more connection stops in the middle of a request's body.
+    let mut kmip_mid = h.connect(user.clone(), h.kmip).await.unwrap();
+    let half_sent = request(&[7u8; 2048]);
+    kmip_mid
+        .write_all(&half_sent[..half_sent.len() / 2])
+        .await
+        .unwrap();
+    kmip_mid.flush().await.unwrap();
     let mut https = h.connect(user.clone(), h.https).await.unwrap();
     let mut admin = h.connect_admin().await;
 
@@ -915,7 +935,11 @@ async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_conn
     let reloaded = std::time::Instant::now();
     // Both open connections of the revoked certificate are closed, well within 10 s of the
     // reload (the poll is 100 ms here, 1 s in dev mode).
-    for (name, stream) in [("kmip", &mut kmip), ("https", &mut https)] {
+    for (name, stream) in [
+        ("kmip", &mut kmip),
+        ("kmip in the middle of a request", &mut kmip_mid),
+        ("https", &mut https),
+    ] {
         let mut byte = [0u8; 1];
         let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut byte)).await;
         assert!(
