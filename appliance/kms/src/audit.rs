@@ -182,14 +182,14 @@ fn response_objects(payload: &ResponsePayload, ids: &mut ObjectIds) {
     }
 }
 
-/// The audit entry of one request: its response payload, or its failure's reason label and
-/// message.
+/// The audit entry of one request named `operation`: its response payload (if it has one that
+/// names objects), or its failure's reason label and message.
 pub(crate) fn entry(
     caller: &Caller,
     received: Timestamp,
-    operation: Option<Operation>,
+    operation: &'static str,
     target: Option<&str>,
-    result: Result<&ResponsePayload, (&'static str, String)>,
+    result: Result<Option<&ResponsePayload>, (&'static str, String)>,
 ) -> AuditEntry {
     let mut objects = ObjectIds::default();
     if let Some(u) = target.and_then(|t| uuid::Uuid::parse_str(t).ok()) {
@@ -197,7 +197,9 @@ pub(crate) fn entry(
     }
     let (outcome, message) = match result {
         Ok(payload) => {
-            response_objects(payload, &mut objects);
+            if let Some(payload) = payload {
+                response_objects(payload, &mut objects);
+            }
             (Outcome::Success, ReasonMessage::new(""))
         }
         // Failure messages are the server's own words about identifiers and rules; they never
@@ -208,7 +210,7 @@ pub(crate) fn entry(
         time: received,
         identity: Arc::clone(&caller.identity),
         role: Some(caller.role),
-        operation: operation.map_or("Unknown", |o| o.spec_name()).into(),
+        operation: operation.into(),
         objects,
         outcome,
         message,

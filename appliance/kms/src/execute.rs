@@ -80,9 +80,12 @@ impl Kms {
             let entry = audit::entry(
                 caller,
                 received,
-                Some(operation),
+                operation.spec_name(),
                 target.as_deref(),
-                result.as_ref().map_err(|e| (e.kind(), e.to_string())),
+                result
+                    .as_ref()
+                    .map(Some)
+                    .map_err(|e| (e.kind(), e.to_string())),
             );
             // A state change's entry is durable before its response; if the log cannot take
             // it, the call does not report success (a committed change stays committed, and
@@ -108,6 +111,36 @@ impl Kms {
         result
     }
 
+    /// Records a request of a front end that is not a KMIP operation (an administrative HTTPS
+    /// request: reading the audit log or the metrics, erasing storage): audited like an
+    /// operation under the name `request`, durably when it changed state, and counted.
+    pub async fn record_request(
+        &self,
+        caller: &Caller,
+        request: &'static str,
+        outcome: Result<(), (&'static str, String)>,
+        durable: bool,
+    ) {
+        let result = match &outcome {
+            Ok(()) => "Success",
+            Err((reason, _)) => reason,
+        };
+        self.metrics.record(request, result, 0.0);
+        let Some(log) = self.audit.get() else {
+            return;
+        };
+        let entry = audit::entry(
+            caller,
+            keywarden_audit::Timestamp::now(),
+            request,
+            None,
+            outcome.map(|()| None),
+        );
+        if let Err(e) = audit::append(log, entry, durable).await {
+            tracing::error!(error = %e, request, "the audit log refused the entry of a request");
+        }
+    }
+
     /// Records a request a front end refused before it reached [`Kms::execute`] (it could not
     /// be decoded, or asked for a protocol version, batch option or deadline the front end
     /// does not serve): audited and counted like an executed one, with the front end's
@@ -126,7 +159,7 @@ impl Kms {
             let entry = audit::entry(
                 caller,
                 keywarden_audit::Timestamp::now(),
-                operation,
+                name,
                 target,
                 Err((reason, message.to_owned())),
             );

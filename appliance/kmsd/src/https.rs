@@ -287,12 +287,17 @@ pub async fn route<S: KmipService>(
             respond(status, "application/json", Bytes::from(body.to_string()))
         }
         AUDIT_PATH => audit(ctx, parts.uri.query(), client).await,
-        _ if !matches!(client, Client::Certified(c) if ctx.service.may_read_metrics(c)) => problem(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "/metrics requires a client certificate whose role is admin or auditor",
-        ),
         _ => {
+            let Client::Certified(caller) = client else {
+                return problem(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "/metrics requires a client certificate whose role is admin or auditor",
+                );
+            };
+            if let Err(refusal) = ctx.service.read_metrics(caller).await {
+                return refused(refusal, "metrics read refused");
+            }
             let mut text = String::new();
             match prometheus_client::encoding::text::encode(&mut text, &ctx.registry) {
                 Ok(()) => respond(StatusCode::OK, METRICS_CONTENT_TYPE, Bytes::from(text)),

@@ -3,8 +3,9 @@
 //! Per connection: TLS handshake within a timeout, the caller identity from the client
 //! certificate (its whole subject DN, or the configured SAN) and its role, then requests
 //! strictly in order (a pipelining client simply finds its next request waiting in the
-//! socket). A connection whose certificate a reloaded CRL revokes is closed at the next request
-//! boundary, which comes within the idle timeout at the latest. Bodies are never logged.
+//! socket). A connection whose certificate a reloaded CRL revokes is closed as soon as the
+//! reload is seen: while it waits for a request, while a request's body arrives (that request
+//! is not executed), and between requests. Bodies are never logged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -116,7 +117,7 @@ pub async fn connection<S: KmipService>(
 }
 
 /// The request loop over an established stream, until the client leaves, shutdown, or
-/// `revoked` resolves (checked between requests).
+/// `revoked` resolves (watched while waiting for a request and while its body arrives).
 pub async fn serve_requests<S, T>(
     ctx: &KmipContext<S>,
     caller: &S::Caller,
@@ -171,6 +172,10 @@ pub async fn serve_requests<S, T>(
         let reservation = tokio::select! {
             biased;
             () = &mut stop => return,
+            () = &mut revoked => {
+                warn!("client certificate revoked by a reloaded CRL, closing");
+                return;
+            }
             reservation = ctx.budget.reserve(total) => reservation,
         };
         let Some(_reservation) = reservation else {
@@ -178,12 +183,15 @@ pub async fn serve_requests<S, T>(
         };
         buf.clear();
         buf.extend_from_slice(&header);
-        match timeout(
-            ctx.timeouts.read,
-            read_message_rest(stream, &mut buf, total),
-        )
-        .await
-        {
+        let body = tokio::select! {
+            biased;
+            () = &mut revoked => {
+                warn!("client certificate revoked by a reloaded CRL while a request arrived, closing without executing it");
+                return;
+            }
+            body = timeout(ctx.timeouts.read, read_message_rest(stream, &mut buf, total)) => body,
+        };
+        match body {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 debug!(error = %e, "connection lost inside a request");

@@ -47,35 +47,47 @@ impl KmipService for KmipServer {
         limit: usize,
     ) -> Result<serde_json::Value, Refusal> {
         use keywarden_kms::AuditReadError as E;
-        match self.kms().read_audit(caller, from, limit).await {
+        let result = match self.kms().read_audit(caller, from, limit).await {
             Ok(records) => serde_json::to_value(records)
                 .map_err(|e| Refusal::Failed(format!("encoding records: {e}"))),
             Err(e @ E::Forbidden(_)) => Err(Refusal::Forbidden(e.to_string())),
             Err(e @ E::NotOpen) => Err(Refusal::Unavailable(e.to_string())),
             Err(e @ (E::Verify(_) | E::Task(_))) => Err(Refusal::Failed(e.to_string())),
-        }
+        };
+        audited(self.kms(), caller, "Read Audit Log", false, result).await
     }
 
     async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, Refusal> {
-        if caller.role != Role::Admin {
-            return Err(Refusal::Forbidden(format!(
+        let result = if caller.role == Role::Admin {
+            match self.kms().erase_storage().await {
+                Ok(r) => Ok(EraseDone {
+                    epoch: r.epoch,
+                    destroyed: r.destroyed,
+                    resealed: r.resealed,
+                }),
+                Err(e) if e.is_unavailable() => Err(Refusal::Unavailable(e.to_string())),
+                Err(e) => Err(Refusal::Failed(e.to_string())),
+            }
+        } else {
+            Err(Refusal::Forbidden(format!(
                 "the {} role may not erase storage; it needs the admin role",
                 caller.role
-            )));
-        }
-        match self.kms().erase_storage().await {
-            Ok(r) => Ok(EraseDone {
-                epoch: r.epoch,
-                destroyed: r.destroyed,
-                resealed: r.resealed,
-            }),
-            Err(e) if e.is_unavailable() => Err(Refusal::Unavailable(e.to_string())),
-            Err(e) => Err(Refusal::Failed(e.to_string())),
-        }
+            )))
+        };
+        // A state change: its entry is durable before the answer.
+        audited(self.kms(), caller, "Erase Storage", true, result).await
     }
 
-    fn may_read_metrics(&self, caller: &Caller) -> bool {
-        matches!(caller.role, Role::Admin | Role::Auditor)
+    async fn read_metrics(&self, caller: &Caller) -> Result<(), Refusal> {
+        let result = if matches!(caller.role, Role::Admin | Role::Auditor) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(format!(
+                "the {} role may not read /metrics; it needs the admin or auditor role",
+                caller.role
+            )))
+        };
+        audited(self.kms(), caller, "Read Metrics", false, result).await
     }
 
     async fn handle(&self, caller: &Caller, request: &[u8]) -> Vec<u8> {
@@ -98,4 +110,23 @@ impl KmipService for KmipServer {
     async fn shutdown(&self) {
         self.kms().shutdown().await;
     }
+}
+
+/// Records an administrative request and its outcome in the audit log, then hands the outcome
+/// back.
+async fn audited<T>(
+    kms: &Kms,
+    caller: &Caller,
+    request: &'static str,
+    durable: bool,
+    result: Result<T, Refusal>,
+) -> Result<T, Refusal> {
+    let outcome = match &result {
+        Ok(_) => Ok(()),
+        Err(Refusal::Forbidden(why)) => Err(("denied", why.clone())),
+        Err(Refusal::Unavailable(why)) => Err(("unavailable", why.clone())),
+        Err(Refusal::Failed(why)) => Err(("failed", why.clone())),
+    };
+    kms.record_request(caller, request, outcome, durable).await;
+    result
 }

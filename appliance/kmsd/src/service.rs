@@ -55,8 +55,12 @@ pub trait KmipService: Send + Sync + 'static {
     /// `peer` (recorded in the audit log).
     fn caller(&self, identity: &Identity, peer: SocketAddr) -> Self::Caller;
 
-    /// Whether the caller's role may read `/metrics` (admin and auditor).
-    fn may_read_metrics(&self, caller: &Self::Caller) -> bool;
+    /// Allows a read of `/metrics` to admins and auditors, recording it (or its refusal) in
+    /// the audit log.
+    fn read_metrics(
+        &self,
+        caller: &Self::Caller,
+    ) -> impl Future<Output = Result<(), Refusal>> + Send;
 
     /// Answers one whole TTLV request message with one whole TTLV response; never fails.
     fn handle(&self, caller: &Self::Caller, request: &[u8])
