@@ -33,6 +33,8 @@ use tokio::sync::watch;
 
 use crate::error::TlsError;
 use crate::pem::{crls_from_bytes, load_certs};
+#[cfg(test)]
+use proptest::prelude::*;
 use crate::server::ClientAuth;
 
 /// What identifies one version of a CRL file without reading it.
@@ -163,11 +165,7 @@ impl ClientTrust {
             // The stamp is taken before the read, so a write racing the read shows up as a
             // change at the next poll rather than being missed.
             stamps.push(stamp(path));
-            let bytes = std::fs::read(path).map_err(|e| TlsError::File {
-                what: "CRL",
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+            let bytes = crate::pem::read_crl_file(path)?;
             for crl in crls_from_bytes(&bytes).map_err(|reason| TlsError::File {
                 what: "CRL",
                 path: path.clone(),
@@ -613,5 +611,57 @@ mod tests {
         replace(&dir.path().join("ca.crl"), &crl(&ca, 2, &[]));
         assert!(trust.reload_if_changed().unwrap());
         assert!(trust.still_trusted(std::slice::from_ref(&alice)));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A damaged CRL file (bytes flipped, cut short, or garbage) is refused with the file
+        /// named, or read if it still parses, and never panics; the previous CRLs stay.
+        #[test]
+        fn a_damaged_crl_file_never_panics_a_reload(
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+            cut in proptest::option::of(any::<usize>()),
+            pem in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let ca = ca("Test CA");
+            let trust = setup(dir.path(), &ca, &[11]);
+            use rustls_pki_types::pem::PemObject;
+            let good = crl(&ca, 2, &[11]);
+            // PEM: damage the text (base64 body, markers); DER: damage the structure.
+            let mut bytes = if pem {
+                good.into_bytes()
+            } else {
+                rustls_pki_types::CertificateRevocationListDer::from_pem_slice(good.as_bytes())
+                    .unwrap()
+                    .as_ref()
+                    .to_vec()
+            };
+            for (at, bits) in &flips {
+                let i = at % bytes.len();
+                bytes[i] ^= bits | 1;
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut % (bytes.len() + 1));
+            }
+            let tmp = dir.path().join("ca.crl.tmp");
+            std::fs::write(&tmp, &bytes).unwrap();
+            std::fs::rename(&tmp, dir.path().join("ca.crl")).unwrap();
+            match trust.reload_if_changed() {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.to_string().contains("ca.crl"), "{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_crl_file_over_the_limit_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.crl");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(crate::pem::MAX_CRL_FILE + 1).unwrap();
+        let e = crate::pem::load_crls(&path).unwrap_err().to_string();
+        assert!(e.contains("huge.crl") && e.contains("larger than"), "{e}");
     }
 }
