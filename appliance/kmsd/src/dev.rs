@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use keywarden_dev_pki::{DevPki, PkiOutcome};
 use keywarden_kmip::ttlv::Limits;
 use nix::fcntl::{Flock, FlockArg};
 use tracing::info;
@@ -20,7 +21,6 @@ use zeroize::Zeroizing;
 use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
 use crate::error::Error;
 use crate::fsutil::{KEY_MODE, PUBLIC_MODE, create_dir, write_atomic};
-use crate::pki::{DevPki, PkiOutcome};
 use crate::supervisor::ChildSpec;
 
 /// Label of the dev token.

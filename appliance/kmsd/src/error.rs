@@ -43,7 +43,10 @@ pub enum Error {
         /// What the tool printed (it never prints PINs).
         output: String,
     },
-    /// The dev PKI could not be generated or loaded.
+    /// The dev PKI could not be created, completed or loaded.
+    #[error(transparent)]
+    DevPki(#[from] keywarden_dev_pki::PkiError),
+    /// A dev certificate does not carry the identity the authorization file needs.
     #[error("dev PKI {path}: {detail}")]
     Pki {
         /// The file or directory at fault.

@@ -18,7 +18,6 @@ mod https;
 mod kmip;
 mod kms;
 mod metrics;
-mod pki;
 mod ready;
 mod revocation;
 mod server;

@@ -20,9 +20,9 @@ use tokio_rustls::client::TlsStream;
 
 use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
 use crate::error::Error;
-use crate::pki::DevPki;
 use crate::server::Server;
 use crate::service::{KmipService, Readiness, Refusal};
+use keywarden_dev_pki::{ClientCert, DevPki};
 use keywarden_tls::{Identity, load_certs, load_key};
 
 /// Safety net so a broken test fails instead of hanging; never a timing assertion.
@@ -413,12 +413,8 @@ async fn a_certificate_from_another_ca_is_refused() {
 #[tokio::test]
 async fn a_certificate_with_an_empty_subject_is_refused_after_the_handshake() {
     let mut h = Harness::start(Options::default()).await;
-    let subject = rcgen::DistinguishedName::new();
-    let pair = crate::pki::CertPair {
-        cert: h.dir.path().join("blank.crt"),
-        key: h.dir.path().join("blank.key"),
-    };
-    crate::pki::issue_test_client(&h.pki, &pair, subject).unwrap();
+    let pair = h.pki.pair("blank");
+    h.pki.issue_client(&pair, &ClientCert::default()).unwrap();
     let config = h.client_config(Some((&pair.cert, &pair.key)));
     // The CA signed it, so the handshake succeeds; the identity check then closes.
     let mut tls = h.connect(config, h.kmip).await.unwrap();
@@ -928,10 +924,7 @@ async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_conn
     let mut https = h.connect(user.clone(), h.https).await.unwrap();
     let mut admin = h.connect_admin().await;
 
-    let issuer = h.pki.load_ca().unwrap();
-    h.pki
-        .write_crl(&issuer, &[serial_of(&h.pki.user.cert)])
-        .unwrap();
+    h.pki.write_crl(&[serial_of(&h.pki.user.cert)]).unwrap();
     let reloaded = std::time::Instant::now();
     // Both open connections of the revoked certificate are closed, well within 10 s of the
     // reload (the poll is 100 ms here, 1 s in dev mode).
@@ -960,7 +953,7 @@ async fn a_reloaded_crl_refuses_the_revoked_certificate_and_closes_its_open_conn
     admin.write_all(&request(b"still")).await.unwrap();
     assert!(read_frame(&mut admin).await.is_some());
     // Un-revoking takes effect the same way.
-    h.pki.write_crl(&issuer, &[]).unwrap();
+    h.pki.write_crl(&[]).unwrap();
     let mut served = false;
     for _ in 0..100 {
         if let Ok(mut tls) = h.connect(user.clone(), h.kmip).await

@@ -7,209 +7,28 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::sleep;
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use hsm_client::{BridgeError, EpochKeyId, HsmClient, HsmError, MAX_RANDOM};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use keywarden_test_kit::SoftHsm;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const LABEL: &str = "kw-test-token";
 const ROOT_LABEL: &str = "keywarden-root-v1";
-/// Upper bound of polls while waiting for a process; each poll sleeps `POLL`.
+/// Upper bound of polls while waiting for the bridge; each poll sleeps `POLL`.
 const MAX_POLLS: u32 = 600;
 const POLL: Duration = Duration::from_millis(50);
 
-fn require_softhsm() {
-    let util = Command::new("softhsm2-util").arg("--version").output();
-    let tool = Command::new("pkcs11-tool").arg("--help").output();
-    if util.is_err() || tool.is_err() || !Path::new(MODULE).exists() {
-        panic!(
-            "SoftHSM2 is not installed (need softhsm2-util, pkcs11-tool and {MODULE}); \
-             run `cargo xtask test`, which installs softhsm2 and opensc"
-        );
-    }
-}
-
-/// A private SoftHSM2 installation with one initialized token.
-struct SoftHsm {
-    dir: tempfile::TempDir,
-    logs: std::cell::Cell<u32>,
-}
-
+/// A fresh token in front of the bridge this crate just built.
 fn softhsm() -> SoftHsm {
-    require_softhsm();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tokens = dir.path().join("tokens");
-    fs::create_dir(&tokens).expect("tokens dir");
-    let conf = format!(
-        "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-        tokens.display()
-    );
-    fs::write(dir.path().join("softhsm2.conf"), conf).expect("softhsm2.conf");
-    fs::write(dir.path().join("pin"), "1234\n").expect("pin file");
-    let hsm = SoftHsm {
-        dir,
-        logs: std::cell::Cell::new(0),
-    };
-    let out = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--pin",
-            "1234",
-            "--so-pin",
-            "5678",
-        ])
-        .env("SOFTHSM2_CONF", hsm.conf())
-        .output()
-        .expect("run softhsm2-util");
-    assert!(
-        out.status.success(),
-        "softhsm2-util failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let hsm = SoftHsm::with_bridge(env!("CARGO_BIN_EXE_hsm-bridge"));
+    assert_eq!(hsm.label(), LABEL);
     hsm
 }
 
-impl SoftHsm {
-    fn conf(&self) -> PathBuf {
-        self.dir.path().join("softhsm2.conf")
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("hsm.sock")
-    }
-
-    fn client(&self) -> HsmClient {
-        HsmClient::new(self.socket())
-    }
-
-    /// Spawns the bridge with its stderr in a log file of the temp dir.
-    fn spawn(&self, label: &str, pin_file: &Path) -> Bridge {
-        self.spawn_with(label, pin_file, &[])
-    }
-
-    /// [`SoftHsm::spawn`] with extra command-line arguments.
-    fn spawn_with(&self, label: &str, pin_file: &Path, extra: &[&str]) -> Bridge {
-        let n = self.logs.get() + 1;
-        self.logs.set(n);
-        let log = self.dir.path().join(format!("bridge-{n}.log"));
-        let stderr = fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_hsm-bridge"))
-            .arg("--module")
-            .arg(MODULE)
-            .arg("--token-label")
-            .arg(label)
-            .arg("--pin-file")
-            .arg(pin_file)
-            .arg("--socket")
-            .arg(self.socket())
-            .args(extra)
-            .env("SOFTHSM2_CONF", self.conf())
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("spawn hsm-bridge");
-        Bridge { child, log }
-    }
-
-    /// Starts the bridge and waits until it accepts connections.
-    fn start(&self) -> Bridge {
-        self.start_with(&[])
-    }
-
-    /// [`SoftHsm::start`] with extra command-line arguments.
-    fn start_with(&self, extra: &[&str]) -> Bridge {
-        let mut bridge = self.spawn_with(LABEL, &self.dir.path().join("pin"), extra);
-        for _ in 0..MAX_POLLS {
-            if let Ok(Some(status)) = bridge.child.try_wait() {
-                panic!("hsm-bridge exited early with {status}: {}", bridge.log());
-            }
-            if std::os::unix::net::UnixStream::connect(self.socket()).is_ok() {
-                return bridge;
-            }
-            sleep(POLL);
-        }
-        panic!("hsm-bridge never accepted connections: {}", bridge.log());
-    }
-
-    /// Lists the secret key objects of the token with pkcs11-tool.
-    fn list_secret_keys(&self) -> String {
-        let out = Command::new("pkcs11-tool")
-            .args([
-                "--module",
-                MODULE,
-                "--token-label",
-                LABEL,
-                "--login",
-                "--pin",
-                "1234",
-            ])
-            .args(["--list-objects", "--type", "secrkey"])
-            .env("SOFTHSM2_CONF", self.conf())
-            .output()
-            .expect("run pkcs11-tool");
-        assert!(
-            out.status.success(),
-            "pkcs11-tool failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-/// A running bridge; killed on drop.
-struct Bridge {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Bridge {
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn pid(&self) -> Pid {
-        Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"))
-    }
-
-    /// Waits (bounded) for the process to exit.
-    fn wait(&mut self) -> ExitStatus {
-        for _ in 0..MAX_POLLS {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            sleep(POLL);
-        }
-        panic!("hsm-bridge did not exit: {}", self.log());
-    }
-
-    fn terminate(&mut self) -> ExitStatus {
-        kill(self.pid(), Signal::SIGTERM).expect("send SIGTERM");
-        self.wait()
-    }
-
-    fn kill_hard(&mut self) {
-        kill(self.pid(), Signal::SIGKILL).expect("send SIGKILL");
-        self.wait();
-    }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+fn bridge_client(hsm: &SoftHsm) -> HsmClient {
+    HsmClient::new(hsm.socket())
 }
 
 fn kek(seed: u8) -> Vec<u8> {
@@ -221,8 +40,8 @@ fn kek(seed: u8) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrap_unwrap_round_trip_and_domain_binding() {
     let hsm = softhsm();
-    let mut bridge = hsm.start();
-    let client = hsm.client();
+    let mut bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     let kek = kek(1);
     let blob = client.wrap_kek("tenant-a", &kek).await.expect("wrap");
     assert_eq!(
@@ -284,23 +103,23 @@ async fn wrap_unwrap_round_trip_and_domain_binding() {
             .expect("health after failed unwraps")
             .ok
     );
-    assert!(
-        bridge.child.try_wait().expect("try_wait").is_none(),
-        "bridge must still run"
-    );
+    assert!(bridge.is_running(), "bridge must still run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn root_key_is_created_once_and_reused_by_the_next_process() {
     let hsm = softhsm();
-    let mut first = hsm.start();
+    let mut first = hsm.run_bridge(&[]);
     let mode = fs::metadata(hsm.socket())
         .expect("socket metadata")
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o660, "socket mode");
     let kek = kek(2);
-    let blob = hsm.client().wrap_kek("tenant-a", &kek).await.expect("wrap");
+    let blob = bridge_client(&hsm)
+        .wrap_kek("tenant-a", &kek)
+        .await
+        .expect("wrap");
     let status = first.terminate();
     assert!(
         status.success(),
@@ -317,9 +136,8 @@ async fn root_key_is_created_once_and_reused_by_the_next_process() {
         first.log()
     );
 
-    let second = hsm.start();
-    let back = hsm
-        .client()
+    let second = hsm.run_bridge(&[]);
+    let back = bridge_client(&hsm)
         .unwrap_kek("tenant-a", &blob)
         .await
         .expect("unwrap in the second process");
@@ -342,8 +160,8 @@ async fn root_key_is_created_once_and_reused_by_the_next_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn root_key_is_sensitive_and_never_extractable() {
     let hsm = softhsm();
-    let mut bridge = hsm.start();
-    hsm.client().health().await.expect("health");
+    let mut bridge = hsm.run_bridge(&[]);
+    bridge_client(&hsm).health().await.expect("health");
     bridge.terminate();
     let listing = hsm.list_secret_keys();
     let access = listing
@@ -376,8 +194,8 @@ async fn root_key_is_sensitive_and_never_extractable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn epoch_keys_live_in_the_token_until_destroyed() {
     let hsm = softhsm();
-    let mut bridge = hsm.start();
-    let client = hsm.client();
+    let mut bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     let node = 0x1234_5678_9abc_def0;
     assert_eq!(client.list_epoch_keys().await.expect("list"), vec![]);
     client
@@ -473,8 +291,8 @@ async fn epoch_keys_live_in_the_token_until_destroyed() {
         !object.contains("wrap") && !object.contains("sign"),
         "{object}"
     );
-    let _bridge = hsm.start();
-    let client = hsm.client();
+    let _bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     let back = client
         .unwrap_epoch_data_key(node, 1, &blob)
         .await
@@ -517,7 +335,7 @@ async fn epoch_keys_live_in_the_token_until_destroyed() {
 async fn a_version_1_client_is_still_served() {
     use hsm_proto::{Request, Response, read_message, write_message};
     let hsm = softhsm();
-    let _bridge = hsm.start();
+    let _bridge = hsm.run_bridge(&[]);
     let mut stream = tokio::net::UnixStream::connect(hsm.socket())
         .await
         .expect("connect");
@@ -542,8 +360,8 @@ async fn a_version_1_client_is_still_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_and_health() {
     let hsm = softhsm();
-    let _bridge = hsm.start();
-    let client = hsm.client();
+    let _bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     let a = client.random(32).await.expect("random");
     let b = client.random(32).await.expect("random");
     assert_eq!(a.len(), 32);
@@ -560,15 +378,15 @@ async fn random_and_health() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients() {
     let hsm = softhsm();
-    let _bridge = hsm.start();
-    let shared = hsm.client();
+    let _bridge = hsm.run_bridge(&[]);
+    let shared = bridge_client(&hsm);
     let mut tasks = Vec::new();
     for t in 0..16u8 {
         // Half the tasks share one client (pooled connections), half have their own.
         let client = if t % 2 == 0 {
             shared.clone()
         } else {
-            hsm.client()
+            bridge_client(&hsm)
         };
         tasks.push(tokio::spawn(async move {
             let domain = format!("tenant-{t}");
@@ -588,8 +406,8 @@ async fn concurrent_clients() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
     let hsm = softhsm();
-    let mut bridge = hsm.start();
-    let client = hsm.client();
+    let mut bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     let kek = kek(3);
     let blob = client.wrap_kek("tenant-a", &kek).await.expect("wrap");
     bridge.kill_hard();
@@ -600,7 +418,7 @@ async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
         "got {down:?}"
     );
 
-    let mut restarted = hsm.start();
+    let mut restarted = hsm.run_bridge(&[]);
     let back = client
         .unwrap_kek("tenant-a", &blob)
         .await
@@ -611,7 +429,7 @@ async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
     // Restart again without a call in between: the pooled connection is dead
     // and the very next call must succeed by redialing on its own.
     restarted.kill_hard();
-    let _again = hsm.start();
+    let _again = hsm.run_bridge(&[]);
     let back = client
         .unwrap_kek("tenant-a", &blob)
         .await
@@ -622,14 +440,10 @@ async fn client_reconnects_after_the_bridge_is_killed_and_restarted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_lost_while_serving_answers_unavailable_and_exits_non_zero() {
     let hsm = softhsm();
-    let mut bridge = hsm.start();
-    let client = hsm.client();
+    let mut bridge = hsm.run_bridge(&[]);
+    let client = bridge_client(&hsm);
     assert!(client.health().await.expect("health").ok);
-    fs::rename(
-        hsm.dir.path().join("tokens"),
-        hsm.dir.path().join("tokens.gone"),
-    )
-    .expect("rename tokens");
+    fs::rename(hsm.dir().join("tokens"), hsm.dir().join("tokens.gone")).expect("rename tokens");
 
     let gone = client.health().await;
     assert!(
@@ -649,7 +463,7 @@ async fn token_lost_while_serving_answers_unavailable_and_exits_non_zero() {
 #[test]
 fn unknown_token_label_exits_non_zero_naming_the_label() {
     let hsm = softhsm();
-    let mut bridge = hsm.spawn("no-such-token", &hsm.dir.path().join("pin"));
+    let mut bridge = hsm.spawn_bridge("no-such-token", &hsm.dir().join("pin"), &[]);
     let status = bridge.wait();
     assert!(!status.success());
     let log = bridge.log();
@@ -660,12 +474,8 @@ fn unknown_token_label_exits_non_zero_naming_the_label() {
 #[test]
 fn token_gone_before_start_exits_non_zero_naming_the_label() {
     let hsm = softhsm();
-    fs::rename(
-        hsm.dir.path().join("tokens"),
-        hsm.dir.path().join("tokens.gone"),
-    )
-    .expect("rename tokens");
-    let mut bridge = hsm.spawn(LABEL, &hsm.dir.path().join("pin"));
+    fs::rename(hsm.dir().join("tokens"), hsm.dir().join("tokens.gone")).expect("rename tokens");
+    let mut bridge = hsm.spawn_bridge(LABEL, &hsm.dir().join("pin"), &[]);
     let status = bridge.wait();
     assert!(!status.success());
     let log = bridge.log();
@@ -678,9 +488,9 @@ fn token_gone_before_start_exits_non_zero_naming_the_label() {
 #[test]
 fn wrong_pin_exits_non_zero_without_logging_the_pin() {
     let hsm = softhsm();
-    let pin = hsm.dir.path().join("bad-pin");
+    let pin = hsm.dir().join("bad-pin");
     fs::write(&pin, "98765\n").expect("pin file");
-    let mut bridge = hsm.spawn(LABEL, &pin);
+    let mut bridge = hsm.spawn_bridge(LABEL, &pin, &[]);
     let status = bridge.wait();
     assert!(!status.success());
     let log = bridge.log();
@@ -705,7 +515,7 @@ async fn raw_exchange(socket: &Path, bytes: &[u8]) -> Option<hsm_proto::Response
 async fn bridge_refuses_bad_first_frames_and_keeps_serving() {
     use hsm_proto::{PROTOCOL_VERSION, Request, Response, encode_frame};
     let hsm = softhsm();
-    let _bridge = hsm.start();
+    let _bridge = hsm.run_bridge(&[]);
     let socket = hsm.socket();
 
     let not_hello = encode_frame(&Request::Random { len: 4 }).expect("encode");
@@ -740,7 +550,7 @@ async fn bridge_refuses_bad_first_frames_and_keeps_serving() {
         "got {answer:?}"
     );
 
-    assert!(hsm.client().health().await.expect("health").ok);
+    assert!(bridge_client(&hsm).health().await.expect("health").ok);
 }
 
 #[test]
@@ -797,16 +607,16 @@ const TEST_DEADLINE: Duration = Duration::from_secs(30);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_client_is_disconnected_after_the_idle_timeout() {
     let hsm = softhsm();
-    let _bridge = hsm.start_with(&["--idle-timeout", "1"]);
+    let _bridge = hsm.run_bridge(&["--idle-timeout", "1"]);
     let mut stream = hello(&hsm.socket()).await;
     assert!(closed_without_answer(&mut stream).await);
-    assert!(hsm.client().health().await.expect("health").ok);
+    assert!(bridge_client(&hsm).health().await.expect("health").ok);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_max_clients_are_closed_at_accept() {
     let hsm = softhsm();
-    let bridge = hsm.start_with(&["--max-clients", "1"]);
+    let bridge = hsm.run_bridge(&["--max-clients", "1"]);
     let socket = hsm.socket();
     // `start` probed the socket; that connection holds the one slot until the bridge sees it
     // closed (bounded retries).
@@ -838,7 +648,7 @@ async fn connections_beyond_max_clients_are_closed_at_accept() {
     drop(first);
     let mut served = false;
     for _ in 0..MAX_POLLS {
-        if hsm.client().health().await.is_ok_and(|h| h.ok) {
+        if bridge_client(&hsm).health().await.is_ok_and(|h| h.ok) {
             served = true;
             break;
         }
@@ -913,12 +723,12 @@ fn peers_with_another_uid_are_refused_unless_allowed() {
     );
     let hsm = softhsm();
     // Let the probe reach the socket: only the uid check may stop it.
-    fs::set_permissions(hsm.dir.path(), fs::Permissions::from_mode(0o711)).expect("chmod dir");
+    fs::set_permissions(hsm.dir(), fs::Permissions::from_mode(0o711)).expect("chmod dir");
     let open_socket = || {
         fs::set_permissions(hsm.socket(), fs::Permissions::from_mode(0o666)).expect("chmod socket")
     };
 
-    let mut bridge = hsm.start();
+    let mut bridge = hsm.run_bridge(&[]);
     open_socket();
     let out = probe_as_nobody(&hsm.socket());
     assert!(out.contains("PROBE: REFUSED"), "{out}");
@@ -930,7 +740,7 @@ fn peers_with_another_uid_are_refused_unless_allowed() {
     assert!(bridge.terminate().success());
 
     let nobody = NOBODY.to_string();
-    let _bridge = hsm.start_with(&["--allow-uid", &nobody]);
+    let _bridge = hsm.run_bridge(&["--allow-uid", &nobody]);
     open_socket();
     let out = probe_as_nobody(&hsm.socket());
     assert!(out.contains("PROBE: ANSWERED"), "{out}");

@@ -18,8 +18,8 @@ use keywarden_store::WriteStats;
 use rustls::ClientConfig;
 use tokio::runtime::Runtime;
 
+use keywarden_test_kit::{DevNode, Ready};
 use keywarden_tests::client::mtls_client_config;
-use keywarden_tests::{DevNode, Ready};
 
 use crate::echo::EchoProcess;
 use crate::fsync;

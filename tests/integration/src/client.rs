@@ -16,7 +16,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::kmip::{self, Response, Sealed};
-use crate::node::{DevNode, Identity};
+use keywarden_test_kit::{DevNode, Identity};
 
 /// Default bound on one request/response exchange.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -365,17 +365,11 @@ mod tests {
         assert!(load_key(&empty).is_err());
         assert!(load_certs(&dir.path().join("missing.pem")).is_err());
 
-        let ca_key = rcgen::KeyPair::generate().expect("key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = params.self_signed(&ca_key).expect("self-signed");
-        let ca_path = dir.path().join("ca.pem");
-        let key_path = dir.path().join("ca.key");
-        std::fs::write(&ca_path, ca.pem()).expect("write");
-        std::fs::write(&key_path, ca_key.serialize_pem()).expect("write");
+        let pki = keywarden_test_kit::DevPki::at(dir.path());
+        pki.ensure().expect("dev PKI");
+        let ca_path = pki.ca.cert.clone();
         assert_eq!(load_roots(&ca_path).expect("roots").len(), 1);
-        mtls_client_config(&ca_path, &ca_path, &key_path).expect("client config");
+        mtls_client_config(&ca_path, &pki.admin.cert, &pki.admin.key).expect("client config");
     }
 
     #[test]

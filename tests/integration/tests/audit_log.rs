@@ -4,9 +4,8 @@
 use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
-use keywarden_tests::{
-    DevNode, Identity, KmipClient, READY_TIMEOUT, node::kmsd_bin, wait_until_ready,
-};
+use keywarden_test_kit::{DevNode, Identity, kmsd_bin};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, wait_until_ready};
 
 fn verify(dir: &std::path::Path) -> Result<(bool, String)> {
     let out = Command::new(kmsd_bin()?)

@@ -32,12 +32,11 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use keywarden_test_kit::{DevNode, DevPki, Identity};
 use keywarden_tests::client::{ClientIdentity, client_config};
 use keywarden_tests::kmip::{self, V1_4, op, reason, status, tag};
 use keywarden_tests::ttlv::{self, enumeration, int, item_type, structure};
-use keywarden_tests::{
-    DevNode, Identity, KmipClient, READY_TIMEOUT, ReadOutcome, wait_until_ready,
-};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, ReadOutcome, wait_until_ready};
 
 /// The idle timeout kmsd gets in this test (hidden `--idle-timeout` flag).
 const IDLE_TIMEOUT_SECS: u64 = 2;
@@ -323,27 +322,13 @@ async fn no_client_certificate(node: &DevNode) -> Result<()> {
     expect_rejected(node, config).await
 }
 
-/// A client certificate (CN "admin") from a CA the server does not trust.
+/// A client certificate from a CA the server does not trust, though it has the same names as
+/// the node's own dev PKI (CA "Keywarden dev CA", client "CN=admin,O=Keywarden dev").
 async fn foreign_ca_certificate(node: &DevNode) -> Result<()> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().context("CA key")?;
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).context("CA params")?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "keywarden dev CA");
-    let ca = ca_params.self_signed(&ca_key).context("CA cert")?;
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().context("client key")?;
-    let mut params = CertificateParams::new(Vec::<String>::new()).context("client params")?;
-    params.distinguished_name.push(DnType::CommonName, "admin");
-    let cert = params.signed_by(&key, &issuer).context("client cert")?;
-    drop(ca);
-    let identity = ClientIdentity {
-        chain: vec![cert.der().clone()],
-        key: rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der())
-            .map_err(|e| anyhow::anyhow!("client key DER: {e}"))?,
-    };
+    let other = tempfile::tempdir().context("temp dir")?;
+    let rogue = DevPki::at(other.path());
+    rogue.ensure()?;
+    let identity = ClientIdentity::from_pem_files(&rogue.admin.cert, &rogue.admin.key)?;
     let config = client_config(&node.ready().ca_cert, Some(identity))?;
     expect_rejected(node, config).await
 }

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use keywarden_test_kit::{DevNode, Identity};
 use keywarden_tests::kmip::Sealed;
-use keywarden_tests::{DevNode, Identity, KmipClient, READY_TIMEOUT, wait_until_ready};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, wait_until_ready};
 
 const CONNECTIONS: usize = 16;
 /// Acknowledged Creates before the kill.

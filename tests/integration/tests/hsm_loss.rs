@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use keywarden_tests::{DevNode, Identity, KmipClient, https_get};
+use keywarden_test_kit::{DevNode, Identity};
+use keywarden_tests::{KmipClient, https_get};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 

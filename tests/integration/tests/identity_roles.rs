@@ -7,46 +7,24 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use keywarden_test_kit::{ClientCert, DevNode, Identity, SubjectAttr, kmsd_bin};
 use keywarden_tests::kmip::{self, Response, reason, status};
-use keywarden_tests::{
-    DevNode, Identity, KmipClient, READY_TIMEOUT, client, node::kmsd_bin, wait_until_ready,
-};
-use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, client, wait_until_ready};
 
 /// Issues a client certificate from the node's dev CA with the given subject.
 fn issue(
     node: &DevNode,
-    subject: &[(DnType, &str)],
+    subject: &[(SubjectAttr, &str)],
     name: &str,
 ) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
-    let pki = node.dir().join("pki");
-    let ca_key = KeyPair::from_pem(&std::fs::read_to_string(pki.join("ca.key"))?)?;
-    let issuer = Issuer::from_ca_cert_pem(&std::fs::read_to_string(pki.join("ca.crt"))?, ca_key)?;
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-    let mut params = CertificateParams::new(Vec::<String>::new())?;
-    let mut dn = DistinguishedName::new();
-    for (kind, value) in subject {
-        dn.push(kind.clone(), *value);
-    }
-    params.distinguished_name = dn;
-    params.is_ca = IsCa::ExplicitNoCa;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let cert = params.signed_by(&key, &issuer)?;
-    let dir = tempfile::Builder::new()
-        .prefix("kw-identity")
-        .tempdir()?
-        .keep();
-    let (cert_path, key_path) = (
-        dir.join(format!("{name}.crt")),
-        dir.join(format!("{name}.key")),
-    );
-    std::fs::write(&cert_path, cert.pem())?;
-    std::fs::write(&key_path, key.serialize_pem())?;
-    Ok((cert_path, key_path))
+    let pki = node.pki();
+    let pair = pki.pair(name);
+    let spec = ClientCert {
+        subject: subject.iter().map(|(a, v)| (*a, (*v).to_owned())).collect(),
+        sans: Vec::new(),
+    };
+    pki.issue_client(&pair, &spec)?;
+    Ok((pair.cert, pair.key))
 }
 
 async fn connect_as(node: &DevNode, cert: &Path, key: &Path) -> Result<KmipClient> {
@@ -180,8 +158,8 @@ async fn other_identities_objects_follow_one_rule_and_an_impostor_cn_is_not_admi
     let (cert, key) = issue(
         &node,
         &[
-            (DnType::OrganizationName, "Impostor"),
-            (DnType::CommonName, "admin"),
+            (SubjectAttr::Organization, "Impostor"),
+            (SubjectAttr::CommonName, "admin"),
         ],
         "impostor",
     )?;

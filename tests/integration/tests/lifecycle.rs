@@ -2,7 +2,8 @@
 //! code 0 (hsm-bridge included), and a restart on the same directory reuses its state.
 
 use anyhow::{Context, Result, ensure};
-use keywarden_tests::{DevNode, Identity, KmipClient, READY_TIMEOUT, https_get, wait_until_ready};
+use keywarden_test_kit::{DevNode, Identity};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, https_get, wait_until_ready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_is_clean_and_restart_keeps_state() -> Result<()> {

@@ -16,7 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use keywarden_tests::{DevNode, READY_TIMEOUT, wait_until_ready};
+use keywarden_test_kit::DevNode;
+use keywarden_tests::{READY_TIMEOUT, wait_until_ready};
 
 /// Exact versions installed into the venv (the marker file holds this text).
 const REQUIREMENTS: &[&str] = &[

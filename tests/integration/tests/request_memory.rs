@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
+use keywarden_test_kit::{DevNode, Identity};
 use keywarden_tests::kmip::{self, Response, reason};
-use keywarden_tests::{DevNode, Identity, KmipClient, READY_TIMEOUT, wait_until_ready};
+use keywarden_tests::{KmipClient, READY_TIMEOUT, wait_until_ready};
 
 /// Clients, each sending one request.
 const CLIENTS: usize = 1024;

@@ -3,8 +3,9 @@
 //! before the erase still decrypt, also after a restart.
 
 use anyhow::{Context, Result, ensure};
+use keywarden_test_kit::{DevNode, Identity};
 use keywarden_tests::{
-    DevNode, Identity, KmipClient, READY_TIMEOUT, https_get, https_request, kmip, wait_until_ready,
+    KmipClient, READY_TIMEOUT, https_get, https_request, kmip, wait_until_ready,
 };
 
 const ERASE: &str = "/v1/storage/erase";

@@ -1,4 +1,8 @@
 //! `DevNode`: one real `kmsd dev` process (with its supervised `hsm-bridge`) in a temp dir.
+//!
+//! kmsd binds port 0 on 127.0.0.1 for both listeners and announces what it bound in
+//! `ready.json`, so parallel tests never race for a port; every start waits for that file,
+//! bounded by [`DevNodeBuilder::ready_timeout`].
 
 use std::fs::{self, File, OpenOptions};
 use std::net::SocketAddr;
@@ -9,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use keywarden_dev_pki::DevPki;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
@@ -325,6 +330,12 @@ impl DevNode {
             self.child = None;
         }
         !exited
+    }
+
+    /// The node's dev PKI (`DIR/pki`), which kmsd created or reused at start: its CA issues
+    /// the extra client certificates and CRLs a test needs.
+    pub fn pki(&self) -> DevPki {
+        DevPki::at(&self.dir.join("pki"))
     }
 
     /// Client certificate and key paths for an identity.
