@@ -18,15 +18,17 @@ use nix::fcntl::{Flock, FlockArg};
 use tracing::info;
 use zeroize::Zeroizing;
 
-use crate::config::{DevDetails, ReadyFile, ServerConfig, Timeouts, TlsFiles};
+use crate::config::{
+    AdmissionLimits, DevDetails, ReadyFile, RequestBudget, ServerConfig, Timeouts, TlsFiles,
+};
 use crate::error::Error;
 use crate::fsutil::{KEY_MODE, PUBLIC_MODE, create_dir, write_atomic};
 use crate::supervisor::ChildSpec;
 
 /// Label of the dev token.
 pub const TOKEN_LABEL: &str = "keywarden-dev";
-/// How often dev mode checks its CRL file for a change.
-const DEV_CRL_POLL: Duration = Duration::from_secs(1);
+/// How often dev mode checks its CRL file for a change, unless `--crl-poll` says otherwise.
+pub const DEV_CRL_POLL: Duration = Duration::from_secs(1);
 /// Environment variable SoftHSM reads its configuration path from.
 const SOFTHSM2_CONF: &str = "SOFTHSM2_CONF";
 /// Length of generated PINs.
@@ -55,6 +57,43 @@ pub struct DevOptions {
     pub hsm_loss: keywarden_kms::HsmLossPolicy,
     /// Interval of the erase schedule.
     pub erase_interval: Duration,
+    /// How often the CRL file is checked for a change.
+    pub crl_poll: Duration,
+    /// Which part of a client certificate is the caller identity.
+    pub identity: keywarden_tls::IdentitySource,
+    /// Limits on connections still in their TLS handshake.
+    pub admission: AdmissionLimits,
+    /// Request bytes in memory at once.
+    pub request_budget: RequestBudget,
+}
+
+/// The `kmsd dev` flag of each setting a check between settings can refuse, so the error names
+/// what the person typed rather than the configuration field.
+const FLAGS: [(&str, &str); 4] = [
+    ("admission", "--max-handshakes"),
+    ("admission.handshakes", "--max-handshakes"),
+    ("admission.handshakes_per_peer", "--max-handshakes-per-ip"),
+    ("request_budget.bytes", "--request-budget"),
+];
+
+impl DevOptions {
+    /// The checks [`crate::server::serve`] makes of these settings, made before anything is
+    /// provisioned; the error names the flag.
+    pub fn validate(&self) -> Result<(), Error> {
+        let as_flag = |e: Error| match e {
+            Error::Config { field, reason } => match FLAGS.iter().find(|(f, _)| *f == field) {
+                Some((_, flag)) => Error::Flag { flag, reason },
+                None => Error::Config { field, reason },
+            },
+            other => other,
+        };
+        self.admission
+            .validate(self.max_connections)
+            .map_err(as_flag)?;
+        self.request_budget
+            .validate(&Limits::default())
+            .map_err(as_flag)
+    }
 }
 
 /// Every path of a dev directory.
@@ -279,10 +318,10 @@ impl DevLayout {
                 server_cert: self.pki.server.cert.clone(),
                 server_key: self.pki.server.key.clone(),
                 client_crls: vec![self.pki.crl.clone()],
-                crl_poll: DEV_CRL_POLL,
+                crl_poll: options.crl_poll,
             },
             authorization: self.authz_file.clone(),
-            identity: keywarden_tls::IdentitySource::SubjectDn,
+            identity: options.identity,
             data_dir: self.data_dir.clone(),
             hsm_socket: self.hsm_socket.clone(),
             limits: Limits::default(),
@@ -294,8 +333,8 @@ impl DevLayout {
                 ..Timeouts::default()
             },
             max_connections: options.max_connections,
-            admission: crate::config::AdmissionLimits::default(),
-            request_budget: crate::config::RequestBudget::default(),
+            admission: options.admission,
+            request_budget: options.request_budget,
             ready_file: Some(ReadyFile {
                 path: self.ready_file.clone(),
                 dev: DevDetails {

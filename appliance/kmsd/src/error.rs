@@ -71,6 +71,14 @@ pub enum Error {
     /// The key service could not be opened.
     #[error("key service: {0}")]
     Kms(String),
+    /// A command-line flag's value is invalid; `flag` names it.
+    #[error("{flag}: {reason}")]
+    Flag {
+        /// The flag, as typed (`--max-handshakes`).
+        flag: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// A setting is invalid; `field` names it.
     #[error("configuration {field}: {reason}")]
     Config {

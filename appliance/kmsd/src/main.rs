@@ -10,6 +10,7 @@
 mod accept;
 mod admission;
 mod budget;
+mod cli;
 mod config;
 mod dev;
 mod error;
@@ -29,110 +30,19 @@ mod supervisor;
 mod tests;
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::dev::{DevLayout, DevOptions};
+use crate::cli::{AuditCommand, AuditVerifyArgs, Cli, Command, DevArgs};
+use crate::dev::DevLayout;
 use crate::error::Error;
 use crate::supervisor::Supervisor;
-
-/// Keywarden KMS daemon.
-#[derive(Debug, Parser)]
-#[command(name = "kmsd", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// How to run.
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run on this host with a SoftHSM token, a dev PKI and a database under DIR.
-    Dev(DevArgs),
-    /// Work with a node's audit log.
-    #[command(subcommand)]
-    Audit(AuditCommand),
-}
-
-/// `kmsd audit ...`.
-#[derive(Debug, Subcommand)]
-enum AuditCommand {
-    /// Check the whole hash chain and every checkpoint signature; name the first broken entry.
-    Verify(AuditVerifyArgs),
-}
-
-/// Arguments of `kmsd audit verify`.
-#[derive(Debug, Args)]
-struct AuditVerifyArgs {
-    /// The audit directory (`<data>/audit`; in dev mode `DIR/data/audit`).
-    #[arg(long, value_name = "DIR")]
-    dir: PathBuf,
-    /// The node's audit public key (`ed25519:HEX`, as logged at start); without it the key
-    /// file in the directory is trusted.
-    #[arg(long, value_name = "KEY")]
-    key: Option<keywarden_audit::PublicKey>,
-}
-
-/// Arguments of `kmsd dev`.
-#[derive(Debug, Args)]
-struct DevArgs {
-    /// Directory of all state (created if missing, reused if provisioned).
-    #[arg(long, value_name = "DIR")]
-    dir: PathBuf,
-    /// KMIP over TLS listen address (port 0: any free port, see ready.json).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5696")]
-    kmip: SocketAddr,
-    /// HTTPS listen address (port 0: any free port, see ready.json).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8443")]
-    https: SocketAddr,
-    /// The hsm-bridge executable [default: next to kmsd].
-    #[arg(long, value_name = "PATH")]
-    hsm_bridge: Option<PathBuf>,
-    /// PKCS#11 module loaded by hsm-bridge.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "/usr/lib/softhsm/libsofthsm2.so"
-    )]
-    pkcs11_module: PathBuf,
-    /// Seconds a client connection may stay silent between requests.
-    #[arg(long, value_name = "SECS", default_value_t = 60, hide = true,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    idle_timeout: u64,
-    /// Seconds a request body may take once its header arrived.
-    #[arg(long, value_name = "SECS", default_value_t = 10, hide = true,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    read_timeout: u64,
-    /// While the HSM does not answer: keep-serving (from the cached domain KEK; /readyz says
-    /// 503) or refuse (every request but Discover Versions and Query fails).
-    #[arg(long, value_name = "POLICY", default_value = "keep-serving",
-          value_parser = parse_hsm_loss)]
-    hsm_loss: keywarden_kms::HsmLossPolicy,
-    /// Seconds between checks whether destroyed key material must be erased from the data
-    /// directory (the bound on the time to erasure, plus one erase).
-    #[arg(long, value_name = "SECS", default_value_t = 3600,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    erase_interval: u64,
-    /// Most concurrent connections per listener; more are closed at accept.
-    #[arg(long, value_name = "N", default_value_t = 1024,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: u32,
-}
-
-/// The `--hsm-loss` value, or an error naming the valid ones.
-fn parse_hsm_loss(value: &str) -> Result<keywarden_kms::HsmLossPolicy, String> {
-    keywarden_kms::HsmLossPolicy::from_name(value)
-        .ok_or_else(|| format!("{value:?} is not keep-serving or refuse"))
-}
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
@@ -177,23 +87,9 @@ fn init_logging() {
 }
 
 fn run_dev(args: DevArgs) -> Result<(), Error> {
-    let hsm_bridge = match args.hsm_bridge {
-        Some(path) => path,
-        None => std::env::current_exe()
-            .map_err(Error::io("<current executable>"))?
-            .with_file_name("hsm-bridge"),
-    };
-    let options = DevOptions {
-        kmip: args.kmip,
-        https: args.https,
-        hsm_bridge,
-        pkcs11_module: args.pkcs11_module,
-        idle_timeout: Duration::from_secs(args.idle_timeout),
-        read_timeout: Duration::from_secs(args.read_timeout),
-        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
-        hsm_loss: args.hsm_loss,
-        erase_interval: Duration::from_secs(args.erase_interval),
-    };
+    let options = args.options()?;
+    // Checked before anything is created, so a bad flag leaves the directory as it was.
+    options.validate()?;
     let layout = DevLayout::create(&args.dir)?;
     let _lock = layout.lock()?;
     // Checked before provisioning, so a wrong path creates nothing.

@@ -16,6 +16,25 @@ pub enum IdentitySource {
     San(SanKind),
 }
 
+impl IdentitySource {
+    /// The setting's spelling: `subject-dn`, or `san:email`, `san:dns`, `san:uri`.
+    pub fn name(self) -> String {
+        match self {
+            IdentitySource::SubjectDn => "subject-dn".to_owned(),
+            IdentitySource::San(kind) => format!("san:{}", kind.as_str()),
+        }
+    }
+
+    /// The source spelled `name` (as [`IdentitySource::name`] writes it), if it is one.
+    pub fn from_name(name: &str) -> Option<IdentitySource> {
+        match name.split_once(':') {
+            None if name == "subject-dn" => Some(IdentitySource::SubjectDn),
+            Some(("san", kind)) => SanKind::from_name(kind).map(IdentitySource::San),
+            _ => None,
+        }
+    }
+}
+
 /// The identity of a certificate that the TLS verifier accepted.
 ///
 /// The subject DN keeps every attribute in order (most specific first, as RFC 4514 prints it),
@@ -105,6 +124,33 @@ mod tests {
             dn.push(t.clone(), *v);
         }
         dn
+    }
+
+    #[test]
+    fn sources_are_named_as_the_settings_spell_them() {
+        for source in [
+            IdentitySource::SubjectDn,
+            IdentitySource::San(SanKind::Email),
+            IdentitySource::San(SanKind::Dns),
+            IdentitySource::San(SanKind::Uri),
+        ] {
+            assert_eq!(IdentitySource::from_name(&source.name()), Some(source));
+        }
+        assert_eq!(
+            IdentitySource::from_name("san:email"),
+            Some(IdentitySource::San(SanKind::Email))
+        );
+        for bad in [
+            "",
+            "dn",
+            "san",
+            "san:",
+            "san:bogus",
+            "subject-dn:x",
+            "SAN:email",
+        ] {
+            assert_eq!(IdentitySource::from_name(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

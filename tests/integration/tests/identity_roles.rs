@@ -7,9 +7,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use keywarden_test_kit::{ClientCert, DevNode, Identity, SubjectAttr, kmsd_bin};
+use keywarden_test_kit::{ClientCert, ClientSan, DevNode, Identity, SubjectAttr, kmsd_bin};
 use keywarden_tests::kmip::{self, Response, reason, status};
-use keywarden_tests::{KmipClient, READY_TIMEOUT, client, wait_until_ready};
+use keywarden_tests::{
+    KmipClient, READY_TIMEOUT, ReadOutcome, client, https_request, wait_until_ready,
+};
 
 /// Issues a client certificate from the node's dev CA with the given subject.
 fn issue(
@@ -235,4 +237,68 @@ async fn an_invalid_authorization_file_fails_the_start_naming_the_line() -> Resu
     );
     ensure!(!dir.path().join("ready.json").exists(), "announced ready");
     Ok(())
+}
+
+/// `kmsd dev --identity-source san:email`: the caller is the certificate's email SAN, whatever
+/// its subject. Two certificates with the same email and different DNs are one identity; one
+/// with the first one's DN and another email is another identity; a dev certificate without an
+/// email SAN gets no KMIP answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_email_san_as_identity_source_the_san_is_the_caller() -> Result<()> {
+    let dir = tempfile::tempdir().context("node dir")?;
+    // Written before the first start, so kmsd dev keeps it instead of its DN grants.
+    std::fs::write(
+        dir.path().join("authz.toml"),
+        "[[grant]]\nsan = \"email:ops@example.com\"\nrole = \"crypto-user\"\n",
+    )?;
+    let node = DevNode::builder()
+        .dir(dir.path())
+        .args(&["--identity-source", "san:email"])
+        .start()?;
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while https_request(&node, None, "GET", "/readyz")
+        .await
+        .ok()
+        .map(|r| r.0)
+        != Some(200)
+    {
+        ensure!(
+            Instant::now() < deadline,
+            "not ready: {}",
+            node.stderr_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let pki = node.pki();
+    let with_email =
+        |cn: &str, email: &str| ClientCert::named(cn).with_san(ClientSan::Email(email.to_owned()));
+    let (first, second, other) = (pki.pair("first"), pki.pair("second"), pki.pair("other"));
+    pki.issue_client(&first, &with_email("ops-1", "ops@example.com"))?;
+    pki.issue_client(&second, &with_email("ops-2", "ops@example.com"))?;
+    pki.issue_client(&other, &with_email("ops-1", "other@example.com"))?;
+
+    let mut c1 = connect_as(&node, &first.cert, &first.key).await?;
+    let uid = c1.create_aes256().await?;
+    let mut c2 = connect_as(&node, &second.cert, &second.key).await?;
+    ensure!(
+        locate(&mut c2).await? == [uid.clone()],
+        "the same email is the same owner"
+    );
+    let mut c3 = connect_as(&node, &other.cert, &other.key).await?;
+    ensure!(
+        locate(&mut c3).await?.is_empty(),
+        "the same DN with another email is another identity"
+    );
+
+    let mut admin = KmipClient::connect(&node, Identity::Admin).await?;
+    let _ = admin.write_raw(&kmip::discover_versions()).await;
+    match admin.read_message(Duration::from_secs(30)).await {
+        ReadOutcome::Closed(_) => Ok(()),
+        ReadOutcome::Message(m) => anyhow::bail!(
+            "a certificate without an email SAN got an answer ({} bytes)",
+            m.len()
+        ),
+        ReadOutcome::TimedOut => anyhow::bail!("neither refused nor answered"),
+    }
 }
