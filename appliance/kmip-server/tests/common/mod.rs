@@ -1,18 +1,11 @@
-//! Test fixture: a private SoftHSM2 token, the real `hsm-bridge` binary in front of it, and a
-//! `Kms` on a temp data directory; plus a small typed KMIP client over `KmipServer::handle`.
-//!
-//! Without SoftHSM2 every test fails with a clear message (never skips): run `cargo xtask test`,
-//! which installs it. The bridge binary is `HSM_BRIDGE_BIN` when set, else the workspace's
-//! `target/debug/hsm-bridge`, else it is built once with `cargo build -p hsm-bridge` into a
-//! separate target directory (a nested build in the running test's own target directory would
-//! wait forever on cargo's lock).
+//! Test fixture: a private SoftHSM2 token with the real `hsm-bridge` in front of it (the test
+//! kit's `SoftHsm`), and a `Kms` on a temp data directory; plus a small typed KMIP client over
+//! `KmipServer::handle`. Without SoftHSM2 every test fails with a clear message (never skips).
 
 #![allow(dead_code)]
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use keywarden_kmip::attributes::{Attribute, Attributes};
@@ -28,8 +21,9 @@ use keywarden_kmip::ttlv::{Limits, Value};
 use keywarden_kmip_server::{KmipConfig, KmipServer};
 use keywarden_kms::{Caller, Identity, Kms, KmsConfig, Policy};
 
-pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const LABEL: &str = "kw-kms-test";
+/// The private SoftHSM2 token and its bridge: the test kit's.
+pub use keywarden_test_kit::SoftHsm as Hsm;
+
 const MAX_POLLS: u32 = 600;
 const POLL: Duration = Duration::from_millis(50);
 
@@ -52,163 +46,6 @@ pub const ADMIN: &str = "admin";
 pub const KEY_ADMIN: &str = "keyadmin";
 /// A test identity with the auditor role (`CN=auditor`).
 pub const AUDITOR: &str = "auditor";
-
-fn require_softhsm() {
-    let util = Command::new("softhsm2-util").arg("--version").output();
-    if util.is_err() || !Path::new(MODULE).exists() {
-        panic!(
-            "SoftHSM2 is not installed (need softhsm2-util and {MODULE}); run `cargo xtask test`, \
-             which installs softhsm2"
-        );
-    }
-}
-
-/// The hsm-bridge executable, built at most once per test process.
-fn bridge_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HSM_BRIDGE_BIN") {
-            return PathBuf::from(p);
-        }
-        let exe = std::env::current_exe().expect("test executable path");
-        // target/<profile>/deps/<test> → target/<profile>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile dir");
-        let candidate = profile_dir.join("hsm-bridge");
-        if candidate.exists() {
-            return candidate;
-        }
-        let target = profile_dir
-            .parent()
-            .expect("target dir")
-            .join("kms-test-bridge");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "hsm-bridge", "--target-dir"])
-            .arg(&target)
-            .status()
-            .expect("run cargo build -p hsm-bridge");
-        assert!(status.success(), "cargo build -p hsm-bridge failed");
-        let built = target.join("debug").join("hsm-bridge");
-        assert!(
-            built.exists(),
-            "hsm-bridge not found at {}",
-            built.display()
-        );
-        built
-    })
-    .clone()
-}
-
-/// A private SoftHSM2 installation with one initialized token, and its bridge.
-pub struct Hsm {
-    pub dir: tempfile::TempDir,
-    bridge: Option<Child>,
-    starts: u32,
-}
-
-impl Hsm {
-    /// Creates the token (the bridge is not started yet).
-    pub fn new() -> Hsm {
-        require_softhsm();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let tokens = dir.path().join("tokens");
-        fs::create_dir(&tokens).expect("tokens dir");
-        let conf = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        );
-        fs::write(dir.path().join("softhsm2.conf"), conf).expect("softhsm2.conf");
-        fs::write(dir.path().join("pin"), "1234\n").expect("pin file");
-        let out = Command::new("softhsm2-util")
-            .args([
-                "--init-token",
-                "--free",
-                "--label",
-                LABEL,
-                "--pin",
-                "1234",
-                "--so-pin",
-                "5678",
-            ])
-            .env("SOFTHSM2_CONF", dir.path().join("softhsm2.conf"))
-            .output()
-            .expect("run softhsm2-util");
-        assert!(
-            out.status.success(),
-            "softhsm2-util failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Hsm {
-            dir,
-            bridge: None,
-            starts: 0,
-        }
-    }
-
-    pub fn socket(&self) -> PathBuf {
-        self.dir.path().join("hsm.sock")
-    }
-
-    fn log(&self) -> PathBuf {
-        self.dir.path().join(format!("bridge-{}.log", self.starts))
-    }
-
-    /// Starts the bridge and waits until it accepts connections.
-    pub fn start(&mut self) {
-        assert!(self.bridge.is_none(), "bridge already running");
-        self.starts += 1;
-        let _ = fs::remove_file(self.socket());
-        let stderr = fs::File::create(self.log()).expect("log file");
-        let mut child = Command::new(bridge_bin())
-            .arg("--module")
-            .arg(MODULE)
-            .arg("--token-label")
-            .arg(LABEL)
-            .arg("--pin-file")
-            .arg(self.dir.path().join("pin"))
-            .arg("--socket")
-            .arg(self.socket())
-            .env("SOFTHSM2_CONF", self.dir.path().join("softhsm2.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("spawn hsm-bridge");
-        for _ in 0..MAX_POLLS {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "hsm-bridge exited early with {status}: {}",
-                    fs::read_to_string(self.log()).unwrap_or_default()
-                );
-            }
-            if std::os::unix::net::UnixStream::connect(self.socket()).is_ok() {
-                self.bridge = Some(child);
-                return;
-            }
-            std::thread::sleep(POLL);
-        }
-        let _ = child.kill();
-        panic!("hsm-bridge never accepted connections");
-    }
-
-    /// Kills the bridge (SIGKILL) and waits for it.
-    pub fn stop(&mut self) {
-        if let Some(mut c) = self.bridge.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        let _ = fs::remove_file(self.socket());
-    }
-}
-
-impl Drop for Hsm {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// A running key service on a SoftHSM-backed bridge.
 pub struct Env {
