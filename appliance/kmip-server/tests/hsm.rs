@@ -276,9 +276,16 @@ async fn metrics_are_registered_and_counted() {
         c.create_aes(128, vec![]).await;
         c.fail(get("nope")).await;
     }
-    // The background loop refreshes the store gauges every second.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let text = env.metrics();
+    // The background loop refreshes the store gauges every second: wait (bounded) for it to
+    // have seen every object, then read everything at once.
+    let mut text = env.metrics();
+    for _ in 0..600 {
+        if text.contains("store_objects 7\n") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text = env.metrics();
+    }
     for needle in [
         "kms_operations_total{operation=\"Create\",result=\"Success\"} 7\n",
         "kms_operations_total{operation=\"Get\",result=\"not-found\"} 7\n",

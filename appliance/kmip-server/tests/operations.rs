@@ -1,4 +1,4 @@
-//! Every operation through `Kms::handle` with real TTLV, on a SoftHSM-backed bridge, at every
+//! Every operation through the KMIP message layer (`KmipServer::handle`) with real TTLV, on a SoftHSM-backed bridge, at every
 //! protocol version from 1.0 to 2.1 where the version matters: each test states what a
 //! version offers, including Operation Not Supported for an operation it lacks, the fields it
 //! lacks refused, and its own Result Reasons.

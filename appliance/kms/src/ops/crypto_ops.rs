@@ -473,7 +473,8 @@ pub(crate) fn mac_verify(
     })
 }
 
-/// RNG Retrieve: from the HSM when it answers, else from aws-lc's DRBG.
+/// RNG Retrieve: from the HSM only; while it does not answer, the request fails saying so
+/// (never a silent software fallback).
 pub(crate) async fn rng_retrieve(ctx: &Ctx<'_>, length: i32) -> Result<ResponsePayload, OpError> {
     let max = hsm_client::MAX_RANDOM;
     let len = u32::try_from(length)
