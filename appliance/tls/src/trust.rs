@@ -33,9 +33,9 @@ use tokio::sync::watch;
 
 use crate::error::TlsError;
 use crate::pem::{crls_from_bytes, load_certs};
+use crate::server::ClientAuth;
 #[cfg(test)]
 use proptest::prelude::*;
-use crate::server::ClientAuth;
 
 /// What identifies one version of a CRL file without reading it.
 #[derive(Clone, Debug, PartialEq, Eq)]
