@@ -58,6 +58,14 @@ pub enum KmsError {
         /// Epoch keys found in the token.
         keys: usize,
     },
+    /// A setting of [`crate::KmsConfig`] is invalid; `field` names it.
+    #[error("key service configuration {field}: {reason}")]
+    Config {
+        /// The setting.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An erase cannot run now.
     #[error("storage erase unavailable: {0}")]
     EraseUnavailable(&'static str),

@@ -229,6 +229,13 @@ impl Kms {
         config: KmsConfig,
         registry: &mut prometheus_client::registry::Registry,
     ) -> Result<Arc<Kms>, KmsError> {
+        // A zero interval would make the erase schedule spin.
+        if config.erase_interval.is_zero() {
+            return Err(KmsError::Config {
+                field: "erase_interval",
+                reason: "must be more than zero".to_owned(),
+            });
+        }
         std::fs::create_dir_all(&config.data_dir).map_err(|source| KmsError::DataDir {
             path: config.data_dir.clone(),
             source,

@@ -48,6 +48,50 @@ pub struct ServerConfig {
     pub ready_file: Option<ReadyFile>,
 }
 
+/// Longest accepted CRL poll interval and connection timeout: anything longer is a typo, not a
+/// setting (a day-long read timeout would pin a request's memory for a day).
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+impl ServerConfig {
+    /// Checks every setting that the listeners and the key service would otherwise only trip
+    /// over later (a zero interval makes a timer panic or a loop spin); the error names the
+    /// field.
+    pub fn validate(&self) -> Result<(), crate::error::Error> {
+        let within = |field: &'static str, value: Duration, min: Duration| {
+            if value < min || value > MAX_INTERVAL {
+                Err(crate::error::Error::Config {
+                    field,
+                    reason: format!("{value:?} is not between {min:?} and {MAX_INTERVAL:?}"),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let ms = Duration::from_millis(1);
+        within("tls.crl_poll", self.tls.crl_poll, ms)?;
+        within(
+            "erase_interval",
+            self.erase_interval,
+            Duration::from_secs(1),
+        )?;
+        let t = &self.timeouts;
+        within("timeouts.handshake", t.handshake, ms)?;
+        within("timeouts.idle", t.idle, ms)?;
+        within("timeouts.read", t.read, ms)?;
+        within("timeouts.write", t.write, ms)?;
+        within("timeouts.shutdown_grace", t.shutdown_grace, Duration::ZERO)?;
+        within("timeouts.https_lifetime", t.https_lifetime, ms)?;
+        if self.max_connections == 0 {
+            return Err(crate::error::Error::Config {
+                field: "max_connections",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        self.admission.validate(self.max_connections)?;
+        self.request_budget.validate(&self.limits)
+    }
+}
+
 /// PEM files of the TLS setup shared by both listeners.
 #[derive(Clone, Debug)]
 pub struct TlsFiles {

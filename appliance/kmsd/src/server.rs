@@ -27,6 +27,8 @@ const METRICS_PREFIX: &str = "keywarden";
 
 /// Opens the key service and serves until `stop` resolves: the daemon's whole life.
 pub async fn serve(config: ServerConfig, stop: impl Future<Output = ()>) -> Result<(), Error> {
+    // Before the key service opens: a bad setting fails the start, not a background task.
+    config.validate()?;
     let mut registry = Registry::with_prefix(METRICS_PREFIX);
     let kms = Arc::new(crate::kms::open(&config, &mut registry).await?);
     match Server::bind(config, Arc::clone(&kms), registry).await {
@@ -64,8 +66,7 @@ impl<S: KmipService> Server<S> {
             &config.tls.client_ca,
             config.tls.client_crls.clone(),
         )?;
-        config.admission.validate(config.max_connections)?;
-        config.request_budget.validate(&config.limits)?;
+        config.validate()?;
         let tls = ServerTls::load(
             provider,
             Arc::clone(&trust),

@@ -355,6 +355,32 @@ async fn http_exchange(stream: &mut TlsStream<TcpStream>, request: &[u8]) -> Str
     String::from_utf8(response).unwrap()
 }
 
+#[test]
+fn settings_that_would_trip_a_timer_or_spin_a_loop_fail_validation_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().unwrap();
+    let good = server_config(dir.path(), &pki, Options::default());
+    good.validate().unwrap();
+    type Break = fn(&mut ServerConfig);
+    let cases: [(&str, Break); 6] = [
+        ("tls.crl_poll", |c| c.tls.crl_poll = Duration::ZERO),
+        ("erase_interval", |c| c.erase_interval = Duration::ZERO),
+        ("timeouts.read", |c| c.timeouts.read = Duration::ZERO),
+        ("timeouts.idle", |c| {
+            c.timeouts.idle = Duration::from_secs(100_000)
+        }),
+        ("max_connections", |c| c.max_connections = 0),
+        ("admission", |c| c.admission.handshakes = 0),
+    ];
+    for (field, break_it) in cases {
+        let mut config = good.clone();
+        break_it(&mut config);
+        let e = config.validate().expect_err(field).to_string();
+        assert!(e.contains(field), "{field}: {e}");
+    }
+}
+
 #[tokio::test]
 async fn requests_are_answered_in_order_with_the_caller_identity() {
     let mut h = Harness::start(Options::default()).await;
