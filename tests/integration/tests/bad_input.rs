@@ -156,14 +156,6 @@ fn assert_failure(outcome: ReadOutcome, reasons: &[u32]) -> Result<()> {
     Ok(())
 }
 
-/// Either a KMIP failure with one of `reasons`, or the connection closed — never a hang.
-fn assert_failure_or_closed(outcome: ReadOutcome, reasons: &[u32]) -> Result<()> {
-    match outcome {
-        ReadOutcome::Closed(_) => Ok(()),
-        other => assert_failure(other, reasons),
-    }
-}
-
 /// A raw structure around already-encoded parts.
 fn raw_structure(tag: u32, parts: &[&[u8]]) -> Vec<u8> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
