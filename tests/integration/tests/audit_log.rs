@@ -56,3 +56,54 @@ async fn kmsd_audit_verify_passes_an_intact_log_and_names_an_edited_entry() -> R
     );
     Ok(())
 }
+
+/// The administrative HTTPS requests are audited too, with the caller's whole DN and the
+/// outcome: a refused metrics read and a storage erase (durably: it changed state).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrative_https_requests_are_in_the_audit_log() -> Result<()> {
+    use keywarden_tests::https_request;
+    let node = DevNode::start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+    let (status, body) = https_request(&node, Some(Identity::User), "GET", "/metrics").await?;
+    ensure!(
+        status == 403,
+        "a crypto-user read the metrics: {status} {body}"
+    );
+    let (status, body) =
+        https_request(&node, Some(Identity::Admin), "POST", "/v1/storage/erase").await?;
+    ensure!(status == 200, "erase: {status} {body}");
+    let (status, body) =
+        https_request(&node, Some(Identity::Admin), "GET", "/v1/audit?limit=1000").await?;
+    ensure!(status == 200, "audit read: {status} {body}");
+    let json: serde_json::Value = serde_json::from_str(&body).context("audit JSON")?;
+    let entries: Vec<&serde_json::Value> = json["records"]
+        .as_array()
+        .context("records")?
+        .iter()
+        .map(|r| &r["entry"])
+        .collect();
+    let find = |operation: &str| {
+        entries
+            .iter()
+            .find(|e| e["operation"] == operation)
+            .copied()
+            .with_context(|| format!("no {operation:?} entry in {body}"))
+    };
+    let metrics = find("Read Metrics")?;
+    ensure!(
+        metrics["identity"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("CN=user,")),
+        "{metrics}"
+    );
+    ensure!(metrics["outcome"] != "success", "{metrics}");
+    let erase = find("Erase Storage")?;
+    ensure!(
+        erase["identity"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("CN=admin,")),
+        "{erase}"
+    );
+    ensure!(erase["outcome"] == "success", "{erase}");
+    Ok(())
+}
