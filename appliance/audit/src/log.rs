@@ -41,6 +41,9 @@ pub struct AuditOptions {
     pub checkpoint_interval: Duration,
     /// Entries queued for the writer at most; appends wait for room beyond it.
     pub queue_capacity: usize,
+    /// Longest time a batched entry waits in the queue before it is written (durable entries
+    /// never wait): one write then serves many reads. At most `sync_interval`.
+    pub write_delay: Duration,
 }
 
 impl Default for AuditOptions {
@@ -51,6 +54,7 @@ impl Default for AuditOptions {
             checkpoint_entries: 65_536,
             checkpoint_interval: Duration::from_secs(1),
             queue_capacity: 16_384,
+            write_delay: Duration::from_millis(10),
         }
     }
 }
@@ -73,6 +77,12 @@ impl AuditOptions {
         }
         if self.checkpoint_interval > MAX_INTERVAL {
             return bad("checkpoint_interval", format!("at most {MAX_INTERVAL:?}"));
+        }
+        if self.write_delay > self.sync_interval {
+            return bad(
+                "write_delay",
+                format!("at most sync_interval ({:?})", self.sync_interval),
+            );
         }
         if self.checkpoint_entries == 0 {
             return bad("checkpoint_entries", "must be at least 1".into());
@@ -174,7 +184,7 @@ impl AuditLog {
             }
         }
         let signer: Box<dyn Signer> = Box::new(signer);
-        let handoff = Arc::new(Handoff::new(options.queue_capacity));
+        let handoff = Arc::new(Handoff::new(options.queue_capacity, options.write_delay));
         let mut writer = match segments.last() {
             None => {
                 let tip = ChainTip {
@@ -240,6 +250,13 @@ impl AuditLog {
         self.handoff
             .append(entry, durability == Durability::Durable)
             .await
+    }
+
+    /// Makes every entry appended so far durable, batched ones included (one sync if any is
+    /// not yet): what a reader calls before reading the files, so that it sees every request
+    /// answered before it.
+    pub async fn sync(&self) -> Result<(), AuditError> {
+        self.handoff.sync_all().await
     }
 
     /// Write-path totals.

@@ -86,6 +86,66 @@ async fn batched_appends_do_not_sync_on_their_own() {
     log.close().unwrap();
 }
 
+/// Nothing driven by time: batched entries wait for a durable one, a sync or a full batch.
+fn no_timers() -> AuditOptions {
+    AuditOptions {
+        sync_interval: Duration::from_secs(3600),
+        checkpoint_interval: Duration::from_secs(3600),
+        write_delay: Duration::from_secs(3600),
+        ..AuditOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn batched_appends_wait_for_the_write_delay_and_sync_writes_them() {
+    let t = TestLog::new();
+    let log = t.open(no_timers());
+    fill(&log, 1, 10, Durability::Batched).await;
+    // Ten entries are far from a full batch and the delay is an hour: nothing is written.
+    let s = log.stats();
+    assert_eq!((s.writes, s.last_seq), (0, 0), "{s:?}");
+    // A reader's sync makes all of them durable, in one write and one sync.
+    log.sync().await.unwrap();
+    let s = log.stats();
+    assert_eq!((s.writes, s.syncs, s.synced_seq), (1, 1, 10), "{s:?}");
+    // Nothing new: a second sync costs nothing.
+    log.sync().await.unwrap();
+    assert_eq!(log.stats().syncs, 1);
+    log.close().unwrap();
+    assert_eq!(verify(t.path(), None).unwrap().entries, 10);
+}
+
+#[tokio::test]
+async fn a_durable_append_does_not_wait_for_the_write_delay() {
+    let t = TestLog::new();
+    let log = t.open(no_timers());
+    fill(&log, 1, 3, Durability::Batched).await;
+    // Answered at all means it did not wait the hour; it carries the batched ones with it.
+    log.append(entry(4), Durability::Durable).await.unwrap();
+    let s = log.stats();
+    assert_eq!((s.synced_seq, s.syncs), (4, 1), "{s:?}");
+    log.close().unwrap();
+}
+
+#[tokio::test]
+async fn a_large_batch_is_written_without_waiting_for_the_delay() {
+    let t = TestLog::new();
+    // Half the queue is a large batch: 4 of 8.
+    let log = t.open(AuditOptions {
+        queue_capacity: 8,
+        ..no_timers()
+    });
+    fill(&log, 1, 4, Durability::Batched).await;
+    assert!(
+        eventually(|| log.stats().last_seq == 4).await,
+        "{:?}",
+        log.stats()
+    );
+    // Written, not synced: only the interval, a durable entry or a sync does that.
+    assert_eq!(log.stats().syncs, 0);
+    log.close().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_get_one_gap_free_order() {
     const TASKS: u64 = 16;
@@ -348,6 +408,11 @@ fn bad_options_fail_at_open() {
         },
         AuditOptions {
             sync_interval: Duration::MAX,
+            ..AuditOptions::default()
+        },
+        AuditOptions {
+            sync_interval: Duration::from_millis(5),
+            write_delay: Duration::from_millis(6),
             ..AuditOptions::default()
         },
     ] {

@@ -245,6 +245,11 @@ impl Kms {
             return Err(AuditReadError::Forbidden(caller.role));
         }
         let log = self.audit.get().ok_or(AuditReadError::NotOpen)?;
+        // Reads' entries wait in the queue for up to the write delay; a reader must see every
+        // request answered before it asked. A failed log still has its records to read.
+        if let Err(e) = log.sync().await {
+            tracing::warn!(error = %e, "audit read: the log could not write its queued entries");
+        }
         let dir = log.dir().to_path_buf();
         let key = log.public_key().clone();
         tokio::task::spawn_blocking(move || keywarden_audit::read(&dir, from, limit, Some(&key)))

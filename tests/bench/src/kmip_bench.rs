@@ -49,9 +49,9 @@ pub struct KmipArgs {
     /// Connections for Get, Encrypt, Locate and their baselines [default: 16].
     #[arg(long, value_name = "N")]
     pub connections: Option<usize>,
-    /// Connections for Create [default: 64].
-    #[arg(long, value_name = "N")]
-    pub create_connections: Option<usize>,
+    /// Connections for Create, one run per count, comma-separated [default: 32,64].
+    #[arg(long, value_name = "N[,N...]", value_delimiter = ',')]
+    pub create_connections: Vec<usize>,
     /// Measured seconds per operation [default: 10, --quick 3].
     #[arg(long, value_name = "S")]
     pub seconds: Option<u64>,
@@ -76,7 +76,7 @@ pub struct KmipArgs {
 #[derive(Clone, Debug)]
 struct Settings {
     connections: usize,
-    create_connections: usize,
+    create_connections: Vec<usize>,
     window: Duration,
     warmup: Duration,
     keys: u64,
@@ -87,12 +87,17 @@ struct Settings {
 impl KmipArgs {
     fn settings(&self) -> Result<Settings> {
         let connections = self.connections.unwrap_or(16);
-        let create_connections = self.create_connections.unwrap_or(64);
+        // Issue 13 judges Create at both counts, in one run.
+        let create_connections = if self.create_connections.is_empty() {
+            vec![32, 64]
+        } else {
+            self.create_connections.clone()
+        };
         let seconds = self.seconds.unwrap_or(if self.quick { 3 } else { 10 });
         let keys = self
             .keys
             .unwrap_or(if self.quick { 20_000 } else { 1_000_000 });
-        if connections == 0 || create_connections == 0 || seconds == 0 || keys == 0 {
+        if connections == 0 || create_connections.contains(&0) || seconds == 0 || keys == 0 {
             bail!("--connections, --create-connections, --seconds and --keys must be above 0");
         }
         if keys >= 10u64.pow(wire::NAME_DIGITS as u32) {
@@ -134,7 +139,7 @@ pub fn run(args: KmipArgs) -> Result<ExitCode> {
     let mut report = Report {
         keys: settings.keys,
         connections: settings.connections,
-        create_connections: settings.create_connections,
+        create_connections: settings.create_connections.clone(),
         seconds: settings.window.as_secs_f64(),
         quick: args.quick,
         client_threads: args.client_threads,
@@ -276,11 +281,14 @@ impl Bench<'_> {
             );
         }
         let Some(p) = prepared else { return };
-        let create = Source::Fixed(Arc::new(wire::create_aes256()));
-        let cc = self.settings.create_connections;
+        let create = Arc::new(wire::create_aes256());
         let before = self.store_counters();
         let began = Instant::now();
-        self.report.create = self.measure("create", &p, create, cc);
+        for cc in self.settings.create_connections.clone() {
+            let source = Source::Fixed(Arc::clone(&create));
+            let stats = self.measure(&format!("create@{cc}"), &p, source, cc);
+            self.report.create.push((cc, stats));
+        }
         let step = began.elapsed();
         self.report.create_store = before
             .zip(self.store_counters())
