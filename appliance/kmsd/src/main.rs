@@ -123,6 +123,22 @@ fn audit_verify(args: &AuditVerifyArgs) -> ExitCode {
                 report.checkpoints,
                 report.key_id,
             );
+            if let Some(torn) = &report.torn_tail {
+                println!(
+                    "note: {} bytes at offset {} of {} after the last valid entry (sequence {}) look \
+                     like a write torn by a crash; they are not part of the chain",
+                    torn.bytes,
+                    torn.offset,
+                    torn.segment.display(),
+                    report.last_seq.unwrap_or(0),
+                );
+            }
+            if report.crash_recoveries > 0 {
+                println!(
+                    "note: the log was reopened after {} crash(es); each reopen is a signed checkpoint",
+                    report.crash_recoveries
+                );
+            }
             if report.tail_is_unsigned() {
                 println!(
                     "note: {} entries after the last signed checkpoint (a crash, or a node still running); \

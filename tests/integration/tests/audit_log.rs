@@ -40,6 +40,17 @@ async fn kmsd_audit_verify_passes_an_intact_log_and_names_an_edited_entry() -> R
         .find(|p| p.extension().is_some_and(|x| x == "audit"))
         .context("no audit segment")?;
     let mut bytes = std::fs::read(&segment)?;
+    // A write torn by a crash at the end is reported with where it starts, not taken as an
+    // entry.
+    let mut torn = bytes.clone();
+    torn.extend_from_slice(&[0x5a; 7]);
+    std::fs::write(&segment, &torn)?;
+    let (_, text) = verify(&dir)?;
+    ensure!(
+        text.contains("torn by a crash") && text.contains(&format!("offset {}", bytes.len())),
+        "a torn tail is not reported with its offset:\n{text}"
+    );
+    std::fs::write(&segment, &bytes)?;
     let needle = b"CN=user,O=Keywarden dev";
     let at = bytes
         .windows(needle.len())
