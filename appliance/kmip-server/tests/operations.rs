@@ -3032,3 +3032,52 @@ async fn items_not_started_by_the_batch_deadline_answer_operation_failed() {
         assert!(located(&c, vec![], None, None).await.1.is_empty(), "{v}");
     }
 }
+
+/// The CPU-heavy work of an operation (key pair generation, private-key Sign and Decrypt) runs
+/// on the bounded pool, one job each, and cheap work (AES, Get) never does: the pool's job
+/// counter moves by exactly that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_key_work_runs_on_the_cpu_pool_and_cheap_work_does_not() {
+    let env = Env::start().await;
+    let jobs = || {
+        let text = env.metrics();
+        text.lines()
+            .find_map(|l| l.strip_prefix("cpu_pool_jobs_total "))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no cpu_pool_jobs_total in:\n{text}"))
+    };
+    let c = env.client("alice", V21);
+    let start = jobs();
+    let (sk, pk) = key_pair(&c, vec![alg(CryptographicAlgorithm::Rsa), len(2048)]).await;
+    assert_eq!(jobs(), start + 1, "the key pair is generated on the pool");
+    c.ok(activate(&sk)).await;
+    c.ok(activate(&pk)).await;
+    let aes = c.active_aes().await;
+    let sealed = c.ok(encrypt(&aes, b"cheap", aes_params(V21), None)).await;
+    c.ok(decrypt_of(&aes, aes_params(V21), None, Some(&sealed)))
+        .await;
+    c.ok(get(&aes, None)).await;
+    assert_eq!(jobs(), start + 1, "AES and Get stay on the async workers");
+    c.ok(RequestPayload::Sign {
+        unique_identifier: Some(sk.clone()),
+        parameters: None,
+        data: Some(b"x".to_vec()),
+        digested_data: None,
+    })
+    .await;
+    assert_eq!(jobs(), start + 2, "an RSA signature runs on the pool");
+    let oaep = Some(CryptographicParameters {
+        padding_method: Some(PaddingMethod::Oaep),
+        hashing_algorithm: Some(HashingAlgorithm::Sha256),
+        ..Default::default()
+    });
+    let ct = c.ok(encrypt(&pk, b"secret", oaep.clone(), None)).await;
+    let before_decrypt = jobs();
+    c.ok(decrypt_of(&sk, oaep, None, Some(&ct))).await;
+    assert_eq!(
+        jobs(),
+        before_decrypt + 1,
+        "an RSA decryption runs on the pool"
+    );
+    env.kms.shutdown().await;
+}

@@ -8,12 +8,15 @@
 use std::sync::Arc;
 
 use crate::OpError;
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::Semaphore;
 
 /// The pool of one key service; clones share it.
 #[derive(Clone, Debug)]
 pub(crate) struct CpuPool {
     permits: Arc<Semaphore>,
+    /// Jobs run, for `/metrics` (and the tests that show which operations use the pool).
+    jobs: Counter,
 }
 
 impl CpuPool {
@@ -26,7 +29,14 @@ impl CpuPool {
     pub(crate) fn with_width(width: usize) -> CpuPool {
         CpuPool {
             permits: Arc::new(Semaphore::new(width.max(1))),
+            jobs: Counter::default(),
         }
+    }
+
+    /// The same pool, counting its jobs in `jobs`.
+    pub(crate) fn counting(mut self, jobs: Counter) -> CpuPool {
+        self.jobs = jobs;
+        self
     }
 
     /// Runs `work` on a blocking thread once a slot is free.
@@ -39,6 +49,7 @@ impl CpuPool {
             .acquire_owned()
             .await
             .map_err(|_| OpError::Unavailable("key service is shutting down".to_owned()))?;
+        self.jobs.inc();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()

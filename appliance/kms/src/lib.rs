@@ -258,6 +258,7 @@ impl Kms {
                 config.hsm_loss.as_str().to_owned(),
             )])
             .set(1);
+        let cpu = cpu::CpuPool::new().counting(metrics.cpu_jobs.clone());
         let kms = Arc::new(Kms {
             config,
             store: Mutex::new(Some(store)),
@@ -277,7 +278,7 @@ impl Kms {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             rsa_keygen: Arc::new(tokio::sync::Semaphore::new(RSA_KEYGEN_CONCURRENCY)),
-            cpu: cpu::CpuPool::new(),
+            cpu,
             erase_lock: tokio::sync::Mutex::new(()),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),

@@ -51,6 +51,9 @@ pub(crate) struct Metrics {
     pub erase_failures: Counter,
     /// `store_records_rejected_total`: reads refused because a record failed authentication.
     pub records_rejected: Counter,
+    /// `cpu_pool_jobs_total`: CPU-heavy jobs (private-key operations, key generation) run on
+    /// the bounded pool instead of an async worker.
+    pub cpu_jobs: Counter,
     /// Per operation (by position in [`Operation::ALL`]): the `result="Success"` counter and the
     /// duration histogram, looked up in the families once, on first use. Handles share their
     /// value with the family's entry, so the exposition is unchanged; the hot path then skips
@@ -77,6 +80,7 @@ impl Metrics {
             erases: Counter::default(),
             erase_failures: Counter::default(),
             records_rejected: Counter::default(),
+            cpu_jobs: Counter::default(),
             success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
@@ -149,6 +153,11 @@ impl Metrics {
             "store_records_rejected",
             "Reads refused because a stored record failed authentication at rest",
             m.records_rejected.clone(),
+        );
+        registry.register(
+            "cpu_pool_jobs",
+            "CPU-heavy jobs (private-key operations, key generation) run on the bounded pool",
+            m.cpu_jobs.clone(),
         );
         m
     }

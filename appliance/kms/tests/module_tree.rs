@@ -32,7 +32,9 @@ fn the_clock_is_a_leaf_and_the_operations_never_reach_the_entry_point() {
     let execute = graph.uses_of("execute").expect("module execute");
     assert!(execute.contains("ops"), "{execute:?}");
     for (name, module) in [("ops", "ops"), ("op_error", "op_error")] {
-        let uses = graph.uses_of(module).unwrap_or_else(|| panic!("module {name}"));
+        let uses = graph
+            .uses_of(module)
+            .unwrap_or_else(|| panic!("module {name}"));
         assert!(!uses.contains("execute"), "{name} uses execute: {uses:?}");
     }
 }
