@@ -33,11 +33,15 @@ pub(crate) const CLASS_DESTROYED_COMPROMISED: u8 = 3;
 
 pub(crate) fn prefix(kind: u8, term: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(5 + term.len() + Stamp::ENCODED_LEN + 40);
-    p.push(kind);
-    // Terms come from our own record fields; a >4 GiB term cannot be stored by redb anyway.
-    p.extend_from_slice(&u32::try_from(term.len()).unwrap_or(u32::MAX).to_be_bytes());
-    p.extend_from_slice(term);
+    write_prefix(&mut p, kind, term);
     p
+}
+
+fn write_prefix(out: &mut Vec<u8>, kind: u8, term: &[u8]) {
+    out.push(kind);
+    // Terms come from our own record fields; a >4 GiB term cannot be stored by redb anyway.
+    out.extend_from_slice(&u32::try_from(term.len()).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(term);
 }
 
 /// The `ALL` entry key of the object created at `created`.
@@ -95,10 +99,6 @@ impl Facts {
             activation: l.activated.as_ref().map(|e| e.effective),
             deactivation: l.deactivated.as_ref().map(|e| e.effective),
         }
-    }
-
-    pub fn is_destroyed(&self) -> bool {
-        self.class >= CLASS_DESTROYED
     }
 
     pub fn state(&self, now: i64) -> LifecycleState {
@@ -166,37 +166,61 @@ pub(crate) struct Entry {
     pub value: Vec<u8>,
 }
 
+/// Visits every `(kind, term)` an object record is indexed under, `ALL` first.
+fn for_each_term(rec: &ObjectRecord, mut visit: impl FnMut(u8, &[u8])) {
+    visit(KIND_ALL, &[]);
+    visit(KIND_OWNER, rec.owner.as_bytes());
+    visit(KIND_DOMAIN, rec.domain.as_bytes());
+    visit(KIND_TYPE, &rec.object_type.to_be_bytes());
+    visit(KIND_STATE, &[Facts::of(rec).class]);
+    for n in &rec.index.names {
+        visit(KIND_NAME, n.as_bytes());
+    }
+    if let Some(a) = rec.index.algorithm {
+        visit(KIND_ALGORITHM, &a.to_be_bytes());
+    }
+    if let Some(l) = rec.index.length {
+        visit(KIND_LENGTH, &l.to_be_bytes());
+    }
+    for (name, value) in &rec.index.custom {
+        visit(KIND_CUSTOM, &custom_term(name, value));
+    }
+}
+
 /// Every index entry an object record produces, keyed by full index key.
 pub(crate) fn entries(rec: &ObjectRecord) -> BTreeMap<Vec<u8>, Entry> {
     let t = rec.created.to_be_bytes();
-    let facts = Facts::of(rec);
     let mut out = BTreeMap::new();
-    let mut add = |kind: u8, term: &[u8], value: Vec<u8>| {
+    for_each_term(rec, |kind, term| {
         let mut key = prefix(kind, term);
         let prefix_len = key.len();
         key.extend_from_slice(&t);
+        // Only the ALL entry has a value: lifecycle facts and the UUID.
+        let value = if kind == KIND_ALL {
+            let mut v = Facts::of(rec).encode();
+            v.extend_from_slice(rec.uuid.as_bytes());
+            v
+        } else {
+            Vec::new()
+        };
         out.insert(key, Entry { prefix_len, value });
-    };
-    let mut all_value = facts.encode();
-    all_value.extend_from_slice(rec.uuid.as_bytes());
-    add(KIND_ALL, &[], all_value);
-    add(KIND_OWNER, rec.owner.as_bytes(), Vec::new());
-    add(KIND_DOMAIN, rec.domain.as_bytes(), Vec::new());
-    add(KIND_TYPE, &rec.object_type.to_be_bytes(), Vec::new());
-    add(KIND_STATE, &[facts.class], Vec::new());
-    for n in &rec.index.names {
-        add(KIND_NAME, n.as_bytes(), Vec::new());
-    }
-    if let Some(a) = rec.index.algorithm {
-        add(KIND_ALGORITHM, &a.to_be_bytes(), Vec::new());
-    }
-    if let Some(l) = rec.index.length {
-        add(KIND_LENGTH, &l.to_be_bytes(), Vec::new());
-    }
-    for (name, value) in &rec.index.custom {
-        add(KIND_CUSTOM, &custom_term(name, value), Vec::new());
-    }
+    });
     out
+}
+
+/// Whether a record is indexed under every one of `prefixes` (as [`prefix`] builds them): what
+/// Locate checks on the authenticated record before it believes an index entry.
+pub(crate) fn holds_terms(rec: &ObjectRecord, prefixes: &[Vec<u8>]) -> bool {
+    let mut found = vec![false; prefixes.len()];
+    let mut key = Vec::with_capacity(64);
+    for_each_term(rec, |kind, term| {
+        key.clear();
+        write_prefix(&mut key, kind, term);
+        for (f, p) in found.iter_mut().zip(prefixes) {
+            *f |= *p == key;
+        }
+    });
+    found.into_iter().all(|f| f)
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub(crate) struct LocateCost {
     pub scanned: u64,
     /// Point lookups into other indexes.
     pub probes: u64,
+    /// Records read and authenticated.
+    pub records: u64,
 }
 
 /// What an open store keeps until it is unlocked: the journal, and its groups that redb does
@@ -746,20 +748,37 @@ impl Store {
         Ok(out)
     }
 
-    /// Objects matching `query`, in creation order; driven by the most selective index.
+    /// Objects matching `query`, in creation order; driven by the most selective index, every
+    /// candidate checked on its authenticated record.
     pub fn locate(&self, query: &LocateQuery) -> Result<LocateResult, StoreError> {
-        self.locate_with_cost(query).map(|(r, _)| r)
+        self.locate_where(query, |_| true)
     }
 
+    /// [`Store::locate`] keeping only the matches `accept` takes, decided on the authenticated
+    /// record (the caller's visibility, attributes no index holds). Offset, limit and total
+    /// count accepted matches only.
+    pub fn locate_where(
+        &self,
+        query: &LocateQuery,
+        accept: impl FnMut(&Arc<ObjectRecord>) -> bool,
+    ) -> Result<LocateResult, StoreError> {
+        self.locate_with_cost(query, accept).map(|(r, _)| r)
+    }
+
+    /// The indexes are plain tables: whoever can write the file can add, move or edit entries.
+    /// So they only propose candidates; each is read, authenticated and checked against every
+    /// condition of the query before it counts, and one whose record disagrees is left out.
     pub(crate) fn locate_with_cost(
         &self,
         q: &LocateQuery,
+        mut accept: impl FnMut(&Arc<ObjectRecord>) -> bool,
     ) -> Result<(LocateResult, LocateCost), StoreError> {
         // Before the journal's replay the indexes may miss acknowledged writes.
-        self.inner.keys.get()?;
+        let keys = self.inner.keys.get()?;
         let read = self.inner.db.begin_read()?;
         let idx = read.open_table(INDEX)?;
         let counts = read.open_table(INDEX_COUNTS)?;
+        let objects = read.open_table(OBJECTS)?;
         let mut cost = LocateCost::default();
 
         let mut prefixes: Vec<Vec<u8>> = Vec::new();
@@ -794,6 +813,7 @@ impl Store {
         if prefixes.is_empty() {
             prefixes.push(all_prefix.clone());
         }
+        let wanted = prefixes.clone();
 
         // Pick the rarest term to drive the scan; a missing term means no match at all.
         let mut driver = 0usize;
@@ -812,17 +832,29 @@ impl Store {
         }
         let driver_prefix = prefixes.swap_remove(driver);
         let others = prefixes;
-        // Time-dependent states (PreActive/Active/Deactivated) share one class: check the
-        // dates from the ALL entry; the other states are exact by class.
+        // Time-dependent states (PreActive/Active/Deactivated) share one class: the dates in
+        // the ALL entry rule out most candidates before their record is read.
         let state_needs_facts = matches!(
             q.state,
             Some(LifecycleState::PreActive | LifecycleState::Active | LifecycleState::Deactivated)
         );
-        // When the driver is the only condition, its count is the total: stop once the page is full.
-        let count_is_total = others.is_empty() && !state_needs_facts;
         let limit = q.limit.unwrap_or(usize::MAX);
+        let max_records = q.max_records.unwrap_or(usize::MAX);
+        let mut inconsistent = |what: &str, why: &str| {
+            tracing::warn!(
+                object = what,
+                reason = why,
+                "Locate left out an index entry that its authenticated record does not back: \
+                 the index tables were altered or damaged"
+            );
+            result.inconsistent.push(what.to_string());
+        };
 
         let mut key = Vec::with_capacity(128);
+        let mut found = Vec::new();
+        let mut rejected = Vec::new();
+        let mut total = 0usize;
+        let mut partial = false;
         for item in idx.range(driver_prefix.as_slice()..)? {
             let (k, v) = item?;
             let k = k.value();
@@ -845,11 +877,6 @@ impl Store {
             if !matched {
                 continue;
             }
-            let in_page = result.total >= q.offset && result.uuids.len() < limit;
-            if !(state_needs_facts || in_page) {
-                result.total += 1;
-                continue;
-            }
             // The ALL entry gives lifecycle facts and the UUID.
             let all_value;
             let all_bytes = if driver_prefix == all_prefix {
@@ -862,29 +889,63 @@ impl Store {
                 all_value = idx.get(key.as_slice())?;
                 all_value.as_ref().map_or(&[][..], |g| g.value())
             };
-            let (facts, uuid) =
-                index::decode_all_value(all_bytes).ok_or(StoreError::IndexInconsistent {
-                    reason: "index entry without a valid ALL entry".to_string(),
-                })?;
+            let Some((facts, uuid)) = index::decode_all_value(all_bytes) else {
+                inconsistent("(unnamed)", "an index entry without a valid ALL entry");
+                continue;
+            };
             if let Some(want) = q.state
                 && state_needs_facts
                 && facts.state(q.now) != want
             {
                 continue;
             }
-            if in_page {
-                if facts.is_destroyed() {
-                    result.destroyed.push(uuid.to_string());
-                }
-                result.uuids.push(uuid.to_string());
+            if cost.records >= max_records as u64 {
+                partial = true;
+                break;
             }
-            result.total += 1;
-            if count_is_total && result.uuids.len() >= limit {
+            cost.records += 1;
+            let Some(stored) = objects.get(uuid)? else {
+                inconsistent(uuid, "the index names an object that is not stored");
+                continue;
+            };
+            let rec = match envelope::open(&keys, uuid, stored.value(), false) {
+                Ok(rec) => rec,
+                Err(StoreError::RecordRejected { uuid, .. }) => {
+                    rejected.push(uuid);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            // The created stamp names the object in every index: an entry moved onto another
+            // object's stamp, or a term the record does not have, is not believed.
+            let backed = tail == rec.created.to_be_bytes().as_slice()
+                && index::holds_terms(&rec, &wanted)
+                && q.state.is_none_or(|s| rec.lifecycle.state(q.now) == s);
+            if !backed {
+                inconsistent(uuid, "the record does not match the index entry");
+                continue;
+            }
+            let rec = Arc::new(rec);
+            if !accept(&rec) {
+                continue;
+            }
+            if total >= q.offset && found.len() < limit {
+                found.push(rec);
+            }
+            total += 1;
+            if q.page_only && found.len() >= limit {
+                partial = true;
                 break;
             }
         }
-        if count_is_total {
-            result.total = usize::try_from(driver_count).unwrap_or(usize::MAX);
+        result.total = total;
+        result.partial = partial;
+        result.rejected = rejected;
+        for rec in found {
+            if rec.lifecycle.destroyed.is_some() {
+                result.destroyed.push(rec.uuid.clone());
+            }
+            result.uuids.push(rec.uuid.clone());
         }
         Ok((result, cost))
     }

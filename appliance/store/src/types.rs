@@ -67,7 +67,8 @@ pub struct CommitInfo {
     pub group_size: usize,
 }
 
-/// A Locate query; every `Some`/non-empty field must match.
+/// A Locate query; every `Some`/non-empty field must match, on the authenticated record (the
+/// indexes only propose candidates).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LocateQuery {
     /// Owner; `None` = any owner (administrator).
@@ -92,17 +93,33 @@ pub struct LocateQuery {
     pub limit: Option<usize>,
     /// Unix seconds at which states are evaluated.
     pub now: i64,
+    /// Most records read (and authenticated) to answer; `None` = no bound. Reaching it with
+    /// candidates left makes the answer [`LocateResult::partial`].
+    pub max_records: Option<usize>,
+    /// Stop once the page is full: the caller does not need [`LocateResult::total`].
+    pub page_only: bool,
 }
 
 /// Locate answer, in creation order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LocateResult {
-    /// Number of matches before offset and limit.
+    /// Number of matches before offset and limit (only among the records read when
+    /// `partial`).
     pub total: usize,
     /// The matching UUIDs within offset and limit, ordered by creation stamp.
     pub uuids: Vec<String>,
     /// The subset of `uuids` that are destroyed (tombstones still locatable by state).
     pub destroyed: Vec<String>,
+    /// The scan stopped before its last candidate ([`LocateQuery::max_records`] or
+    /// [`LocateQuery::page_only`]): `total` is a lower bound, and with `max_records` the page
+    /// may be short.
+    pub partial: bool,
+    /// Objects an index entry proposed whose authenticated record disagrees with it (or that do
+    /// not exist): left out. Nonzero only if the plain index tables were altered or damaged.
+    pub inconsistent: Vec<String>,
+    /// Objects whose stored record failed authentication: left out, never served
+    /// ([`crate::Store::get`] names the fault).
+    pub rejected: Vec<String>,
 }
 
 /// Size of the store.

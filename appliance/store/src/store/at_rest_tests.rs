@@ -468,3 +468,127 @@ async fn a_sealed_database_whose_epochs_were_removed_is_refused() {
     assert!(!store.is_unlocked());
     store.close().await;
 }
+
+/// Edits a closed store's index tables: entries to insert (with their term's count raised, as
+/// a careful attacker would) and entry values to replace.
+fn forge_index(path: &Path, add: &[Vec<u8>], replace: &[(Vec<u8>, Vec<u8>)]) {
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_write().expect("txn");
+    {
+        let mut idx = txn.open_table(INDEX).expect("index");
+        let mut counts = txn.open_table(INDEX_COUNTS).expect("counts");
+        for key in add {
+            idx.insert(key.as_slice(), &[][..]).expect("insert");
+            let term = &key[..key.len() - crate::clock::Stamp::ENCODED_LEN];
+            let n = counts.get(term).expect("count").map_or(0, |v| v.value());
+            counts.insert(term, n + 1).expect("count");
+        }
+        for (key, value) in replace {
+            idx.insert(key.as_slice(), value.as_slice())
+                .expect("replace");
+        }
+    }
+    txn.commit().expect("commit");
+}
+
+fn owner_key(owner: &str, r: &ObjectRecord) -> Vec<u8> {
+    let mut k = index::prefix(index::KIND_OWNER, owner.as_bytes());
+    k.extend_from_slice(&r.created.to_be_bytes());
+    k
+}
+
+fn event(store: &Store) -> LifecycleEvent {
+    LifecycleEvent {
+        stamp: store.clock().now(),
+        effective: 1,
+        reason: None,
+        message: None,
+    }
+}
+
+#[tokio::test]
+async fn locate_believes_an_index_entry_only_when_the_authenticated_record_backs_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let store = open_unlocked(&path, StoreOptions::default());
+    // Creation order (what Locate answers in): a0, bob's object, a1, a2.
+    let a0 = rec(&store, "a0", "alice");
+    let bob = rec(&store, "b", "bob");
+    let a: Vec<ObjectRecord> = vec![a0, rec(&store, "a1", "alice"), rec(&store, "a2", "alice")];
+    let mut compromised = rec(&store, "c", "alice");
+    compromised.lifecycle.activated = Some(event(&store));
+    compromised.lifecycle.compromised = Some(event(&store));
+    let altered = rec(&store, "x", "alice");
+    let mut ops: Vec<WriteOp> = a.iter().cloned().map(WriteOp::PutObject).collect();
+    // Bob's object is created between alice's first and second.
+    ops.insert(1, WriteOp::PutObject(bob.clone()));
+    ops.push(WriteOp::PutObject(compromised.clone()));
+    ops.push(WriteOp::PutObject(altered.clone()));
+    store.commit(ops).await.expect("commit");
+    store.close().await;
+
+    // Alice's owner term gains bob's object; the compromised key's ALL entry says it is live
+    // and active; alice's last object's record is damaged.
+    let mut live = index::Facts::of(&compromised);
+    live.class = index::CLASS_LIVE;
+    let mut live_value = live.encode();
+    live_value.extend_from_slice(b"c");
+    let mut live_class = index::prefix(index::KIND_STATE, &[index::CLASS_LIVE]);
+    live_class.extend_from_slice(&compromised.created.to_be_bytes());
+    forge_index(
+        &path,
+        &[owner_key("alice", &bob), live_class],
+        &[(index::all_key(&compromised.created), live_value)],
+    );
+    let mut stored = raw_objects(&path).remove("x").expect("stored");
+    let last = stored.len() - 1;
+    stored[last] ^= 1;
+    write_raw_objects(&path, &[("x", stored)]);
+
+    let store = open_unlocked(&path, StoreOptions::default());
+    let alice = LocateQuery {
+        owner: Some("alice".to_string()),
+        ..LocateQuery::default()
+    };
+    let r = store.locate(&alice).expect("locate");
+    assert_eq!(r.uuids, vec!["a0", "a1", "a2", "c"]);
+    assert_eq!((r.total, r.partial), (4, false));
+    assert_eq!(r.inconsistent, vec!["b"]);
+    assert_eq!(r.rejected, vec!["x"]);
+    // Paging counts what the records back: the dropped entry takes no place in a page.
+    let page = store
+        .locate(&LocateQuery {
+            offset: 1,
+            limit: Some(1),
+            ..alice.clone()
+        })
+        .expect("locate");
+    assert_eq!((page.uuids, page.total), (vec!["a1".to_string()], 4));
+    // Bob still finds his own object.
+    let by_bob = store
+        .locate(&LocateQuery {
+            owner: Some("bob".to_string()),
+            ..LocateQuery::default()
+        })
+        .expect("locate");
+    assert_eq!(
+        (by_bob.uuids, by_bob.inconsistent.len()),
+        (vec!["b".to_string()], 0)
+    );
+    // The compromised key is not listed as Active, whatever its ALL entry says.
+    let active = store
+        .locate(&LocateQuery {
+            state: Some(LifecycleState::Active),
+            now: 10,
+            ..alice.clone()
+        })
+        .expect("locate");
+    assert!(active.uuids.is_empty(), "{active:?}");
+    assert_eq!(active.inconsistent, vec!["c"]);
+    // The caller's own filter decides on the same records.
+    let not_a1 = store
+        .locate_where(&alice, |r| r.uuid != "a1")
+        .expect("locate");
+    assert_eq!(not_a1.uuids, vec!["a0", "a2", "c"]);
+    store.close().await;
+}

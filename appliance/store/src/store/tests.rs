@@ -1125,7 +1125,9 @@ async fn locate_by_name_among_100k_objects_does_not_scan() {
     }
     assert_eq!(store.stats().expect("stats").objects, total);
 
-    let (res, cost) = store.locate_with_cost(&by_name("needle")).expect("locate");
+    let (res, cost) = store
+        .locate_with_cost(&by_name("needle"), |_| true)
+        .expect("locate");
     assert_eq!(res.total, 5);
     assert_eq!(
         res.uuids,
@@ -1149,13 +1151,13 @@ async fn locate_by_name_among_100k_objects_does_not_scan() {
         object_type: Some(1 + (7 % 3)),
         ..LocateQuery::default()
     };
-    let (res, cost) = store.locate_with_cost(&q).expect("locate");
+    let (res, cost) = store.locate_with_cost(&q, |_| true).expect("locate");
     // needles are i = 7 + 20_000k; object type 2 <=> i % 3 == 1: k = 0 and k = 3.
     assert_eq!(res.uuids, vec!["id-000007", "id-060007"]);
     assert!(cost.scanned <= 5 && cost.probes <= 3 + 5 * 3, "{cost:?}");
 
     let (res, cost) = store
-        .locate_with_cost(&by_name("obj-54321"))
+        .locate_with_cost(&by_name("obj-54321"), |_| true)
         .expect("locate");
     assert_eq!(res.uuids, vec!["id-054321"]);
     assert_eq!(cost.scanned, 1);
@@ -1165,19 +1167,40 @@ async fn locate_by_name_among_100k_objects_does_not_scan() {
         owner: Some("owner3".to_string()),
         ..LocateQuery::default()
     };
-    let (res, cost) = store.locate_with_cost(&q).expect("locate");
+    let (res, cost) = store.locate_with_cost(&q, |_| true).expect("locate");
     assert_eq!(res.total, 4);
     assert_eq!(cost.scanned, 4, "custom attribute drives the scan");
 
-    // A broad criterion with a page limit stops after the page; the total comes from the counts.
+    // Every candidate is read to count the total (the counts table is as plain as the index);
+    // a caller that needs only the page stops after it, and a cap on records read stops the
+    // count and says so.
     let q = LocateQuery {
         owner: Some("owner2".to_string()),
         limit: Some(10),
         ..LocateQuery::default()
     };
-    let (res, cost) = store.locate_with_cost(&q).expect("locate");
-    assert_eq!((res.total, res.uuids.len()), (10_000, 10));
-    assert_eq!(cost.scanned, 10);
+    let (res, cost) = store.locate_with_cost(&q, |_| true).expect("locate");
+    assert_eq!(
+        (res.total, res.uuids.len(), res.partial),
+        (10_000, 10, false)
+    );
+    assert_eq!((cost.scanned, cost.records), (10_000, 10_000));
+    let page_only = LocateQuery {
+        page_only: true,
+        ..q.clone()
+    };
+    let (res, cost) = store
+        .locate_with_cost(&page_only, |_| true)
+        .expect("locate");
+    assert_eq!((res.total, res.uuids.len(), res.partial), (10, 10, true));
+    assert_eq!(cost.records, 10);
+    let capped = LocateQuery {
+        max_records: Some(100),
+        ..q
+    };
+    let (res, cost) = store.locate_with_cost(&capped, |_| true).expect("locate");
+    assert_eq!((res.total, res.uuids.len(), res.partial), (100, 10, true));
+    assert_eq!(cost.records, 100);
 }
 
 // ---------- model-based property test ----------
@@ -1255,6 +1278,8 @@ fn query() -> impl Strategy<Value = LocateQuery> {
                 offset,
                 limit,
                 now,
+                max_records: None,
+                page_only: false,
             },
         )
 }
@@ -1284,6 +1309,7 @@ fn model_locate(model: &BTreeMap<String, ObjectRecord>, q: &LocateQuery) -> Loca
             .filter(|r| r.lifecycle.destroyed.is_some())
             .map(|r| r.uuid.clone())
             .collect(),
+        ..LocateResult::default()
     }
 }
 
