@@ -1,5 +1,6 @@
 //! The node's storage epochs: unlocking the store with epoch keys that live in the HSM, and
-//! the erase that makes destroyed key material unrecoverable from the data directory.
+//! the erase that makes destroyed key material unrecoverable from the data directory, and
+//! every older sealed copy of a record unreadable.
 //!
 //! Each epoch N has an AES-256 key inside the HSM (a token object `kw-epoch-<node>-<N>`, never
 //! extractable) and a data key DK_N, random, that the store seals every record under. DK_N is
@@ -364,8 +365,11 @@ fn report(
     result
 }
 
-/// Whether an erase is due: an older epoch left by an interrupted one, a Destroy since the
-/// current epoch began, or a current epoch older than [`MAX_EPOCH_AGE`].
+/// Whether an erase is due: an older epoch left by an interrupted one; a change since the
+/// current epoch began that an older sealed copy of its record would undo (a Destroy, a Revoke
+/// of any reason, an owner change) or a restart since then, after which the store assumes one
+/// (`StorageEpochs::erase_pending`: nothing in the file can prove that nothing changed); or a
+/// current epoch older than [`MAX_EPOCH_AGE`].
 fn due(state: &StorageEpochs, now_unix: i64) -> bool {
     let age = state.current_since.map_or(0, |since| now_unix - since);
     !state.older().is_empty()
@@ -447,7 +451,10 @@ mod tests {
     fn an_erase_is_due_after_a_destroy_an_interruption_or_a_day() {
         let now = 1_000_000;
         assert!(!due(&state(false, false, now - 10), now));
-        assert!(due(&state(false, true, now - 10), now), "a Destroy");
+        assert!(
+            due(&state(false, true, now - 10), now),
+            "a Destroy, Revoke or restart"
+        );
         assert!(
             due(&state(true, false, now - 10), now),
             "an interrupted erase"

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
@@ -23,9 +23,9 @@ use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord};
 use crate::storage::{Backend, FsStorage, Storage};
 use crate::tables::{
-    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING, META_FORMAT,
-    META_JOURNAL_APPLIED, META_LAST_ERASE, META_NODE_ID, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS,
-    VERSION_VECTOR, WRAPPED_KEKS,
+    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_FORMAT, META_JOURNAL_APPLIED,
+    META_LAST_ERASE, META_NODE_ID, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, VERSION_VECTOR,
+    WRAPPED_KEKS,
 };
 use crate::types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 use crate::write_stats::{WriteCounters, WriteStats};
@@ -71,6 +71,10 @@ pub(crate) struct Inner {
     counters: Arc<WriteCounters>,
     /// The storage epoch keys; empty until [`Store::unlock`].
     keys: Arc<KeyCell>,
+    /// Whether the next erase is due because older copies of a record would undo a change (see
+    /// [`StorageEpochs::erase_pending`]). Held in memory only: nothing on disk can vouch for
+    /// "nothing changed", since an older sealed copy of any marker still authenticates.
+    erase_due: Arc<AtomicBool>,
     /// `Some` until unlocked.
     sealed: Mutex<Option<Sealed>>,
     /// The writer's queue, from unlock on.
@@ -263,7 +267,8 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
         wrapped: Vec::new(),
         plain_records: format <= FORMAT_PLAIN_RECORDS,
         holds_objects: !read.open_table(OBJECTS)?.is_empty()?,
-        erase_pending: meta.get(META_ERASE_PENDING)?.is_some(),
+        // Decided by `Store::storage_epochs`, never read from the file.
+        erase_pending: false,
         last_erase: read_i64(&meta, META_LAST_ERASE)?,
     };
     for w in pending.iter().flat_map(JournalGroup::writes) {
@@ -279,7 +284,6 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
                 rows.insert(*epoch, wrapped.clone());
                 state.current = Some(*epoch);
                 state.current_since = Some(*started);
-                state.erase_pending = false;
             }
             JournalWrite::ForgetEpochs { epochs, completed } => {
                 for e in epochs {
@@ -449,6 +453,7 @@ impl Store {
                 options,
                 counters: Arc::new(WriteCounters::default()),
                 keys: Arc::new(KeyCell::default()),
+                erase_due: Arc::new(AtomicBool::new(false)),
                 sealed: Mutex::new(Some(sealed)),
                 tx: OnceLock::new(),
                 writer: Mutex::new(None),
@@ -465,7 +470,14 @@ impl Store {
     pub fn storage_epochs(&self) -> Result<StorageEpochs, StoreError> {
         let sealed = self.sealed();
         let pending = sealed.as_ref().map_or(&[][..], |s| s.pending.as_slice());
-        read_epochs(&self.inner.db, pending)
+        let mut state = read_epochs(&self.inner.db, pending)?;
+        state.erase_pending = if self.is_unlocked() {
+            self.inner.erase_due.load(Ordering::Acquire)
+        } else {
+            // What the unlock will decide.
+            state.holds_objects && state.current.is_some()
+        };
+        Ok(state)
     }
 
     /// Whether [`Store::unlock`] succeeded: records can be read and written.
@@ -489,7 +501,10 @@ impl Store {
             });
         };
         match self.unlock_sealed(&mut sealed, unlock) {
-            Ok(keyring) => self.start_writer(sealed, keyring),
+            Ok((keyring, erase_due)) => {
+                self.inner.erase_due.store(erase_due, Ordering::Release);
+                self.start_writer(sealed, keyring)
+            }
             Err(e) => {
                 *guard = Some(sealed);
                 Err(e)
@@ -497,11 +512,12 @@ impl Store {
         }
     }
 
+    /// Returns the keyring and whether an erase is due from the start.
     fn unlock_sealed(
         &self,
         sealed: &mut Sealed,
         unlock: Unlock,
-    ) -> Result<Arc<Keyring>, StoreError> {
+    ) -> Result<(Arc<Keyring>, bool), StoreError> {
         let db = &self.inner.db;
         let state = read_epochs(db, &sealed.pending)?;
         let plain_allowed = state.plain_records;
@@ -544,6 +560,11 @@ impl Store {
             }
         };
         let keyring = Arc::new(Keyring::new(current, keys)?);
+        // The process that wrote this epoch knew what changed in it; this one cannot tell from
+        // the file (an old copy of any marker, or of a record, authenticates as well as the
+        // last one), so it assumes something did. A first epoch seals its records now: no
+        // older copy under it exists.
+        let erase_due = state.holds_objects && first.is_none();
         if !sealed.pending.is_empty() || first.is_some() || plain_allowed {
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
@@ -592,7 +613,7 @@ impl Store {
                 source,
             })?;
         }
-        Ok(keyring)
+        Ok((keyring, erase_due))
     }
 
     fn start_writer(&self, sealed: Sealed, keyring: Arc<Keyring>) -> Result<(), StoreError> {
@@ -608,6 +629,7 @@ impl Store {
                 cache: Arc::clone(&self.inner.cache),
                 counters: Arc::clone(&self.inner.counters),
                 keys: Arc::clone(&self.inner.keys),
+                erase_due: Arc::clone(&self.inner.erase_due),
                 keyring: Arc::clone(&keyring),
             },
             rx,

@@ -34,7 +34,8 @@ pub(crate) const META_FORMAT: &str = "format";
 pub(crate) const META_EPOCH: &str = "storage_epoch";
 /// When the current storage epoch began (i64 BE Unix seconds).
 pub(crate) const META_EPOCH_SINCE: &str = "storage_epoch_since";
-/// Present while a record lost its material since the current epoch began.
+/// A plain "erase pending" flag that earlier versions kept: anyone who can write the file can
+/// clear it, so it is never read; beginning an epoch removes it.
 pub(crate) const META_ERASE_PENDING: &str = "erase_pending";
 /// When the last erase completed (i64 BE Unix seconds).
 pub(crate) const META_LAST_ERASE: &str = "last_erase";

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -140,6 +141,8 @@ pub(crate) struct WriterStart {
     pub counters: Arc<WriteCounters>,
     /// Where readers find the keyring; the writer replaces it on an epoch change.
     pub keys: Arc<KeyCell>,
+    /// Set once a write makes an erase due, cleared when an epoch begins.
+    pub erase_due: Arc<AtomicBool>,
     /// The keyring at start.
     pub keyring: Arc<Keyring>,
 }
@@ -164,6 +167,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
                 cache: start.cache,
                 counters: start.counters,
                 keys: start.keys,
+                erase_due: start.erase_due,
                 keyring: start.keyring,
                 unchecked_since: None,
             };
@@ -182,6 +186,7 @@ struct Writer {
     cache: Arc<RecordCache>,
     counters: Arc<WriteCounters>,
     keys: Arc<KeyCell>,
+    erase_due: Arc<AtomicBool>,
     /// The keyring every write is sealed with (the current epoch's key) and old records
     /// opened with; the same snapshot readers get from `keys`.
     keyring: Arc<Keyring>,
@@ -242,7 +247,8 @@ struct Tables<'t> {
     vv: Table<'t, u64, u64>,
     keks: Table<'t, &'static str, &'static [u8]>,
     epochs: Table<'t, u64, &'static [u8]>,
-    /// A write of this transaction took material away (a Destroy): an erase is due.
+    /// A write of this transaction changed what an older copy of its record would undo: an
+    /// erase is due.
     erase_pending: bool,
 }
 
@@ -626,7 +632,7 @@ impl Writer {
                     })?,
                 ))
             });
-        let (out, frame) = match applied {
+        let ((out, erase_due), frame) = match applied {
             Ok(v) => v,
             Err(e) => {
                 let _ = txn.abort();
@@ -665,8 +671,15 @@ impl Writer {
         }
         // Later groups are sealed under a new epoch, and a forgotten one's key goes; readers
         // get the same keyring (a record under the new epoch exists only from later groups on).
+        // Before the syncer can acknowledge it: a change answered as done is one the schedule
+        // knows must be erased. Whatever was changed so far is under older epochs once one
+        // begins (an epoch change is a group of its own).
+        if erase_due {
+            self.erase_due.store(true, Ordering::Release);
+        }
         match change {
             Some(EpochChange::Begin { epoch, key, .. }) => {
+                self.erase_due.store(false, Ordering::Release);
                 self.keyring = Arc::new(self.keyring.with_current(*epoch, Arc::clone(key)));
                 self.keys.set(Arc::clone(&self.keyring));
             }
@@ -687,7 +700,7 @@ impl Writer {
         change: Option<&EpochChange>,
         group: u64,
         journal: &mut Vec<JournalWrite>,
-    ) -> Result<Vec<Vec<u64>>, StoreError> {
+    ) -> Result<(Vec<Vec<u64>>, bool), StoreError> {
         let mut t = Tables::open(txn)?;
         let mut seq = t.vv.get(self.node.0)?.map_or(0, |v| v.value());
         let start_seq = seq;
@@ -728,7 +741,7 @@ impl Writer {
             journal.push(write);
         }
         finish_group(&mut t, self.node, seq, start_seq, group)?;
-        Ok(out)
+        Ok((out, t.erase_pending))
     }
 
     /// Resolves a local write against the stored object and applies it; returns it as the
@@ -810,8 +823,8 @@ fn apply_epoch_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Sto
             t.meta.insert(META_EPOCH, &epoch.to_be_bytes()[..])?;
             t.meta
                 .insert(META_EPOCH_SINCE, &started.to_be_bytes()[..])?;
-            // Whatever was destroyed so far is under older epochs now; a Destroy in a later
-            // group sets it again.
+            // The plain flag of earlier versions: anyone who can write the file could clear
+            // it, so it is no longer read, and goes with the epoch it described.
             t.meta.remove(META_ERASE_PENDING)?;
             t.erase_pending = false;
         }
@@ -862,6 +875,22 @@ pub(crate) fn seal_plain_records(
     Ok(sealed.len() as u64)
 }
 
+/// Whether writing `new` over `old` is a change that an older sealed copy of the record,
+/// written back into the file, would undo to an attacker's profit: material taken away, a
+/// deactivation, compromise or destroy, a new owner or domain. Every older copy stays readable
+/// until the next erase destroys its epoch's key, so such a change makes an erase due. An
+/// activation is not one (undoing it only makes the key unusable), nor is a new object (there
+/// is no older copy).
+fn undone_by_an_older_copy(old: &ObjectRecord, new: &ObjectRecord) -> bool {
+    let (a, b) = (&old.lifecycle, &new.lifecycle);
+    (old.material.is_some() && new.material.is_none())
+        || a.deactivated != b.deactivated
+        || a.compromised != b.compromised
+        || a.destroyed != b.destroyed
+        || old.owner != new.owner
+        || old.domain != new.domain
+}
+
 /// Stores a resolved record `rec` (encoded as `record`) over `old`: index entries, term
 /// counts, the object row and its log entry `(node, seq)` at `stamp`.
 fn write_object(
@@ -873,7 +902,7 @@ fn write_object(
     seq: u64,
     stamp: Stamp,
 ) -> Result<(), StoreError> {
-    if old.is_some_and(|o| o.material.is_some()) && rec.material.is_none() {
+    if old.is_some_and(|o| undone_by_an_older_copy(o, rec)) {
         t.erase_pending = true;
     }
     let old_entries = old.map(index::entries).unwrap_or_default();
@@ -921,9 +950,6 @@ fn finish_group(
     }
     if seq != start_seq {
         t.vv.insert(node.0, seq)?;
-    }
-    if t.erase_pending {
-        t.meta.insert(META_ERASE_PENDING, &[1u8][..])?;
     }
     t.meta
         .insert(META_JOURNAL_APPLIED, &group.to_be_bytes()[..])?;

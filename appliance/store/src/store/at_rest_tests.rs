@@ -592,3 +592,77 @@ async fn locate_believes_an_index_entry_only_when_the_authenticated_record_backs
     assert_eq!(not_a1.uuids, vec!["a0", "a2", "c"]);
     store.close().await;
 }
+
+#[tokio::test]
+async fn what_an_older_copy_would_undo_makes_an_erase_due_and_a_restart_assumes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let store = open_unlocked(&path, StoreOptions::default());
+    let due = |s: &Store| s.storage_epochs().expect("epochs").erase_pending;
+    let mut r = rec(&store, "k", "alice");
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("create");
+    assert!(!due(&store), "a new object has no older copy");
+    r.lifecycle.activated = Some(event(&store));
+    r.updated = store.clock().now();
+    store
+        .commit(vec![WriteOp::PutObject(r.clone())])
+        .await
+        .expect("activate");
+    assert!(
+        !due(&store),
+        "an activation undone only makes the key unusable"
+    );
+
+    let mut epoch = 1;
+    type Change = fn(&mut ObjectRecord, LifecycleEvent);
+    let changes: [(&str, Change); 4] = [
+        ("deactivation", |r, e| r.lifecycle.deactivated = Some(e)),
+        ("compromise", |r, e| r.lifecycle.compromised = Some(e)),
+        ("owner", |r, _| r.owner = "mallory".to_string()),
+        ("destroy", |r, e| r.lifecycle.destroyed = Some(e)),
+    ];
+    for (what, change) in changes {
+        epoch += 1;
+        new_epoch(&store, epoch).await;
+        assert!(!due(&store), "{what}: a new epoch starts clean");
+        change(&mut r, event(&store));
+        r.updated = store.clock().now();
+        store
+            .commit(vec![WriteOp::PutObject(r.clone())])
+            .await
+            .expect("change");
+        assert!(due(&store), "{what} makes an erase due");
+    }
+    new_epoch(&store, epoch + 1).await;
+    assert!(!due(&store));
+    store.close().await;
+
+    // Nothing in the file can say "nothing changed": a restart assumes something did, whatever
+    // the plain flag of earlier versions says.
+    {
+        let db = redb::Database::open(&path).expect("raw open");
+        let txn = db.begin_write().expect("txn");
+        txn.open_table(META)
+            .expect("meta")
+            .remove(crate::tables::META_ERASE_PENDING)
+            .expect("remove");
+        txn.commit().expect("commit");
+    }
+    let store = Store::open(&path, StoreOptions::default()).expect("open");
+    assert!(due(&store), "before the unlock");
+    unlock_with_test_keys(&store, &[]).expect("unlock");
+    assert!(due(&store), "after the unlock");
+    store.close().await;
+
+    // A store without objects has nothing an older copy could undo.
+    let empty = tempfile::tempdir().expect("tempdir");
+    open_unlocked(&db_path(&empty), StoreOptions::default())
+        .close()
+        .await;
+    let store = open_unlocked(&db_path(&empty), StoreOptions::default());
+    assert!(!due(&store));
+    store.close().await;
+}
