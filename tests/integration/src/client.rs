@@ -265,11 +265,24 @@ pub async fn https_request(
     method: &str,
     path: &str,
 ) -> Result<(u16, String)> {
-    let config = match who {
+    match who {
         Some(who) => {
             let (cert, key) = node.identity_files(who);
-            mtls_client_config(&node.ready().ca_cert, &cert, &key)?
+            https_request_as(node, Some((&cert, &key)), method, path).await
         }
+        None => https_request_as(node, None, method, path).await,
+    }
+}
+
+/// [`https_request`] with the client certificate and key files given (none for `None`).
+pub async fn https_request_as(
+    node: &DevNode,
+    cert_and_key: Option<(&Path, &Path)>,
+    method: &str,
+    path: &str,
+) -> Result<(u16, String)> {
+    let config = match cert_and_key {
+        Some((cert, key)) => mtls_client_config(&node.ready().ca_cert, cert, key)?,
         None => client_config(&node.ready().ca_cert, None)?,
     };
     let mut stream = connect_tls(node.https_addr(), config).await?;

@@ -11,7 +11,8 @@ pub mod kmip;
 pub mod ttlv;
 
 pub use client::{
-    KmipClient, READY_TIMEOUT, ReadOutcome, https_get, https_request, wait_until_ready,
+    KmipClient, READY_TIMEOUT, ReadOutcome, https_get, https_request, https_request_as,
+    wait_until_ready,
 };
 
 /// Raises this process's soft limit on open files to its hard limit and returns it: a test

@@ -302,3 +302,50 @@ async fn with_the_email_san_as_identity_source_the_san_is_the_caller() -> Result
         ReadOutcome::TimedOut => anyhow::bail!("neither refused nor answered"),
     }
 }
+
+/// An auditor (granted in the node's authorization file) reads the audit log and the metrics
+/// over HTTPS, and may neither use keys over KMIP nor erase storage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_reads_the_audit_log_and_metrics_and_touches_no_key() -> Result<()> {
+    use keywarden_tests::https_request_as;
+    let mut node = DevNode::start()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+    let (cert, key) = issue(
+        &node,
+        &[
+            (SubjectAttr::Organization, "Keywarden dev"),
+            (SubjectAttr::CommonName, "auditor"),
+        ],
+        "auditor",
+    )?;
+    let status = node.sigterm()?;
+    ensure!(status.success(), "kmsd exited with {status}");
+    // kmsd dev keeps an existing authorization file: add the auditor to the one it wrote.
+    let authz = node.dir().join("authz.toml");
+    let mut text = std::fs::read_to_string(&authz)?;
+    text.push_str("\n[[grant]]\ndn = \"CN=auditor,O=Keywarden dev\"\nrole = \"auditor\"\n");
+    std::fs::write(&authz, text)?;
+    node.restart()?;
+    wait_until_ready(&node, READY_TIMEOUT).await?;
+
+    let auditor = Some((cert.as_path(), key.as_path()));
+    let (status, body) = https_request_as(&node, auditor, "GET", "/v1/audit?limit=10").await?;
+    ensure!(
+        status == 200 && body.contains("\"records\""),
+        "audit read: {status} {body}"
+    );
+    let (status, body) = https_request_as(&node, auditor, "GET", "/metrics").await?;
+    ensure!(
+        status == 200 && body.contains("kms_operations_total"),
+        "metrics: {status}"
+    );
+    let (status, body) = https_request_as(&node, auditor, "POST", "/v1/storage/erase").await?;
+    ensure!(status == 403, "an auditor erased storage: {status} {body}");
+    let mut c = connect_as(&node, &cert, &key).await?;
+    let item = one(&mut c, &kmip::create_aes256()).await?;
+    ensure!(
+        item.status == status::OPERATION_FAILED && item.reason == Some(reason::PERMISSION_DENIED),
+        "an auditor's Create: {item:?}"
+    );
+    Ok(())
+}
