@@ -261,6 +261,13 @@ async fn a_forged_owner_index_entry_does_not_list_another_identitys_object() {
     );
     let (_, all) = located(&node.admin(), vec![]).await;
     assert_eq!(all, vec![alice_key.clone(), bob_key.clone()]);
+    // Each of alice's two Locates dropped the forged entry, and /metrics says so.
+    assert!(
+        node.metrics()
+            .contains("store_index_inconsistent_total 2\n"),
+        "{}",
+        node.metrics()
+    );
     // Nor does it change what Get answers: bob's key is as missing for alice as before.
     assert_eq!(
         alice

@@ -51,6 +51,9 @@ pub(crate) struct Metrics {
     pub erase_failures: Counter,
     /// `store_records_rejected_total`: reads refused because a record failed authentication.
     pub records_rejected: Counter,
+    /// `store_index_inconsistent_total`: Locate candidates of the plain index that their
+    /// authenticated record does not back (left out of the answer).
+    pub index_inconsistent: Counter,
     /// `cpu_pool_jobs_total`: CPU-heavy jobs (private-key operations, key generation) run on
     /// the bounded pool instead of an async worker.
     pub cpu_jobs: Counter,
@@ -81,6 +84,7 @@ impl Metrics {
             erase_failures: Counter::default(),
             records_rejected: Counter::default(),
             cpu_jobs: Counter::default(),
+            index_inconsistent: Counter::default(),
             success: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         };
         registry.register(
@@ -153,6 +157,11 @@ impl Metrics {
             "store_records_rejected",
             "Reads refused because a stored record failed authentication at rest",
             m.records_rejected.clone(),
+        );
+        registry.register(
+            "store_index_inconsistent",
+            "Locate candidates of the index that their authenticated record does not back (left out)",
+            m.index_inconsistent.clone(),
         );
         registry.register(
             "cpu_pool_jobs",

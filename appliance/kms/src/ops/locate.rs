@@ -162,6 +162,12 @@ pub(crate) async fn locate(
             let _ = ctx.store_error(e);
         }
     }
+    // The store logged each one; the count tells an operator that the index file was
+    // altered or damaged (nothing it proposes is served without its record).
+    ctx.kms
+        .metrics
+        .index_inconsistent
+        .inc_by(u64::try_from(result.inconsistent.len()).unwrap_or(u64::MAX));
     if result.partial && result.uuids.len() < limit {
         return Err(OpError::LimitExceeded(format!(
             "Locate would read more than {MAX_LOCATE_RECORDS} stored records to reach the end \
