@@ -143,31 +143,6 @@ fn register_aes(key: &[u8]) -> RequestPayload {
     }
 }
 
-fn get(uid: &str) -> RequestPayload {
-    RequestPayload::Get {
-        unique_identifier: Some(uid.to_owned()),
-        key_format_type: None,
-        key_compression_type: None,
-        key_wrapping_specification: None,
-    }
-}
-
-fn key_bytes(p: &ResponsePayload) -> Vec<u8> {
-    match p {
-        ResponsePayload::Get {
-            object: ManagedObject::SymmetricKey(b),
-            ..
-        } => match &b.key_value {
-            KeyValue::Plain {
-                material: KeyMaterial::Bytes(k),
-                ..
-            } => k.to_vec(),
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-}
-
 fn gcm() -> Option<CryptographicParameters> {
     Some(CryptographicParameters {
         block_cipher_mode: Some(BlockCipherMode::Gcm),

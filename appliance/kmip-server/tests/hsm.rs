@@ -6,33 +6,7 @@ use std::sync::Arc;
 
 use common::*;
 use keywarden_kmip::enums::{QueryFunction, ResultReason};
-use keywarden_kmip::objects::{KeyMaterial, KeyValue, ManagedObject};
-use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
-
-fn get(uid: &str) -> RequestPayload {
-    RequestPayload::Get {
-        unique_identifier: Some(uid.to_owned()),
-        key_format_type: None,
-        key_compression_type: None,
-        key_wrapping_specification: None,
-    }
-}
-
-fn raw_key(p: &ResponsePayload) -> Vec<u8> {
-    match p {
-        ResponsePayload::Get {
-            object: ManagedObject::SymmetricKey(b),
-            ..
-        } => match &b.key_value {
-            KeyValue::Plain {
-                material: KeyMaterial::Bytes(k),
-                ..
-            } => k.to_vec(),
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-}
+use keywarden_kmip::payload::RequestPayload;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_unwraps_kek_again_and_objects_survive() {
@@ -43,7 +17,7 @@ async fn restart_unwraps_kek_again_and_objects_survive() {
         let c = env.client("alice", v);
         let label = format!("durable-{v}");
         let uid = c.create_aes(256, vec![name(&label)]).await;
-        let key = raw_key(&c.ok(get(&uid)).await);
+        let key = key_bytes(&c.ok(get(&uid)).await);
         keys.push((uid, label, key));
     }
     env.reopen().await;
@@ -51,7 +25,7 @@ async fn restart_unwraps_kek_again_and_objects_survive() {
     for v in ALL_VERSIONS {
         let c = env.client("alice", v);
         for (uid, label, key) in &keys {
-            assert_eq!(&raw_key(&c.ok(get(uid)).await), key, "{v}");
+            assert_eq!(&key_bytes(&c.ok(get(uid)).await), key, "{v}");
             assert_eq!(c.attribute(uid, "Name").await, Some(name(label).value));
         }
     }
@@ -68,7 +42,7 @@ async fn restart_unwraps_kek_again_and_objects_survive() {
             v,
         );
         for (uid, _, key) in &keys {
-            assert_eq!(&raw_key(&c.ok(get(uid)).await), key, "{v}");
+            assert_eq!(&key_bytes(&c.ok(get(uid)).await), key, "{v}");
         }
     }
     kms.shutdown().await;

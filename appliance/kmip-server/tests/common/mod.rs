@@ -16,6 +16,7 @@ use keywarden_kmip::enums::{
 use keywarden_kmip::message::{
     ProtocolVersion, RequestMessage, ResponseBatchItem, ResponseMessage,
 };
+use keywarden_kmip::objects::{KeyMaterial, KeyValue, ManagedObject};
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::{Limits, Value};
 use keywarden_kmip_server::{KmipConfig, KmipServer};
@@ -370,5 +371,32 @@ pub fn destroyed_reason(v: ProtocolVersion) -> ResultReason {
         ResultReason::KeyValueNotPresent
     } else {
         ResultReason::ItemNotFound
+    }
+}
+
+/// A plain Get of `uid`.
+pub fn get(uid: &str) -> RequestPayload {
+    RequestPayload::Get {
+        unique_identifier: Some(uid.to_owned()),
+        key_format_type: None,
+        key_compression_type: None,
+        key_wrapping_specification: None,
+    }
+}
+
+/// The raw bytes of a symmetric key in a Get answer.
+pub fn key_bytes(p: &ResponsePayload) -> Vec<u8> {
+    match p {
+        ResponsePayload::Get {
+            object: ManagedObject::SymmetricKey(b),
+            ..
+        } => match &b.key_value {
+            KeyValue::Plain {
+                material: KeyMaterial::Bytes(k),
+                ..
+            } => k.to_vec(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
     }
 }
