@@ -102,35 +102,21 @@ pub(crate) async fn open(kms: &Kms) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes a file that must not exist yet, durably (file and directory synced), owner-only.
+/// Writes the wrapped signing key durably (file and directory synced), owner-only, creating
+/// the audit directory owner-only if needed.
 fn write_new_file(
     dir: &std::path::Path,
     path: &std::path::Path,
     bytes: &[u8],
 ) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::DirBuilderExt;
     let fail = |e: std::io::Error| format!("{}: {e}", path.display());
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(fail)?;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)?;
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(fail)?;
-    Ok(())
+    keywarden_fsutil::write_atomic(path, bytes, keywarden_fsutil::KEY_MODE).map_err(fail)
 }
 
 /// Whether an operation changes state (its entry is durable before the response).
