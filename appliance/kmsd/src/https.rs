@@ -230,15 +230,7 @@ pub async fn route<S: KmipService>(
     let path = parts.uri.path();
     if path == ERASE_PATH {
         if parts.method != Method::POST {
-            let mut response = problem(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method Not Allowed",
-                &format!("{path} supports POST only"),
-            );
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("POST"));
-            return response;
+            return method_not_allowed(&format!("{path} supports POST only"), "POST");
         }
         return erase(ctx, client).await;
     }
@@ -251,15 +243,7 @@ pub async fn route<S: KmipService>(
         );
     }
     if parts.method != Method::GET && parts.method != Method::HEAD {
-        let mut response = problem(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method Not Allowed",
-            &format!("{path} supports GET only"),
-        );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+        return method_not_allowed(&format!("{path} supports GET only"), "GET, HEAD");
     }
     match path {
         "/healthz" => respond(
@@ -423,6 +407,15 @@ async fn erase<S: KmipService>(
         ),
         Err(refusal) => refused(refusal, "storage erase failed"),
     }
+}
+
+/// 405 with the `Allow` header listing the methods the resource takes.
+fn method_not_allowed(detail: &str, allow: &'static str) -> Response<Full<Bytes>> {
+    let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed", detail);
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
