@@ -20,7 +20,7 @@ use std::time::Duration;
 use common::*;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
-    CryptographicUsageMask, ObjectType, ResultReason, ResultStatus, RevocationReasonCode, State,
+    CryptographicUsageMask, ObjectType, ResultReason, RevocationReasonCode, State,
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kms::{Caller, Kms, KmsConfig, Role};
@@ -139,15 +139,6 @@ async fn active_key(c: &Client) -> String {
     })
     .await;
     uid
-}
-
-fn revoke(uid: &str, reason: RevocationReasonCode) -> RequestPayload {
-    RequestPayload::Revoke {
-        unique_identifier: Some(uid.to_owned()),
-        reason,
-        message: None,
-        compromise_occurrence_date: None,
-    }
 }
 
 fn locate(attributes: Vec<Attribute>) -> RequestPayload {
@@ -352,17 +343,7 @@ async fn a_record_copied_before_a_compromise_cannot_be_written_back_after_the_er
                 names: vec!["State".to_owned()],
             })
             .await;
-        assert_eq!(item.result_status, ResultStatus::OperationFailed, "{what}");
-        assert_eq!(
-            item.result_reason,
-            Some(ResultReason::GeneralFailure),
-            "{what}"
-        );
-        let message = item.result_message.unwrap_or_default();
-        assert!(
-            message.contains(&uid) && message.contains("authentication"),
-            "{what}: {message}"
-        );
+        assert_refused_at_rest(&item, &uid, what);
         assert_eq!(
             alice
                 .fail(RequestPayload::Encrypt {

@@ -80,15 +80,6 @@ fn activate(uid: &str) -> RequestPayload {
     }
 }
 
-fn revoke(uid: &str, reason: RevocationReasonCode) -> RequestPayload {
-    RequestPayload::Revoke {
-        unique_identifier: Some(uid.to_owned()),
-        reason,
-        message: None,
-        compromise_occurrence_date: None,
-    }
-}
-
 fn destroy(uid: &str) -> RequestPayload {
     RequestPayload::Destroy {
         unique_identifier: Some(uid.to_owned()),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
     BatchErrorContinuationOption, CryptographicAlgorithm, CryptographicUsageMask, NameType,
-    ObjectType, Operation, ResultReason, ResultStatus,
+    ObjectType, Operation, ResultReason, ResultStatus, RevocationReasonCode,
 };
 use keywarden_kmip::message::{
     ProtocolVersion, RequestMessage, ResponseBatchItem, ResponseMessage,
@@ -399,4 +399,34 @@ pub fn key_bytes(p: &ResponsePayload) -> Vec<u8> {
         },
         other => panic!("{other:?}"),
     }
+}
+
+/// Revoke `uid` for `reason`, without a message or compromise date.
+pub fn revoke(uid: &str, reason: RevocationReasonCode) -> RequestPayload {
+    RequestPayload::Revoke {
+        unique_identifier: Some(uid.to_owned()),
+        reason,
+        message: None,
+        compromise_occurrence_date: None,
+    }
+}
+
+/// Checks `item` is the refusal of an object whose stored record failed authentication at rest:
+/// Operation Failed, General Failure (it exists at every version), the message naming it.
+pub fn assert_refused_at_rest(item: &ResponseBatchItem, uid: &str, context: &str) {
+    assert_eq!(
+        item.result_status,
+        ResultStatus::OperationFailed,
+        "{context}"
+    );
+    assert_eq!(
+        item.result_reason,
+        Some(ResultReason::GeneralFailure),
+        "{context}"
+    );
+    let message = item.result_message.clone().unwrap_or_default();
+    assert!(
+        message.contains(uid) && message.contains("authentication"),
+        "{context}: {message}"
+    );
 }
