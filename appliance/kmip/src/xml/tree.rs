@@ -63,7 +63,7 @@ pub fn parse_with_limits(text: &str, limits: &Limits) -> Result<Element, XmlErro
                 let name = start.name().as_ref().to_string();
                 return Err(positions.error(at, XmlErrorKind::AfterRoot(name)));
             }
-            Event::Start(start) => {
+            Event::Start(ref start) | Event::Empty(ref start) => {
                 elements += 1;
                 if elements > max_elements {
                     let kind = XmlErrorKind::TooManyElements { max: max_elements };
@@ -72,19 +72,13 @@ pub fn parse_with_limits(text: &str, limits: &Limits) -> Result<Element, XmlErro
                 if open.len() >= max_depth {
                     return Err(positions.error(at, XmlErrorKind::TooDeep { max: max_depth }));
                 }
-                open.push(element(&start, at, &mut positions)?);
-            }
-            Event::Empty(start) => {
-                elements += 1;
-                if elements > max_elements {
-                    let kind = XmlErrorKind::TooManyElements { max: max_elements };
-                    return Err(positions.error(at, kind));
+                let new = element(start, at, &mut positions)?;
+                // An empty element is complete at once; a start tag waits for its end.
+                if matches!(event, Event::Empty(_)) {
+                    close(new, &mut open, &mut root);
+                } else {
+                    open.push(new);
                 }
-                if open.len() >= max_depth {
-                    return Err(positions.error(at, XmlErrorKind::TooDeep { max: max_depth }));
-                }
-                let done = element(&start, at, &mut positions)?;
-                close(done, &mut open, &mut root);
             }
             // quick-xml has checked that the end tag matches the open element.
             Event::End(_) => match open.pop() {
