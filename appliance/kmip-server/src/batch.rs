@@ -11,6 +11,7 @@ use keywarden_kmip::message::{
 };
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::DecodeError;
+use keywarden_kms::clock::unix_now;
 use keywarden_kms::{Caller, Request};
 use zeroize::Zeroizing;
 
@@ -55,13 +56,6 @@ async fn refused(
             &error.message,
         )
         .await;
-}
-
-/// Seconds since the Unix epoch, for the response header.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Answers one message; never panics (the key service isolates each item).

@@ -121,24 +121,7 @@ impl Kms {
         outcome: Result<(), (&'static str, String)>,
         durable: bool,
     ) {
-        let result = match &outcome {
-            Ok(()) => "Success",
-            Err((reason, _)) => reason,
-        };
-        self.metrics.record(request, result, 0.0);
-        let Some(log) = self.audit.get() else {
-            return;
-        };
-        let entry = audit::entry(
-            caller,
-            keywarden_audit::Timestamp::now(),
-            request,
-            None,
-            outcome.map(|()| None),
-        );
-        if let Err(e) = audit::append(log, entry, durable).await {
-            tracing::error!(error = %e, request, "the audit log refused the entry of a request");
-        }
+        self.record(caller, request, None, outcome, durable).await;
     }
 
     /// Records a request a front end refused before it reached [`Kms::execute`] (it could not
@@ -154,18 +137,42 @@ impl Kms {
         message: &str,
     ) {
         let name = operation.map_or("Unknown", |o| o.spec_name());
-        self.metrics.record(name, reason, 0.0);
-        if let Some(log) = self.audit.get() {
-            let entry = audit::entry(
-                caller,
-                keywarden_audit::Timestamp::now(),
-                name,
-                target,
-                Err((reason, message.to_owned())),
-            );
-            if let Err(e) = audit::append(log, entry, false).await {
-                tracing::error!(error = %e, "the audit log refused the entry of a refused request");
-            }
+        self.record(
+            caller,
+            name,
+            target,
+            Err((reason, message.to_owned())),
+            false,
+        )
+        .await;
+    }
+
+    /// Counts and audits a request that `execute` did not run, under `name`.
+    async fn record(
+        &self,
+        caller: &Caller,
+        name: &'static str,
+        target: Option<&str>,
+        outcome: Result<(), (&'static str, String)>,
+        durable: bool,
+    ) {
+        let result = match &outcome {
+            Ok(()) => "Success",
+            Err((reason, _)) => reason,
+        };
+        self.metrics.record(name, result, 0.0);
+        let Some(log) = self.audit.get() else {
+            return;
+        };
+        let entry = audit::entry(
+            caller,
+            keywarden_audit::Timestamp::now(),
+            name,
+            target,
+            outcome.map(|()| None),
+        );
+        if let Err(e) = audit::append(log, entry, durable).await {
+            tracing::error!(error = %e, request = name, "the audit log refused the entry of a request");
         }
     }
 }

@@ -57,7 +57,7 @@
 mod access;
 mod attrs;
 mod audit;
-mod clock;
+pub mod clock;
 mod cpu;
 mod epochs;
 mod error;
