@@ -205,7 +205,9 @@ impl ClientTrust {
         })
     }
 
-    /// Refuses a CRL no client CA issued; answers its nextUpdate (seconds since the epoch).
+    /// Refuses a CRL no client CA issued or that the verifier could not read (each with the
+    /// file named: once they are all in one verifier its error names none); answers its
+    /// nextUpdate (seconds since the epoch).
     fn check_issuer(
         &self,
         path: &Path,
@@ -217,6 +219,12 @@ impl ClientTrust {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
+        // The verifier's own parser is stricter than x509-parser on some encodings.
+        webpki::OwnedCertRevocationList::from_der(crl.as_ref()).map_err(|e| TlsError::File {
+            what: "CRL",
+            path: path.to_path_buf(),
+            reason: format!("not a CRL the verifier can read: {e:?}"),
+        })?;
         let issuer = parsed.tbs_cert_list.issuer.as_raw();
         if self.ca_subjects.iter().any(|s| s.as_slice() == issuer) {
             Ok(parsed
