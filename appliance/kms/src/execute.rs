@@ -63,42 +63,73 @@ impl Kms {
             .map(str::to_owned)
             .or_else(|| id_placeholder.clone());
         let log = self.audit.get();
+        let ctx = Ctx::new(self, caller, Access::of(&payload), version, id_placeholder);
         let mut result = if log.is_none() && !audit::allowed_without_log(Some(operation)) {
             Err(OpError::Unavailable(
                 "the audit log is not open yet (the HSM has not answered since start); retry later"
                     .to_owned(),
             ))
         } else {
-            isolated(operation, async move {
-                let ctx = Ctx::new(self, caller, Access::of(&payload), version, id_placeholder);
-                ops::dispatch(&ctx, operation, payload).await
-            })
-            .await
+            isolated(operation, ops::dispatch(&ctx, operation, payload)).await
         };
-        if let Some(log) = log {
-            let changed = result.is_ok() && audit::changes_state(operation);
-            let entry = audit::entry(
+        // The operation's commits are applied, not yet durable: the store's sync and the
+        // audit entry's sync run at the same time, and the response waits for both.
+        let durable = ctx.durable();
+        let Some(log) = log else {
+            if let Err(e) = durable.await {
+                result = Err(e);
+            }
+            return self.counted(operation, started, result);
+        };
+        let changed = result.is_ok() && audit::changes_state(operation);
+        let entry = audit::entry(
+            caller,
+            received,
+            operation.spec_name(),
+            target.as_deref(),
+            result
+                .as_ref()
+                .map(Some)
+                .map_err(|e| (e.kind(), e.to_string())),
+        );
+        let (audited, stored) = tokio::join!(audit::append(log, entry, changed), durable);
+        if let Err(e) = stored {
+            // The entry above says what the operation decided; this one says that its change
+            // was lost (the store stopped before its sync), so the log never claims a change
+            // that is not there without saying so.
+            let lost = audit::entry(
                 caller,
-                received,
+                keywarden_audit::Timestamp::now(),
                 operation.spec_name(),
                 target.as_deref(),
-                result
-                    .as_ref()
-                    .map(Some)
-                    .map_err(|e| (e.kind(), e.to_string())),
+                Err((e.kind(), format!("the change was not made durable: {e}"))),
             );
-            // A state change's entry is durable before its response; if the log cannot take
-            // it, the call does not report success (a committed change stays committed, and
-            // the node turns not ready).
-            if let Err(e) = audit::append(log, entry, changed).await {
-                tracing::error!(error = %e, "the audit log refused an entry; failing the response");
-                if result.is_ok() {
-                    result = Err(OpError::Failed(format!(
-                        "the audit log could not record this request ({e}); a change it made is kept"
-                    )));
-                }
+            if let Err(e) = audit::append(log, lost, true).await {
+                tracing::error!(error = %e, "the audit log refused the entry of a lost change");
+            }
+            result = Err(e);
+        }
+        // A state change's entry is durable before its response; if the log cannot take it,
+        // the call does not report success (a committed change stays committed, and the node
+        // turns not ready).
+        if let Err(e) = audited {
+            tracing::error!(error = %e, "the audit log refused an entry; failing the response");
+            if result.is_ok() {
+                result = Err(OpError::Failed(format!(
+                    "the audit log could not record this request ({e}); a change it made is kept"
+                )));
             }
         }
+        self.counted(operation, started, result)
+    }
+
+    /// Counts a finished operation in the metrics and hands its result back.
+    fn counted(
+        &self,
+        operation: Operation,
+        started: Instant,
+        result: Result<ResponsePayload, OpError>,
+    ) -> Result<ResponsePayload, OpError> {
         let seconds = started.elapsed().as_secs_f64();
         match &result {
             Ok(_) => self.metrics.record_success(operation, seconds),

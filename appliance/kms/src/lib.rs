@@ -583,6 +583,9 @@ mod tests {
         ctx.commit(vec![obj])
             .await
             .expect("commit while the store is open");
+        ctx.durable()
+            .await
+            .expect("durable while the store is open");
         assert!(store_reasons(&kms.readiness().await).is_empty());
         // Closing one handle stops the writer for every clone: the next commit fails.
         kms.store().expect("store").close().await;

@@ -51,6 +51,6 @@ pub use record::{
 };
 pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
 pub use storage::{FsStorage, Storage, StoreFile};
-pub use store::Store;
+pub use store::{Applied, Store};
 pub use types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 pub use write_stats::WriteStats;

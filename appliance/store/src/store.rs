@@ -104,6 +104,21 @@ impl Drop for Inner {
     }
 }
 
+/// A commit the writer applied (see [`Store::commit_applied`]) whose durability is still to
+/// come. Dropping it does not undo the commit; it only stops waiting for its answer.
+#[derive(Debug)]
+#[must_use = "a write is not done until it is durable"]
+pub struct Applied {
+    reply: tokio::sync::oneshot::Receiver<Result<CommitInfo, StoreError>>,
+}
+
+impl Applied {
+    /// Resolves once the commit is durable, or with the reason it never will be.
+    pub async fn durable(self) -> Result<CommitInfo, StoreError> {
+        self.reply.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
 /// The node's durable object store. Cheap to clone; all clones share one database and writer.
 #[derive(Clone)]
 pub struct Store {
@@ -1059,9 +1074,39 @@ impl Store {
         writer::validate(&ops)?;
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.sender()?
-            .send(Msg::Commit { ops, reply })
+            .send(Msg::Commit {
+                ops,
+                reply,
+                applied: None,
+            })
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Applies `ops` atomically like [`Store::commit`], but resolves as soon as the group
+    /// holding them is applied: visible to reads in this process and in the journal, not yet
+    /// synced. The caller must await [`Applied::durable`] before it tells anyone the write
+    /// happened; meanwhile it can make other things durable (the audit entry of the same
+    /// request), so the two syncs overlap instead of following each other.
+    pub async fn commit_applied(&self, ops: Vec<WriteOp>) -> Result<Applied, StoreError> {
+        writer::validate(&ops)?;
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let (applied, applied_rx) = tokio::sync::oneshot::channel();
+        self.sender()?
+            .send(Msg::Commit {
+                ops,
+                reply,
+                applied: Some(applied),
+            })
+            .map_err(|_| StoreError::Closed)?;
+        match applied_rx.await {
+            Ok(()) => Ok(Applied { reply: rx }),
+            // The writer drops the signal unsent when the commit fails; the reply says why.
+            Err(_) => match rx.await {
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(_)) | Err(_) => Err(StoreError::Closed),
+            },
+        }
     }
 
     /// Stops accepting writes, waits until every queued commit is durable, and stops the writer.

@@ -37,10 +37,15 @@ const MAX_KEY_TEXT: usize = 1024;
 /// Where the answer to a durable write goes.
 pub(crate) type Reply = oneshot::Sender<Result<CommitInfo, StoreError>>;
 
+/// Where the writer says that a commit is applied (visible to reads here, not yet durable).
+pub(crate) type AppliedSignal = oneshot::Sender<()>;
+
 pub(crate) enum Msg {
     Commit {
         ops: Vec<WriteOp>,
         reply: Reply,
+        /// Told once the commit is applied, before it is durable; dropped unsent if it fails.
+        applied: Option<AppliedSignal>,
     },
     /// A storage epoch change: a group of its own, answered once durable.
     Epoch {
@@ -79,6 +84,16 @@ const RESEAL_SCAN_FACTOR: usize = 8;
 struct Pending {
     ops: Vec<WriteOp>,
     reply: Reply,
+    applied: Option<AppliedSignal>,
+}
+
+impl Pending {
+    /// Tells a caller that waits for it that the commit is applied.
+    fn signal_applied(&mut self) {
+        if let Some(signal) = self.applied.take() {
+            let _ = signal.send(());
+        }
+    }
 }
 
 fn check_text(field: &'static str, v: &str, may_be_empty: bool) -> Result<(), StoreError> {
@@ -293,7 +308,15 @@ impl Writer {
                     let _ = self.checkpoint();
                     continue;
                 }
-                Some(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
+                Some(Msg::Commit {
+                    ops,
+                    reply,
+                    applied,
+                }) => batch.push(Pending {
+                    ops,
+                    reply,
+                    applied,
+                }),
                 Some(Msg::Shutdown) => break,
                 Some(other) => control = Some(other),
             }
@@ -301,7 +324,15 @@ impl Writer {
             // change, reseal or settle waits for the commits queued before it.
             while control.is_none() && batch.len() < max {
                 match rx.try_recv() {
-                    Ok(Msg::Commit { ops, reply }) => batch.push(Pending { ops, reply }),
+                    Ok(Msg::Commit {
+                        ops,
+                        reply,
+                        applied,
+                    }) => batch.push(Pending {
+                        ops,
+                        reply,
+                        applied,
+                    }),
                     Ok(Msg::Shutdown) => {
                         stop = true;
                         break;
@@ -493,9 +524,12 @@ impl Writer {
                 let acks = batch
                     .drain(..)
                     .zip(seqs)
-                    .map(|(p, seqs)| Ack {
-                        reply: p.reply,
-                        info: CommitInfo { seqs, group_size },
+                    .map(|(mut p, seqs)| {
+                        p.signal_applied();
+                        Ack {
+                            reply: p.reply,
+                            info: CommitInfo { seqs, group_size },
+                        }
                     })
                     .collect();
                 self.syncer.submit(group, acks)
@@ -504,7 +538,7 @@ impl Writer {
                 // Retry one by one so a commit that cannot apply fails alone.
                 tracing::warn!(error = %e, group_size, "group commit failed, retrying commits one by one");
                 let mut fatal = None;
-                for p in batch.drain(..) {
+                for mut p in batch.drain(..) {
                     if let Some(reason) = &fatal {
                         let _ = p.reply.send(Err(StoreError::Commit {
                             reason: format!("store writer stopped: {reason}"),
@@ -513,6 +547,7 @@ impl Writer {
                     }
                     let res = match self.apply_group(&[p.ops.as_slice()]) {
                         Ok((group, mut s)) => {
+                            p.signal_applied();
                             let ack = Ack {
                                 reply: p.reply,
                                 info: CommitInfo {

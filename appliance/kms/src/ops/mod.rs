@@ -18,7 +18,7 @@ use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
 use keywarden_kmip::ttlv::Value;
 use keywarden_store::{
-    DomainKek, IndexTerms, Lifecycle, LifecycleEvent, ObjectRecord, Stamp, Store, WriteOp,
+    Applied, DomainKek, IndexTerms, Lifecycle, LifecycleEvent, ObjectRecord, Stamp, Store, WriteOp,
 };
 use std::sync::Arc;
 
@@ -37,6 +37,8 @@ pub(crate) struct Ctx<'a> {
     pub version: ProtocolVersion,
     pub now: i64,
     placeholder: Option<String>,
+    /// Commits of this request that are applied and not yet durable (see [`Ctx::commit`]).
+    pending: std::sync::Mutex<Vec<Applied>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -55,6 +57,7 @@ impl<'a> Ctx<'a> {
             version,
             now: crate::clock::unix_now(),
             placeholder,
+            pending: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -121,7 +124,10 @@ impl<'a> Ctx<'a> {
         self.load_for(&target, Access::Manage).map(|_| ())
     }
 
-    /// Writes objects durably, in one commit.
+    /// Writes objects in one commit. When this returns the commit is applied (later reads
+    /// see it); it is durable only once [`Ctx::durable`] returned, which `execute` awaits
+    /// together with the request's audit entry, so the store's sync and the audit log's sync
+    /// overlap instead of following each other. Nothing is answered before both.
     pub(crate) async fn commit(&self, objects: Vec<Object>) -> Result<(), OpError> {
         for o in &objects {
             o.check_limits()?;
@@ -130,9 +136,36 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .map(|o| WriteOp::PutObject(o.into_record()))
             .collect();
-        let result = self.store()?.commit(ops).await.map(|_| ());
-        self.kms.note_commit(result.as_ref().copied());
-        result.map_err(|e| self.store_error(e))
+        match self.store()?.commit_applied(ops).await {
+            Ok(applied) => {
+                self.pending
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(applied);
+                Ok(())
+            }
+            Err(e) => {
+                self.kms.note_commit(Err(&e));
+                Err(self.store_error(e))
+            }
+        }
+    }
+
+    /// Waits until every commit of this request is durable; the first one that cannot be is
+    /// the error.
+    pub(crate) async fn durable(&self) -> Result<(), OpError> {
+        let pending = std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for applied in pending {
+            let result = applied.durable().await.map(|_| ());
+            self.kms.note_commit(result.as_ref().copied());
+            result.map_err(|e| self.store_error(e))?;
+        }
+        Ok(())
     }
 
     /// A new, empty object owned by the caller, with its own creation stamp (the store orders

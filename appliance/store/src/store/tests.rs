@@ -260,6 +260,61 @@ async fn duplicate_creation_stamp_fails_only_its_own_commit() {
     store.verify_indexes().expect("indexes consistent");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_applied_is_readable_at_once_durable_after_its_sync_and_fails_like_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store.redb");
+    let store = open_unlocked(&path, StoreOptions::default());
+    let a = rec(&store, "a", "alice", &["n"]);
+    let applied = store
+        .commit_applied(vec![WriteOp::PutObject(a.clone())])
+        .await
+        .expect("applied");
+    // Applied: reads in this process see it before the caller learns it is durable.
+    assert_eq!(store.get("a").expect("get").as_deref(), Some(&a));
+    let info = applied.durable().await.expect("durable");
+    assert_eq!(info.seqs.len(), 1);
+    // A commit that cannot apply fails at once, as with `commit`, and does not stop the store.
+    let mut dup = rec(&store, "b", "alice", &[]);
+    dup.created = a.created;
+    let refused = store
+        .commit_applied(vec![WriteOp::PutObject(dup)])
+        .await
+        .expect_err("duplicate creation stamp");
+    assert!(
+        matches!(
+            refused,
+            StoreError::Invalid {
+                field: "created",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let c = rec(&store, "c", "bob", &[]);
+    store
+        .commit_applied(vec![WriteOp::PutObject(c.clone())])
+        .await
+        .expect("applied after a refusal")
+        .durable()
+        .await
+        .expect("durable after a refusal");
+    // What was reported durable is there after a reopen; the refused one never is.
+    store.close().await;
+    let store = open_unlocked(&path, StoreOptions::default());
+    assert_eq!(store.get("a").expect("get").as_deref(), Some(&a));
+    assert_eq!(store.get("c").expect("get").as_deref(), Some(&c));
+    assert_eq!(store.get("b").expect("get"), None);
+    // A closed store refuses before anything is applied.
+    let clone = store.clone();
+    store.close().await;
+    let late = rec(&clone, "d", "bob", &[]);
+    assert!(matches!(
+        clone.commit_applied(vec![WriteOp::PutObject(late)]).await,
+        Err(StoreError::Closed)
+    ));
+}
+
 #[tokio::test]
 async fn wrapped_keks_are_node_local_and_not_logged() {
     let dir = tempfile::tempdir().expect("tempdir");
