@@ -37,6 +37,32 @@ pub(crate) async fn frame_error(
     ResponseMessage::for_message_error(&error, unix_now()).encode()
 }
 
+/// The response to a request whose body was never read: the process-wide budget of request
+/// bytes in memory stayed spent for `waited` (the connection's read timeout).
+pub(crate) async fn busy(
+    server: &KmipServer,
+    caller: &Caller,
+    len: usize,
+    waited: std::time::Duration,
+) -> Vec<u8> {
+    // No Result Reason names a busy server; General Failure exists in every version, and the
+    // message says that nothing was done and a retry may succeed.
+    let error = KmipError::new(
+        ResultReason::GeneralFailure,
+        format!(
+            "the server's memory for requests stayed in use for {waited:?}; this request of \
+             {len} bytes was not read or processed; retry later"
+        ),
+    );
+    refused(server, caller, None, None, &error).await;
+    let error = MessageError {
+        protocol_version: None,
+        batch_items: Vec::new(),
+        error,
+    };
+    ResponseMessage::for_message_error(&error, unix_now()).encode()
+}
+
 /// Audits and counts a request (or one of its items) refused before it reached the key
 /// service.
 async fn refused(

@@ -75,4 +75,10 @@ impl KmipServer {
     pub async fn frame_error(&self, caller: &Caller, error: &DecodeError) -> Vec<u8> {
         batch::frame_error(self, caller, error).await
     }
+
+    /// The response to a request of `len` bytes that was not read because the process-wide
+    /// budget of request bytes stayed spent for `waited`; the refusal is audited.
+    pub async fn busy(&self, caller: &Caller, len: usize, waited: std::time::Duration) -> Vec<u8> {
+        batch::busy(self, caller, len, waited).await
+    }
 }

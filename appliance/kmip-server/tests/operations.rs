@@ -2578,6 +2578,21 @@ async fn unsupported_operations_and_bad_messages() {
     let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
         .expect("decodes");
     assert_eq!(r.items[0].result_reason, Some(ResultReason::InvalidMessage));
+    // A request left unread for want of request memory: a General Failure saying so.
+    let out = env
+        .client("alice", V21)
+        .server()
+        .busy(&caller, 4096, std::time::Duration::from_secs(10))
+        .await;
+    let r = keywarden_kmip::message::ResponseMessage::decode(&out, &Limits::default())
+        .expect("decodes");
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    assert_eq!(r.items[0].result_reason, Some(ResultReason::GeneralFailure));
+    let message = r.items[0].result_message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("4096 bytes was not read") && message.contains("retry later"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

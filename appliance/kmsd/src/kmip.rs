@@ -168,7 +168,9 @@ pub async fn serve_requests<S, T>(
                 return;
             }
         };
-        // Reserved before the body is read, held until its response is written.
+        // Reserved before the body is read, held until its response is written. The wait is
+        // this connection's own read timeout at most: past it the client learns that its
+        // request was not read, rather than waiting on other connections' timeouts.
         let reservation = tokio::select! {
             biased;
             () = &mut stop => return,
@@ -176,10 +178,22 @@ pub async fn serve_requests<S, T>(
                 warn!("client certificate revoked by a reloaded CRL, closing");
                 return;
             }
-            reservation = ctx.budget.reserve(total) => reservation,
+            reservation = timeout(ctx.timeouts.read, ctx.budget.reserve(total)) => reservation,
         };
-        let Some(_reservation) = reservation else {
-            return;
+        let _reservation = match reservation {
+            Ok(Some(reservation)) => reservation,
+            Ok(None) => return,
+            Err(_) => {
+                warn!(
+                    len = total,
+                    waited = ?ctx.timeouts.read,
+                    "request memory budget spent for the whole read timeout, answering and closing"
+                );
+                ctx.metrics.budget_timeouts.inc();
+                let response = ctx.service.busy(caller, total, ctx.timeouts.read).await;
+                let _ = write_response(ctx, stream, &response).await;
+                return;
+            }
         };
         buf.clear();
         buf.extend_from_slice(&header);

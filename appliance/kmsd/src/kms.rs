@@ -98,6 +98,10 @@ impl KmipService for KmipServer {
         KmipServer::frame_error(self, caller, error).await
     }
 
+    async fn busy(&self, caller: &Caller, len: usize, waited: std::time::Duration) -> Vec<u8> {
+        KmipServer::busy(self, caller, len, waited).await
+    }
+
     async fn readiness(&self) -> Readiness {
         let readiness = self.kms().readiness().await;
         Readiness {

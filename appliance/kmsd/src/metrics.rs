@@ -68,6 +68,7 @@ pub struct ConnectionMetrics {
     open: Family<ListenerLabels, Gauge>,
     rejected: Family<ListenerLabels, Counter>,
     handshake_failures: Family<ListenerLabels, Counter>,
+    budget_timeouts: Family<ListenerLabels, Counter>,
     bytes: Family<ByteLabels, Counter>,
 }
 
@@ -92,6 +93,11 @@ impl ConnectionMetrics {
             metrics.handshake_failures.clone(),
         );
         sub.register(
+            "request_budget_timeouts",
+            "Requests answered unread because the request memory budget stayed spent for the read timeout",
+            metrics.budget_timeouts.clone(),
+        );
+        sub.register(
             "bytes",
             "Bytes on client connections, TLS included",
             metrics.bytes.clone(),
@@ -114,6 +120,7 @@ impl ConnectionMetrics {
             open: self.open.get_or_create(&labels).clone(),
             rejected: self.rejected.get_or_create(&labels).clone(),
             handshake_failures: self.handshake_failures.get_or_create(&labels).clone(),
+            budget_timeouts: self.budget_timeouts.get_or_create(&labels).clone(),
             bytes_in: bytes(Direction::In),
             bytes_out: bytes(Direction::Out),
         }
@@ -128,6 +135,8 @@ pub struct ListenerMetrics {
     pub rejected: Counter,
     /// Failed or timed-out TLS handshakes.
     pub handshake_failures: Counter,
+    /// Requests answered unread: the request memory budget stayed spent for the read timeout.
+    pub budget_timeouts: Counter,
     bytes_in: Counter,
     bytes_out: Counter,
 }

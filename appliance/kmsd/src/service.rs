@@ -74,6 +74,15 @@ pub trait KmipService: Send + Sync + 'static {
         error: &DecodeError,
     ) -> impl Future<Output = Vec<u8>> + Send;
 
+    /// The response to a request of `len` bytes that was never read because the process-wide
+    /// budget of request bytes stayed spent for `waited`; the connection closes after it.
+    fn busy(
+        &self,
+        caller: &Self::Caller,
+        len: usize,
+        waited: std::time::Duration,
+    ) -> impl Future<Output = Vec<u8>> + Send;
+
     /// Audit records from sequence `from` on (at most `limit`), as JSON, for admins and
     /// auditors.
     fn read_audit(

@@ -44,6 +44,11 @@ const ADMIN_DN: &str = "CN=admin,O=Keywarden dev";
 
 /// A request body the double answers only after a pause, to have a request in flight.
 const SLOW: &[u8] = b"slow";
+/// A request body prefix the double holds for [`HOLD_FOR`], to keep its bytes reserved.
+const HOLD: &[u8] = b"hold";
+/// How long the double holds a [`HOLD`] request: far beyond the read timeouts of the tests
+/// that use it, so the order of the two timers never depends on the machine's load.
+const HOLD_FOR: Duration = Duration::from_secs(3);
 
 fn frame(tag: [u8; 3], body: &[u8]) -> Vec<u8> {
     let len = u32::try_from(body.len()).unwrap().to_be_bytes();
@@ -88,6 +93,9 @@ impl KmipService for Double {
         if request.get(8..) == Some(SLOW) {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+        if request.get(8..).is_some_and(|body| body.starts_with(HOLD)) {
+            tokio::time::sleep(HOLD_FOR).await;
+        }
         self.handled.fetch_add(1, Ordering::SeqCst);
         let mut body = caller.as_bytes().to_vec();
         body.push(b'|');
@@ -97,6 +105,13 @@ impl KmipService for Double {
 
     async fn frame_error(&self, _caller: &Self::Caller, error: &DecodeError) -> Vec<u8> {
         frame(RESPONSE_TAG, format!("FRAME-ERROR {error}").as_bytes())
+    }
+
+    async fn busy(&self, _caller: &Self::Caller, len: usize, waited: Duration) -> Vec<u8> {
+        frame(
+            RESPONSE_TAG,
+            format!("BUSY {len} bytes after {waited:?}").as_bytes(),
+        )
     }
 
     async fn readiness(&self) -> Readiness {
@@ -143,6 +158,7 @@ struct Options {
     https_lifetime: Duration,
     max_connections: usize,
     admission: crate::config::AdmissionLimits,
+    request_budget: usize,
     ready: bool,
 }
 
@@ -158,6 +174,7 @@ impl Default for Options {
                 handshakes: 8,
                 handshakes_per_peer: 4,
             },
+            request_budget: crate::config::RequestBudget::default().bytes,
             ready: true,
         }
     }
@@ -195,7 +212,9 @@ fn server_config(dir: &Path, pki: &DevPki, options: Options) -> ServerConfig {
         },
         max_connections: options.max_connections,
         admission: options.admission,
-        request_budget: crate::config::RequestBudget::default(),
+        request_budget: crate::config::RequestBudget {
+            bytes: options.request_budget,
+        },
         ready_file: Some(ReadyFile {
             path: dir.join("ready.json"),
             dev: DevDetails {
@@ -913,6 +932,62 @@ async fn a_half_sent_request_gets_a_kmip_answer_when_the_read_timeout_ends() {
         "{text}"
     );
     assert!(closed_without_data(&mut tls).await);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_that_waits_for_the_memory_budget_longer_than_its_read_timeout_is_answered_unread()
+ {
+    // The budget holds one largest message (4096 bytes here), and the first request takes all
+    // of it while the double holds it for HOLD_FOR.
+    let mut h = Harness::start(Options {
+        read: Duration::from_millis(300),
+        request_budget: 4096,
+        ..Options::default()
+    })
+    .await;
+    let mut holder = h.connect_admin().await;
+    let mut body = HOLD.to_vec();
+    body.resize(4096 - 8, b'.');
+    holder.write_all(&request(&body)).await.unwrap();
+    tokio::time::timeout(TEST_DEADLINE, async {
+        while h.service.started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the holding request reached the service");
+    // A second request waits for room for its own read timeout, then gets an answer saying it
+    // was not read, and the connection closes; it never reaches the service.
+    let mut waiter = h.connect_admin().await;
+    waiter.write_all(&request(b"ping")).await.unwrap();
+    let answer = read_frame(&mut waiter)
+        .await
+        .expect("a KMIP answer, not a silent close");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.contains("BUSY 12 bytes after 300ms"), "{text}");
+    assert!(closed_without_data(&mut waiter).await);
+    assert_eq!(h.service.started.load(Ordering::SeqCst), 1);
+    // The holder is served in full once the double lets go; the budget is free again after.
+    let answer = read_frame(&mut holder)
+        .await
+        .expect("the held request's answer");
+    assert!(String::from_utf8_lossy(&answer).contains("|"));
+    let mut next = h.connect_admin().await;
+    next.write_all(&request(b"ping")).await.unwrap();
+    let answer = read_frame(&mut next)
+        .await
+        .expect("served once the budget is free");
+    assert!(String::from_utf8_lossy(&answer).ends_with("ping"));
+    let metrics = h.metrics().await;
+    assert_eq!(
+        metric_value(
+            &metrics,
+            "kmsd_request_budget_timeouts_total{listener=\"kmip\"}"
+        ),
+        1,
+        "{metrics}"
+    );
     h.stop().await;
 }
 
