@@ -571,8 +571,23 @@ async fn ec_and_ed25519_key_pairs() {
         let c = env.client("alice", v);
         let exists = |a: CryptographicAlgorithm| a.exists_in(v.major, v.minor);
         // ECDSA on a named curve exists in every version; the algorithm EC from 1.2, Ed25519
-        // from 2.0: a version only asks for the algorithms it can name. (The server does not
-        // refuse a newer value in an older version's request; the test does not rely on it.)
+        // from 2.0. An older version's request naming a newer algorithm is refused like an
+        // unknown value (Invalid Field: 1.x has no Invalid Attribute Value).
+        for newer in [CryptographicAlgorithm::Ec, CryptographicAlgorithm::Ed25519] {
+            if exists(newer) {
+                continue;
+            }
+            let refused = RequestPayload::CreateKeyPair {
+                common: Attributes(vec![alg(newer), curve(RecommendedCurve::P256)]),
+                private: Attributes::default(),
+                public: Attributes::default(),
+            };
+            assert_eq!(
+                c.fail(refused).await,
+                ResultReason::InvalidField,
+                "{newer} at {v}"
+            );
+        }
         let mut cases = vec![(
             vec![
                 alg(CryptographicAlgorithm::Ecdsa),

@@ -242,16 +242,32 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Converts one item to an enumeration.
+    /// Converts one item to an enumeration defined in the message's protocol version: a value
+    /// a later version added is refused like an unknown one (a 1.x client cannot have meant
+    /// it, and answering it would speak a version the client did not ask for).
     pub fn as_enum<E: KmipEnum>(&self, item: &Ttlv) -> Result<E, KmipError> {
         let raw = self.raw_enum(item)?;
-        E::from_value(raw).ok_or_else(|| {
+        let value = E::from_value(raw).ok_or_else(|| {
             invalid(
                 self.parent,
                 item.tag,
                 format!("has unknown {} value 0x{raw:08x}", E::NAME),
             )
-        })
+        })?;
+        let (major, minor) = value.since();
+        if (self.ver.major, self.ver.minor) < (major, minor) {
+            return Err(invalid(
+                self.parent,
+                item.tag,
+                format!(
+                    "has {} value {}, which KMIP {} does not define (it is new in {major}.{minor})",
+                    E::NAME,
+                    value.spec_name(),
+                    self.ver
+                ),
+            ));
+        }
+        Ok(value)
     }
 
     /// Enumeration field.

@@ -1,7 +1,7 @@
 //! Whole-message failures, per-item failures, version negotiation and Result Reason mapping.
 
 use keywarden_kmip::KmipError;
-use keywarden_kmip::enums::{ObjectType, Operation, ResultReason, ResultStatus};
+use keywarden_kmip::enums::{KeyFormatType, ObjectType, Operation, ResultReason, ResultStatus};
 use keywarden_kmip::message::{
     MessageError, ProtocolVersion, RequestMessage, ResponseBatchItem, ResponseHeader,
     ResponseMessage, SUPPORTED_VERSIONS, result_reason_for_version,
@@ -204,6 +204,40 @@ fn missing_required_field_names_it_with_the_version_reason() {
     let e14 = create(1).items[0].payload.clone().unwrap_err();
     assert_eq!(e14.reason, ResultReason::InvalidMessage);
     assert!(e14.message.contains("ObjectType"), "{}", e14.message);
+}
+
+#[test]
+fn an_enumeration_value_newer_than_the_message_is_an_invalid_field_naming_both() {
+    // PKCS#12 became a Key Format Type in 1.4: a 1.2 Get cannot ask for it.
+    let get = |minor| {
+        decode(&request(
+            1,
+            minor,
+            1,
+            vec![item(
+                Operation::Get.value(),
+                b"1",
+                vec![
+                    uid("k"),
+                    Ttlv::new(
+                        tags::KEY_FORMAT_TYPE,
+                        Value::Enumeration(KeyFormatType::Pkcs12.value()),
+                    ),
+                ],
+            )],
+        ))
+        .unwrap()
+    };
+    let e = get(2).items[0].payload.clone().unwrap_err();
+    assert_eq!(e.reason, ResultReason::InvalidField);
+    assert!(
+        e.message.contains("PKCS_12")
+            && e.message.contains("KMIP 1.2")
+            && e.message.contains("1.4"),
+        "{}",
+        e.message
+    );
+    assert!(get(4).items[0].payload.is_ok());
 }
 
 #[test]

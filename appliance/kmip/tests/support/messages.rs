@@ -221,6 +221,28 @@ fn zeroizing(v: Vec<u8>) -> Zeroizing<Vec<u8>> {
 
 /// (Key Format Type, Key Material) pairs for private keys.
 fn private_material(ver: ProtocolVersion) -> BoxedStrategy<(KeyFormatType, KeyMaterial)> {
+    let mut formats = vec![private_material_1_0()];
+    // The Transparent EC formats exist from 1.3 on.
+    if ver.has(KeyFormatType::TransparentEcPrivateKey.since()) {
+        formats.push(
+            (en::<RecommendedCurve>(ver), magnitude())
+                .prop_map(|(c, d)| {
+                    (
+                        KeyFormatType::TransparentEcPrivateKey,
+                        KeyMaterial::TransparentEcPrivate {
+                            curve: c,
+                            d: zeroizing(d),
+                        },
+                    )
+                })
+                .boxed(),
+        );
+    }
+    prop::strategy::Union::new(formats).boxed()
+}
+
+/// Private key formats of every version.
+fn private_material_1_0() -> BoxedStrategy<(KeyFormatType, KeyMaterial)> {
     prop_oneof![
         secret().prop_map(|b| (KeyFormatType::Pkcs8, KeyMaterial::Bytes(b))),
         (
@@ -244,13 +266,6 @@ fn private_material(ver: ProtocolVersion) -> BoxedStrategy<(KeyFormatType, KeyMa
                     crt_coefficient: qi.map(zeroizing),
                 }
             )),
-        (en::<RecommendedCurve>(ver), magnitude()).prop_map(|(c, d)| (
-            KeyFormatType::TransparentEcPrivateKey,
-            KeyMaterial::TransparentEcPrivate {
-                curve: c,
-                d: zeroizing(d)
-            }
-        )),
         (magnitude(), magnitude(), magnitude(), magnitude()).prop_map(|(p, q, g, x)| (
             KeyFormatType::TransparentDsaPrivateKey,
             KeyMaterial::TransparentDsaPrivate {
@@ -282,6 +297,27 @@ fn private_material(ver: ProtocolVersion) -> BoxedStrategy<(KeyFormatType, KeyMa
 }
 
 fn public_material(ver: ProtocolVersion) -> BoxedStrategy<(KeyFormatType, KeyMaterial)> {
+    let mut formats = vec![public_material_1_0()];
+    if ver.has(KeyFormatType::TransparentEcPublicKey.since()) {
+        formats.push(
+            (en::<RecommendedCurve>(ver), bytes())
+                .prop_map(|(c, q)| {
+                    (
+                        KeyFormatType::TransparentEcPublicKey,
+                        KeyMaterial::TransparentEcPublic {
+                            curve: c,
+                            q_string: q,
+                        },
+                    )
+                })
+                .boxed(),
+        );
+    }
+    prop::strategy::Union::new(formats).boxed()
+}
+
+/// Public key formats of every version.
+fn public_material_1_0() -> BoxedStrategy<(KeyFormatType, KeyMaterial)> {
     prop_oneof![
         secret().prop_map(|b| (KeyFormatType::X509, KeyMaterial::Bytes(b))),
         (magnitude(), magnitude()).prop_map(|(n, e)| (
@@ -289,13 +325,6 @@ fn public_material(ver: ProtocolVersion) -> BoxedStrategy<(KeyFormatType, KeyMat
             KeyMaterial::TransparentRsaPublic {
                 modulus: n,
                 public_exponent: e
-            }
-        )),
-        (en::<RecommendedCurve>(ver), bytes()).prop_map(|(c, q)| (
-            KeyFormatType::TransparentEcPublicKey,
-            KeyMaterial::TransparentEcPublic {
-                curve: c,
-                q_string: q
             }
         )),
         (magnitude(), magnitude(), magnitude(), magnitude()).prop_map(|(p, q, g, y)| (

@@ -83,7 +83,7 @@ async fn change_date(
     attribute: Attribute,
     change: Change,
 ) -> Result<ResponsePayload, OpError> {
-    check_value(&attribute.name, &attribute.value)?;
+    check_value(ctx.version, &attribute.name, &attribute.value)?;
     let at = attrs::as_date(&attribute.value)
         .ok_or_else(|| policy::invalid(format!("{} must be a date", attribute.name)))?;
     let _guard = ctx.lock(&uid).await;
@@ -201,7 +201,7 @@ pub(crate) async fn add(
         return change_date(ctx, uid, attribute, Change::Add).await;
     }
     check_writable(&attribute.name)?;
-    check_value(&attribute.name, &attribute.value)?;
+    check_value(ctx.version, &attribute.name, &attribute.value)?;
     if attribute.name == name::LINK {
         ctx.check_link_target(&attribute.value)?;
     }
@@ -243,7 +243,7 @@ pub(crate) async fn set(
         return change_date(ctx, uid, attribute, Change::Set).await;
     }
     check_writable(&attribute.name)?;
-    check_value(&attribute.name, &attribute.value)?;
+    check_value(ctx.version, &attribute.name, &attribute.value)?;
     if attrs::is_multi(&attribute.name) && !attrs::is_custom(&attribute.name) {
         return Err(OpError::AttributeMultiValued(format!(
             "attribute {:?} is multi-valued; use Add or Modify Attribute",
@@ -322,7 +322,7 @@ pub(crate) async fn modify(
         return change_date(ctx, uid, attribute, Change::Modify).await;
     }
     check_writable(&attribute.name)?;
-    check_value(&attribute.name, &attribute.value)?;
+    check_value(ctx.version, &attribute.name, &attribute.value)?;
     if attribute.name == name::LINK {
         ctx.check_link_target(&attribute.value)?;
     }

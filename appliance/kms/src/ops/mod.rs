@@ -12,7 +12,8 @@ mod query;
 use crate::OpError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
-    CryptographicAlgorithm, CryptographicUsageMask, ObjectType, Operation,
+    CryptographicAlgorithm, CryptographicUsageMask, KmipEnum, ObjectType, Operation,
+    RecommendedCurve,
 };
 use keywarden_kmip::message::ProtocolVersion;
 use keywarden_kmip::payload::{RequestPayload, ResponsePayload};
@@ -449,7 +450,7 @@ impl Template {
                     a.name
                 )));
             }
-            check_value(&a.name, &a.value)?;
+            check_value(ctx.version, &a.name, &a.value)?;
             if a.name == name::LINK {
                 ctx.check_link_target(&a.value)?;
             }
@@ -551,7 +552,17 @@ pub(crate) fn event(
 }
 
 /// Checks the type of a value against its attribute.
-pub(crate) fn check_value(attr: &str, value: &Value) -> Result<(), OpError> {
+pub(crate) fn check_value(
+    version: ProtocolVersion,
+    attr: &str,
+    value: &Value,
+) -> Result<(), OpError> {
+    // An enumeration value a later protocol version added is refused like an unknown one.
+    fn defined<E: KmipEnum>(version: ProtocolVersion, value: &Value) -> bool {
+        attrs::as_enum(value)
+            .and_then(E::from_value)
+            .is_some_and(|e| (version.major, version.minor) >= e.since())
+    }
     let ok = match attr {
         name::NAME => attrs::name_text(value).is_some(),
         name::OBJECT_GROUP
@@ -561,12 +572,11 @@ pub(crate) fn check_value(attr: &str, value: &Value) -> Result<(), OpError> {
         | "Comment"
         | name::UNIQUE_IDENTIFIER => matches!(value, Value::TextString(_)),
         name::USAGE_MASK | name::LENGTH => matches!(value, Value::Integer(_)),
-        name::ALGORITHM => attrs::as_enum(value)
-            .and_then(CryptographicAlgorithm::from_value)
-            .is_some(),
-        name::OBJECT_TYPE => attrs::as_enum(value)
-            .and_then(ObjectType::from_value)
-            .is_some(),
+        name::ALGORITHM => defined::<CryptographicAlgorithm>(version, value),
+        name::OBJECT_TYPE => defined::<ObjectType>(version, value),
+        "Recommended Curve" => defined::<RecommendedCurve>(version, value),
+        name::DOMAIN_PARAMETERS => attrs::child_enum(value, attrs::tag::RECOMMENDED_CURVE)
+            .is_none_or(|raw| defined::<RecommendedCurve>(version, &Value::Enumeration(raw))),
         name::ACTIVATION_DATE
         | name::DEACTIVATION_DATE
         | name::PROCESS_START_DATE
@@ -579,7 +589,8 @@ pub(crate) fn check_value(attr: &str, value: &Value) -> Result<(), OpError> {
         Ok(())
     } else {
         Err(OpError::InvalidAttributeValue(format!(
-            "attribute {attr:?} has a value of the wrong type or out of range"
+            "attribute {attr:?} has a value of the wrong type, out of range or not defined in \
+             KMIP {version}"
         )))
     }
 }
