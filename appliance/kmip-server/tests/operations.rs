@@ -1162,16 +1162,29 @@ async fn attribute_operations() {
                 ResultReason::ItemNotFound
             }
         );
-        // Links can be added by clients.
+        // Links can be added by clients, with the link types their version defines: Parent
+        // Link from 1.2 on; before, it is refused like an unknown value.
         let other = c.create_aes(128, vec![]).await;
+        let link_type = if LinkType::ParentLink.exists_in(v.major, v.minor) {
+            LinkType::ParentLink
+        } else {
+            let newer = c
+                .fail(RequestPayload::AddAttribute {
+                    unique_identifier: Some(uid.clone()),
+                    attribute: Attribute::link(LinkType::ParentLink, other.clone()),
+                })
+                .await;
+            assert_eq!(newer, ResultReason::InvalidField, "{v}");
+            LinkType::DerivationBaseObjectLink
+        };
         c.ok(RequestPayload::AddAttribute {
             unique_identifier: Some(uid.clone()),
-            attribute: Attribute::link(LinkType::ParentLink, other.clone()),
+            attribute: Attribute::link(link_type, other.clone()),
         })
         .await;
         assert_eq!(
             c.attribute(&uid, "Link").await,
-            Some(Attribute::link(LinkType::ParentLink, other).value)
+            Some(Attribute::link(link_type, other).value)
         );
     }
 }
@@ -1355,10 +1368,16 @@ async fn link_targets_must_exist_and_be_visible() {
     for v in ALL_VERSIONS {
         let alice = env.client("alice", v);
         let bob = env.client("bob", v);
+        // Link types the version defines (Parent and Child Link exist from 1.2 on).
+        let (parent, child) = if LinkType::ParentLink.exists_in(v.major, v.minor) {
+            (LinkType::ParentLink, LinkType::ChildLink)
+        } else {
+            (LinkType::DerivationBaseObjectLink, LinkType::DerivedKeyLink)
+        };
         let uid = alice.create_aes(128, vec![]).await;
         let bobs = bob.create_aes(128, vec![]).await;
         for target in ["no-such-object", bobs.as_str()] {
-            let link = Attribute::link(LinkType::ParentLink, target.to_owned());
+            let link = Attribute::link(parent, target.to_owned());
             assert_eq!(
                 alice
                     .fail(RequestPayload::AddAttribute {
@@ -1390,14 +1409,14 @@ async fn link_targets_must_exist_and_be_visible() {
         alice
             .ok(RequestPayload::AddAttribute {
                 unique_identifier: Some(uid.clone()),
-                attribute: Attribute::link(LinkType::ParentLink, mine.clone()),
+                attribute: Attribute::link(parent, mine.clone()),
             })
             .await;
         assert_eq!(
             alice
                 .fail(RequestPayload::ModifyAttribute {
                     unique_identifier: Some(uid.clone()),
-                    attribute: Attribute::link(LinkType::ParentLink, bobs.clone()),
+                    attribute: Attribute::link(parent, bobs.clone()),
                     current: None,
                 })
                 .await,
@@ -1405,13 +1424,13 @@ async fn link_targets_must_exist_and_be_visible() {
         );
         assert_eq!(
             alice.attribute(&uid, "Link").await,
-            Some(Attribute::link(LinkType::ParentLink, mine).value)
+            Some(Attribute::link(parent, mine).value)
         );
         // An admin may link to anyone's object.
         env.client(ADMIN, v)
             .ok(RequestPayload::AddAttribute {
                 unique_identifier: Some(uid.clone()),
-                attribute: Attribute::link(LinkType::ChildLink, bobs.clone()),
+                attribute: Attribute::link(child, bobs.clone()),
             })
             .await;
     }

@@ -12,7 +12,7 @@ mod query;
 use crate::OpError;
 use keywarden_kmip::attributes::{Attribute, Attributes};
 use keywarden_kmip::enums::{
-    CryptographicAlgorithm, CryptographicUsageMask, KmipEnum, ObjectType, Operation,
+    CryptographicAlgorithm, CryptographicUsageMask, KmipEnum, LinkType, ObjectType, Operation,
     RecommendedCurve,
 };
 use keywarden_kmip::message::ProtocolVersion;
@@ -581,7 +581,11 @@ pub(crate) fn check_value(
         | name::DEACTIVATION_DATE
         | name::PROCESS_START_DATE
         | name::PROTECT_STOP_DATE => attrs::as_date(value).is_some(),
-        name::LINK => attrs::link_parts(value).is_some(),
+        // A link type this version does not define is refused; an undefined one (an extension
+        // value) is kept as sent.
+        name::LINK => attrs::link_parts(value).is_some_and(|(raw, _)| {
+            LinkType::from_value(raw).is_none_or(|t| (version.major, version.minor) >= t.since())
+        }),
         "Sensitive" | "Extractable" => matches!(value, Value::Boolean(_)),
         _ => true,
     };
