@@ -28,13 +28,7 @@ pub(crate) async fn frame_error(
         ResultReason::InvalidMessage,
         format!("TTLV framing: {error}"),
     );
-    refused(server, caller, None, None, &error).await;
-    let error = MessageError {
-        protocol_version: None,
-        batch_items: Vec::new(),
-        error,
-    };
-    ResponseMessage::for_message_error(&error, unix_now()).encode()
+    unread(server, caller, error).await
 }
 
 /// The response to a request whose body was never read: the process-wide budget of request
@@ -54,6 +48,12 @@ pub(crate) async fn busy(
              {len} bytes was not read or processed; retry later"
         ),
     );
+    unread(server, caller, error).await
+}
+
+/// Audits a message refused before its header was read, and answers it as a whole-message
+/// error in the lowest version (the client's version is not known).
+async fn unread(server: &KmipServer, caller: &Caller, error: KmipError) -> Vec<u8> {
     refused(server, caller, None, None, &error).await;
     let error = MessageError {
         protocol_version: None,

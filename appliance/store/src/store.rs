@@ -29,7 +29,7 @@ use crate::tables::{
 };
 use crate::types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 use crate::write_stats::{WriteCounters, WriteStats};
-use crate::writer::{self, EpochChange, Msg, WriterStart};
+use crate::writer::{self, EpochChange, Msg, Pending, WriterStart};
 
 /// Layout version of the tables themselves (records carry their own version tag).
 /// 2: `origin_log` values are tagged [`StoredLogEntry`]s naming the object (format 1 copied
@@ -1074,11 +1074,11 @@ impl Store {
         writer::validate(&ops)?;
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.sender()?
-            .send(Msg::Commit {
+            .send(Msg::Commit(Pending {
                 ops,
                 reply,
                 applied: None,
-            })
+            }))
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
@@ -1093,11 +1093,11 @@ impl Store {
         let (reply, rx) = tokio::sync::oneshot::channel();
         let (applied, applied_rx) = tokio::sync::oneshot::channel();
         self.sender()?
-            .send(Msg::Commit {
+            .send(Msg::Commit(Pending {
                 ops,
                 reply,
                 applied: Some(applied),
-            })
+            }))
             .map_err(|_| StoreError::Closed)?;
         match applied_rx.await {
             Ok(()) => Ok(Applied { reply: rx }),

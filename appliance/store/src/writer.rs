@@ -41,12 +41,8 @@ pub(crate) type Reply = oneshot::Sender<Result<CommitInfo, StoreError>>;
 pub(crate) type AppliedSignal = oneshot::Sender<()>;
 
 pub(crate) enum Msg {
-    Commit {
-        ops: Vec<WriteOp>,
-        reply: Reply,
-        /// Told once the commit is applied, before it is durable; dropped unsent if it fails.
-        applied: Option<AppliedSignal>,
-    },
+    /// A commit, answered once durable.
+    Commit(Pending),
     /// A storage epoch change: a group of its own, answered once durable.
     Epoch {
         change: EpochChange,
@@ -81,10 +77,12 @@ pub(crate) enum EpochChange {
 /// are already current stays short too.
 const RESEAL_SCAN_FACTOR: usize = 8;
 
-struct Pending {
-    ops: Vec<WriteOp>,
-    reply: Reply,
-    applied: Option<AppliedSignal>,
+/// One commit as the writer queues it.
+pub(crate) struct Pending {
+    pub ops: Vec<WriteOp>,
+    pub reply: Reply,
+    /// Told once the commit is applied, before it is durable; dropped unsent if it fails.
+    pub applied: Option<AppliedSignal>,
 }
 
 impl Pending {
@@ -308,15 +306,7 @@ impl Writer {
                     let _ = self.checkpoint();
                     continue;
                 }
-                Some(Msg::Commit {
-                    ops,
-                    reply,
-                    applied,
-                }) => batch.push(Pending {
-                    ops,
-                    reply,
-                    applied,
-                }),
+                Some(Msg::Commit(p)) => batch.push(p),
                 Some(Msg::Shutdown) => break,
                 Some(other) => control = Some(other),
             }
@@ -324,15 +314,7 @@ impl Writer {
             // change, reseal or settle waits for the commits queued before it.
             while control.is_none() && batch.len() < max {
                 match rx.try_recv() {
-                    Ok(Msg::Commit {
-                        ops,
-                        reply,
-                        applied,
-                    }) => batch.push(Pending {
-                        ops,
-                        reply,
-                        applied,
-                    }),
+                    Ok(Msg::Commit(p)) => batch.push(p),
                     Ok(Msg::Shutdown) => {
                         stop = true;
                         break;
@@ -383,7 +365,7 @@ impl Writer {
                 Ok(())
             }
             // The run loop takes these itself.
-            Msg::Commit { reply, .. } => {
+            Msg::Commit(Pending { reply, .. }) => {
                 let _ = reply.send(Err(StoreError::Closed));
                 Ok(())
             }
