@@ -254,8 +254,8 @@ impl<'a> Reader<'a> {
                 format!("has unknown {} value 0x{raw:08x}", E::NAME),
             )
         })?;
-        let (major, minor) = value.since();
-        if (self.ver.major, self.ver.minor) < (major, minor) {
+        if !self.ver.has(value.since()) {
+            let (major, minor) = value.since();
             return Err(invalid(
                 self.parent,
                 item.tag,

@@ -1071,16 +1071,26 @@ impl Store {
     /// Applies `ops` atomically; resolves only once the transaction holding them is durable.
     /// Concurrent commits share one transaction (group commit).
     pub async fn commit(&self, ops: Vec<WriteOp>) -> Result<CommitInfo, StoreError> {
+        let rx = self.submit(ops, None)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Validates a commit and queues it for the writer; the receiver gets its durable answer.
+    fn submit(
+        &self,
+        ops: Vec<WriteOp>,
+        applied: Option<writer::AppliedSignal>,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<CommitInfo, StoreError>>, StoreError> {
         writer::validate(&ops)?;
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.sender()?
             .send(Msg::Commit(Pending {
                 ops,
                 reply,
-                applied: None,
+                applied,
             }))
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        Ok(rx)
     }
 
     /// Applies `ops` atomically like [`Store::commit`], but resolves as soon as the group
@@ -1089,16 +1099,8 @@ impl Store {
     /// happened; meanwhile it can make other things durable (the audit entry of the same
     /// request), so the two syncs overlap instead of following each other.
     pub async fn commit_applied(&self, ops: Vec<WriteOp>) -> Result<Applied, StoreError> {
-        writer::validate(&ops)?;
-        let (reply, rx) = tokio::sync::oneshot::channel();
         let (applied, applied_rx) = tokio::sync::oneshot::channel();
-        self.sender()?
-            .send(Msg::Commit(Pending {
-                ops,
-                reply,
-                applied: Some(applied),
-            }))
-            .map_err(|_| StoreError::Closed)?;
+        let rx = self.submit(ops, Some(applied))?;
         match applied_rx.await {
             Ok(()) => Ok(Applied { reply: rx }),
             // The writer drops the signal unsent when the commit fails; the reply says why.

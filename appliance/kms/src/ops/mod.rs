@@ -558,10 +558,9 @@ pub(crate) fn check_value(
     value: &Value,
 ) -> Result<(), OpError> {
     // An enumeration value a later protocol version added is refused like an unknown one.
-    fn defined<E: KmipEnum>(version: ProtocolVersion, value: &Value) -> bool {
-        attrs::as_enum(value)
-            .and_then(E::from_value)
-            .is_some_and(|e| (version.major, version.minor) >= e.since())
+    fn defined<E: KmipEnum>(version: ProtocolVersion, raw: Option<u32>) -> bool {
+        raw.and_then(E::from_value)
+            .is_some_and(|e| version.has(e.since()))
     }
     let ok = match attr {
         name::NAME => attrs::name_text(value).is_some(),
@@ -572,11 +571,11 @@ pub(crate) fn check_value(
         | "Comment"
         | name::UNIQUE_IDENTIFIER => matches!(value, Value::TextString(_)),
         name::USAGE_MASK | name::LENGTH => matches!(value, Value::Integer(_)),
-        name::ALGORITHM => defined::<CryptographicAlgorithm>(version, value),
-        name::OBJECT_TYPE => defined::<ObjectType>(version, value),
-        "Recommended Curve" => defined::<RecommendedCurve>(version, value),
+        name::ALGORITHM => defined::<CryptographicAlgorithm>(version, attrs::as_enum(value)),
+        name::OBJECT_TYPE => defined::<ObjectType>(version, attrs::as_enum(value)),
+        "Recommended Curve" => defined::<RecommendedCurve>(version, attrs::as_enum(value)),
         name::DOMAIN_PARAMETERS => attrs::child_enum(value, attrs::tag::RECOMMENDED_CURVE)
-            .is_none_or(|raw| defined::<RecommendedCurve>(version, &Value::Enumeration(raw))),
+            .is_none_or(|raw| defined::<RecommendedCurve>(version, Some(raw))),
         name::ACTIVATION_DATE
         | name::DEACTIVATION_DATE
         | name::PROCESS_START_DATE
@@ -584,7 +583,7 @@ pub(crate) fn check_value(
         // A link type this version does not define is refused; an undefined one (an extension
         // value) is kept as sent.
         name::LINK => attrs::link_parts(value).is_some_and(|(raw, _)| {
-            LinkType::from_value(raw).is_none_or(|t| (version.major, version.minor) >= t.since())
+            LinkType::from_value(raw).is_none_or(|t| version.has(t.since()))
         }),
         "Sensitive" | "Extractable" => matches!(value, Value::Boolean(_)),
         _ => true,
