@@ -1,0 +1,650 @@
+//! The replication core of one node: who its peers are, what each holds, what to send next,
+//! what to apply, and which acknowledgement level a local write has reached. No I/O and no
+//! clock: the driver (tokio + rustls in production, the simulation in tests) feeds it events
+//! and carries out the actions it returns, so both run exactly this code.
+//!
+//! Replication is state-based over per-origin logs (ARCHITECTURE §5): a log entry names the
+//! object a change touched, and the sender ships the object's *current* record with it; the
+//! receiver merges (a join) through its store's writer and records the entries in its own copy
+//! of the origin's log, so it can pass them on to others. A sender only ships entries it holds
+//! durably ([`Replica::local_durable`], [`Replica::applied`]); the driver reads records after
+//! a durability barrier, so no state that a crash could still take back leaves the node.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use keywarden_store::{LogEntry, LogOp, NodeId};
+
+use crate::error::PeerError;
+use crate::vector::VersionVector;
+use crate::wire::{
+    Ack, ClusterId, Entries, EntryRef, Hello, MIN_PROTOCOL_VERSION, Message, PROTOCOL_VERSION,
+    Refuse, RefuseReason, ShippedRecord,
+};
+
+/// A member of the cluster and its site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Its node id.
+    pub node: NodeId,
+    /// Its site label.
+    pub site: String,
+}
+
+/// Settings of the core.
+#[derive(Clone, Debug)]
+pub struct ReplicaConfig {
+    /// The cluster.
+    pub cluster: ClusterId,
+    /// This node.
+    pub me: Member,
+    /// The other members (this node, if listed, is ignored).
+    pub members: Vec<Member>,
+    /// Most entries in one [`Entries`] message.
+    pub batch_entries: usize,
+    /// Most entries sent to one peer and not yet acknowledged.
+    pub window_entries: u64,
+    /// How long sent entries may stay unacknowledged before they are sent again (ms).
+    pub resend_after_ms: u64,
+}
+
+impl ReplicaConfig {
+    /// Defaults for everything but identity and membership.
+    pub fn new(cluster: ClusterId, me: Member, members: Vec<Member>) -> ReplicaConfig {
+        ReplicaConfig {
+            cluster,
+            me,
+            members,
+            batch_entries: 256,
+            window_entries: 4096,
+            resend_after_ms: 2_000,
+        }
+    }
+}
+
+/// A connection, named by the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+/// Where the core reads what it ships: the store in production, a model in the simulation.
+pub trait LogSource {
+    /// Why a read failed.
+    type Error: std::fmt::Display;
+    /// Entries of `origin`'s log after `after`, at most `max`, in order.
+    fn entries(&self, origin: NodeId, after: u64, max: usize)
+    -> Result<Vec<LogEntry>, Self::Error>;
+    /// The current record of `uuid` in wire encoding, if stored.
+    fn record(&self, uuid: &str) -> Result<Option<Vec<u8>>, Self::Error>;
+}
+
+/// Entries of one origin received from a peer, for the driver to merge through the store's
+/// writer; once durable it calls [`Replica::applied`] (or [`Replica::apply_failed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Apply {
+    /// The peer that sent them.
+    pub from: NodeId,
+    /// Whose log.
+    pub origin: NodeId,
+    /// Sequence of the first entry; the store holds everything of `origin` before it.
+    pub first_seq: u64,
+    /// The entries, consecutive.
+    pub entries: Vec<EntryRef>,
+    /// The current records they name at the sender.
+    pub records: Vec<ShippedRecord>,
+}
+
+impl Apply {
+    /// Sequence of the last entry.
+    pub fn last_seq(&self) -> u64 {
+        self.first_seq + self.entries.len() as u64 - 1
+    }
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send `msg` on `conn` at protocol `version`.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// Protocol version of the frame.
+        version: u16,
+        /// The message.
+        msg: Message,
+    },
+    /// Merge received entries.
+    Apply(Apply),
+    /// Close `conn` (after the sends before it); `error` says why.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        error: PeerError,
+    },
+    /// The log of `origin` no longer holds what `peer` lacks: it needs a snapshot.
+    NeedsSnapshot {
+        /// The peer.
+        peer: NodeId,
+        /// The origin whose log was truncated below what the peer holds.
+        origin: NodeId,
+    },
+    /// A read of the local log or records failed; sending to `peer` pauses until the next
+    /// [`Replica::poll`].
+    SourceFailed {
+        /// The peer.
+        peer: NodeId,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// How far a local write has travelled (ARCHITECTURE §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AckLevel {
+    /// Durable on this node only (its site has another node that answers and has not yet
+    /// acknowledged it).
+    Local,
+    /// Durable here and on one more node of this site, or this site has no other node that
+    /// answers.
+    Site,
+    /// `Site`, and durable on a node of another site.
+    MultiSite,
+}
+
+#[derive(Debug)]
+struct Link {
+    conn: ConnId,
+    version: u16,
+    /// What was sent on this connection, per origin (at least `acked`).
+    sent: VersionVector,
+    /// Our durable vector changed since the last Ack to this peer.
+    ack_due: bool,
+    /// The peer asked for a resend from its vector.
+    resend_due: bool,
+    /// Last time (ms) an ack from the peer moved, or entries were first outstanding.
+    progress_ms: u64,
+}
+
+#[derive(Debug)]
+struct Peer {
+    site: String,
+    /// What the peer holds durably, as it last said.
+    acked: VersionVector,
+    link: Option<Link>,
+}
+
+/// The replication state machine of one node.
+#[derive(Debug)]
+pub struct Replica {
+    config: ReplicaConfig,
+    /// Everything held durably here, per origin.
+    durable: VersionVector,
+    /// Handed to the driver to apply, not yet reported durable.
+    queued: VersionVector,
+    peers: BTreeMap<NodeId, Peer>,
+    /// Connections whose Hello has not arrived yet.
+    pending: BTreeSet<ConnId>,
+    now_ms: u64,
+}
+
+impl Replica {
+    /// A core that holds `durable` (read from the store at start).
+    pub fn new(config: ReplicaConfig, durable: VersionVector) -> Replica {
+        let peers = config
+            .members
+            .iter()
+            .filter(|m| m.node != config.me.node)
+            .map(|m| {
+                (
+                    m.node,
+                    Peer {
+                        site: m.site.clone(),
+                        acked: VersionVector::new(),
+                        link: None,
+                    },
+                )
+            })
+            .collect();
+        Replica {
+            queued: durable.clone(),
+            durable,
+            peers,
+            pending: BTreeSet::new(),
+            config,
+            now_ms: 0,
+        }
+    }
+
+    /// This node's id.
+    pub fn me(&self) -> NodeId {
+        self.config.me.node
+    }
+
+    /// Everything held durably here.
+    pub fn durable(&self) -> &VersionVector {
+        &self.durable
+    }
+
+    /// What `peer` last said it holds durably.
+    pub fn peer_acked(&self, peer: NodeId) -> Option<&VersionVector> {
+        self.peers.get(&peer).map(|p| &p.acked)
+    }
+
+    /// Peers with an open, greeted connection.
+    pub fn connected(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.link.is_some())
+            .map(|(n, _)| *n)
+    }
+
+    /// The Hello this node sends first on every connection, at the oldest version it speaks so
+    /// that any peer can read it.
+    pub fn hello(&self, conn: ConnId) -> Action {
+        Action::Send {
+            conn,
+            version: MIN_PROTOCOL_VERSION,
+            msg: Message::Hello(Hello {
+                protocol_min: MIN_PROTOCOL_VERSION,
+                protocol_max: PROTOCOL_VERSION,
+                cluster: self.config.cluster,
+                node: self.config.me.node,
+                site: self.config.me.site.clone(),
+                durable: self.durable.clone(),
+            }),
+        }
+    }
+
+    /// A new connection: its Hello is awaited. Returns this node's Hello to send on it.
+    pub fn open(&mut self, conn: ConnId) -> Action {
+        self.pending.insert(conn);
+        self.hello(conn)
+    }
+
+    /// A connection closed (by either end).
+    pub fn closed(&mut self, conn: ConnId) {
+        self.pending.remove(&conn);
+        for p in self.peers.values_mut() {
+            if p.link.as_ref().is_some_and(|l| l.conn == conn) {
+                p.link = None;
+            }
+        }
+    }
+
+    /// Time moved on (ms, monotonic): entries outstanding for longer than the resend delay are
+    /// sent again from what the peer acknowledged.
+    pub fn tick(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        let now = self.now_ms;
+        let after = self.config.resend_after_ms;
+        for p in self.peers.values_mut() {
+            if let Some(l) = p.link.as_mut()
+                && l.sent.lead_over(&p.acked) > 0
+                && now.saturating_sub(l.progress_ms) >= after
+            {
+                l.sent = l.sent.meet(&p.acked);
+                l.progress_ms = now;
+            }
+        }
+    }
+
+    /// This node's own writes are durable through `seq`.
+    pub fn local_durable(&mut self, seq: u64) {
+        let me = self.config.me.node;
+        self.durable.raise(me, seq);
+        self.queued.raise(me, seq);
+    }
+
+    /// Entries of `origin` handed out by [`Action::Apply`] are durable through `through`.
+    pub fn applied(&mut self, origin: NodeId, through: u64) {
+        if self.durable.raise(origin, through) {
+            for p in self.peers.values_mut() {
+                if let Some(l) = p.link.as_mut() {
+                    l.ack_due = true;
+                }
+            }
+        }
+        self.queued.raise(origin, through);
+    }
+
+    /// Applying entries of `origin` from `first_seq` on failed: they will be taken again when
+    /// a peer resends them.
+    pub fn apply_failed(&mut self, origin: NodeId, first_seq: u64) {
+        let back = first_seq.saturating_sub(1).max(self.durable.get(origin));
+        self.queued.set(origin, back);
+        // Ask every peer for what is missing: the one that sent it may be gone.
+        for p in self.peers.values_mut() {
+            if let Some(l) = p.link.as_mut() {
+                l.ack_due = true;
+                l.resend_due = true;
+            }
+        }
+    }
+
+    /// A message arrived on `conn`.
+    pub fn receive(&mut self, conn: ConnId, msg: Message) -> Vec<Action> {
+        if self.pending.contains(&conn) {
+            return match msg {
+                Message::Hello(h) => self.greet(conn, h),
+                Message::Refuse(_) => {
+                    self.pending.remove(&conn);
+                    vec![]
+                }
+                _ => self.refuse(conn, PeerError::Violation("a message before Hello")),
+            };
+        }
+        let Some(peer) = self.peer_of(conn) else {
+            // Closed or replaced meanwhile: nothing it says counts any more.
+            return vec![];
+        };
+        match msg {
+            Message::Hello(_) => self.refuse(conn, PeerError::Violation("a second Hello")),
+            Message::Entries(e) => self.entries(peer, conn, e),
+            Message::Ack(a) => {
+                self.ack(peer, a);
+                vec![]
+            }
+            Message::Refuse(_) => {
+                self.closed(conn);
+                vec![]
+            }
+        }
+    }
+
+    /// What to send now: acks that are due, and the next entries each peer lacks, within its
+    /// window, read from `source`.
+    pub fn poll<S: LogSource>(&mut self, source: &S) -> Vec<Action> {
+        let mut out = Vec::new();
+        let me = self.config.me.node;
+        let batch = self.config.batch_entries.max(1);
+        let window = self.config.window_entries.max(1);
+        let now = self.now_ms;
+        for (node, p) in &mut self.peers {
+            let Some(l) = p.link.as_mut() else { continue };
+            if l.ack_due || l.resend_due {
+                out.push(Action::Send {
+                    conn: l.conn,
+                    version: l.version,
+                    msg: Message::Ack(Ack {
+                        durable: self.durable.clone(),
+                        resend: l.resend_due,
+                    }),
+                });
+                l.ack_due = false;
+                l.resend_due = false;
+            }
+            'origins: for (origin, sent, ours) in self.durable.ahead_of(&l.sent).collect::<Vec<_>>()
+            {
+                let mut sent = sent;
+                while sent < ours {
+                    let outstanding = l.sent.lead_over(&p.acked);
+                    if outstanding >= window {
+                        break 'origins;
+                    }
+                    if outstanding == 0 {
+                        l.progress_ms = now;
+                    }
+                    let room = (window - outstanding).min(batch as u64).min(ours - sent);
+                    let entries = match source.entries(origin, sent, room as usize) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            out.push(Action::SourceFailed {
+                                peer: *node,
+                                reason: format!("log of {origin} after {sent}: {e}"),
+                            });
+                            break 'origins;
+                        }
+                    };
+                    let consecutive = entries
+                        .iter()
+                        .enumerate()
+                        .all(|(i, e)| e.origin == origin && e.seq == sent + 1 + i as u64);
+                    if entries.is_empty() || !consecutive {
+                        // The log no longer starts where the peer stands (truncated below it,
+                        // or this node bootstrapped from a snapshot): only a snapshot helps.
+                        out.push(Action::NeedsSnapshot {
+                            peer: *node,
+                            origin,
+                        });
+                        continue 'origins;
+                    }
+                    let mut records = Vec::new();
+                    let mut named = BTreeSet::new();
+                    let mut refs = Vec::with_capacity(entries.len());
+                    let mut failed = None;
+                    for e in &entries {
+                        let LogOp::PutObject { uuid } = &e.op;
+                        refs.push(EntryRef {
+                            stamp: e.stamp,
+                            uuid: uuid.clone(),
+                        });
+                        if !named.insert(uuid.as_str()) {
+                            continue;
+                        }
+                        match source.record(uuid) {
+                            Ok(Some(record)) => records.push(ShippedRecord {
+                                uuid: uuid.clone(),
+                                record,
+                            }),
+                            // An entry whose object is not stored: nothing to merge for it.
+                            Ok(None) => {}
+                            Err(e) => {
+                                failed = Some(format!("record {uuid}: {e}"));
+                                break;
+                            }
+                        }
+                    }
+                    if let Some(reason) = failed {
+                        out.push(Action::SourceFailed {
+                            peer: *node,
+                            reason,
+                        });
+                        break 'origins;
+                    }
+                    let n = refs.len() as u64;
+                    out.push(Action::Send {
+                        conn: l.conn,
+                        version: l.version,
+                        msg: Message::Entries(Entries {
+                            origin,
+                            first_seq: sent + 1,
+                            entries: refs,
+                            records,
+                        }),
+                    });
+                    sent += n;
+                    l.sent.raise(origin, sent);
+                }
+            }
+        }
+        let _ = me;
+        out
+    }
+
+    /// The level a local write with log sequence `seq` has reached.
+    pub fn level(&self, seq: u64) -> AckLevel {
+        let me = self.config.me.node;
+        let mine = &self.config.me.site;
+        let has = |p: &Peer| p.acked.get(me) >= seq;
+        let mut site_answering = false;
+        let mut site_has = false;
+        let mut other_has = false;
+        for p in self.peers.values() {
+            if &p.site == mine {
+                site_answering |= p.link.is_some();
+                site_has |= has(p);
+            } else {
+                other_has |= has(p);
+            }
+        }
+        let site = site_has || !site_answering;
+        match (site, other_has) {
+            (true, true) => AckLevel::MultiSite,
+            (true, false) => AckLevel::Site,
+            (false, _) => AckLevel::Local,
+        }
+    }
+
+    /// Whether any node of another site is connected (a `require_multi_site` write fails fast
+    /// without one).
+    pub fn other_site_connected(&self) -> bool {
+        let mine = &self.config.me.site;
+        self.peers
+            .values()
+            .any(|p| &p.site != mine && p.link.is_some())
+    }
+
+    fn peer_of(&self, conn: ConnId) -> Option<NodeId> {
+        self.peers
+            .iter()
+            .find(|(_, p)| p.link.as_ref().is_some_and(|l| l.conn == conn))
+            .map(|(n, _)| *n)
+    }
+
+    fn refuse(&mut self, conn: ConnId, error: PeerError) -> Vec<Action> {
+        let reason = match &error {
+            PeerError::Protocol { .. } => RefuseReason::Protocol,
+            PeerError::Cluster => RefuseReason::Cluster,
+            PeerError::NotMember(_) | PeerError::SelfId(_) | PeerError::Site { .. } => {
+                RefuseReason::NotMember
+            }
+            PeerError::Violation(_) => RefuseReason::Invalid,
+        };
+        let version = self
+            .peer_of(conn)
+            .and_then(|n| self.peers.get(&n))
+            .and_then(|p| p.link.as_ref())
+            .map_or(MIN_PROTOCOL_VERSION, |l| l.version);
+        self.closed(conn);
+        vec![
+            Action::Send {
+                conn,
+                version,
+                msg: Message::Refuse(Refuse {
+                    reason,
+                    detail: error.to_string(),
+                }),
+            },
+            Action::Close { conn, error },
+        ]
+    }
+
+    fn greet(&mut self, conn: ConnId, h: Hello) -> Vec<Action> {
+        self.pending.remove(&conn);
+        if h.cluster != self.config.cluster {
+            return self.refuse(conn, PeerError::Cluster);
+        }
+        let lo = h.protocol_min.max(MIN_PROTOCOL_VERSION);
+        let hi = h.protocol_max.min(PROTOCOL_VERSION);
+        if lo > hi {
+            return self.refuse(
+                conn,
+                PeerError::Protocol {
+                    min: h.protocol_min,
+                    max: h.protocol_max,
+                    ours_min: MIN_PROTOCOL_VERSION,
+                    ours_max: PROTOCOL_VERSION,
+                },
+            );
+        }
+        if h.node == self.config.me.node {
+            return self.refuse(conn, PeerError::SelfId(h.node));
+        }
+        let Some(p) = self.peers.get(&h.node) else {
+            return self.refuse(conn, PeerError::NotMember(h.node));
+        };
+        if p.site != h.site {
+            let error = PeerError::Site {
+                node: h.node,
+                said: h.site,
+                recorded: p.site.clone(),
+            };
+            return self.refuse(conn, error);
+        }
+        let mut out = Vec::new();
+        let now = self.now_ms;
+        let p = self.peers.get_mut(&h.node).expect("looked up above");
+        if let Some(old) = p.link.take() {
+            // The newer connection wins; the driver closes the old one.
+            out.push(Action::Close {
+                conn: old.conn,
+                error: PeerError::Violation("replaced by a newer connection"),
+            });
+        }
+        // The peer's own word on what it holds replaces what we thought (it may have lost
+        // unsynced writes, or come back from a backup).
+        p.acked = h.durable.clone();
+        p.link = Some(Link {
+            conn,
+            version: hi,
+            sent: h.durable,
+            ack_due: false,
+            resend_due: false,
+            progress_ms: now,
+        });
+        out
+    }
+
+    fn entries(&mut self, peer: NodeId, conn: ConnId, e: Entries) -> Vec<Action> {
+        let origin = e.origin;
+        if origin == self.config.me.node {
+            // Our own writes coming back: we hold them already (a node's own log is complete).
+            return vec![];
+        }
+        let last = e.first_seq + e.entries.len() as u64 - 1;
+        if let Some(p) = self.peers.get_mut(&peer) {
+            // It ships only what it holds durably.
+            p.acked.raise(origin, last);
+            if let Some(l) = p.link.as_mut() {
+                l.sent.raise(origin, last);
+            }
+        }
+        let have = self.queued.get(origin).max(self.durable.get(origin));
+        if e.first_seq > have + 1 {
+            // A gap (an earlier message lost or reordered): ask for everything after what is held.
+            if let Some(l) = self.peers.get_mut(&peer).and_then(|p| p.link.as_mut()) {
+                l.resend_due = true;
+            }
+            let _ = conn;
+            return vec![];
+        }
+        if last <= have {
+            return vec![];
+        }
+        let skip = (have + 1 - e.first_seq) as usize;
+        let entries: Vec<EntryRef> = e.entries.into_iter().skip(skip).collect();
+        let named: BTreeSet<&str> = entries.iter().map(|x| x.uuid.as_str()).collect();
+        let records = e
+            .records
+            .into_iter()
+            .filter(|r| named.contains(r.uuid.as_str()))
+            .collect();
+        self.queued.raise(origin, last);
+        vec![Action::Apply(Apply {
+            from: peer,
+            origin,
+            first_seq: have + 1,
+            entries,
+            records,
+        })]
+    }
+
+    fn ack(&mut self, peer: NodeId, a: Ack) {
+        let now = self.now_ms;
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let before = p.acked.clone();
+        p.acked.join(&a.durable);
+        if let Some(l) = p.link.as_mut() {
+            if p.acked != before {
+                l.progress_ms = now;
+            }
+            if a.resend {
+                // Send again from what it holds.
+                l.sent = l.sent.meet(&a.durable);
+                l.progress_ms = now;
+            }
+            l.sent.join(&a.durable);
+        }
+    }
+}
