@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Stamp;
+use crate::clock::{NodeId, Stamp};
 use crate::error::StoreError;
 use crate::storage::{Storage, StoreFile};
 
@@ -103,6 +103,22 @@ pub(crate) enum JournalWrite {
         epochs: Vec<u64>,
         /// When the erase completed (Unix seconds).
         completed: i64,
+    },
+    /// An object as a merge with a peer's record left it (no entry in this node's own log).
+    MergedObject {
+        /// The object's UUID.
+        uuid: String,
+        /// The bytes stored in `objects`, sealed as in [`JournalWrite::SealedObject`].
+        record: Vec<u8>,
+    },
+    /// Entries appended to this node's copy of another origin's log.
+    RemoteLog {
+        /// Whose log.
+        origin: NodeId,
+        /// Sequence of the first entry.
+        first_seq: u64,
+        /// Stamp and object of each entry.
+        entries: Vec<(Stamp, String)>,
     },
 }
 

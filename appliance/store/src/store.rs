@@ -288,7 +288,9 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
     };
     for w in pending.iter().flat_map(JournalGroup::writes) {
         match w {
-            JournalWrite::Object { .. } | JournalWrite::SealedObject { .. } => {
+            JournalWrite::Object { .. }
+            | JournalWrite::SealedObject { .. }
+            | JournalWrite::MergedObject { .. } => {
                 state.holds_objects = true;
             }
             JournalWrite::StorageEpoch {
@@ -306,7 +308,7 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
                 }
                 state.last_erase = Some(*completed);
             }
-            JournalWrite::WrappedKek { .. } => {}
+            JournalWrite::WrappedKek { .. } | JournalWrite::RemoteLog { .. } => {}
         }
     }
     state.wrapped = rows.into_iter().collect();
@@ -1004,6 +1006,13 @@ impl Store {
         })
     }
 
+    /// Resolves once everything readable now is durable (one group through the writer and the
+    /// journal sync after it). A replicator reads the records it ships, then waits for this, so
+    /// it never ships a state that a crash could still take back (see "Visibility").
+    pub async fn barrier(&self) -> Result<(), StoreError> {
+        self.commit(Vec::new()).await.map(|_| ())
+    }
+
     /// Totals of the write path since open (groups, journal syncs, checkpoints); reads only
     /// counters, never the database.
     pub fn write_stats(&self) -> WriteStats {
@@ -1181,5 +1190,7 @@ impl Store {
 
 #[cfg(test)]
 mod at_rest_tests;
+#[cfg(test)]
+mod replication_tests;
 #[cfg(test)]
 mod tests;

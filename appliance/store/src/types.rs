@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::clock::{NodeId, Stamp};
 use crate::record::{LifecycleState, ObjectRecord};
 
 /// Tuning of a store.
@@ -56,6 +57,31 @@ pub enum WriteOp {
         /// KEK wrapped under this node's HSM root key.
         blob: Vec<u8>,
     },
+    /// Entries of another node's log received from a peer, with the current records they name
+    /// at that peer: the records are merged into the stored ones (the CRDT join), the entries
+    /// appended to this node's copy of the origin's log, and the origin's version vector entry
+    /// raised. Entries this node already holds are skipped; a gap is refused.
+    Replicated(ReplicatedEntries),
+}
+
+/// Consecutive entries of one origin's log as a peer shipped them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicatedEntries {
+    /// Whose log (never this node: its own log is written only by its own writes).
+    pub origin: NodeId,
+    /// Sequence of the first entry.
+    pub first_seq: u64,
+    /// Stamp and object of each entry, consecutive from `first_seq`.
+    pub entries: Vec<(Stamp, String)>,
+    /// Current records at the sender of the objects the entries name.
+    pub records: Vec<ObjectRecord>,
+}
+
+impl ReplicatedEntries {
+    /// Sequence of the last entry (`first_seq - 1` when there is none).
+    pub fn last_seq(&self) -> u64 {
+        (self.first_seq + self.entries.len() as u64).saturating_sub(1)
+    }
 }
 
 /// What a durable commit reports.

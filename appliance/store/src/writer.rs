@@ -28,7 +28,7 @@ use crate::tables::{
     META_JOURNAL_APPLIED, META_LAST_ERASE, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, VERSION_VECTOR,
     WRAPPED_KEKS,
 };
-use crate::types::{CommitInfo, StoreOptions, WriteOp};
+use crate::types::{CommitInfo, ReplicatedEntries, StoreOptions, WriteOp};
 use crate::write_stats::WriteCounters;
 
 /// Longest UUID, domain or owner accepted (they are index keys).
@@ -134,6 +134,41 @@ pub(crate) fn validate(ops: &[WriteOp]) -> Result<(), StoreError> {
                     });
                 }
             }
+            WriteOp::Replicated(r) => validate_replicated(r)?,
+        }
+    }
+    Ok(())
+}
+
+fn validate_replicated(r: &ReplicatedEntries) -> Result<(), StoreError> {
+    let invalid = |field, reason: String| Err(StoreError::Invalid { field, reason });
+    if r.entries.is_empty() {
+        return invalid("entries", "no entries".into());
+    }
+    if r.first_seq == 0 || r.first_seq.checked_add(r.entries.len() as u64).is_none() {
+        return invalid("first_seq", format!("{} cannot start a run", r.first_seq));
+    }
+    for (stamp, uuid) in &r.entries {
+        check_text("entries.uuid", uuid, false)?;
+        if stamp.node != r.origin {
+            return invalid(
+                "entries.stamp",
+                format!("stamped by {} in the log of {}", stamp.node, r.origin),
+            );
+        }
+    }
+    for rec in &r.records {
+        check_text("uuid", &rec.uuid, false)?;
+        check_text("domain", &rec.domain, true)?;
+        check_text("owner", &rec.owner, true)?;
+        if !r.entries.iter().any(|(_, u)| *u == rec.uuid) {
+            return invalid(
+                "records",
+                format!("{} is not named by the entries", rec.uuid),
+            );
+        }
+        if rec.updated < rec.created {
+            return invalid("updated", "stamp is older than created".into());
         }
     }
     Ok(())
@@ -674,9 +709,12 @@ impl Writer {
         let committed = txn.commit();
         // Before the syncer can acknowledge the group, whether or not redb took it.
         self.cache.invalidate(commits.iter().flat_map(|ops| {
-            ops.iter().filter_map(|op| match op {
-                WriteOp::PutObject(rec) => Some(rec.uuid.as_str()),
-                WriteOp::PutWrappedKek { .. } => None,
+            ops.iter().flat_map(|op| -> Box<dyn Iterator<Item = &str>> {
+                match op {
+                    WriteOp::PutObject(rec) => Box::new(std::iter::once(rec.uuid.as_str())),
+                    WriteOp::PutWrappedKek { .. } => Box::new(std::iter::empty()),
+                    WriteOp::Replicated(r) => Box::new(r.records.iter().map(|x| x.uuid.as_str())),
+                }
             })
         }));
         if let Err(e) = committed {
@@ -738,6 +776,7 @@ impl Writer {
                             blob: blob.clone(),
                         });
                     }
+                    WriteOp::Replicated(r) => self.put_replicated(&mut t, r, journal)?,
                 }
             }
             out.push(seqs);
@@ -759,6 +798,66 @@ impl Writer {
         }
         finish_group(&mut t, self.node, seq, start_seq, group)?;
         Ok((out, t.erase_pending))
+    }
+
+    /// Merges a peer's records into the stored ones and appends the entries this node lacks
+    /// to its copy of the origin's log; pushes what the journal keeps.
+    fn put_replicated(
+        &self,
+        t: &mut Tables<'_>,
+        r: &ReplicatedEntries,
+        journal: &mut Vec<JournalWrite>,
+    ) -> Result<(), StoreError> {
+        if r.origin == self.node {
+            return Err(StoreError::Invalid {
+                field: "origin",
+                reason: "this node's own log is written only by its own writes".into(),
+            });
+        }
+        let have = t.vv.get(r.origin.0)?.map_or(0, |v| v.value());
+        if r.first_seq > have + 1 {
+            return Err(StoreError::Invalid {
+                field: "first_seq",
+                reason: format!(
+                    "entries of {} start at {}, this node holds them through {have}",
+                    r.origin, r.first_seq
+                ),
+            });
+        }
+        for theirs in &r.records {
+            self.clock.observe(theirs.updated);
+            let old = load(t, &theirs.uuid, &self.keyring, false)?;
+            let merged = match &old {
+                Some(o) => o.merge(theirs)?,
+                None => theirs.canonical(),
+            };
+            if old.as_ref() == Some(&merged) {
+                continue;
+            }
+            check_created_unique(t, old.as_ref(), &merged)?;
+            let record = envelope::seal_current(
+                &self.keyring,
+                &merged.uuid,
+                &Record::encode_current(&merged)?,
+            )?;
+            write_object_rows(t, old.as_ref(), &merged, &record)?;
+            journal.push(JournalWrite::MergedObject {
+                uuid: merged.uuid.clone(),
+                record,
+            });
+        }
+        let skip = usize::try_from(have + 1 - r.first_seq).unwrap_or(usize::MAX);
+        let fresh: Vec<(Stamp, String)> = r.entries.iter().skip(skip).cloned().collect();
+        if !fresh.is_empty() {
+            let write = JournalWrite::RemoteLog {
+                origin: r.origin,
+                first_seq: have + 1,
+                entries: fresh,
+            };
+            apply_remote_log(t, &write)?;
+            journal.push(write);
+        }
+        Ok(())
     }
 
     /// Resolves a local write against the stored object and applies it; returns it as the
@@ -786,22 +885,7 @@ impl Writer {
                 std::borrow::Cow::Owned(rec)
             }
         };
-        // The created stamp names the object inside every index, so it must be unique.
-        if old.as_ref().is_none_or(|o| o.created != rec.created)
-            && let Some(v) = t.index.get(index::all_key(&rec.created).as_slice())?
-        {
-            let holder = index::decode_all_value(v.value()).map(|(_, u)| u.to_string());
-            if holder.as_deref() != Some(rec.uuid.as_str()) {
-                return Err(StoreError::Invalid {
-                    field: "created",
-                    reason: format!(
-                        "stamp of {} is already the creation stamp of {}",
-                        rec.uuid,
-                        holder.unwrap_or_default()
-                    ),
-                });
-            }
-        }
+        check_created_unique(t, old.as_ref(), &rec)?;
         let stamp = self.clock.now();
         let record =
             envelope::seal_current(&self.keyring, &rec.uuid, &Record::encode_current(&rec)?)?;
@@ -854,7 +938,9 @@ fn apply_epoch_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Sto
         }
         JournalWrite::Object { .. }
         | JournalWrite::SealedObject { .. }
-        | JournalWrite::WrappedKek { .. } => {}
+        | JournalWrite::WrappedKek { .. }
+        | JournalWrite::MergedObject { .. }
+        | JournalWrite::RemoteLog { .. } => {}
     }
     Ok(())
 }
@@ -919,6 +1005,76 @@ fn write_object(
     seq: u64,
     stamp: Stamp,
 ) -> Result<(), StoreError> {
+    write_object_rows(t, old, rec, record)?;
+    let entry = StoredLogEntry::V1 {
+        stamp,
+        op: LogOp::PutObject {
+            uuid: rec.uuid.clone(),
+        },
+    };
+    t.log.insert((node.0, seq), entry.encode()?.as_slice())?;
+    Ok(())
+}
+
+/// The created stamp names the object inside every index, so it must be unique.
+fn check_created_unique(
+    t: &Tables<'_>,
+    old: Option<&ObjectRecord>,
+    rec: &ObjectRecord,
+) -> Result<(), StoreError> {
+    if old.is_none_or(|o| o.created != rec.created)
+        && let Some(v) = t.index.get(index::all_key(&rec.created).as_slice())?
+    {
+        let holder = index::decode_all_value(v.value()).map(|(_, u)| u.to_string());
+        if holder.as_deref() != Some(rec.uuid.as_str()) {
+            return Err(StoreError::Invalid {
+                field: "created",
+                reason: format!(
+                    "stamp of {} is already the creation stamp of {}",
+                    rec.uuid,
+                    holder.unwrap_or_default()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Appends a [`JournalWrite::RemoteLog`]'s entries to the origin's log and raises its vector
+/// entry (live and in the replay).
+fn apply_remote_log(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), StoreError> {
+    let JournalWrite::RemoteLog {
+        origin,
+        first_seq,
+        entries,
+    } = write
+    else {
+        return Ok(());
+    };
+    let mut seq = *first_seq;
+    for (stamp, uuid) in entries {
+        let entry = StoredLogEntry::V1 {
+            stamp: *stamp,
+            op: LogOp::PutObject { uuid: uuid.clone() },
+        };
+        t.log.insert((origin.0, seq), entry.encode()?.as_slice())?;
+        seq += 1;
+    }
+    let last = seq - 1;
+    if t.vv.get(origin.0)?.is_none_or(|v| v.value() < last) {
+        t.vv.insert(origin.0, last)?;
+    }
+    Ok(())
+}
+
+/// Stores a resolved record `rec` (encoded as `record`) over `old`: index entries, term
+/// counts and the object row, without a log entry.
+fn write_object_rows(
+    t: &mut Tables<'_>,
+    old: Option<&ObjectRecord>,
+    rec: &ObjectRecord,
+    record: &[u8],
+) -> Result<(), StoreError> {
     if old.is_some_and(|o| undone_by_an_older_copy(o, rec)) {
         t.erase_pending = true;
     }
@@ -943,13 +1099,6 @@ fn write_object(
         }
     }
     t.objects.insert(rec.uuid.as_str(), record)?;
-    let entry = StoredLogEntry::V1 {
-        stamp,
-        op: LogOp::PutObject {
-            uuid: rec.uuid.clone(),
-        },
-    };
-    t.log.insert((node.0, seq), entry.encode()?.as_slice())?;
     Ok(())
 }
 
@@ -1027,6 +1176,13 @@ pub(crate) fn replay(
                 JournalWrite::StorageEpoch { .. } | JournalWrite::ForgetEpochs { .. } => {
                     apply_epoch_write(&mut t, w)?;
                 }
+                JournalWrite::MergedObject { uuid, record } => {
+                    let rec = envelope::open(keys, uuid, record, plain_allowed)?;
+                    let old = load(&t, uuid, keys, plain_allowed)?;
+                    clock.observe(rec.updated);
+                    write_object_rows(&mut t, old.as_ref(), &rec, record)?;
+                }
+                JournalWrite::RemoteLog { .. } => apply_remote_log(&mut t, w)?,
             }
             replayed += 1;
         }

@@ -48,5 +48,5 @@ fn the_store_uses_the_writer_and_the_writer_only_the_leaves_below() {
     );
     assert_eq!(uses(&graph, "tables"), BTreeSet::new());
     let types: Vec<String> = uses(&graph, "types").into_iter().collect();
-    assert_eq!(types, ["record"]);
+    assert_eq!(types, ["clock", "record"]);
 }

@@ -1,0 +1,273 @@
+//! Entries replicated from another node: merged through the writer, logged under their origin,
+//! idempotent, refused with a gap, and replayed from the journal after a crash.
+
+use std::time::Duration;
+
+use super::*;
+use crate::clock::Stamp;
+use crate::journal::Journal;
+use crate::oplog::LogOp;
+use crate::types::ReplicatedEntries;
+use crate::record::LifecycleEvent;
+use crate::testing::open_unlocked;
+
+fn never_checkpoint() -> StoreOptions {
+    StoreOptions {
+        checkpoint_bytes: u64::MAX,
+        checkpoint_interval: Duration::from_secs(3600),
+        ..StoreOptions::default()
+    }
+}
+
+fn event(store: &Store) -> Option<LifecycleEvent> {
+    Some(LifecycleEvent {
+        stamp: store.clock().now(),
+        effective: 1,
+        reason: None,
+        message: None,
+    })
+}
+
+/// What a peer ships: the origin's entries after `after` and the current records they name.
+fn shipment(origin: &Store, after: u64) -> ReplicatedEntries {
+    let log = origin.log_since(origin.node_id(), after, 100).expect("log");
+    let mut records: Vec<ObjectRecord> = Vec::new();
+    for e in &log {
+        let LogOp::PutObject { uuid } = &e.op;
+        if !records.iter().any(|r| &r.uuid == uuid) {
+            records.push((*origin.get(uuid).expect("get").expect("stored")).clone());
+        }
+    }
+    ReplicatedEntries {
+        origin: origin.node_id(),
+        first_seq: after + 1,
+        entries: log
+            .iter()
+            .map(|e| {
+                let LogOp::PutObject { uuid } = &e.op;
+                (e.stamp, uuid.clone())
+            })
+            .collect(),
+        records,
+    }
+}
+
+fn by_name(name: &str) -> LocateQuery {
+    LocateQuery {
+        name: Some(name.to_string()),
+        ..LocateQuery::default()
+    }
+}
+
+#[tokio::test]
+async fn replicated_entries_merge_log_under_their_origin_and_survive_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = open_unlocked(&dir.path().join("a.redb"), StoreOptions::default());
+    let b_path = dir.path().join("b.redb");
+    let b = open_unlocked(&b_path, never_checkpoint());
+    let a_node = a.node_id();
+
+    let o1 = crate::record::test_record(a.clock().now(), "o1", "alice", &["one"]);
+    let o2 = crate::record::test_record(a.clock().now(), "o2", "alice", &["two"]);
+    a.commit(vec![WriteOp::PutObject(o1.clone()), WriteOp::PutObject(o2)])
+        .await
+        .expect("commit");
+    let mut c1 = o1;
+    c1.lifecycle.compromised = event(&a);
+    c1.updated = a.clock().now();
+    a.commit(vec![WriteOp::PutObject(c1)])
+        .await
+        .expect("commit");
+
+    let batch = shipment(&a, 0);
+    assert_eq!(batch.entries.len(), 3);
+    let info = b
+        .commit(vec![WriteOp::Replicated(batch.clone())])
+        .await
+        .expect("replicated commit");
+    assert!(info.seqs.is_empty(), "nothing enters b's own log");
+    for uuid in ["o1", "o2"] {
+        assert_eq!(b.get(uuid).expect("get"), a.get(uuid).expect("get"));
+    }
+    assert!(
+        b.get("o1")
+            .expect("get")
+            .expect("o1")
+            .lifecycle
+            .compromised
+            .is_some()
+    );
+    assert_eq!(b.version_vector().expect("vv").get(&a_node), Some(&3));
+    assert_eq!(
+        b.log_since(a_node, 0, 10).expect("log"),
+        a.log_since(a_node, 0, 10).expect("log")
+    );
+    assert_eq!(b.locate(&by_name("two")).expect("locate").uuids, vec!["o2"]);
+    b.verify_indexes().expect("indexes of merged records");
+
+    // The same entries again change nothing.
+    b.commit(vec![WriteOp::Replicated(batch.clone())])
+        .await
+        .expect("duplicate");
+    assert_eq!(b.version_vector().expect("vv").get(&a_node), Some(&3));
+
+    // A gap and b's own log are refused, and the store goes on.
+    let mut gap = batch.clone();
+    gap.first_seq = 5;
+    let err = b
+        .commit(vec![WriteOp::Replicated(gap)])
+        .await
+        .expect_err("gap");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                field: "first_seq",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut own = batch.clone();
+    own.origin = b.node_id();
+    own.entries
+        .iter_mut()
+        .for_each(|(s, _)| s.node = b.node_id());
+    let err = b
+        .commit(vec![WriteOp::Replicated(own)])
+        .await
+        .expect_err("own origin");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                field: "origin",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // b destroys o2 locally; a stale copy with its material, shipped again, does not revive it.
+    let mut d2 = (*b.get("o2").expect("get").expect("o2")).clone();
+    d2.material = None;
+    d2.lifecycle.destroyed = event(&b);
+    d2.updated = b.clock().now();
+    b.commit(vec![WriteOp::PutObject(d2)])
+        .await
+        .expect("destroy");
+    b.commit(vec![WriteOp::Replicated(batch)])
+        .await
+        .expect("stale copy");
+    let o2 = b.get("o2").expect("get").expect("o2");
+    assert!(o2.lifecycle.destroyed.is_some() && o2.material.is_none());
+
+    // A crash before any checkpoint: the journal alone brings the merges back.
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let image = crashed.path().join("b.redb");
+    std::fs::copy(&b_path, &image).expect("copy database");
+    std::fs::copy(Journal::path_for(&b_path), Journal::path_for(&image)).expect("copy journal");
+    let expected = (
+        b.get("o1").expect("get"),
+        b.get("o2").expect("get"),
+        b.version_vector().expect("vv"),
+    );
+    let reopened = open_unlocked(&image, StoreOptions::default());
+    assert_eq!(
+        (
+            reopened.get("o1").expect("get"),
+            reopened.get("o2").expect("get"),
+            reopened.version_vector().expect("vv")
+        ),
+        expected
+    );
+    assert_eq!(reopened.log_since(a_node, 0, 10).expect("log").len(), 3);
+    reopened.verify_indexes().expect("indexes after replay");
+    reopened.close().await;
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_barrier_resolves_after_what_was_visible_is_durable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_unlocked(&dir.path().join("s.redb"), StoreOptions::default());
+    let r = crate::record::test_record(store.clock().now(), "x", "alice", &[]);
+    let applied = store
+        .commit_applied(vec![WriteOp::PutObject(r)])
+        .await
+        .expect("applied");
+    store.barrier().await.expect("barrier");
+    // The write was visible before the barrier, so it is durable when the barrier returns.
+    let durable = tokio::time::timeout(Duration::ZERO, applied.durable()).await;
+    assert!(matches!(durable, Ok(Ok(_))), "{durable:?}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn malformed_replicated_entries_are_refused_before_the_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_unlocked(&dir.path().join("s.redb"), StoreOptions::default());
+    let other = crate::clock::NodeId(store.node_id().0 ^ 1);
+    let stamp = Stamp {
+        hlc: crate::clock::Hlc::default(),
+        node: other,
+    };
+    let good = ReplicatedEntries {
+        origin: other,
+        first_seq: 1,
+        entries: vec![(stamp, "u".into())],
+        records: vec![],
+    };
+    let cases: Vec<(&str, ReplicatedEntries)> = vec![
+        (
+            "entries",
+            ReplicatedEntries {
+                entries: vec![],
+                ..good.clone()
+            },
+        ),
+        (
+            "first_seq",
+            ReplicatedEntries {
+                first_seq: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "entries.stamp",
+            ReplicatedEntries {
+                entries: vec![(
+                    Stamp {
+                        node: store.node_id(),
+                        ..stamp
+                    },
+                    "u".into(),
+                )],
+                ..good.clone()
+            },
+        ),
+        (
+            "records",
+            ReplicatedEntries {
+                records: vec![crate::record::test_record(stamp, "not-named", "o", &[])],
+                ..good.clone()
+            },
+        ),
+    ];
+    for (field, bad) in cases {
+        let err = store
+            .commit(vec![WriteOp::Replicated(bad)])
+            .await
+            .expect_err(field);
+        assert!(
+            matches!(&err, StoreError::Invalid { field: f, .. } if *f == field),
+            "{field}: {err}"
+        );
+    }
+    store
+        .commit(vec![WriteOp::Replicated(good)])
+        .await
+        .expect("good");
+    store.close().await;
+}
