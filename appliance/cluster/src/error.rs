@@ -72,6 +72,14 @@ pub enum PeerError {
         /// What membership records.
         recorded: String,
     },
+    /// The peer's Hello names another node than its certificate.
+    #[error("peer says it is node {said}, its certificate names node {certified}")]
+    Identity {
+        /// What the Hello said.
+        said: NodeId,
+        /// What the certificate names.
+        certified: NodeId,
+    },
     /// A message before the Hello, or a second Hello.
     #[error("protocol violation: {0}")]
     Violation(&'static str),

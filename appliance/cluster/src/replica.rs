@@ -150,6 +150,16 @@ pub enum AckLevel {
     MultiSite,
 }
 
+/// Highest sequences of this node's own log at each acknowledgement level: a write with
+/// sequence `s` is at `Site` when `s <= site`, at `MultiSite` when `s <= multi_site`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reached {
+    /// Through here: `Site`.
+    pub site: u64,
+    /// Through here: `MultiSite`.
+    pub multi_site: u64,
+}
+
 #[derive(Debug)]
 struct Link {
     conn: ConnId,
@@ -181,8 +191,8 @@ pub struct Replica {
     /// Handed to the driver to apply, not yet reported durable.
     queued: VersionVector,
     peers: BTreeMap<NodeId, Peer>,
-    /// Connections whose Hello has not arrived yet.
-    pending: BTreeSet<ConnId>,
+    /// Connections whose Hello has not arrived yet, with the node their certificate names.
+    pending: BTreeMap<ConnId, Option<NodeId>>,
     now_ms: u64,
 }
 
@@ -208,7 +218,7 @@ impl Replica {
             queued: durable.clone(),
             durable,
             peers,
-            pending: BTreeSet::new(),
+            pending: BTreeMap::new(),
             config,
             now_ms: 0,
         }
@@ -254,9 +264,11 @@ impl Replica {
         }
     }
 
-    /// A new connection: its Hello is awaited. Returns this node's Hello to send on it.
-    pub fn open(&mut self, conn: ConnId) -> Action {
-        self.pending.insert(conn);
+    /// A new connection whose peer certificate names `certified` (when the driver knows): its
+    /// Hello is awaited, and refused if it claims another node. Returns this node's Hello to
+    /// send on it.
+    pub fn open(&mut self, conn: ConnId, certified: Option<NodeId>) -> Action {
+        self.pending.insert(conn, certified);
         self.hello(conn)
     }
 
@@ -322,9 +334,9 @@ impl Replica {
 
     /// A message arrived on `conn`.
     pub fn receive(&mut self, conn: ConnId, msg: Message) -> Vec<Action> {
-        if self.pending.contains(&conn) {
+        if let Some(&certified) = self.pending.get(&conn) {
             return match msg {
-                Message::Hello(h) => self.greet(conn, h),
+                Message::Hello(h) => self.greet(conn, h, certified),
                 Message::Refuse(_) => {
                     self.pending.remove(&conn);
                     vec![]
@@ -484,6 +496,30 @@ impl Replica {
         }
     }
 
+    /// Up to which sequence this node's own writes reached each level.
+    pub fn reached(&self) -> Reached {
+        let me = self.config.me.node;
+        let mine = &self.config.me.site;
+        let mut site_answering = false;
+        let mut site = 0;
+        let mut other = 0;
+        for p in self.peers.values() {
+            let held = p.acked.get(me);
+            if &p.site == mine {
+                site_answering |= p.link.is_some();
+                site = site.max(held);
+            } else {
+                other = other.max(held);
+            }
+        }
+        let durable = self.durable.get(me);
+        let site = if site_answering { site } else { durable }.min(durable);
+        Reached {
+            site,
+            multi_site: site.min(other),
+        }
+    }
+
     /// Whether any node of another site is connected (a `require_multi_site` write fails fast
     /// without one).
     pub fn other_site_connected(&self) -> bool {
@@ -504,9 +540,10 @@ impl Replica {
         let reason = match &error {
             PeerError::Protocol { .. } => RefuseReason::Protocol,
             PeerError::Cluster => RefuseReason::Cluster,
-            PeerError::NotMember(_) | PeerError::SelfId(_) | PeerError::Site { .. } => {
-                RefuseReason::NotMember
-            }
+            PeerError::NotMember(_)
+            | PeerError::SelfId(_)
+            | PeerError::Site { .. }
+            | PeerError::Identity { .. } => RefuseReason::NotMember,
             PeerError::Violation(_) => RefuseReason::Invalid,
         };
         let version = self
@@ -528,8 +565,19 @@ impl Replica {
         ]
     }
 
-    fn greet(&mut self, conn: ConnId, h: Hello) -> Vec<Action> {
+    fn greet(&mut self, conn: ConnId, h: Hello, certified: Option<NodeId>) -> Vec<Action> {
         self.pending.remove(&conn);
+        if let Some(c) = certified
+            && c != h.node
+        {
+            return self.refuse(
+                conn,
+                PeerError::Identity {
+                    said: h.node,
+                    certified: c,
+                },
+            );
+        }
         if h.cluster != self.config.cluster {
             return self.refuse(conn, PeerError::Cluster);
         }

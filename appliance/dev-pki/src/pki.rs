@@ -223,6 +223,32 @@ impl DevPki {
         issue(pair, client_params(pair, spec)?, &issuer)
     }
 
+    /// Issues a cluster node certificate (server and client auth, one DNS name, the subject
+    /// `CN=<dns_name>,O=Keywarden dev`) from the dev CA to `pair`, which must not exist yet: the
+    /// peer links of a dev or test cluster use it both ways.
+    pub fn issue_node(&self, pair: &CertPair, dns_name: &str) -> Result<(), PkiError> {
+        if !matches!(pair_state(pair)?, PairState::Absent) {
+            return Err(self.refuse(format!(
+                "{} or {} exists; a node certificate is never overwritten",
+                pair.cert.display(),
+                pair.key.display()
+            )));
+        }
+        let issuer = self.load_ca()?;
+        let mut params = leaf_params(pair)?;
+        params.distinguished_name = dev_subject(dns_name);
+        params.subject_alt_names = vec![SanType::DnsName(
+            dns_name
+                .try_into()
+                .map_err(|e| PkiError::generate(&pair.cert, e))?,
+        )];
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        issue(pair, params, &issuer)
+    }
+
     /// Replaces the CA's CRL (atomically) with one revoking the certificates of `serials`
     /// (big-endian serial numbers, as in the certificates).
     pub fn write_crl(&self, serials: &[Vec<u8>]) -> Result<(), PkiError> {

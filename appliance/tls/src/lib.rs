@@ -8,6 +8,7 @@
 //! certificate the current CRLs revoke, never derive an identity from a CN alone, and never
 //! let a bad file be found at the first handshake instead of at start.
 
+mod client;
 mod error;
 mod identity;
 mod pem;
@@ -15,6 +16,7 @@ mod provider;
 mod server;
 mod trust;
 
+pub use client::mutual_client_config;
 pub use error::{IdentityError, TlsError};
 pub use identity::{IdentitySource, peer_identity};
 pub use keywarden_authz::Identity;

@@ -429,8 +429,9 @@ impl Sim {
                 self.next_conn += 2;
                 self.conns.insert(ca, (a, b, cb));
                 self.conns.insert(cb, (b, a, ca));
-                let ha = self.nodes[a].replica.open(ca);
-                let hb = self.nodes[b].replica.open(cb);
+                let (ida, idb) = (self.nodes[a].id, self.nodes[b].id);
+                let ha = self.nodes[a].replica.open(ca, Some(idb));
+                let hb = self.nodes[b].replica.open(cb, Some(ida));
                 self.carry_out(a, vec![ha])?;
                 self.carry_out(b, vec![hb])?;
             }
@@ -690,6 +691,22 @@ impl Sim {
             } else {
                 self.nodes[i].replica.level(*seq)
             };
+            let reached = self.nodes[i].replica.reached();
+            let by_reached = if *seq <= reached.multi_site {
+                AckLevel::MultiSite
+            } else if *seq <= reached.site {
+                AckLevel::Site
+            } else {
+                AckLevel::Local
+            };
+            if self.config.mutation.is_none() && by_reached != level {
+                return fail(
+                    self.now,
+                    format!(
+                        "node {me}: write {seq} is at {level:?}, but reached() says {by_reached:?} ({reached:?})"
+                    ),
+                );
+            }
             if level <= *seen {
                 continue;
             }

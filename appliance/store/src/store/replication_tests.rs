@@ -7,9 +7,9 @@ use super::*;
 use crate::clock::Stamp;
 use crate::journal::Journal;
 use crate::oplog::LogOp;
-use crate::types::ReplicatedEntries;
 use crate::record::LifecycleEvent;
 use crate::testing::open_unlocked;
+use crate::types::ReplicatedEntries;
 
 fn never_checkpoint() -> StoreOptions {
     StoreOptions {
