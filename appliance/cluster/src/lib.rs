@@ -10,10 +10,14 @@
 //! such a peer is refused with a reason.
 
 mod error;
+mod names;
 mod replica;
 mod vector;
 pub mod wire;
 
 pub use error::{PeerError, WireError};
-pub use replica::{AckLevel, Action, Apply, ConnId, LogSource, Member, Replica, ReplicaConfig};
+pub use names::{NODE_DNS_SUFFIX, node_dns_name, node_of_dns_name};
+pub use replica::{
+    AckLevel, Action, Apply, ConnId, LogSource, Member, Reached, Replica, ReplicaConfig,
+};
 pub use vector::VersionVector;

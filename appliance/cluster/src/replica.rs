@@ -696,3 +696,158 @@ impl Replica {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{Ack, Hello};
+
+    const CLUSTER: ClusterId = ClusterId([1; 16]);
+
+    fn member(node: u64, site: &str) -> Member {
+        Member {
+            node: NodeId(node),
+            site: site.into(),
+        }
+    }
+
+    fn replica() -> Replica {
+        Replica::new(
+            ReplicaConfig::new(
+                CLUSTER,
+                member(1, "a"),
+                vec![member(1, "a"), member(2, "a"), member(3, "b")],
+            ),
+            VersionVector::new(),
+        )
+    }
+
+    fn hello(node: u64, site: &str) -> Hello {
+        Hello {
+            protocol_min: MIN_PROTOCOL_VERSION,
+            protocol_max: PROTOCOL_VERSION,
+            cluster: CLUSTER,
+            node: NodeId(node),
+            site: site.into(),
+            durable: VersionVector::new(),
+        }
+    }
+
+    fn refusal(actions: &[Action]) -> Option<&PeerError> {
+        actions.iter().find_map(|a| match a {
+            Action::Close { error, .. } => Some(error),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn hellos_that_do_not_fit_are_refused_with_their_reason() {
+        let cases: Vec<(Hello, Option<NodeId>, fn(&PeerError) -> bool)> = vec![
+            (
+                Hello {
+                    cluster: ClusterId([2; 16]),
+                    ..hello(2, "a")
+                },
+                None,
+                |e| matches!(e, PeerError::Cluster),
+            ),
+            (
+                Hello {
+                    protocol_min: PROTOCOL_VERSION + 1,
+                    protocol_max: PROTOCOL_VERSION + 2,
+                    ..hello(2, "a")
+                },
+                None,
+                |e| matches!(e, PeerError::Protocol { .. }),
+            ),
+            (hello(9, "a"), None, |e| {
+                matches!(e, PeerError::NotMember(_))
+            }),
+            (hello(1, "a"), None, |e| matches!(e, PeerError::SelfId(_))),
+            (hello(3, "a"), None, |e| matches!(e, PeerError::Site { .. })),
+            (hello(2, "a"), Some(NodeId(3)), |e| {
+                matches!(e, PeerError::Identity { .. })
+            }),
+        ];
+        for (h, certified, expected) in cases {
+            let mut r = replica();
+            r.open(ConnId(7), certified);
+            let out = r.receive(ConnId(7), Message::Hello(h.clone()));
+            let error = refusal(&out).unwrap_or_else(|| panic!("{h:?} accepted"));
+            assert!(expected(error), "{h:?}: {error}");
+            assert!(
+                out.iter().any(|a| matches!(
+                    a,
+                    Action::Send {
+                        msg: Message::Refuse(_),
+                        ..
+                    }
+                )),
+                "the peer is told why"
+            );
+            assert_eq!(r.connected().count(), 0);
+        }
+    }
+
+    #[test]
+    fn a_message_before_hello_or_a_second_hello_is_a_violation() {
+        let mut r = replica();
+        r.open(ConnId(1), None);
+        let out = r.receive(
+            ConnId(1),
+            Message::Ack(Ack {
+                durable: VersionVector::new(),
+                resend: false,
+            }),
+        );
+        assert!(matches!(refusal(&out), Some(PeerError::Violation(_))));
+        r.open(ConnId(2), Some(NodeId(2)));
+        assert!(refusal(&r.receive(ConnId(2), Message::Hello(hello(2, "a")))).is_none());
+        assert_eq!(r.connected().collect::<Vec<_>>(), vec![NodeId(2)]);
+        let out = r.receive(ConnId(2), Message::Hello(hello(2, "a")));
+        assert!(matches!(refusal(&out), Some(PeerError::Violation(_))));
+        assert_eq!(r.connected().count(), 0);
+    }
+
+    #[test]
+    fn levels_follow_acks_and_who_answers() {
+        let mut r = replica();
+        r.local_durable(5);
+        // Nobody of site a answers: site level at once; nobody of another site holds it.
+        assert_eq!(r.level(5), AckLevel::Site);
+        assert_eq!(
+            r.reached(),
+            Reached {
+                site: 5,
+                multi_site: 0
+            }
+        );
+        r.open(ConnId(1), Some(NodeId(2)));
+        r.receive(ConnId(1), Message::Hello(hello(2, "a")));
+        // Node 2 of site a answers and holds nothing: back to local.
+        assert_eq!(r.level(5), AckLevel::Local);
+        r.receive(
+            ConnId(1),
+            Message::Ack(Ack {
+                durable: [(NodeId(1), 3)].into_iter().collect(),
+                resend: false,
+            }),
+        );
+        assert_eq!(r.level(3), AckLevel::Site);
+        assert_eq!(r.level(4), AckLevel::Local);
+        r.open(ConnId(2), Some(NodeId(3)));
+        let mut h = hello(3, "b");
+        h.durable = [(NodeId(1), 5)].into_iter().collect();
+        r.receive(ConnId(2), Message::Hello(h));
+        assert_eq!(r.level(3), AckLevel::MultiSite);
+        assert_eq!(r.level(5), AckLevel::Local);
+        assert_eq!(
+            r.reached(),
+            Reached {
+                site: 3,
+                multi_site: 3
+            }
+        );
+        assert!(r.other_site_connected());
+    }
+}

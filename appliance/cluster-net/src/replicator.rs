@@ -1,0 +1,366 @@
+//! The replicator of one node: one task owns the replication core and carries out what it
+//! decides; another applies received entries through the store's writer, in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use keywarden_cluster::wire::{self, Message};
+use keywarden_cluster::{AckLevel, Action, Apply, ConnId, Reached, Replica, VersionVector};
+use keywarden_store::{NodeId, Store, WriteOp};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::config::NetConfig;
+use crate::error::NetError;
+use crate::links;
+use crate::source::{StoreSource, replicated};
+
+/// What the links, the apply task and the API tell the core task.
+pub(crate) enum Event {
+    Opened {
+        conn: ConnId,
+        peer: NodeId,
+        frames: mpsc::Sender<Vec<u8>>,
+    },
+    Frame {
+        conn: ConnId,
+        msg: Message,
+    },
+    Closed {
+        conn: ConnId,
+    },
+    LocalDurable(u64),
+    Applied {
+        origin: NodeId,
+        through: u64,
+    },
+    ApplyFailed {
+        origin: NodeId,
+        first_seq: u64,
+        reason: String,
+    },
+}
+
+/// What the replicator shows the rest of the node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// Levels reached by this node's own writes.
+    pub reached: Reached,
+    /// Peers with a greeted link.
+    pub connected: Vec<NodeId>,
+    /// Everything held durably here.
+    pub durable: VersionVector,
+}
+
+/// A running replicator; stopped by [`Replicator::shutdown`] or on drop.
+pub struct Replicator {
+    events: mpsc::UnboundedSender<Event>,
+    status: watch::Receiver<Status>,
+    tasks: Vec<JoinHandle<()>>,
+    /// Where it listens (the port chosen when the configuration said 0).
+    pub local_addr: std::net::SocketAddr,
+}
+
+impl Replicator {
+    /// Validates `config`, binds the listener, and starts the core, the apply task and one
+    /// dialer per peer with a higher node id.
+    pub async fn start(config: NetConfig, store: Arc<Store>) -> Result<Replicator, NetError> {
+        config.validate()?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| NetError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        Self::start_on(listener, config, store).await
+    }
+
+    /// [`Replicator::start`] on a listener already bound (`config.listen` is not used): a
+    /// harness binds every node's listener first, to know the addresses before any starts.
+    pub async fn start_on(
+        listener: TcpListener,
+        config: NetConfig,
+        store: Arc<Store>,
+    ) -> Result<Replicator, NetError> {
+        config.validate()?;
+        let local_addr = listener.local_addr().map_err(|source| NetError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let durable: VersionVector = store.version_vector()?.into_iter().collect();
+        let replica = Replica::new(config.replica(), durable.clone());
+        let config = Arc::new(config);
+        let (events, rx) = mpsc::unbounded_channel();
+        let (status_tx, status) = watch::channel(Status {
+            durable,
+            ..Status::default()
+        });
+        let (apply_tx, apply_rx) = mpsc::unbounded_channel();
+        let mut tasks = vec![
+            tokio::spawn(core(
+                replica,
+                Arc::clone(&store),
+                rx,
+                apply_tx,
+                status_tx,
+                config.tick,
+            )),
+            tokio::spawn(apply(store, apply_rx, events.clone())),
+            tokio::spawn(links::listen(listener, Arc::clone(&config), events.clone())),
+        ];
+        for peer in config
+            .peers
+            .iter()
+            .filter(|p| p.member.node > config.me.node)
+        {
+            tasks.push(tokio::spawn(links::dial(
+                peer.clone(),
+                Arc::clone(&config),
+                events.clone(),
+            )));
+        }
+        Ok(Replicator {
+            events,
+            status,
+            tasks,
+            local_addr,
+        })
+    }
+
+    /// This node's own writes are durable through log sequence `seq` (the highest of a
+    /// commit's [`keywarden_store::CommitInfo::seqs`]): they may be shipped.
+    pub fn local_durable(&self, seq: u64) {
+        let _ = self.events.send(Event::LocalDurable(seq));
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    /// Waits until own write `seq` reached `level`, at most `within`; returns the level it
+    /// reached.
+    pub async fn wait_level(&self, seq: u64, level: AckLevel, within: Duration) -> AckLevel {
+        let level_of = |s: &Status| {
+            if seq <= s.reached.multi_site {
+                AckLevel::MultiSite
+            } else if seq <= s.reached.site {
+                AckLevel::Site
+            } else {
+                AckLevel::Local
+            }
+        };
+        let mut status = self.status.clone();
+        let wait = status.wait_for(|s| level_of(s) >= level);
+        match tokio::time::timeout(within, wait).await {
+            Ok(Ok(s)) => level_of(&s),
+            _ => level_of(&self.status.borrow()),
+        }
+    }
+
+    /// Stops every task; links close.
+    pub async fn shutdown(mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Replicator {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+struct Links {
+    frames: HashMap<ConnId, (NodeId, mpsc::Sender<Vec<u8>>)>,
+}
+
+impl Links {
+    /// Carries out `actions`: frames to their links, applies to the apply task.
+    fn carry_out(
+        &mut self,
+        replica: &mut Replica,
+        actions: Vec<Action>,
+        apply: &mpsc::UnboundedSender<Apply>,
+    ) {
+        for action in actions {
+            match action {
+                Action::Send { conn, version, msg } => {
+                    let Some((peer, tx)) = self.frames.get(&conn) else {
+                        continue;
+                    };
+                    let frame = match wire::encode(&msg, version) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            warn!(peer = %peer, error = %e, "replication message not encodable");
+                            continue;
+                        }
+                    };
+                    if tx.try_send(frame).is_err() {
+                        // Stuck or gone: the link closes; the peer catches up on the next one.
+                        warn!(peer = %peer, "peer link send queue full, closing it");
+                        self.frames.remove(&conn);
+                        replica.closed(conn);
+                    }
+                }
+                Action::Apply(a) => {
+                    let _ = apply.send(a);
+                }
+                Action::Close { conn, error } => {
+                    if let Some((peer, _)) = self.frames.remove(&conn) {
+                        warn!(peer = %peer, %error, "closing peer link");
+                    }
+                    replica.closed(conn);
+                }
+                Action::NeedsSnapshot { peer, origin } => {
+                    warn!(%peer, %origin, "peer is behind this node's log of that origin and needs a snapshot");
+                }
+                Action::SourceFailed { peer, reason } => {
+                    warn!(%peer, reason, "reading the store for a peer failed");
+                }
+            }
+        }
+    }
+}
+
+async fn core(
+    mut replica: Replica,
+    store: Arc<Store>,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+    apply: mpsc::UnboundedSender<Apply>,
+    status: watch::Sender<Status>,
+    tick: Duration,
+) {
+    let started = Instant::now();
+    let mut links = Links {
+        frames: HashMap::new(),
+    };
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let first = tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(ev) => Some(ev),
+                None => return,
+            },
+            _ = ticker.tick() => None,
+        };
+        replica.tick(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        let mut next = first;
+        // Everything queued is taken before the next poll, so a burst costs one read pass.
+        loop {
+            if let Some(ev) = next.take() {
+                let actions = match ev {
+                    Event::Opened { conn, peer, frames } => {
+                        links.frames.insert(conn, (peer, frames));
+                        vec![replica.open(conn, Some(peer))]
+                    }
+                    Event::Frame { conn, msg } => replica.receive(conn, msg),
+                    Event::Closed { conn } => {
+                        links.frames.remove(&conn);
+                        replica.closed(conn);
+                        vec![]
+                    }
+                    Event::LocalDurable(seq) => {
+                        replica.local_durable(seq);
+                        vec![]
+                    }
+                    Event::Applied { origin, through } => {
+                        replica.applied(origin, through);
+                        vec![]
+                    }
+                    Event::ApplyFailed {
+                        origin,
+                        first_seq,
+                        reason,
+                    } => {
+                        warn!(%origin, first_seq, reason, "replicated entries not applied; asking peers again");
+                        replica.apply_failed(origin, first_seq);
+                        vec![]
+                    }
+                };
+                links.carry_out(&mut replica, actions, &apply);
+            }
+            match rx.try_recv() {
+                Ok(ev) => next = Some(ev),
+                Err(_) => break,
+            }
+        }
+        let actions = replica.poll(&StoreSource(&store));
+        let ships = actions.iter().any(|a| {
+            matches!(
+                a,
+                Action::Send {
+                    msg: Message::Entries(_),
+                    ..
+                }
+            )
+        });
+        // Records were read as visible; they leave only once durable.
+        if ships && let Err(e) = store.barrier().await {
+            warn!(error = %e, "store barrier failed; nothing is shipped");
+            continue;
+        }
+        links.carry_out(&mut replica, actions, &apply);
+        let now = Status {
+            reached: replica.reached(),
+            connected: replica.connected().collect(),
+            durable: replica.durable().clone(),
+        };
+        status.send_if_modified(|s| {
+            if *s == now {
+                false
+            } else {
+                *s = now;
+                true
+            }
+        });
+    }
+}
+
+/// Applies received entries in the order the core handed them out: each is applied before
+/// the next is submitted, and reported once durable.
+async fn apply(
+    store: Arc<Store>,
+    mut rx: mpsc::UnboundedReceiver<Apply>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    while let Some(a) = rx.recv().await {
+        let (origin, first_seq, through) = (a.origin, a.first_seq, a.last_seq());
+        let failed = move |reason: String| Event::ApplyFailed {
+            origin,
+            first_seq,
+            reason,
+        };
+        let write = match replicated(a) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = events.send(failed(e.to_string()));
+                continue;
+            }
+        };
+        match store.commit_applied(vec![WriteOp::Replicated(write)]).await {
+            Ok(applied) => {
+                let events = events.clone();
+                tokio::spawn(async move {
+                    let ev = match applied.durable().await {
+                        Ok(_) => Event::Applied { origin, through },
+                        Err(e) => failed(e.to_string()),
+                    };
+                    let _ = events.send(ev);
+                });
+            }
+            Err(e) => {
+                debug!(%origin, first_seq, error = %e, "replicated entries refused by the store");
+                let _ = events.send(failed(e.to_string()));
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Real replicators over real TLS on loopback, each over its own store: writes travel to every
+//! member and report their acknowledgement levels, a node that was away catches up, and a peer
+//! whose Hello claims another node than its certificate is refused.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use keywarden_cluster::wire::ClusterId;
+use keywarden_cluster::{AckLevel, Member, node_dns_name};
+use keywarden_cluster_net::{NetConfig, PeerAddress, Replicator};
+use keywarden_dev_pki::{CertPair, DevPki};
+use keywarden_store::testing::open_unlocked;
+use keywarden_store::{IndexTerms, Lifecycle, ObjectRecord, Store, StoreOptions, WriteOp};
+use keywarden_tls::{ClientAuth, ClientTrust, ServerTls, mutual_client_config};
+use tokio::net::TcpListener;
+
+const CLUSTER: ClusterId = ClusterId(*b"keywarden-test-1");
+/// Bound of every wait: replication on loopback takes milliseconds.
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Node {
+    store: Arc<Store>,
+    member: Member,
+    pair: CertPair,
+    addr: std::net::SocketAddr,
+    listener: Option<TcpListener>,
+}
+
+async fn node(dir: &Path, pki: &DevPki, name: &str, site: &str) -> Node {
+    let store = Arc::new(open_unlocked(
+        &dir.join(format!("{name}.redb")),
+        StoreOptions::default(),
+    ));
+    let pair = pki.pair(name);
+    pki.issue_node(&pair, &node_dns_name(store.node_id()))
+        .expect("node certificate");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    Node {
+        member: Member {
+            node: store.node_id(),
+            site: site.into(),
+        },
+        addr: listener.local_addr().expect("addr"),
+        listener: Some(listener),
+        store,
+        pair,
+    }
+}
+
+fn config(pki: &DevPki, me: &Node, pair: &CertPair, all: &[&Node]) -> NetConfig {
+    let provider = keywarden_tls::provider().expect("provider");
+    let trust = ClientTrust::load(Arc::clone(&provider), &pki.ca.cert, Vec::new()).expect("trust");
+    let server = ServerTls::load(Arc::clone(&provider), trust, &pair.cert, &pair.key)
+        .expect("server tls")
+        .server_config(ClientAuth::Required, &[])
+        .expect("server config");
+    let client = mutual_client_config(provider, &pki.ca.cert, Vec::new(), &pair.cert, &pair.key)
+        .expect("client config");
+    let peers = all
+        .iter()
+        .filter(|n| n.member.node != me.member.node)
+        .map(|n| PeerAddress {
+            member: n.member.clone(),
+            addr: n.addr,
+        })
+        .collect();
+    let mut c = NetConfig::new(CLUSTER, me.member.clone(), me.addr, peers, server, client);
+    c.tick = Duration::from_millis(20);
+    c.redial = Duration::from_millis(50);
+    c.batch_entries = 16;
+    c.window_entries = 64;
+    c
+}
+
+async fn start(pki: &DevPki, me: &mut Node, all: &[&Node]) -> Replicator {
+    let listener = match me.listener.take() {
+        Some(l) => l,
+        None => TcpListener::bind(me.addr).await.expect("rebind"),
+    };
+    let c = config(pki, me, &me.pair, all);
+    Replicator::start_on(listener, c, Arc::clone(&me.store))
+        .await
+        .expect("start")
+}
+
+fn record(store: &Store, uuid: &str) -> ObjectRecord {
+    let stamp = store.clock().now();
+    ObjectRecord {
+        uuid: uuid.into(),
+        domain: "default".into(),
+        owner: "CN=test".into(),
+        object_type: 2,
+        origin: stamp.node,
+        created: stamp,
+        updated: stamp,
+        lifecycle: Lifecycle::default(),
+        material: None,
+        attributes: Vec::new(),
+        links: Vec::new(),
+        index: IndexTerms {
+            names: vec![uuid.into()],
+            ..IndexTerms::default()
+        },
+    }
+}
+
+/// Writes `n` objects named `prefix-i` on `node` and tells its replicator; returns the last seq.
+async fn write(node: &Node, replicator: &Replicator, prefix: &str, n: usize) -> u64 {
+    let mut last = 0;
+    for i in 0..n {
+        let info = node
+            .store
+            .commit(vec![WriteOp::PutObject(record(
+                &node.store,
+                &format!("{prefix}-{i}"),
+            ))])
+            .await
+            .expect("commit");
+        last = info.seqs.into_iter().max().unwrap_or(last);
+        replicator.local_durable(last);
+    }
+    last
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn has_all(store: &Store, prefix: &str, n: usize) -> bool {
+    (0..n).all(|i| store.get(&format!("{prefix}-{i}")).expect("get").is_some())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_reach_every_member_with_their_levels_and_an_absent_node_catches_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    let mut a = node(dir.path(), &pki, "a", "one").await;
+    let mut b = node(dir.path(), &pki, "b", "one").await;
+    let mut c = node(dir.path(), &pki, "c", "two").await;
+    let shape = [&a as &Node, &b, &c].map(|n| Node {
+        store: Arc::clone(&n.store),
+        member: n.member.clone(),
+        pair: n.pair.clone(),
+        addr: n.addr,
+        listener: None,
+    });
+    let all: Vec<&Node> = shape.iter().collect();
+    let ra = start(&pki, &mut a, &all).await;
+    let rb = start(&pki, &mut b, &all).await;
+    let rc = start(&pki, &mut c, &all).await;
+
+    let last = write(&a, &ra, "a", 40).await;
+    until("a's writes on b and c", || {
+        has_all(&b.store, "a", 40) && has_all(&c.store, "a", 40)
+    })
+    .await;
+    assert_eq!(
+        ra.wait_level(last, AckLevel::MultiSite, WAIT).await,
+        AckLevel::MultiSite
+    );
+    write(&c, &rc, "c", 10).await;
+    until("c's writes on a and b", || {
+        has_all(&a.store, "c", 10) && has_all(&b.store, "c", 10)
+    })
+    .await;
+    assert_eq!(
+        b.store.log_since(a.member.node, 0, 100).expect("log"),
+        a.store.log_since(a.member.node, 0, 100).expect("log"),
+        "b holds a's log as a wrote it"
+    );
+
+    // b goes away; a writes on; b comes back on the same address and catches up.
+    rb.shutdown().await;
+    until("a sees b gone", || {
+        !ra.status().connected.contains(&b.member.node)
+    })
+    .await;
+    let more = write(&a, &ra, "later", 25).await;
+    // c (another site) acknowledges; b, a's only site peer, does not answer: site level holds.
+    assert_eq!(
+        ra.wait_level(more, AckLevel::MultiSite, WAIT).await,
+        AckLevel::MultiSite
+    );
+    let rb = start(&pki, &mut b, &all).await;
+    until("b catches up", || has_all(&b.store, "later", 25)).await;
+    until("vectors agree", || {
+        let va = a.store.version_vector().expect("vv");
+        va == b.store.version_vector().expect("vv") && va == c.store.version_vector().expect("vv")
+    })
+    .await;
+    for r in [ra, rb, rc] {
+        r.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_claiming_another_node_than_its_certificate_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    let mut a = node(dir.path(), &pki, "a", "one").await;
+    let mut b = node(dir.path(), &pki, "b", "one").await;
+    let mut c = node(dir.path(), &pki, "c", "one").await;
+    let shape = [&a as &Node, &b, &c].map(|n| Node {
+        store: Arc::clone(&n.store),
+        member: n.member.clone(),
+        pair: n.pair.clone(),
+        addr: n.addr,
+        listener: None,
+    });
+    let all: Vec<&Node> = shape.iter().collect();
+    // c presents b's certificate: whoever it reaches sees node b certified and node c said.
+    c.pair = b.pair.clone();
+    let ra = start(&pki, &mut a, &all).await;
+    let rb = start(&pki, &mut b, &all).await;
+    let rc = start(&pki, &mut c, &all).await;
+    write(&c, &rc, "c", 5).await;
+    write(&a, &ra, "a", 5).await;
+    until("a's writes on b", || has_all(&b.store, "a", 5)).await;
+    // Give c time to try every link a few times.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !has_all(&a.store, "c", 1) && !has_all(&b.store, "c", 1),
+        "c's writes got in"
+    );
+    assert!(!ra.status().connected.contains(&c.member.node));
+    for r in [ra, rb, rc] {
+        r.shutdown().await;
+    }
+}
