@@ -742,7 +742,8 @@ mod tests {
 
     #[test]
     fn hellos_that_do_not_fit_are_refused_with_their_reason() {
-        let cases: Vec<(Hello, Option<NodeId>, fn(&PeerError) -> bool)> = vec![
+        type Case = (Hello, Option<NodeId>, fn(&PeerError) -> bool);
+        let cases: Vec<Case> = vec![
             (
                 Hello {
                     cluster: ClusterId([2; 16]),
