@@ -57,7 +57,6 @@ pub struct Status {
 
 /// A running replicator; stopped by [`Replicator::shutdown`] or on drop.
 pub struct Replicator {
-    events: mpsc::UnboundedSender<Event>,
     status: watch::Receiver<Status>,
     tasks: Vec<JoinHandle<()>>,
     /// Where it listens (the port chosen when the configuration said 0).
@@ -108,6 +107,7 @@ impl Replicator {
                 status_tx,
                 config.tick,
             )),
+            tokio::spawn(own_durable(store.own_durable(), events.clone())),
             tokio::spawn(apply(store, apply_rx, events.clone())),
             tokio::spawn(links::listen(listener, Arc::clone(&config), events.clone())),
         ];
@@ -123,17 +123,10 @@ impl Replicator {
             )));
         }
         Ok(Replicator {
-            events,
             status,
             tasks,
             local_addr,
         })
-    }
-
-    /// This node's own writes are durable through log sequence `seq` (the highest of a
-    /// commit's [`keywarden_store::CommitInfo::seqs`]): they may be shipped.
-    pub fn local_durable(&self, seq: u64) {
-        let _ = self.events.send(Event::LocalDurable(seq));
     }
 
     /// The current status.
@@ -322,6 +315,17 @@ async fn core(
                 true
             }
         });
+    }
+}
+
+/// Tells the core each time more of this node's own writes are durable (the store's syncer
+/// raises the mark), so every write is shipped without the key service doing anything.
+async fn own_durable(mut mark: watch::Receiver<u64>, events: mpsc::UnboundedSender<Event>) {
+    loop {
+        let seq = *mark.borrow_and_update();
+        if events.send(Event::LocalDurable(seq)).is_err() || mark.changed().await.is_err() {
+            return;
+        }
     }
 }
 

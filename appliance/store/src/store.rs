@@ -80,6 +80,9 @@ pub(crate) struct Inner {
     /// The writer's queue, from unlock on.
     tx: OnceLock<mpsc::Sender<Msg>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// The highest sequence of this node's own log known durable (set at unlock, then raised
+    /// by the syncer).
+    own_durable: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Inner {
@@ -474,6 +477,7 @@ impl Store {
                 sealed: Mutex::new(Some(sealed)),
                 tx: OnceLock::new(),
                 writer: Mutex::new(None),
+                own_durable: Arc::new(tokio::sync::watch::channel(0).0),
             }),
         })
     }
@@ -634,6 +638,12 @@ impl Store {
     }
 
     fn start_writer(&self, sealed: Sealed, keyring: Arc<Keyring>) -> Result<(), StoreError> {
+        // Everything in redb is durable here: the replay before this committed durably.
+        let own_seq = self
+            .table(VERSION_VECTOR)?
+            .get(self.inner.node.0)?
+            .map_or(0, |v| v.value());
+        self.inner.own_durable.send_replace(own_seq);
         let (tx, rx) = mpsc::channel();
         let handle = writer::spawn(
             WriterStart {
@@ -648,6 +658,8 @@ impl Store {
                 keys: Arc::clone(&self.inner.keys),
                 erase_due: Arc::clone(&self.inner.erase_due),
                 keyring: Arc::clone(&keyring),
+                own_seq,
+                own_durable: Arc::clone(&self.inner.own_durable),
             },
             rx,
         )
@@ -1004,6 +1016,12 @@ impl Store {
             objects,
             file_bytes,
         })
+    }
+
+    /// The highest sequence of this node's own log known durable, as it rises: what a
+    /// replicator may ship (0 until unlocked).
+    pub fn own_durable(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.own_durable.subscribe()
     }
 
     /// Resolves once everything readable now is durable (one group through the writer and the

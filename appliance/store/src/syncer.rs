@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::error::StoreError;
 use crate::storage::StoreFile;
@@ -32,6 +32,8 @@ struct State {
     queue: Vec<Ack>,
     /// The highest group whose answers were queued.
     queued_through: u64,
+    /// The highest own log sequence in or before that group.
+    queued_own: u64,
     syncing: bool,
     stop: bool,
     failed: Option<String>,
@@ -42,6 +44,8 @@ struct Shared {
     changed: Condvar,
     /// The highest group whose frame a returned sync covered.
     durable: AtomicU64,
+    /// The highest own log sequence a returned sync covered, for the replicator.
+    own_durable: Arc<watch::Sender<u64>>,
 }
 
 impl Shared {
@@ -71,11 +75,13 @@ impl Syncer {
         file: Arc<dyn StoreFile>,
         counters: Arc<WriteCounters>,
         durable: u64,
+        own_durable: Arc<watch::Sender<u64>>,
     ) -> std::io::Result<Syncer> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
             durable: AtomicU64::new(durable),
+            own_durable,
         });
         let theirs = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
@@ -87,9 +93,10 @@ impl Syncer {
         })
     }
 
-    /// Queues answers for the commits of `group`, whose frame is written. If the syncer has
-    /// failed, nothing is durable any more: the answers are errors, and so is the result.
-    pub fn submit(&self, group: u64, acks: Vec<Ack>) -> Result<(), String> {
+    /// Queues answers for the commits of `group`, whose frame is written; `own` is the highest
+    /// sequence of this node's own log in or before it. If the syncer has failed, nothing is
+    /// durable any more: the answers are errors, and so is the result.
+    pub fn submit(&self, group: u64, own: u64, acks: Vec<Ack>) -> Result<(), String> {
         let mut st = self.shared.lock();
         if let Some(reason) = st.failed.clone() {
             drop(st);
@@ -98,6 +105,7 @@ impl Syncer {
         }
         st.queue.extend(acks);
         st.queued_through = st.queued_through.max(group);
+        st.queued_own = st.queued_own.max(own);
         drop(st);
         self.shared.changed.notify_all();
         Ok(())
@@ -147,9 +155,13 @@ fn run(shared: &Shared, file: &dyn StoreFile, counters: &WriteCounters) {
                 return;
             }
             st.syncing = true;
-            (std::mem::take(&mut st.queue), st.queued_through)
+            (
+                std::mem::take(&mut st.queue),
+                st.queued_through,
+                st.queued_own,
+            )
         };
-        let (batch, through) = batch;
+        let (batch, through, own) = batch;
         let began = std::time::Instant::now();
         let synced = file.sync_data();
         counters.journal_sync(began.elapsed());
@@ -159,6 +171,11 @@ fn run(shared: &Shared, file: &dyn StoreFile, counters: &WriteCounters) {
             Ok(()) => {
                 shared.durable.fetch_max(through, Ordering::AcqRel);
                 drop(st);
+                shared.own_durable.send_if_modified(|v| {
+                    let raised = own > *v;
+                    *v = (*v).max(own);
+                    raised
+                });
                 for a in batch {
                     let _ = a.reply.send(Ok(a.info));
                 }
@@ -199,12 +216,13 @@ mod tests {
     fn answers_once_synced_and_drains() {
         let file = tempfile::tempfile().expect("file");
         let counters = Arc::new(WriteCounters::default());
-        let syncer = Syncer::spawn(Arc::new(file), Arc::clone(&counters), 4).expect("spawn");
+        let syncer =
+            Syncer::spawn(Arc::new(file), Arc::clone(&counters), 4, Arc::default()).expect("spawn");
         assert_eq!(syncer.durable_through(), 4);
         let (a, mut ra) = ack(1);
         let (b, mut rb) = ack(2);
-        syncer.submit(5, vec![a]).expect("submit");
-        syncer.submit(6, vec![b]).expect("submit");
+        syncer.submit(5, 0, vec![a]).expect("submit");
+        syncer.submit(6, 0, vec![b]).expect("submit");
         syncer.drain().expect("drain");
         assert_eq!(syncer.durable_through(), 6);
         assert_eq!(ra.try_recv().expect("answered").expect("ok").seqs, [1]);
@@ -220,10 +238,11 @@ mod tests {
             file.sync_data().is_err(),
             "premise: syncing /dev/null fails"
         );
-        let syncer = Syncer::spawn(Arc::new(file), Arc::default(), 0).expect("spawn");
+        let syncer =
+            Syncer::spawn(Arc::new(file), Arc::default(), 0, Arc::default()).expect("spawn");
         let (a, mut ra) = ack(1);
         syncer
-            .submit(1, vec![a])
+            .submit(1, 0, vec![a])
             .expect("queued before the failure is known");
         let reason = syncer.drain().expect_err("the sync failed");
         assert!(reason.contains("sync failed"), "{reason}");
@@ -232,7 +251,7 @@ mod tests {
             Err(StoreError::Commit { .. })
         ));
         let (b, mut rb) = ack(2);
-        assert!(syncer.submit(2, vec![b]).is_err());
+        assert!(syncer.submit(2, 0, vec![b]).is_err());
         assert_eq!(
             syncer.durable_through(),
             0,

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, Table, WriteTransaction};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::cache::RecordCache;
 use crate::clock::Stamp;
@@ -193,6 +193,10 @@ pub(crate) struct WriterStart {
     pub erase_due: Arc<AtomicBool>,
     /// The keyring at start.
     pub keyring: Arc<Keyring>,
+    /// The highest sequence of this node's own log at start (all durable).
+    pub own_seq: u64,
+    /// Where the syncer publishes the highest own sequence made durable.
+    pub own_durable: Arc<watch::Sender<u64>>,
 }
 
 pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<JoinHandle<()>> {
@@ -200,6 +204,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
         start.journal.sync_handle(),
         Arc::clone(&start.counters),
         start.next_group - 1,
+        start.own_durable,
     )?;
     std::thread::Builder::new()
         .name("store-writer".to_string())
@@ -218,6 +223,7 @@ pub(crate) fn spawn(start: WriterStart, rx: Receiver<Msg>) -> std::io::Result<Jo
                 erase_due: start.erase_due,
                 keyring: start.keyring,
                 unchecked_since: None,
+                own_seq: start.own_seq,
             };
             w.run(rx);
         })
@@ -240,6 +246,8 @@ struct Writer {
     keyring: Arc<Keyring>,
     /// When the oldest write not yet in a checkpoint was applied; `None` when all are.
     unchecked_since: Option<Instant>,
+    /// The highest sequence of this node's own log applied so far.
+    own_seq: u64,
 }
 
 /// How applying a group failed.
@@ -437,7 +445,7 @@ impl Writer {
                         group_size: 1,
                     },
                 };
-                self.syncer.submit(group, vec![ack])
+                self.syncer.submit(group, self.own_seq, vec![ack])
             }
             Err(GroupFailure::Apply(e) | GroupFailure::NotDurable(e)) => {
                 let _ = reply.send(Err(e));
@@ -549,7 +557,7 @@ impl Writer {
                         }
                     })
                     .collect();
-                self.syncer.submit(group, acks)
+                self.syncer.submit(group, self.own_seq, acks)
             }
             Err(GroupFailure::Apply(e)) if group_size > 1 => {
                 // Retry one by one so a commit that cannot apply fails alone.
@@ -572,7 +580,8 @@ impl Writer {
                                     group_size: 1,
                                 },
                             };
-                            if let Err(reason) = self.syncer.submit(group, vec![ack]) {
+                            if let Err(reason) = self.syncer.submit(group, self.own_seq, vec![ack])
+                            {
                                 fatal = Some(reason);
                             }
                             continue;
@@ -745,6 +754,9 @@ impl Writer {
             None => {}
         }
         self.unchecked_since.get_or_insert_with(Instant::now);
+        if let Some(top) = out.iter().flatten().max() {
+            self.own_seq = self.own_seq.max(*top);
+        }
         Ok((id, out))
     }
 

@@ -271,3 +271,43 @@ async fn malformed_replicated_entries_are_refused_before_the_writer() {
         .expect("good");
     store.close().await;
 }
+
+#[tokio::test]
+async fn own_durable_follows_durable_own_writes_and_starts_where_the_log_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.redb");
+    let store = open_unlocked(&path, StoreOptions::default());
+    let mut durable = store.own_durable();
+    assert_eq!(*durable.borrow(), 0);
+    let mut last = 0;
+    for i in 0..3 {
+        let r = crate::record::test_record(store.clock().now(), &format!("o{i}"), "alice", &[]);
+        let info = store
+            .commit(vec![WriteOp::PutObject(r)])
+            .await
+            .expect("commit");
+        last = info.seqs[0];
+        // Answered only after the sync that also raised the watermark.
+        assert!(*durable.borrow_and_update() >= last);
+    }
+    // A replicated write moves nothing of this node's own log.
+    let other = crate::clock::NodeId(store.node_id().0 ^ 1);
+    let stamp = Stamp {
+        hlc: crate::clock::Hlc::default(),
+        node: other,
+    };
+    store
+        .commit(vec![WriteOp::Replicated(ReplicatedEntries {
+            origin: other,
+            first_seq: 1,
+            entries: vec![(stamp, "elsewhere".into())],
+            records: vec![],
+        })])
+        .await
+        .expect("replicated");
+    assert_eq!(*store.own_durable().borrow(), last);
+    store.close().await;
+    let store = open_unlocked(&path, StoreOptions::default());
+    assert_eq!(*store.own_durable().borrow(), last);
+    store.close().await;
+}
