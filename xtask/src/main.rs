@@ -19,7 +19,7 @@ const SYSTEM_PACKAGES: &[&str] = &["softhsm2", "opensc", "python3-venv", "python
 const READY_WAIT: Duration = Duration::from_secs(120);
 
 const USAGE: &str = "usage:
-  cargo xtask test [--quick]        fmt, cargo deny, clippy (not with --quick), build, cargo test, PyKMIP interop
+  cargo xtask test [--quick] [--long]  fmt, cargo deny, clippy (not with --quick), build, cargo test, PyKMIP interop; --long runs 5,000 cluster simulation and 20,000 power-cut seeds
   cargo xtask run                   build release kmsd + hsm-bridge, run `kmsd dev --dir target/dev`
   cargo xtask bench NAME [--quick]  build release, run target/release/keywarden-bench NAME";
 
@@ -172,12 +172,23 @@ fn ensure_cargo_deny() -> Result<()> {
     )
 }
 
-/// `cargo xtask test [--quick]`.
+/// Seeds of the seeded tests: CI's default, or many more with `--long`.
+fn seed_env(long: bool) -> Vec<(&'static str, &'static str)> {
+    if long {
+        vec![("KW_SIM_SEEDS", "5000"), ("KW_POWER_CUT_SEEDS", "20000")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `cargo xtask test [--quick] [--long]`.
 fn cmd_test(args: &[String]) -> Result<ExitCode> {
     let mut quick = false;
+    let mut long = false;
     for arg in args {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--long" => long = true,
             other => bail!("test: unknown argument {other:?}\n{USAGE}"),
         }
     }
@@ -244,7 +255,7 @@ fn cmd_test(args: &[String]) -> Result<ExitCode> {
     ));
     steps.push((
         "cargo test",
-        Box::new(|| {
+        Box::new(move || {
             // KMSD_BIN names the kmsd just built, whatever CARGO_TARGET_DIR is. The PyKMIP test
             // is deferred to the next step so that it runs once, with its output shown.
             let kmsd = target_dir()?.join("debug").join("kmsd");
@@ -253,6 +264,7 @@ fn cmd_test(args: &[String]) -> Result<ExitCode> {
                 cargo()
                     // Every test binary runs, so one failure does not hide the others.
                     .args(["test", "--workspace", "--no-fail-fast"])
+                    .envs(seed_env(long))
                     .env("KMSD_BIN", &kmsd)
                     .env("KEYWARDEN_PYKMIP", "defer"),
             )

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keywarden_cluster::wire::{self, Message};
-use keywarden_cluster::{AckLevel, Action, Apply, ConnId, Reached, Replica, VersionVector};
+use keywarden_cluster::{
+    AckLevel, Action, Apply, ConnId, Degraded, Reached, Replica, VersionVector,
+};
 use keywarden_store::{NodeId, Store, WriteOp};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -53,6 +55,8 @@ pub struct Status {
     pub connected: Vec<NodeId>,
     /// Everything held durably here.
     pub durable: VersionVector,
+    /// Why operations that need a majority of sites must fail now, if they must.
+    pub degraded: Option<Degraded>,
 }
 
 /// A running replicator; stopped by [`Replicator::shutdown`] or on drop.
@@ -306,6 +310,7 @@ async fn core(
             reached: replica.reached(),
             connected: replica.connected().collect(),
             durable: replica.durable().clone(),
+            degraded: replica.agreement().err(),
         };
         status.send_if_modified(|s| {
             if *s == now {

@@ -18,6 +18,6 @@ pub mod wire;
 pub use error::{PeerError, WireError};
 pub use names::{NODE_DNS_SUFFIX, node_dns_name, node_of_dns_name};
 pub use replica::{
-    AckLevel, Action, Apply, ConnId, LogSource, Member, Reached, Replica, ReplicaConfig,
+    AckLevel, Action, Apply, ConnId, Degraded, LogSource, Member, Reached, Replica, ReplicaConfig,
 };
 pub use vector::VersionVector;

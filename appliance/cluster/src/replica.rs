@@ -150,6 +150,16 @@ pub enum AckLevel {
     MultiSite,
 }
 
+/// Why an operation that needs a majority of sites cannot run here now.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("degraded: {} of {sites} sites unreachable ({}); this needs a majority of sites", unreachable.len(), unreachable.join(", "))]
+pub struct Degraded {
+    /// Sites of the cluster.
+    pub sites: usize,
+    /// Sites with no member reachable from this node.
+    pub unreachable: Vec<String>,
+}
+
 /// Highest sequences of this node's own log at each acknowledgement level: a write with
 /// sequence `s` is at `Site` when `s <= site`, at `MultiSite` when `s <= multi_site`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -520,6 +530,31 @@ impl Replica {
         }
     }
 
+    /// Whether this node may do what needs global agreement (strictly unique names,
+    /// membership changes, KEK and root-of-trust rotation): a majority of the cluster's sites
+    /// must be reachable, this node's own counting as reached. Everything else works in any
+    /// minority.
+    pub fn agreement(&self) -> Result<(), Degraded> {
+        let mut sites: BTreeMap<&str, bool> = BTreeMap::new();
+        sites.insert(self.config.me.site.as_str(), true);
+        for p in self.peers.values() {
+            *sites.entry(p.site.as_str()).or_insert(false) |= p.link.is_some();
+        }
+        let reachable = sites.values().filter(|r| **r).count();
+        if reachable * 2 > sites.len() {
+            Ok(())
+        } else {
+            Err(Degraded {
+                sites: sites.len(),
+                unreachable: sites
+                    .iter()
+                    .filter(|(_, r)| !**r)
+                    .map(|(s, _)| (*s).to_owned())
+                    .collect(),
+            })
+        }
+    }
+
     /// Whether any node of another site is connected (a `require_multi_site` write fails fast
     /// without one).
     pub fn other_site_connected(&self) -> bool {
@@ -808,6 +843,42 @@ mod tests {
         let out = r.receive(ConnId(2), Message::Hello(hello(2, "a")));
         assert!(matches!(refusal(&out), Some(PeerError::Violation(_))));
         assert_eq!(r.connected().count(), 0);
+    }
+
+    #[test]
+    fn agreement_needs_a_majority_of_sites() {
+        let three = |site_of_me: &str| {
+            Replica::new(
+                ReplicaConfig::new(
+                    CLUSTER,
+                    member(1, site_of_me),
+                    vec![member(2, "a"), member(3, "b"), member(4, "c")],
+                ),
+                VersionVector::new(),
+            )
+        };
+        let mut r = three("a");
+        let err = r.agreement().expect_err("alone in one of three sites");
+        assert_eq!(err.unreachable, vec!["b".to_owned(), "c".to_owned()]);
+        assert!(
+            err.to_string().contains("2 of 3 sites unreachable (b, c)"),
+            "{err}"
+        );
+        // Its own site's peer does not help; a second site does.
+        r.open(ConnId(1), Some(NodeId(2)));
+        r.receive(ConnId(1), Message::Hello(hello(2, "a")));
+        assert!(r.agreement().is_err());
+        r.open(ConnId(2), Some(NodeId(3)));
+        r.receive(ConnId(2), Message::Hello(hello(3, "b")));
+        assert_eq!(r.agreement(), Ok(()));
+        r.closed(ConnId(2));
+        assert!(r.agreement().is_err());
+        // One site only: always a majority.
+        let solo = Replica::new(
+            ReplicaConfig::new(CLUSTER, member(1, "a"), vec![member(2, "a")]),
+            VersionVector::new(),
+        );
+        assert_eq!(solo.agreement(), Ok(()));
     }
 
     #[test]
