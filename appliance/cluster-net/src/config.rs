@@ -54,6 +54,8 @@ pub struct NetConfig {
     pub window_entries: u64,
     /// Milliseconds before unacknowledged entries are sent again.
     pub resend_after_ms: u64,
+    /// How often log entries that every member holds are dropped.
+    pub truncate_every: Duration,
 }
 
 impl NetConfig {
@@ -82,6 +84,7 @@ impl NetConfig {
             batch_entries: 256,
             window_entries: 4096,
             resend_after_ms: 5_000,
+            truncate_every: Duration::from_secs(60),
         }
     }
 
@@ -141,6 +144,7 @@ impl NetConfig {
             ("redial", self.redial),
             ("handshake_timeout", self.handshake_timeout),
             ("idle_timeout", self.idle_timeout),
+            ("truncate_every", self.truncate_every),
         ] {
             if d.is_zero() {
                 return bad(field, "must be above zero".into());

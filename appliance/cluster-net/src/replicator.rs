@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use keywarden_cluster::wire::{self, Message};
 use keywarden_cluster::{
-    AckLevel, Action, Apply, ConnId, Degraded, Reached, Replica, VersionVector,
+    AckLevel, Action, Apply, ConnId, Degraded, Member, Reached, Replica, SnapshotApply,
+    VersionVector,
 };
 use keywarden_store::{NodeId, Store, WriteOp};
 use tokio::net::TcpListener;
@@ -15,10 +16,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-use crate::config::NetConfig;
+use crate::config::{NetConfig, PeerAddress};
 use crate::error::NetError;
 use crate::links;
-use crate::source::{StoreSource, replicated};
+use crate::source::{StoreSource, replicated, snapshot};
 
 /// What the links, the apply task and the API tell the core task.
 pub(crate) enum Event {
@@ -44,6 +45,22 @@ pub(crate) enum Event {
         first_seq: u64,
         reason: String,
     },
+    SnapshotApplied {
+        from: NodeId,
+        page: u32,
+        done: Option<VersionVector>,
+    },
+    SnapshotFailed {
+        from: NodeId,
+        reason: String,
+    },
+    AddMember(PeerAddress),
+}
+
+/// Received state for the apply task, in the order the core handed it out.
+pub(crate) enum Job {
+    Entries(Apply),
+    Snapshot(SnapshotApply),
 }
 
 /// What the replicator shows the rest of the node.
@@ -61,6 +78,7 @@ pub struct Status {
 
 /// A running replicator; stopped by [`Replicator::shutdown`] or on drop.
 pub struct Replicator {
+    events: mpsc::UnboundedSender<Event>,
     status: watch::Receiver<Status>,
     tasks: Vec<JoinHandle<()>>,
     /// Where it listens (the port chosen when the configuration said 0).
@@ -109,7 +127,8 @@ impl Replicator {
                 rx,
                 apply_tx,
                 status_tx,
-                config.tick,
+                Arc::clone(&config),
+                events.clone(),
             )),
             tokio::spawn(own_durable(store.own_durable(), events.clone())),
             tokio::spawn(apply(store, apply_rx, events.clone())),
@@ -127,10 +146,17 @@ impl Replicator {
             )));
         }
         Ok(Replicator {
+            events,
             status,
             tasks,
             local_addr,
         })
+    }
+
+    /// A member joined the cluster: links with it are accepted from now on (and dialled, when
+    /// its id is the higher).
+    pub fn add_member(&self, peer: PeerAddress) {
+        let _ = self.events.send(Event::AddMember(peer));
     }
 
     /// The current status.
@@ -185,7 +211,7 @@ impl Links {
         &mut self,
         replica: &mut Replica,
         actions: Vec<Action>,
-        apply: &mpsc::UnboundedSender<Apply>,
+        apply: &mpsc::UnboundedSender<Job>,
     ) {
         for action in actions {
             match action {
@@ -208,7 +234,10 @@ impl Links {
                     }
                 }
                 Action::Apply(a) => {
-                    let _ = apply.send(a);
+                    let _ = apply.send(Job::Entries(a));
+                }
+                Action::ApplySnapshot(a) => {
+                    let _ = apply.send(Job::Snapshot(a));
                 }
                 Action::Close { conn, error } => {
                     if let Some((peer, _)) = self.frames.remove(&conn) {
@@ -216,8 +245,8 @@ impl Links {
                     }
                     replica.closed(conn);
                 }
-                Action::NeedsSnapshot { peer, origin } => {
-                    warn!(%peer, %origin, "peer is behind this node's log of that origin and needs a snapshot");
+                Action::SnapshotStarted { peer, origin } => {
+                    tracing::info!(%peer, %origin, "peer is behind this node's log of that origin: sending it a snapshot");
                 }
                 Action::SourceFailed { peer, reason } => {
                     warn!(%peer, reason, "reading the store for a peer failed");
@@ -227,25 +256,30 @@ impl Links {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one task's whole wiring, spelled out once
 async fn core(
     mut replica: Replica,
     store: Arc<Store>,
     mut rx: mpsc::UnboundedReceiver<Event>,
-    apply: mpsc::UnboundedSender<Apply>,
+    apply: mpsc::UnboundedSender<Job>,
     status: watch::Sender<Status>,
-    tick: Duration,
+    config: Arc<NetConfig>,
+    events: mpsc::UnboundedSender<Event>,
 ) {
     let started = Instant::now();
     let mut links = Links {
         frames: HashMap::new(),
     };
-    let mut ticker = tokio::time::interval(tick);
+    let mut ticker = tokio::time::interval(config.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut truncated = VersionVector::new();
+    let mut last_truncation = Instant::now();
+    let mut dialers: Vec<AbortOnDrop> = Vec::new();
     loop {
         let first = tokio::select! {
             ev = rx.recv() => match ev {
                 Some(ev) => Some(ev),
-                None => return,
+                None => break,
             },
             _ = ticker.tick() => None,
         };
@@ -282,6 +316,28 @@ async fn core(
                         replica.apply_failed(origin, first_seq);
                         vec![]
                     }
+                    Event::SnapshotApplied { from, page, done } => {
+                        replica.snapshot_applied(from, page, done.as_ref())
+                    }
+                    Event::SnapshotFailed { from, reason } => {
+                        warn!(%from, reason, "snapshot page not applied; its sender starts over");
+                        replica.snapshot_failed(from);
+                        vec![]
+                    }
+                    Event::AddMember(peer) => {
+                        replica.add_member(Member {
+                            node: peer.member.node,
+                            site: peer.member.site.clone(),
+                        });
+                        if peer.member.node > config.me.node {
+                            dialers.push(AbortOnDrop(tokio::spawn(links::dial(
+                                peer,
+                                Arc::clone(&config),
+                                events.clone(),
+                            ))));
+                        }
+                        vec![]
+                    }
                 };
                 links.carry_out(&mut replica, actions, &apply);
             }
@@ -295,7 +351,7 @@ async fn core(
             matches!(
                 a,
                 Action::Send {
-                    msg: Message::Entries(_),
+                    msg: Message::Entries(_) | Message::SnapshotPage(_),
                     ..
                 }
             )
@@ -306,6 +362,22 @@ async fn core(
             continue;
         }
         links.carry_out(&mut replica, actions, &apply);
+        if last_truncation.elapsed() >= config.truncate_every {
+            last_truncation = Instant::now();
+            let below = replica.truncatable();
+            if below != truncated && below.lead_over(&truncated) > 0 {
+                truncated = below.clone();
+                let store = Arc::clone(&store);
+                tokio::spawn(async move {
+                    let write = WriteOp::TruncateLogs {
+                        below: below.iter().collect(),
+                    };
+                    if let Err(e) = store.commit(vec![write]).await {
+                        warn!(error = %e, "log truncation failed; the entries stay");
+                    }
+                });
+            }
+        }
         let now = Status {
             reached: replica.reached(),
             connected: replica.connected().collect(),
@@ -321,6 +393,16 @@ async fn core(
             }
         });
     }
+    drop(dialers);
+}
+
+/// A task that ends with its owner (the core task, aborted or not).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Tells the core each time more of this node's own writes are durable (the store's syncer
@@ -334,40 +416,67 @@ async fn own_durable(mut mark: watch::Receiver<u64>, events: mpsc::UnboundedSend
     }
 }
 
-/// Applies received entries in the order the core handed them out: each is applied before
-/// the next is submitted, and reported once durable.
+/// Applies received state in the order the core handed it out: each job is applied before the
+/// next is submitted, and reported once durable.
 async fn apply(
     store: Arc<Store>,
-    mut rx: mpsc::UnboundedReceiver<Apply>,
+    mut rx: mpsc::UnboundedReceiver<Job>,
     events: mpsc::UnboundedSender<Event>,
 ) {
-    while let Some(a) = rx.recv().await {
-        let (origin, first_seq, through) = (a.origin, a.first_seq, a.last_seq());
-        let failed = move |reason: String| Event::ApplyFailed {
-            origin,
-            first_seq,
-            reason,
-        };
-        let write = match replicated(a) {
-            Ok(w) => w,
-            Err(e) => {
-                let _ = events.send(failed(e.to_string()));
-                continue;
+    while let Some(job) = rx.recv().await {
+        let (write, done, failed): (_, Event, Box<dyn Fn(String) -> Event + Send>) = match job {
+            Job::Entries(a) => {
+                let (origin, first_seq, through) = (a.origin, a.first_seq, a.last_seq());
+                let failed = move |reason| Event::ApplyFailed {
+                    origin,
+                    first_seq,
+                    reason,
+                };
+                match replicated(a) {
+                    Ok(w) => (
+                        WriteOp::Replicated(w),
+                        Event::Applied { origin, through },
+                        Box::new(failed),
+                    ),
+                    Err(e) => {
+                        let _ = events.send(failed(e.to_string()));
+                        continue;
+                    }
+                }
+            }
+            Job::Snapshot(a) => {
+                let (from, page, vector) = (a.from, a.page, a.done.clone());
+                let failed = move |reason| Event::SnapshotFailed { from, reason };
+                match snapshot(a) {
+                    Ok(w) => (
+                        w,
+                        Event::SnapshotApplied {
+                            from,
+                            page,
+                            done: vector,
+                        },
+                        Box::new(failed),
+                    ),
+                    Err(e) => {
+                        let _ = events.send(failed(e.to_string()));
+                        continue;
+                    }
+                }
             }
         };
-        match store.commit_applied(vec![WriteOp::Replicated(write)]).await {
+        match store.commit_applied(vec![write]).await {
             Ok(applied) => {
                 let events = events.clone();
                 tokio::spawn(async move {
                     let ev = match applied.durable().await {
-                        Ok(_) => Event::Applied { origin, through },
+                        Ok(_) => done,
                         Err(e) => failed(e.to_string()),
                     };
                     let _ = events.send(ev);
                 });
             }
             Err(e) => {
-                debug!(%origin, first_seq, error = %e, "replicated entries refused by the store");
+                debug!(error = %e, "received state refused by the store");
                 let _ = events.send(failed(e.to_string()));
             }
         }

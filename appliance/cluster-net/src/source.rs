@@ -1,8 +1,11 @@
 //! The store as the replication core sees it: the log it ships from, the records it ships,
 //! and received entries turned into a write for the store's writer.
 
-use keywarden_cluster::{Apply, LogSource};
-use keywarden_store::{LogEntry, NodeId, Record, ReplicatedEntries, Store, StoreError};
+use keywarden_cluster::wire::ShippedRecord;
+use keywarden_cluster::{Apply, LogSource, SnapshotApply};
+use keywarden_store::{
+    LogEntry, NodeId, ObjectRecord, Record, ReplicatedEntries, Store, StoreError, WriteOp,
+};
 
 use crate::error::ApplyError;
 
@@ -23,29 +26,60 @@ impl LogSource for StoreSource<'_> {
             .map(|r| Record::encode_current(&r))
             .transpose()
     }
+
+    fn snapshot_page(
+        &self,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<ShippedRecord>, StoreError> {
+        self.0
+            .objects_page(after, max)?
+            .iter()
+            .map(|r| {
+                Ok(ShippedRecord {
+                    uuid: r.uuid.clone(),
+                    record: Record::encode_current(r)?,
+                })
+            })
+            .collect()
+    }
 }
 
-/// The write that merges `a` into the store; a record that does not decode, or names another
-/// object than it was shipped as, refuses the whole batch.
-pub(crate) fn replicated(a: Apply) -> Result<ReplicatedEntries, ApplyError> {
-    let mut records = Vec::with_capacity(a.records.len());
-    for r in a.records {
+/// Decodes shipped records, each checked to be the object it was shipped as.
+fn decode(from: NodeId, shipped: Vec<ShippedRecord>) -> Result<Vec<ObjectRecord>, ApplyError> {
+    let mut records = Vec::with_capacity(shipped.len());
+    for r in shipped {
         let rec = Record::decode(&r.record)
             .map_err(|e| ApplyError::Record {
                 uuid: r.uuid.clone(),
-                from: a.from,
+                from,
                 reason: e.to_string(),
             })?
             .into_current();
         if rec.uuid != r.uuid {
             return Err(ApplyError::Record {
                 uuid: r.uuid,
-                from: a.from,
+                from,
                 reason: format!("the record is of object {}", rec.uuid),
             });
         }
         records.push(rec);
     }
+    Ok(records)
+}
+
+/// The write that merges a snapshot page (and, on the last, raises the vector).
+pub(crate) fn snapshot(a: SnapshotApply) -> Result<WriteOp, ApplyError> {
+    Ok(WriteOp::Snapshot {
+        records: decode(a.from, a.records)?,
+        done: a.done.map(|v| v.iter().collect()),
+    })
+}
+
+/// The write that merges `a` into the store; a record that does not decode, or names another
+/// object than it was shipped as, refuses the whole batch.
+pub(crate) fn replicated(a: Apply) -> Result<ReplicatedEntries, ApplyError> {
+    let records = decode(a.from, a.records)?;
     Ok(ReplicatedEntries {
         origin: a.origin,
         first_seq: a.first_seq,

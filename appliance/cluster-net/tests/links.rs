@@ -234,3 +234,77 @@ async fn a_peer_claiming_another_node_than_its_certificate_is_refused() {
         r.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_joining_after_the_logs_were_truncated_bootstraps_from_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    let mut a = node(dir.path(), &pki, "a", "one").await;
+    let mut b = node(dir.path(), &pki, "b", "two").await;
+    let mut j = node(dir.path(), &pki, "j", "one").await;
+    let copy = |n: &Node| Node {
+        store: Arc::clone(&n.store),
+        member: n.member.clone(),
+        pair: n.pair.clone(),
+        addr: n.addr,
+        listener: None,
+    };
+    let founders = [copy(&a), copy(&b)];
+    let two: Vec<&Node> = founders.iter().collect();
+    let quick = |mut c: NetConfig| {
+        c.truncate_every = Duration::from_millis(50);
+        c
+    };
+    let start_with = |me: &mut Node, all: &[&Node]| {
+        let listener = me.listener.take().expect("listener");
+        let c = quick(config(&pki, me, &me.pair, all));
+        Replicator::start_on(listener, c, Arc::clone(&me.store))
+    };
+    let ra = start_with(&mut a, &two).await.expect("start a");
+    let rb = start_with(&mut b, &two).await.expect("start b");
+    write(&a, "a", 300).await;
+    write(&b, "b", 100).await;
+    until("a and b agree", || {
+        has_all(&b.store, "a", 300) && has_all(&a.store, "b", 100)
+    })
+    .await;
+    // Every member holds everything: every copy of every log is dropped, so j can only be
+    // brought up by a snapshot.
+    until("every log truncated", || {
+        [&a, &b].iter().all(|n| {
+            [a.member.node, b.member.node].iter().all(|origin| {
+                n.store
+                    .log_since(*origin, 0, 1)
+                    .expect("log")
+                    .first()
+                    .is_none_or(|e| e.seq > 1)
+            })
+        })
+    })
+    .await;
+
+    let everyone = [copy(&a), copy(&b), copy(&j)];
+    let three: Vec<&Node> = everyone.iter().collect();
+    for r in [&ra, &rb] {
+        r.add_member(PeerAddress {
+            member: j.member.clone(),
+            addr: j.addr,
+        });
+    }
+    let rj = start_with(&mut j, &three).await.expect("start j");
+    until("j bootstrapped", || {
+        has_all(&j.store, "a", 300) && has_all(&j.store, "b", 100)
+    })
+    .await;
+    until("j's vector reaches the others'", || {
+        j.store.version_vector().expect("vv") == a.store.version_vector().expect("vv")
+    })
+    .await;
+    // And it follows new writes as any member does.
+    write(&b, "after", 5).await;
+    until("new writes reach j", || has_all(&j.store, "after", 5)).await;
+    for r in [ra, rb, rj] {
+        r.shutdown().await;
+    }
+}

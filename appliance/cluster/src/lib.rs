@@ -19,5 +19,6 @@ pub use error::{PeerError, WireError};
 pub use names::{NODE_DNS_SUFFIX, node_dns_name, node_of_dns_name};
 pub use replica::{
     AckLevel, Action, Apply, ConnId, Degraded, LogSource, Member, Reached, Replica, ReplicaConfig,
+    SnapshotApply,
 };
 pub use vector::VersionVector;

@@ -18,7 +18,7 @@ use crate::error::PeerError;
 use crate::vector::VersionVector;
 use crate::wire::{
     Ack, ClusterId, Entries, EntryRef, Hello, MIN_PROTOCOL_VERSION, Message, PROTOCOL_VERSION,
-    Refuse, RefuseReason, ShippedRecord,
+    Refuse, RefuseReason, ShippedRecord, SnapshotAck, SnapshotPage,
 };
 
 /// A member of the cluster and its site.
@@ -74,6 +74,29 @@ pub trait LogSource {
     -> Result<Vec<LogEntry>, Self::Error>;
     /// The current record of `uuid` in wire encoding, if stored.
     fn record(&self, uuid: &str) -> Result<Option<Vec<u8>>, Self::Error>;
+    /// Current records of the objects after `after` in UUID order (from the first when
+    /// `None`), at most `max`, in wire encoding: one page of a snapshot.
+    fn snapshot_page(
+        &self,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<ShippedRecord>, Self::Error>;
+}
+
+/// A snapshot page received from a peer, for the driver to merge through the store's writer;
+/// once durable it calls [`Replica::snapshot_applied`] (or [`Replica::snapshot_failed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotApply {
+    /// The peer that sent it.
+    pub from: NodeId,
+    /// Its number.
+    pub page: u32,
+    /// Records to merge.
+    pub records: Vec<ShippedRecord>,
+    /// On the last page: what this node holds once it is applied. The store raises its vector
+    /// to it and keeps no log entries at or below it for origins it raises (they are in the
+    /// records, not in the log).
+    pub done: Option<VersionVector>,
 }
 
 /// Entries of one origin received from a peer, for the driver to merge through the store's
@@ -120,13 +143,16 @@ pub enum Action {
         /// Why.
         error: PeerError,
     },
-    /// The log of `origin` no longer holds what `peer` lacks: it needs a snapshot.
-    NeedsSnapshot {
+    /// This node's log of `origin` no longer reaches what `peer` holds: a snapshot to it
+    /// began (for logs and metrics).
+    SnapshotStarted {
         /// The peer.
         peer: NodeId,
-        /// The origin whose log was truncated below what the peer holds.
+        /// The origin whose log starts above what the peer holds.
         origin: NodeId,
     },
+    /// Merge a received snapshot page.
+    ApplySnapshot(SnapshotApply),
     /// A read of the local log or records failed; sending to `peer` pauses until the next
     /// [`Replica::poll`].
     SourceFailed {
@@ -182,6 +208,33 @@ struct Link {
     resend_due: bool,
     /// Last time (ms) an ack from the peer moved, or entries were first outstanding.
     progress_ms: u64,
+    /// A snapshot being sent to the peer: no entries go to it meanwhile.
+    outgoing: Option<Outgoing>,
+}
+
+/// A snapshot on its way to a peer, one page at a time.
+#[derive(Debug)]
+struct Outgoing {
+    /// What this node held when it began.
+    vector: VersionVector,
+    /// UUID of the last record sent.
+    after: Option<String>,
+    /// Number of the page sent or to send.
+    page: u32,
+    /// When that page was sent, while it is not acknowledged.
+    awaiting_since: Option<u64>,
+    /// That page was the last.
+    last: bool,
+}
+
+/// A snapshot being received.
+#[derive(Debug)]
+struct Incoming {
+    from: NodeId,
+    /// The page expected next.
+    next: u32,
+    /// A page handed to the driver and not yet reported applied.
+    applying: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -203,6 +256,8 @@ pub struct Replica {
     peers: BTreeMap<NodeId, Peer>,
     /// Connections whose Hello has not arrived yet, with the node their certificate names.
     pending: BTreeMap<ConnId, Option<NodeId>>,
+    /// The snapshot being received, from one peer at a time.
+    incoming: Option<Incoming>,
     now_ms: u64,
 }
 
@@ -229,6 +284,7 @@ impl Replica {
             durable,
             peers,
             pending: BTreeMap::new(),
+            incoming: None,
             config,
             now_ms: 0,
         }
@@ -285,10 +341,81 @@ impl Replica {
     /// A connection closed (by either end).
     pub fn closed(&mut self, conn: ConnId) {
         self.pending.remove(&conn);
-        for p in self.peers.values_mut() {
+        for (node, p) in &mut self.peers {
             if p.link.as_ref().is_some_and(|l| l.conn == conn) {
                 p.link = None;
+                // Its sender starts over on the next link.
+                if self.incoming.as_ref().is_some_and(|i| i.from == *node) {
+                    self.incoming = None;
+                }
             }
+        }
+    }
+
+    /// A member joined: its links are accepted from now on. A member already known keeps its
+    /// state.
+    pub fn add_member(&mut self, m: Member) {
+        if m.node != self.config.me.node {
+            self.peers.entry(m.node).or_insert(Peer {
+                site: m.site,
+                acked: VersionVector::new(),
+                link: None,
+            });
+        }
+    }
+
+    /// Per origin, what every member holds durably, this node included: log entries at or
+    /// below it are needed by no member, and the store may drop them. A member never heard
+    /// from holds nothing, so it keeps everything.
+    pub fn truncatable(&self) -> VersionVector {
+        self.peers
+            .values()
+            .fold(self.durable.clone(), |v, p| v.meet(&p.acked))
+    }
+
+    /// A snapshot page handed out by [`Action::ApplySnapshot`] is durable: it is acknowledged,
+    /// and after the last page this node holds what the snapshot's vector counts.
+    pub fn snapshot_applied(
+        &mut self,
+        from: NodeId,
+        page: u32,
+        done: Option<&VersionVector>,
+    ) -> Vec<Action> {
+        let Some(inc) = self.incoming.as_mut() else {
+            return vec![];
+        };
+        if inc.from != from || inc.applying != Some(page) {
+            return vec![];
+        }
+        inc.applying = None;
+        inc.next = page + 1;
+        if let Some(v) = done {
+            self.incoming = None;
+            self.durable.join(v);
+            self.queued.join(v);
+            for p in self.peers.values_mut() {
+                if let Some(l) = p.link.as_mut() {
+                    l.ack_due = true;
+                }
+            }
+        }
+        match self.peers.get(&from).and_then(|p| p.link.as_ref()) {
+            Some(l) => vec![Action::Send {
+                conn: l.conn,
+                version: l.version,
+                msg: Message::SnapshotAck(SnapshotAck { page }),
+            }],
+            None => vec![],
+        }
+    }
+
+    /// Applying a snapshot page failed: the snapshot is dropped; its sender starts over after
+    /// the resend delay.
+    pub fn snapshot_failed(&mut self, from: NodeId) {
+        if self.incoming.as_ref().is_some_and(|i| i.from == from) {
+            self.incoming = None;
+            // What the last page promised is not there: take entries from what is durable.
+            self.queued = self.durable.clone();
         }
     }
 
@@ -305,6 +432,20 @@ impl Replica {
             {
                 l.sent = l.sent.meet(&p.acked);
                 l.progress_ms = now;
+            }
+            if let Some(out) = p.link.as_mut().and_then(|l| l.outgoing.as_mut())
+                && out
+                    .awaiting_since
+                    .is_some_and(|t| now.saturating_sub(t) >= after)
+            {
+                // A page or its ack was lost: the snapshot starts over (merging is idempotent).
+                *out = Outgoing {
+                    vector: out.vector.clone(),
+                    after: None,
+                    page: 0,
+                    awaiting_since: None,
+                    last: false,
+                };
             }
         }
     }
@@ -369,6 +510,78 @@ impl Replica {
                 self.closed(conn);
                 vec![]
             }
+            Message::SnapshotPage(p) => self.snapshot_page(peer, p),
+            Message::SnapshotAck(a) => {
+                self.snapshot_ack(peer, a.page);
+                vec![]
+            }
+        }
+    }
+
+    fn snapshot_page(&mut self, peer: NodeId, p: SnapshotPage) -> Vec<Action> {
+        if p.page == 0 && self.incoming.as_ref().is_none_or(|i| i.from == peer) {
+            self.incoming = Some(Incoming {
+                from: peer,
+                next: 0,
+                applying: None,
+            });
+        }
+        let Some(inc) = self.incoming.as_mut() else {
+            return vec![];
+        };
+        if inc.from != peer {
+            // One snapshot at a time; this sender times out and tries again.
+            return vec![];
+        }
+        if p.page < inc.next {
+            // Applied already; its ack was lost.
+            return match self.peers.get(&peer).and_then(|x| x.link.as_ref()) {
+                Some(l) => vec![Action::Send {
+                    conn: l.conn,
+                    version: l.version,
+                    msg: Message::SnapshotAck(SnapshotAck { page: p.page }),
+                }],
+                None => vec![],
+            };
+        }
+        if p.page > inc.next || inc.applying.is_some() {
+            return vec![];
+        }
+        inc.applying = Some(p.page);
+        if p.last {
+            // Entries up to the vector are in these records: later ones need not wait for it,
+            // and earlier ones must not be applied over it.
+            self.queued.join(&p.vector);
+        }
+        vec![Action::ApplySnapshot(SnapshotApply {
+            from: peer,
+            page: p.page,
+            records: p.records,
+            done: p.last.then_some(p.vector),
+        })]
+    }
+
+    fn snapshot_ack(&mut self, peer: NodeId, page: u32) {
+        let now = self.now_ms;
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let Some(l) = p.link.as_mut() else { return };
+        let Some(out) = l.outgoing.as_mut() else {
+            return;
+        };
+        if out.page != page || out.awaiting_since.is_none() {
+            return;
+        }
+        if out.last {
+            // The peer holds everything the vector counts, durably.
+            p.acked.join(&out.vector);
+            l.sent.join(&out.vector);
+            l.outgoing = None;
+            l.progress_ms = now;
+        } else {
+            out.page += 1;
+            out.awaiting_since = None;
         }
     }
 
@@ -394,8 +607,12 @@ impl Replica {
                 l.ack_due = false;
                 l.resend_due = false;
             }
-            'origins: for (origin, sent, ours) in self.durable.ahead_of(&l.sent).collect::<Vec<_>>()
-            {
+            let origins: Vec<(NodeId, u64, u64)> = if l.outgoing.is_some() {
+                Vec::new()
+            } else {
+                self.durable.ahead_of(&l.sent).collect()
+            };
+            'origins: for (origin, sent, ours) in origins {
                 let mut sent = sent;
                 while sent < ours {
                     let outstanding = l.sent.lead_over(&p.acked);
@@ -423,11 +640,18 @@ impl Replica {
                     if entries.is_empty() || !consecutive {
                         // The log no longer starts where the peer stands (truncated below it,
                         // or this node bootstrapped from a snapshot): only a snapshot helps.
-                        out.push(Action::NeedsSnapshot {
+                        out.push(Action::SnapshotStarted {
                             peer: *node,
                             origin,
                         });
-                        continue 'origins;
+                        l.outgoing = Some(Outgoing {
+                            vector: self.durable.clone(),
+                            after: None,
+                            page: 0,
+                            awaiting_since: None,
+                            last: false,
+                        });
+                        break 'origins;
                     }
                     let mut records = Vec::new();
                     let mut named = BTreeSet::new();
@@ -475,6 +699,33 @@ impl Replica {
                     });
                     sent += n;
                     l.sent.raise(origin, sent);
+                }
+            }
+            if let Some(o) = l.outgoing.as_mut()
+                && o.awaiting_since.is_none()
+            {
+                match source.snapshot_page(o.after.as_deref(), batch) {
+                    Ok(records) => {
+                        o.last = records.len() < batch;
+                        if let Some(r) = records.last() {
+                            o.after = Some(r.uuid.clone());
+                        }
+                        o.awaiting_since = Some(now);
+                        out.push(Action::Send {
+                            conn: l.conn,
+                            version: l.version,
+                            msg: Message::SnapshotPage(SnapshotPage {
+                                vector: o.vector.clone(),
+                                page: o.page,
+                                records,
+                                last: o.last,
+                            }),
+                        });
+                    }
+                    Err(e) => out.push(Action::SourceFailed {
+                        peer: *node,
+                        reason: format!("snapshot page after {:?}: {e}", o.after),
+                    }),
                 }
             }
         }
@@ -663,6 +914,7 @@ impl Replica {
             ack_due: false,
             resend_due: false,
             progress_ms: now,
+            outgoing: None,
         });
         out
     }

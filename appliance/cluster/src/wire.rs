@@ -59,6 +59,32 @@ pub enum Message {
     Ack(Ack),
     /// The sender will not talk to the receiver, and why; the connection closes after it.
     Refuse(Refuse),
+    /// One page of a snapshot: the current records of every object, in UUID order, for a
+    /// peer whose log position this node's logs no longer reach.
+    SnapshotPage(SnapshotPage),
+    /// The receiver applied a snapshot page durably.
+    SnapshotAck(SnapshotAck),
+}
+
+/// A page of a snapshot. The records were read after `vector` was taken, so together they
+/// hold at least every change that `vector` counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotPage {
+    /// What the sender held durably when the snapshot began.
+    pub vector: VersionVector,
+    /// Number of the page, from 0.
+    pub page: u32,
+    /// Current records, in UUID order, after those of the previous page.
+    pub records: Vec<ShippedRecord>,
+    /// The last page: once it is applied the receiver holds everything `vector` counts.
+    pub last: bool,
+}
+
+/// Acknowledgement of a snapshot page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotAck {
+    /// The page applied.
+    pub page: u32,
 }
 
 /// Who a node is and what it holds.
@@ -284,6 +310,30 @@ fn check(msg: &Message, limits: &Limits) -> Result<(), WireError> {
         }
         Message::Ack(a) => vector("ack.durable", &a.durable, limits),
         Message::Refuse(r) => text("refuse.detail", &r.detail, limits),
+        Message::SnapshotPage(p) => {
+            vector("snapshot.vector", &p.vector, limits)?;
+            if p.records.len() > limits.max_entries {
+                return Err(WireError::Field {
+                    field: "snapshot.records",
+                    reason: format!(
+                        "{} records, at most {}",
+                        p.records.len(),
+                        limits.max_entries
+                    ),
+                });
+            }
+            for r in &p.records {
+                text("snapshot.records.uuid", &r.uuid, limits)?;
+            }
+            if !p.records.windows(2).all(|w| w[0].uuid < w[1].uuid) {
+                return Err(WireError::Field {
+                    field: "snapshot.records",
+                    reason: "not in strictly increasing UUID order".into(),
+                });
+            }
+            Ok(())
+        }
+        Message::SnapshotAck(_) => Ok(()),
     }
 }
 

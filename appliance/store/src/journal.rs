@@ -111,6 +111,16 @@ pub(crate) enum JournalWrite {
         /// The bytes stored in `objects`, sealed as in [`JournalWrite::SealedObject`].
         record: Vec<u8>,
     },
+    /// Origins raised by a snapshot: their logs start above these sequences.
+    AdoptVector {
+        /// Per origin, the sequence reached.
+        vector: Vec<(NodeId, u64)>,
+    },
+    /// Log entries dropped once every member held them.
+    TruncateLogs {
+        /// Per origin, the highest sequence dropped.
+        below: Vec<(NodeId, u64)>,
+    },
     /// Entries appended to this node's copy of another origin's log.
     RemoteLog {
         /// Whose log.

@@ -311,7 +311,10 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
                 }
                 state.last_erase = Some(*completed);
             }
-            JournalWrite::WrappedKek { .. } | JournalWrite::RemoteLog { .. } => {}
+            JournalWrite::WrappedKek { .. }
+            | JournalWrite::RemoteLog { .. }
+            | JournalWrite::AdoptVector { .. }
+            | JournalWrite::TruncateLogs { .. } => {}
         }
     }
     state.wrapped = rows.into_iter().collect();
@@ -780,6 +783,34 @@ impl Store {
             }
             None => Ok(None),
         }
+    }
+
+    /// The current records of the objects after `after` in UUID order (from the first when
+    /// `None`), at most `max`, tombstones included: one page of a snapshot for a peer.
+    pub fn objects_page(
+        &self,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<Arc<ObjectRecord>>, StoreError> {
+        let keys = self.inner.keys.get()?;
+        let objects = self.table(OBJECTS)?;
+        let range = match after {
+            Some(a) => {
+                objects.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))?
+            }
+            None => objects.range::<&str>(..)?,
+        };
+        let mut out = Vec::new();
+        for item in range.take(max) {
+            let (k, v) = item?;
+            out.push(Arc::new(envelope::open(
+                &keys,
+                k.value(),
+                v.value(),
+                false,
+            )?));
+        }
+        Ok(out)
     }
 
     /// The node-local wrapped KEK of a domain.

@@ -62,6 +62,22 @@ pub enum WriteOp {
     /// appended to this node's copy of the origin's log, and the origin's version vector entry
     /// raised. Entries this node already holds are skipped; a gap is refused.
     Replicated(ReplicatedEntries),
+    /// A page of a snapshot from a peer: its records are merged like replicated ones, and on
+    /// the last page (`done`) each origin's vector entry is raised to the snapshot's, this
+    /// node's copy of that origin's log then starting above it (the records hold what the
+    /// entries below described).
+    Snapshot {
+        /// Current records at the sender.
+        records: Vec<ObjectRecord>,
+        /// On the last page: what the snapshot holds, per origin.
+        done: Option<Vec<(NodeId, u64)>>,
+    },
+    /// Drops log entries at or below `below` of each origin: every member holds them (never
+    /// above what this node holds).
+    TruncateLogs {
+        /// Per origin, the highest sequence to drop.
+        below: Vec<(NodeId, u64)>,
+    },
 }
 
 /// Consecutive entries of one origin's log as a peer shipped them.

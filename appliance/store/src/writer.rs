@@ -135,6 +135,20 @@ pub(crate) fn validate(ops: &[WriteOp]) -> Result<(), StoreError> {
                 }
             }
             WriteOp::Replicated(r) => validate_replicated(r)?,
+            WriteOp::Snapshot { records, .. } => {
+                for rec in records {
+                    check_text("uuid", &rec.uuid, false)?;
+                    check_text("domain", &rec.domain, true)?;
+                    check_text("owner", &rec.owner, true)?;
+                    if rec.updated < rec.created {
+                        return Err(StoreError::Invalid {
+                            field: "updated",
+                            reason: "stamp is older than created".to_string(),
+                        });
+                    }
+                }
+            }
+            WriteOp::TruncateLogs { .. } => {}
         }
     }
     Ok(())
@@ -723,6 +737,10 @@ impl Writer {
                     WriteOp::PutObject(rec) => Box::new(std::iter::once(rec.uuid.as_str())),
                     WriteOp::PutWrappedKek { .. } => Box::new(std::iter::empty()),
                     WriteOp::Replicated(r) => Box::new(r.records.iter().map(|x| x.uuid.as_str())),
+                    WriteOp::Snapshot { records, .. } => {
+                        Box::new(records.iter().map(|x| x.uuid.as_str()))
+                    }
+                    WriteOp::TruncateLogs { .. } => Box::new(std::iter::empty()),
                 }
             })
         }));
@@ -789,6 +807,25 @@ impl Writer {
                         });
                     }
                     WriteOp::Replicated(r) => self.put_replicated(&mut t, r, journal)?,
+                    WriteOp::Snapshot { records, done } => {
+                        for rec in records {
+                            self.merge_record(&mut t, rec, journal)?;
+                        }
+                        if let Some(vector) = done {
+                            let write = JournalWrite::AdoptVector {
+                                vector: vector.clone(),
+                            };
+                            apply_log_write(&mut t, &write)?;
+                            journal.push(write);
+                        }
+                    }
+                    WriteOp::TruncateLogs { below } => {
+                        let write = JournalWrite::TruncateLogs {
+                            below: below.clone(),
+                        };
+                        apply_log_write(&mut t, &write)?;
+                        journal.push(write);
+                    }
                 }
             }
             out.push(seqs);
@@ -837,26 +874,7 @@ impl Writer {
             });
         }
         for theirs in &r.records {
-            self.clock.observe(theirs.updated);
-            let old = load(t, &theirs.uuid, &self.keyring, false)?;
-            let merged = match &old {
-                Some(o) => o.merge(theirs)?,
-                None => theirs.canonical(),
-            };
-            if old.as_ref() == Some(&merged) {
-                continue;
-            }
-            check_created_unique(t, old.as_ref(), &merged)?;
-            let record = envelope::seal_current(
-                &self.keyring,
-                &merged.uuid,
-                &Record::encode_current(&merged)?,
-            )?;
-            write_object_rows(t, old.as_ref(), &merged, &record)?;
-            journal.push(JournalWrite::MergedObject {
-                uuid: merged.uuid.clone(),
-                record,
-            });
+            self.merge_record(t, theirs, journal)?;
         }
         let skip = usize::try_from(have + 1 - r.first_seq).unwrap_or(usize::MAX);
         let fresh: Vec<(Stamp, String)> = r.entries.iter().skip(skip).cloned().collect();
@@ -869,6 +887,37 @@ impl Writer {
             apply_remote_log(t, &write)?;
             journal.push(write);
         }
+        Ok(())
+    }
+
+    /// Merges a peer's record into the stored one (the CRDT join) and writes the result if it
+    /// changed anything.
+    fn merge_record(
+        &self,
+        t: &mut Tables<'_>,
+        theirs: &ObjectRecord,
+        journal: &mut Vec<JournalWrite>,
+    ) -> Result<(), StoreError> {
+        self.clock.observe(theirs.updated);
+        let old = load(t, &theirs.uuid, &self.keyring, false)?;
+        let merged = match &old {
+            Some(o) => o.merge(theirs)?,
+            None => theirs.canonical(),
+        };
+        if old.as_ref() == Some(&merged) {
+            return Ok(());
+        }
+        check_created_unique(t, old.as_ref(), &merged)?;
+        let record = envelope::seal_current(
+            &self.keyring,
+            &merged.uuid,
+            &Record::encode_current(&merged)?,
+        )?;
+        write_object_rows(t, old.as_ref(), &merged, &record)?;
+        journal.push(JournalWrite::MergedObject {
+            uuid: merged.uuid.clone(),
+            record,
+        });
         Ok(())
     }
 
@@ -952,7 +1001,9 @@ fn apply_epoch_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Sto
         | JournalWrite::SealedObject { .. }
         | JournalWrite::WrappedKek { .. }
         | JournalWrite::MergedObject { .. }
-        | JournalWrite::RemoteLog { .. } => {}
+        | JournalWrite::RemoteLog { .. }
+        | JournalWrite::AdoptVector { .. }
+        | JournalWrite::TruncateLogs { .. } => {}
     }
     Ok(())
 }
@@ -1079,6 +1130,36 @@ fn apply_remote_log(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Stor
     Ok(())
 }
 
+/// Applies a snapshot's vector or a truncation to the logs (live and in the replay).
+fn apply_log_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), StoreError> {
+    match write {
+        JournalWrite::AdoptVector { vector } => {
+            for (origin, seq) in vector {
+                let have = t.vv.get(origin.0)?.map_or(0, |v| v.value());
+                if *seq > have {
+                    // The snapshot's records hold what these entries described; an entry left
+                    // below the new top would claim a place in a log with a hole.
+                    t.log
+                        .retain_in((origin.0, 0)..=(origin.0, *seq), |_, _| false)?;
+                    t.vv.insert(origin.0, *seq)?;
+                }
+            }
+        }
+        JournalWrite::TruncateLogs { below } => {
+            for (origin, seq) in below {
+                let have = t.vv.get(origin.0)?.map_or(0, |v| v.value());
+                let cut = (*seq).min(have);
+                if cut > 0 {
+                    t.log
+                        .retain_in((origin.0, 0)..=(origin.0, cut), |_, _| false)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Stores a resolved record `rec` (encoded as `record`) over `old`: index entries, term
 /// counts and the object row, without a log entry.
 fn write_object_rows(
@@ -1195,6 +1276,9 @@ pub(crate) fn replay(
                     write_object_rows(&mut t, old.as_ref(), &rec, record)?;
                 }
                 JournalWrite::RemoteLog { .. } => apply_remote_log(&mut t, w)?,
+                JournalWrite::AdoptVector { .. } | JournalWrite::TruncateLogs { .. } => {
+                    apply_log_write(&mut t, w)?;
+                }
             }
             replayed += 1;
         }

@@ -4,34 +4,50 @@
 
 use std::collections::BTreeMap;
 
-use keywarden_cluster::{Apply, LogSource, VersionVector};
+use keywarden_cluster::wire::ShippedRecord;
+use keywarden_cluster::{Apply, LogSource, SnapshotApply, VersionVector};
 use keywarden_store::{LogEntry, LogOp, NodeId, ObjectRecord, Record, Stamp};
+
+/// One origin's log as a node holds it: entries above `floor` (those at or below it were
+/// dropped once every member held them, or came in a snapshot).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    /// Highest sequence no longer held as an entry.
+    pub floor: u64,
+    /// Entries `floor + 1 ..`.
+    pub entries: Vec<LogEntry>,
+}
+
+impl Log {
+    /// Highest sequence held.
+    pub fn top(&self) -> u64 {
+        self.floor + self.entries.len() as u64
+    }
+}
 
 /// Records and logs of one node at one moment.
 #[derive(Clone, Debug, Default)]
 pub struct State {
     /// Current record of every object, by UUID.
     pub objects: BTreeMap<String, ObjectRecord>,
-    /// Per origin, its log from sequence 1 on.
-    pub logs: BTreeMap<NodeId, Vec<LogEntry>>,
+    /// Per origin, its log.
+    pub logs: BTreeMap<NodeId, Log>,
     /// A planted bug (see [`crate::Mutation::LastArrivalWins`]): a received record replaces
     /// the stored one instead of being merged with it.
     pub last_arrival_wins: bool,
 }
 
 impl PartialEq for State {
+    /// Same records and same vector: where each node's logs start is its own business.
     fn eq(&self, other: &State) -> bool {
-        self.objects == other.objects && self.logs == other.logs
+        self.objects == other.objects && self.vector() == other.vector()
     }
 }
 
 impl State {
     /// Per origin, the number of entries held.
     pub fn vector(&self) -> VersionVector {
-        self.logs
-            .iter()
-            .map(|(o, l)| (*o, l.len() as u64))
-            .collect()
+        self.logs.iter().map(|(o, l)| (*o, l.top())).collect()
     }
 
     fn put(&mut self, rec: ObjectRecord) -> Result<(), String> {
@@ -46,16 +62,39 @@ impl State {
 
     fn push(&mut self, entry: LogEntry) -> Result<(), String> {
         let log = self.logs.entry(entry.origin).or_default();
-        if entry.seq != log.len() as u64 + 1 {
+        if entry.seq != log.top() + 1 {
             return Err(format!(
-                "log of {} holds {} entries, entry {} does not follow",
+                "log of {} holds up to {}, entry {} does not follow",
                 entry.origin,
-                log.len(),
+                log.top(),
                 entry.seq
             ));
         }
-        log.push(entry);
+        log.entries.push(entry);
         Ok(())
+    }
+
+    /// Drops entries at or below `below` (what every member holds).
+    fn truncate(&mut self, below: &VersionVector) {
+        for (origin, log) in &mut self.logs {
+            let cut = below.get(*origin).min(log.top());
+            if cut > log.floor {
+                let n = (cut - log.floor) as usize;
+                log.entries.drain(..n);
+                log.floor = cut;
+            }
+        }
+    }
+
+    /// After a snapshot: every origin raised to `vector`, its log starting above it.
+    fn adopt(&mut self, vector: &VersionVector) {
+        for (origin, seq) in vector.iter() {
+            let log = self.logs.entry(origin).or_default();
+            if seq > log.top() {
+                log.entries.clear();
+                log.floor = seq;
+            }
+        }
     }
 }
 
@@ -64,6 +103,7 @@ impl State {
 enum Change {
     Put(Box<ObjectRecord>),
     Push(LogEntry),
+    Adopt(VersionVector),
 }
 
 /// The durable state is what the replication core reads: the production driver reads records
@@ -77,6 +117,8 @@ pub struct ModelStore {
     unsynced: Vec<Change>,
     /// Entries applied from peers and not yet synced: (origin, last seq).
     applied_unsynced: Vec<(NodeId, u64)>,
+    /// Snapshot pages applied and not yet synced: (sender, page, vector of the last page).
+    snapshots_unsynced: Vec<(NodeId, u32, Option<VersionVector>)>,
 }
 
 /// What a sync made durable.
@@ -88,6 +130,10 @@ pub struct Synced {
     pub applied: Vec<(NodeId, u64)>,
     /// Objects whose durable record changed.
     pub changed: Vec<String>,
+    /// Snapshot pages now durable: (sender, page, vector of the last page).
+    pub snapshots: Vec<(NodeId, u32, Option<VersionVector>)>,
+    /// Log entries now durable.
+    pub entries: Vec<LogEntry>,
 }
 
 impl ModelStore {
@@ -102,7 +148,7 @@ impl ModelStore {
     /// A local write of `rec` by `me` at `stamp`: merged into the stored record (lifecycle
     /// facts only grow, as the store's writer does) and logged; returns its log sequence.
     pub fn write(&mut self, me: NodeId, stamp: Stamp, rec: ObjectRecord) -> Result<u64, String> {
-        let seq = self.visible.logs.get(&me).map_or(0, Vec::len) as u64 + 1;
+        let seq = self.visible.logs.get(&me).map_or(0, Log::top) + 1;
         let entry = LogEntry {
             origin: me,
             seq,
@@ -134,7 +180,13 @@ impl ModelStore {
             self.visible.put(rec.clone())?;
             self.unsynced.push(Change::Put(Box::new(rec)));
         }
+        // Entries held already (a snapshot brought them) are skipped, as the store does; a gap
+        // is an error.
+        let top = self.visible.logs.get(&a.origin).map_or(0, Log::top);
         for (i, e) in a.entries.iter().enumerate() {
+            if a.first_seq + (i as u64) <= top {
+                continue;
+            }
             let entry = LogEntry {
                 origin: a.origin,
                 seq: a.first_seq + i as u64,
@@ -153,26 +205,61 @@ impl ModelStore {
     /// Makes everything visible durable.
     pub fn sync(&mut self, me: NodeId) -> Result<Synced, String> {
         let mut changed = Vec::new();
+        let mut entries = Vec::new();
         for c in self.unsynced.drain(..) {
             match c {
                 Change::Put(rec) => {
                     changed.push(rec.uuid.clone());
                     self.durable.put(*rec)?;
                 }
-                Change::Push(e) => self.durable.push(e)?,
+                Change::Push(e) => {
+                    entries.push(e.clone());
+                    self.durable.push(e)?;
+                }
+                Change::Adopt(v) => self.durable.adopt(&v),
             }
         }
         Ok(Synced {
-            own_through: self.durable.logs.get(&me).map_or(0, Vec::len) as u64,
+            own_through: self.durable.logs.get(&me).map_or(0, Log::top),
             applied: std::mem::take(&mut self.applied_unsynced),
             changed,
+            snapshots: std::mem::take(&mut self.snapshots_unsynced),
+            entries,
         })
+    }
+
+    /// Merges a snapshot page, and after the last one raises the vector to the snapshot's.
+    pub fn apply_snapshot(&mut self, a: &SnapshotApply) -> Result<(), String> {
+        for r in &a.records {
+            let rec = Record::decode(&r.record)
+                .map_err(|e| format!("record {}: {e}", r.uuid))?
+                .into_current();
+            if rec.uuid != r.uuid {
+                return Err(format!("record shipped as {} is {}", r.uuid, rec.uuid));
+            }
+            self.visible.put(rec.clone())?;
+            self.unsynced.push(Change::Put(Box::new(rec)));
+        }
+        if let Some(v) = &a.done {
+            self.visible.adopt(v);
+            self.unsynced.push(Change::Adopt(v.clone()));
+        }
+        self.snapshots_unsynced
+            .push((a.from, a.page, a.done.clone()));
+        Ok(())
+    }
+
+    /// Drops log entries every member holds (durable already, so both views at once).
+    pub fn truncate(&mut self, below: &VersionVector) {
+        self.durable.truncate(below);
+        self.visible.truncate(below);
     }
 
     /// A power cut: what was not synced is gone.
     pub fn crash(&mut self) {
         self.unsynced.clear();
         self.applied_unsynced.clear();
+        self.snapshots_unsynced.clear();
         self.visible = self.durable.clone();
     }
 }
@@ -181,9 +268,30 @@ impl LogSource for State {
     type Error = String;
 
     fn entries(&self, origin: NodeId, after: u64, max: usize) -> Result<Vec<LogEntry>, String> {
-        let log = self.logs.get(&origin).map_or(&[][..], Vec::as_slice);
-        let start = usize::try_from(after).map_err(|e| e.to_string())?;
-        Ok(log.iter().skip(start).take(max).cloned().collect())
+        let Some(log) = self.logs.get(&origin) else {
+            return Ok(Vec::new());
+        };
+        // Below the floor the log starts later than asked: the core sees the gap.
+        let skip = usize::try_from(after.saturating_sub(log.floor)).map_err(|e| e.to_string())?;
+        Ok(log.entries.iter().skip(skip).take(max).cloned().collect())
+    }
+
+    fn snapshot_page(&self, after: Option<&str>, max: usize) -> Result<Vec<ShippedRecord>, String> {
+        use std::ops::Bound;
+        let from = match after {
+            Some(a) => Bound::Excluded(a.to_owned()),
+            None => Bound::Unbounded,
+        };
+        self.objects
+            .range((from, Bound::Unbounded))
+            .take(max)
+            .map(|(uuid, r)| {
+                Ok(ShippedRecord {
+                    uuid: uuid.clone(),
+                    record: Record::encode_current(r).map_err(|e| e.to_string())?,
+                })
+            })
+            .collect()
     }
 
     fn record(&self, uuid: &str) -> Result<Option<Vec<u8>>, String> {

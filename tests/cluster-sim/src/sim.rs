@@ -42,6 +42,9 @@ pub struct SimConfig {
     pub partition_rate: u64,
     /// A bug planted on purpose, to show that the checker finds it.
     pub mutation: Option<Mutation>,
+    /// A node of site 0 that joins with an empty store at the heal, after logs were
+    /// truncated: it can only catch up from a snapshot.
+    pub late_joiner: bool,
 }
 
 /// Bugs the checker must find (its own tests plant them).
@@ -70,6 +73,7 @@ impl Default for SimConfig {
             crash_rate: 2,
             partition_rate: 1,
             mutation: None,
+            late_joiner: true,
         }
     }
 }
@@ -93,6 +97,10 @@ pub struct Report {
     pub levels_checked: usize,
     /// Milliseconds from the heal to convergence.
     pub converged_after_ms: u64,
+    /// Snapshots begun (a peer behind a truncated log, or the node that joined late).
+    pub snapshots: usize,
+    /// Log truncations that dropped entries.
+    pub truncations: usize,
 }
 
 /// A run that broke a guarantee.
@@ -142,6 +150,8 @@ struct Node {
     unacked: Vec<Write>,
     /// Acknowledged writes whose level has not reached multi-site yet.
     watching: Vec<(u64, AckLevel)>,
+    /// A member of the cluster (the late joiner is not, until the heal).
+    joined: bool,
 }
 
 struct Frame {
@@ -176,6 +186,8 @@ pub struct Sim {
     /// UUIDs any node ever held durably as compromised, or as destroyed.
     ever_compromised: BTreeSet<String>,
     ever_destroyed: BTreeSet<String>,
+    /// Every log entry that became durable anywhere: (origin, seq) → (object, stamp).
+    issued: BTreeMap<(NodeId, u64), (String, Stamp)>,
     report: Report,
 }
 
@@ -200,14 +212,27 @@ impl Sim {
                 });
             }
         }
-        let nodes = members
+        let founders = members.len();
+        let mut everyone = members.clone();
+        if config.late_joiner {
+            everyone.push(Member {
+                node: NodeId(rng.bits() | 1),
+                site: "site-0".into(),
+            });
+        }
+        let nodes = everyone
             .iter()
             .enumerate()
             .map(|(i, m)| {
                 let skew = rng.between(0, 2 * config.skew_ms) as i64 - config.skew_ms as i64;
+                let founder = i < founders;
                 Node {
                     id: m.node,
-                    site: i / config.nodes_per_site,
+                    site: if founder {
+                        i / config.nodes_per_site
+                    } else {
+                        0
+                    },
                     replica: Replica::new(
                         Self::replica_config(cluster, m.clone(), &members),
                         Default::default(),
@@ -215,13 +240,14 @@ impl Sim {
                     store: ModelStore::with_last_arrival_wins(
                         config.mutation == Some(Mutation::LastArrivalWins),
                     ),
-                    up: true,
-                    restart_at: 0,
+                    up: founder,
+                    restart_at: if founder { 0 } else { u64::MAX },
                     skew,
                     hlc: Hlc::default(),
                     next_object: 0,
                     unacked: Vec::new(),
                     watching: Vec::new(),
+                    joined: founder,
                 }
             })
             .collect();
@@ -244,6 +270,7 @@ impl Sim {
             acknowledged: Vec::new(),
             ever_compromised: BTreeSet::new(),
             ever_destroyed: BTreeSet::new(),
+            issued: BTreeMap::new(),
             report: Report::default(),
         }
     }
@@ -264,6 +291,17 @@ impl Sim {
         }
         self.healing = true;
         self.cut.clear();
+        // The late joiner becomes a member; it starts (empty) in the next step.
+        if let Some(j) = self.nodes.iter().position(|n| !n.joined) {
+            self.nodes[j].joined = true;
+            let member = Member {
+                node: self.nodes[j].id,
+                site: format!("site-{}", self.nodes[j].site),
+            };
+            for n in &mut self.nodes {
+                n.replica.add_member(member.clone());
+            }
+        }
         let healed = self.now;
         loop {
             self.step()?;
@@ -314,6 +352,29 @@ impl Sim {
                 self.sync(i)?;
             }
             self.check_levels(i)?;
+            if self.now.is_multiple_of(100) {
+                let node = &mut self.nodes[i];
+                let below = node.replica.truncatable();
+                let before = node
+                    .store
+                    .durable
+                    .logs
+                    .values()
+                    .map(|l| l.floor)
+                    .sum::<u64>();
+                node.store.truncate(&below);
+                if node
+                    .store
+                    .durable
+                    .logs
+                    .values()
+                    .map(|l| l.floor)
+                    .sum::<u64>()
+                    > before
+                {
+                    self.report.truncations += 1;
+                }
+            }
             let now = self.now;
             let node = &mut self.nodes[i];
             node.replica.tick(now);
@@ -391,6 +452,7 @@ impl Sim {
         let members: Vec<Member> = self
             .nodes
             .iter()
+            .filter(|n| n.joined)
             .map(|n| Member {
                 node: n.id,
                 site: format!("site-{}", n.site),
@@ -487,14 +549,18 @@ impl Sim {
                     }
                 }
                 Action::Close { conn, .. } => self.close(conn),
-                Action::NeedsSnapshot { peer, origin } => {
-                    return fail(
-                        self.now,
-                        format!(
-                            "node {} needs a snapshot for {peer} (log of {origin}); logs are never truncated here",
-                            self.nodes[i].id
-                        ),
-                    );
+                Action::SnapshotStarted { .. } => self.report.snapshots += 1,
+                Action::ApplySnapshot(a) => {
+                    let node = &mut self.nodes[i];
+                    if let Err(e) = node.store.apply_snapshot(&a) {
+                        return fail(
+                            self.now,
+                            format!(
+                                "node {} applying snapshot page {} from {}: {e}",
+                                node.id, a.page, a.from
+                            ),
+                        );
+                    }
                 }
                 Action::SourceFailed { reason, .. } => {
                     return fail(self.now, format!("reading the model store: {reason}"));
@@ -660,6 +726,30 @@ impl Sim {
         for (origin, through) in synced.applied {
             node.replica.applied(origin, through);
         }
+        // One origin never gives a sequence to two changes, wherever they become durable.
+        for e in &synced.entries {
+            let keywarden_store::LogOp::PutObject { uuid } = &e.op;
+            match self.issued.get(&(e.origin, e.seq)) {
+                Some((u, st)) if (u.as_str(), *st) != (uuid.as_str(), e.stamp) => {
+                    return fail(
+                        self.now,
+                        format!(
+                            "entry {} of {} is {uuid} on node {} but was {u} elsewhere",
+                            e.seq, e.origin, node.id
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.issued
+                        .insert((e.origin, e.seq), (uuid.clone(), e.stamp));
+                }
+            }
+        }
+        let mut actions = Vec::new();
+        for (from, page, done) in &synced.snapshots {
+            actions.extend(node.replica.snapshot_applied(*from, *page, done.as_ref()));
+        }
         for w in node.unacked.drain(..) {
             node.watching.push((w.seq, AckLevel::Local));
             self.acknowledged.push(w);
@@ -676,7 +766,7 @@ impl Sim {
                 self.ever_destroyed.insert(r.uuid.clone());
             }
         }
-        Ok(())
+        self.carry_out(i, actions)
     }
 
     /// When a write's level rises, it must be true of the nodes' durable state right then.
@@ -712,7 +802,7 @@ impl Sim {
             }
             *seen = level;
             self.report.levels_checked += 1;
-            let holds = |n: &Node| n.store.durable.logs.get(&me).map_or(0, Vec::len) as u64 >= *seq;
+            let holds = |n: &Node| n.store.durable.vector().get(me) >= *seq;
             let same_site: Vec<&Node> = self
                 .nodes
                 .iter()
@@ -757,6 +847,38 @@ impl Sim {
 
     fn check_end(&self) -> Result<(), Failure> {
         let now = self.now;
+        // Every node holds the same entry at each (origin, seq) that it still holds: one
+        // origin never gave a sequence twice.
+        let mut seen: BTreeMap<(NodeId, u64), (NodeId, &str, Stamp)> = BTreeMap::new();
+        for n in &self.nodes {
+            for (origin, log) in &n.store.durable.logs {
+                for e in &log.entries {
+                    let keywarden_store::LogOp::PutObject { uuid } = &e.op;
+                    let here = (n.id, uuid.as_str(), e.stamp);
+                    match seen.get(&(*origin, e.seq)) {
+                        Some(there) if (there.1, there.2) != (here.1, here.2) => {
+                            return fail(
+                                now,
+                                format!(
+                                    "entry {} of {origin} is {} at {} on node {} but {} at {} on node {}",
+                                    e.seq,
+                                    here.1,
+                                    here.2.hlc.wall_ms,
+                                    n.id,
+                                    there.1,
+                                    there.2.hlc.wall_ms,
+                                    there.0
+                                ),
+                            );
+                        }
+                        Some(_) => {}
+                        None => {
+                            seen.insert((*origin, e.seq), here);
+                        }
+                    }
+                }
+            }
+        }
         let objects = &self.nodes[0].store.durable.objects;
         for w in &self.acknowledged {
             let Some(rec) = objects.get(&w.uuid) else {

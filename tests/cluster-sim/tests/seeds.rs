@@ -17,6 +17,7 @@ fn three_sites_of_three_nodes_converge_under_faults() {
         ),
     };
     let mut totals = (0usize, 0usize, 0usize, 0usize, 0u64);
+    let (mut snapshots, mut truncations) = (0usize, 0usize);
     for seed in first..first + count {
         match Sim::new(seed, SimConfig::default()).run() {
             Ok(r) => {
@@ -25,6 +26,8 @@ fn three_sites_of_three_nodes_converge_under_faults() {
                 totals.2 += r.partitions;
                 totals.3 += r.levels_checked;
                 totals.4 = totals.4.max(r.converged_after_ms);
+                snapshots += r.snapshots;
+                truncations += r.truncations;
             }
             Err(f) => panic!(
                 "seed {seed} failed {f}\nreplay: KW_SIM_SEED={seed} cargo test -p keywarden-cluster-sim --test seeds"
@@ -32,10 +35,14 @@ fn three_sites_of_three_nodes_converge_under_faults() {
         }
     }
     eprintln!(
-        "{count} seeds: {} writes acknowledged, {} crashes, {} partitions, {} acknowledgement levels checked, slowest convergence {} ms",
+        "{count} seeds: {} writes acknowledged, {} crashes, {} partitions, {} acknowledgement levels checked, {truncations} log truncations, {snapshots} snapshots, slowest convergence {} ms",
         totals.0, totals.1, totals.2, totals.3, totals.4
     );
     assert!(totals.0 > 0 && totals.3 > 0, "the runs did nothing");
+    assert!(
+        truncations > 0 && snapshots > 0,
+        "logs were never truncated, or no snapshot was sent"
+    );
 }
 
 /// The checker finds each planted bug within a few seeds: the simulation can fail.

@@ -311,3 +311,89 @@ async fn own_durable_follows_durable_own_writes_and_starts_where_the_log_ends() 
     assert_eq!(*store.own_durable().borrow(), last);
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_snapshot_raises_the_vector_and_truncation_drops_only_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = open_unlocked(&dir.path().join("a.redb"), StoreOptions::default());
+    let b_path = dir.path().join("b.redb");
+    let b = open_unlocked(&b_path, never_checkpoint());
+    let a_node = a.node_id();
+    for i in 0..3 {
+        let r = crate::record::test_record(a.clock().now(), &format!("s{i}"), "alice", &["snap"]);
+        a.commit(vec![WriteOp::PutObject(r)]).await.expect("commit");
+    }
+    // Two pages of at most two records, the vector on the last.
+    let first = a.objects_page(None, 2).expect("page");
+    let second = a
+        .objects_page(first.last().map(|r| r.uuid.as_str()), 2)
+        .expect("page");
+    assert_eq!(
+        (first.len(), second.len()),
+        (2, 1),
+        "pages follow UUID order"
+    );
+    let vector: Vec<(crate::clock::NodeId, u64)> =
+        a.version_vector().expect("vv").into_iter().collect();
+    for (page, done) in [(first, None), (second, Some(vector.clone()))] {
+        b.commit(vec![WriteOp::Snapshot {
+            records: page.iter().map(|r| (**r).clone()).collect(),
+            done,
+        }])
+        .await
+        .expect("snapshot page");
+    }
+    for i in 0..3 {
+        let uuid = format!("s{i}");
+        assert_eq!(b.get(&uuid).expect("get"), a.get(&uuid).expect("get"));
+    }
+    assert_eq!(b.version_vector().expect("vv").get(&a_node), Some(&3));
+    assert!(
+        b.log_since(a_node, 0, 10).expect("log").is_empty(),
+        "the records hold them"
+    );
+    assert_eq!(b.locate(&by_name("snap")).expect("locate").total, 3);
+    b.verify_indexes().expect("indexes");
+
+    // Entries after the snapshot follow on.
+    let r = crate::record::test_record(a.clock().now(), "s3", "alice", &[]);
+    a.commit(vec![WriteOp::PutObject(r)]).await.expect("commit");
+    b.commit(vec![WriteOp::Replicated(shipment(&a, 3))])
+        .await
+        .expect("entries after the snapshot");
+    assert_eq!(b.version_vector().expect("vv").get(&a_node), Some(&4));
+    assert_eq!(b.log_since(a_node, 0, 10).expect("log").len(), 1);
+
+    // Truncation drops entries, never what the vector says is held.
+    a.commit(vec![WriteOp::TruncateLogs {
+        below: vec![(a_node, 2)],
+    }])
+    .await
+    .expect("truncate");
+    let left: Vec<u64> = a
+        .log_since(a_node, 0, 10)
+        .expect("log")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(left, vec![3, 4]);
+    assert_eq!(a.version_vector().expect("vv").get(&a_node), Some(&4));
+    let r = crate::record::test_record(a.clock().now(), "s4", "alice", &[]);
+    let info = a.commit(vec![WriteOp::PutObject(r)]).await.expect("commit");
+    assert_eq!(info.seqs, vec![5], "sequences go on above the truncation");
+
+    // The snapshot survives a crash before any checkpoint.
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let image = crashed.path().join("b.redb");
+    std::fs::copy(&b_path, &image).expect("copy database");
+    std::fs::copy(Journal::path_for(&b_path), Journal::path_for(&image)).expect("copy journal");
+    let reopened = open_unlocked(&image, StoreOptions::default());
+    assert_eq!(
+        reopened.version_vector().expect("vv"),
+        b.version_vector().expect("vv")
+    );
+    assert_eq!(reopened.get("s2").expect("get"), b.get("s2").expect("get"));
+    reopened.close().await;
+    a.close().await;
+    b.close().await;
+}
