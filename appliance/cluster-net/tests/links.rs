@@ -48,6 +48,17 @@ async fn node(dir: &Path, pki: &DevPki, name: &str, site: &str) -> Node {
     }
 }
 
+/// The same node as another test's view of it: its identity and address, no listener.
+fn copy(n: &Node) -> Node {
+    Node {
+        store: Arc::clone(&n.store),
+        member: n.member.clone(),
+        pair: n.pair.clone(),
+        addr: n.addr,
+        listener: None,
+    }
+}
+
 fn config(pki: &DevPki, me: &Node, pair: &CertPair, all: &[&Node]) -> NetConfig {
     let provider = keywarden_tls::provider().expect("provider");
     let trust = ClientTrust::load(Arc::clone(&provider), &pki.ca.cert, Vec::new()).expect("trust");
@@ -143,13 +154,7 @@ async fn writes_reach_every_member_with_their_levels_and_an_absent_node_catches_
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "one").await;
     let mut c = node(dir.path(), &pki, "c", "two").await;
-    let shape = [&a as &Node, &b, &c].map(|n| Node {
-        store: Arc::clone(&n.store),
-        member: n.member.clone(),
-        pair: n.pair.clone(),
-        addr: n.addr,
-        listener: None,
-    });
+    let shape = [copy(&a), copy(&b), copy(&c)];
     let all: Vec<&Node> = shape.iter().collect();
     let ra = start(&pki, &mut a, &all).await;
     let rb = start(&pki, &mut b, &all).await;
@@ -207,13 +212,7 @@ async fn a_peer_claiming_another_node_than_its_certificate_is_refused() {
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "one").await;
     let mut c = node(dir.path(), &pki, "c", "one").await;
-    let shape = [&a as &Node, &b, &c].map(|n| Node {
-        store: Arc::clone(&n.store),
-        member: n.member.clone(),
-        pair: n.pair.clone(),
-        addr: n.addr,
-        listener: None,
-    });
+    let shape = [copy(&a), copy(&b), copy(&c)];
     let all: Vec<&Node> = shape.iter().collect();
     // c presents b's certificate: whoever it reaches sees node b certified and node c said.
     c.pair = b.pair.clone();
@@ -243,13 +242,6 @@ async fn a_node_joining_after_the_logs_were_truncated_bootstraps_from_a_snapshot
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "two").await;
     let mut j = node(dir.path(), &pki, "j", "one").await;
-    let copy = |n: &Node| Node {
-        store: Arc::clone(&n.store),
-        member: n.member.clone(),
-        pair: n.pair.clone(),
-        addr: n.addr,
-        listener: None,
-    };
     let founders = [copy(&a), copy(&b)];
     let two: Vec<&Node> = founders.iter().collect();
     let quick = |mut c: NetConfig| {

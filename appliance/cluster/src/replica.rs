@@ -399,7 +399,12 @@ impl Replica {
                 }
             }
         }
-        match self.peers.get(&from).and_then(|p| p.link.as_ref()) {
+        self.ack_page(from, page)
+    }
+
+    /// A `SnapshotAck` for `page` to `peer`, if it is still connected.
+    fn ack_page(&self, peer: NodeId, page: u32) -> Vec<Action> {
+        match self.peers.get(&peer).and_then(|p| p.link.as_ref()) {
             Some(l) => vec![Action::Send {
                 conn: l.conn,
                 version: l.version,
@@ -535,14 +540,7 @@ impl Replica {
         }
         if p.page < inc.next {
             // Applied already; its ack was lost.
-            return match self.peers.get(&peer).and_then(|x| x.link.as_ref()) {
-                Some(l) => vec![Action::Send {
-                    conn: l.conn,
-                    version: l.version,
-                    msg: Message::SnapshotAck(SnapshotAck { page: p.page }),
-                }],
-                None => vec![],
-            };
+            return self.ack_page(peer, p.page);
         }
         if p.page > inc.next || inc.applying.is_some() {
             return vec![];

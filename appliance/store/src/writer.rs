@@ -114,17 +114,7 @@ fn check_text(field: &'static str, v: &str, may_be_empty: bool) -> Result<(), St
 pub(crate) fn validate(ops: &[WriteOp]) -> Result<(), StoreError> {
     for op in ops {
         match op {
-            WriteOp::PutObject(r) => {
-                check_text("uuid", &r.uuid, false)?;
-                check_text("domain", &r.domain, true)?;
-                check_text("owner", &r.owner, true)?;
-                if r.updated < r.created {
-                    return Err(StoreError::Invalid {
-                        field: "updated",
-                        reason: "stamp is older than created".to_string(),
-                    });
-                }
-            }
+            WriteOp::PutObject(r) => check_record(r)?,
             WriteOp::PutWrappedKek { domain, blob } => {
                 check_text("domain", domain, false)?;
                 if blob.is_empty() {
@@ -137,19 +127,25 @@ pub(crate) fn validate(ops: &[WriteOp]) -> Result<(), StoreError> {
             WriteOp::Replicated(r) => validate_replicated(r)?,
             WriteOp::Snapshot { records, .. } => {
                 for rec in records {
-                    check_text("uuid", &rec.uuid, false)?;
-                    check_text("domain", &rec.domain, true)?;
-                    check_text("owner", &rec.owner, true)?;
-                    if rec.updated < rec.created {
-                        return Err(StoreError::Invalid {
-                            field: "updated",
-                            reason: "stamp is older than created".to_string(),
-                        });
-                    }
+                    check_record(rec)?;
                 }
             }
             WriteOp::TruncateLogs { .. } => {}
         }
+    }
+    Ok(())
+}
+
+/// What every stored record must satisfy, whoever wrote it.
+fn check_record(r: &ObjectRecord) -> Result<(), StoreError> {
+    check_text("uuid", &r.uuid, false)?;
+    check_text("domain", &r.domain, true)?;
+    check_text("owner", &r.owner, true)?;
+    if r.updated < r.created {
+        return Err(StoreError::Invalid {
+            field: "updated",
+            reason: "stamp is older than created".to_string(),
+        });
     }
     Ok(())
 }
@@ -172,17 +168,12 @@ fn validate_replicated(r: &ReplicatedEntries) -> Result<(), StoreError> {
         }
     }
     for rec in &r.records {
-        check_text("uuid", &rec.uuid, false)?;
-        check_text("domain", &rec.domain, true)?;
-        check_text("owner", &rec.owner, true)?;
+        check_record(rec)?;
         if !r.entries.iter().any(|(_, u)| *u == rec.uuid) {
             return invalid(
                 "records",
                 format!("{} is not named by the entries", rec.uuid),
             );
-        }
-        if rec.updated < rec.created {
-            return invalid("updated", "stamp is older than created".into());
         }
     }
     Ok(())

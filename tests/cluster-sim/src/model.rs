@@ -98,6 +98,23 @@ impl State {
     }
 }
 
+/// Shipped records decoded, each checked to be the object it was shipped as.
+fn decode(shipped: &[ShippedRecord]) -> Result<Vec<ObjectRecord>, String> {
+    shipped
+        .iter()
+        .map(|r| {
+            let rec = Record::decode(&r.record)
+                .map_err(|e| format!("record {}: {e}", r.uuid))?
+                .into_current();
+            if rec.uuid == r.uuid {
+                Ok(rec)
+            } else {
+                Err(format!("record shipped as {} is {}", r.uuid, rec.uuid))
+            }
+        })
+        .collect()
+}
+
 /// One change to a [`State`], kept until a sync applies it to the durable state.
 #[derive(Clone, Debug)]
 enum Change {
@@ -166,17 +183,7 @@ impl ModelStore {
 
     /// Merges received entries and records, as the store's writer does for a remote write.
     pub fn apply(&mut self, a: &Apply) -> Result<(), String> {
-        let mut recs = Vec::with_capacity(a.records.len());
-        for r in &a.records {
-            let rec = Record::decode(&r.record)
-                .map_err(|e| format!("record {}: {e}", r.uuid))?
-                .into_current();
-            if rec.uuid != r.uuid {
-                return Err(format!("record shipped as {} is {}", r.uuid, rec.uuid));
-            }
-            recs.push(rec);
-        }
-        for rec in recs {
+        for rec in decode(&a.records)? {
             self.visible.put(rec.clone())?;
             self.unsynced.push(Change::Put(Box::new(rec)));
         }
@@ -230,13 +237,7 @@ impl ModelStore {
 
     /// Merges a snapshot page, and after the last one raises the vector to the snapshot's.
     pub fn apply_snapshot(&mut self, a: &SnapshotApply) -> Result<(), String> {
-        for r in &a.records {
-            let rec = Record::decode(&r.record)
-                .map_err(|e| format!("record {}: {e}", r.uuid))?
-                .into_current();
-            if rec.uuid != r.uuid {
-                return Err(format!("record shipped as {} is {}", r.uuid, rec.uuid));
-            }
+        for rec in decode(&a.records)? {
             self.visible.put(rec.clone())?;
             self.unsynced.push(Change::Put(Box::new(rec)));
         }
