@@ -210,7 +210,7 @@ async fn destroy(
 /// on a stopped node's data directory (the node must not run: the database has one writer).
 pub async fn open_store(config: &crate::KmsConfig) -> Result<Store, KmsError> {
     let path = config.data_dir.join(crate::DATABASE_FILE);
-    let options = config.store.clone();
+    let options = crate::store_options(&config.store);
     let store = {
         let p = path.clone();
         tokio::task::spawn_blocking(move || Store::open(&p, options))

@@ -88,6 +88,7 @@ pub use hsm_policy::HsmLossPolicy;
 pub use keywarden_authz::{Identity, Policy, Role};
 /// Tuning of the node's store, part of [`KmsConfig`].
 pub use keywarden_store::StoreOptions;
+pub use object::index_terms;
 pub use op_error::OpError;
 
 /// The tenant domain every object belongs to until multi-domain support lands.
@@ -243,7 +244,7 @@ impl Kms {
         let path = config.data_dir.join(DATABASE_FILE);
         let store = {
             let p = path.clone();
-            let options = config.store.clone();
+            let options = store_options(&config.store);
             tokio::task::spawn_blocking(move || Store::open(&p, options))
                 .await
                 .map_err(|e| KmsError::Task(e.to_string()))?
@@ -607,5 +608,14 @@ mod tests {
         assert_eq!(store_reasons(&kms.readiness().await).len(), 1);
         kms.note_probe(Ok(()));
         assert!(store_reasons(&kms.readiness().await).is_empty());
+    }
+}
+
+/// The store options the key service opens its store with: the caller's, with the key
+/// service's rule for the Locate terms of records merged with a peer's.
+pub(crate) fn store_options(given: &StoreOptions) -> StoreOptions {
+    StoreOptions {
+        indexer: Some(keywarden_store::Indexer(std::sync::Arc::new(index_terms))),
+        ..given.clone()
     }
 }

@@ -306,6 +306,12 @@ impl Object {
 
     /// Recomputes the Locate terms from the attributes.
     pub(crate) fn reindex(&mut self) {
+        let terms = self.terms();
+        self.rec_mut().index = terms;
+    }
+
+    /// The Locate terms the attributes give.
+    fn terms(&self) -> IndexTerms {
         let names = self
             .values(name::NAME)
             .iter()
@@ -321,14 +327,25 @@ impl Object {
         }
         custom.sort();
         custom.dedup();
-        self.rec_mut().index = IndexTerms {
+        IndexTerms {
             names,
             algorithm,
             length,
             custom,
-        };
+        }
     }
+}
 
+/// The Locate terms of a stored record, computed from its attributes as every write computes
+/// them: the store applies it to records merged with a peer's.
+pub fn index_terms(rec: &ObjectRecord) -> IndexTerms {
+    Object {
+        rec: Arc::new(rec.clone()),
+    }
+    .terms()
+}
+
+impl Object {
     /// Marks a change: Last Change Date and the record's updated stamp.
     pub(crate) fn touch(&mut self, stamp: Stamp) {
         let now = stamp_secs(&stamp);
@@ -474,6 +491,22 @@ mod tests {
         assert_eq!(o.next_index(name::NAME), 2);
         o.reindex();
         assert_eq!(o.rec.index.names, vec!["b".to_owned()]);
+    }
+
+    #[test]
+    fn index_terms_of_a_stored_record_are_those_its_writes_computed() {
+        let mut o = object();
+        o.set(name::NAME, 0, &attrs::name_value("a"), stamp(2));
+        o.set(name::NAME, 1, &attrs::name_value("b"), stamp(2));
+        o.set(name::LENGTH, 0, &Value::Integer(256), stamp(2));
+        o.set("x-team", 0, &Value::TextString("blue".into()), stamp(2));
+        o.reindex();
+        assert_eq!(o.rec.index.names, vec!["a".to_owned(), "b".to_owned()]);
+        assert_eq!(index_terms(&o.rec), o.rec.index);
+        // A record whose terms went stale (a merge keeps the later version's) gets them back.
+        let mut stale = (*o.rec).clone();
+        stale.index = IndexTerms::default();
+        assert_eq!(index_terms(&stale), o.rec.index);
     }
 
     #[test]

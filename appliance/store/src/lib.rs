@@ -53,6 +53,7 @@ pub use seal::{DomainKek, KEK_LEN, MaterialBinding, SealedMaterial};
 pub use storage::{FsStorage, Storage, StoreFile};
 pub use store::{Applied, Store};
 pub use types::{
-    CommitInfo, LocateQuery, LocateResult, ReplicatedEntries, StoreOptions, StoreStats, WriteOp,
+    CommitInfo, Indexer, LocateQuery, LocateResult, ReplicatedEntries, StoreOptions, StoreStats,
+    WriteOp,
 };
 pub use write_stats::WriteStats;

@@ -4,10 +4,38 @@
 //! Kept apart from the `Store` handle so that the writer thread can use them without using
 //! the handle that starts it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{NodeId, Stamp};
-use crate::record::{LifecycleState, ObjectRecord};
+use crate::record::{IndexTerms, LifecycleState, ObjectRecord};
+
+/// Computes a record's Locate terms from its attributes (the KMIP layer's rule; the store is
+/// KMIP-agnostic). The writer applies it to every record a merge with a peer's produced, since
+/// a merge can combine attributes that neither version's terms reflect.
+#[derive(Clone)]
+pub struct Indexer(pub Arc<dyn Fn(&ObjectRecord) -> IndexTerms + Send + Sync>);
+
+impl Indexer {
+    /// The terms of `rec`.
+    pub fn terms(&self, rec: &ObjectRecord) -> IndexTerms {
+        (self.0)(rec)
+    }
+}
+
+impl std::fmt::Debug for Indexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Indexer")
+    }
+}
+
+impl PartialEq for Indexer {
+    fn eq(&self, other: &Indexer) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Indexer {}
 
 /// Tuning of a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +56,9 @@ pub struct StoreOptions {
     /// Stored bytes of the records the cache may keep (default 8 MiB); records over 1/64 of
     /// it are not cached.
     pub record_cache_bytes: usize,
+    /// Recomputes the terms of merged records (default none: a merge keeps the terms of the
+    /// later version).
+    pub indexer: Option<Indexer>,
 }
 
 impl Default for StoreOptions {
@@ -40,6 +71,7 @@ impl Default for StoreOptions {
             checkpoint_interval: Duration::from_secs(1),
             record_cache_entries: 4096,
             record_cache_bytes: 8 << 20,
+            indexer: None,
         }
     }
 }

@@ -891,10 +891,13 @@ impl Writer {
     ) -> Result<(), StoreError> {
         self.clock.observe(theirs.updated);
         let old = load(t, &theirs.uuid, &self.keyring, false)?;
-        let merged = match &old {
+        let mut merged = match &old {
             Some(o) => o.merge(theirs)?,
             None => theirs.canonical(),
         };
+        if let Some(indexer) = &self.options.indexer {
+            merged.index = indexer.terms(&merged);
+        }
         if old.as_ref() == Some(&merged) {
             return Ok(());
         }

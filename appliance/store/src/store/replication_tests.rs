@@ -397,3 +397,77 @@ async fn a_snapshot_raises_the_vector_and_truncation_drops_only_entries() {
     a.close().await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn merged_records_get_their_terms_from_the_indexer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = open_unlocked(&dir.path().join("a.redb"), StoreOptions::default());
+    // Terms as the KMIP layer would give them: here, the names are the "Name" attributes.
+    let indexer = crate::types::Indexer(std::sync::Arc::new(|r: &ObjectRecord| {
+        crate::record::IndexTerms {
+            names: r
+                .attributes
+                .iter()
+                .filter(|x| x.name == "Name" && !x.deleted)
+                .map(|x| String::from_utf8_lossy(&x.value).into_owned())
+                .collect(),
+            ..r.index.clone()
+        }
+    }));
+    let with = open_unlocked(
+        &dir.path().join("with.redb"),
+        StoreOptions {
+            indexer: Some(indexer),
+            ..StoreOptions::default()
+        },
+    );
+    let without = open_unlocked(&dir.path().join("without.redb"), StoreOptions::default());
+    // a names the object "fresh"; the receivers changed it later in another way, so their
+    // version wins the terms a plain merge keeps.
+    let mut theirs = crate::record::test_record(a.clock().now(), "o", "alice", &[]);
+    let named = a.clock().now();
+    theirs.attributes.push(crate::record::StoredAttribute {
+        name: "Name".into(),
+        index: 0,
+        value: b"fresh".to_vec(),
+        stamp: named,
+        deleted: false,
+    });
+    theirs.index.names = vec!["fresh".into()];
+    theirs.updated = named;
+    a.commit(vec![WriteOp::PutObject(theirs.clone())])
+        .await
+        .expect("commit");
+    for store in [&with, &without] {
+        let mut mine = theirs.clone();
+        mine.attributes.clear();
+        mine.index.names = vec!["old".into()];
+        mine.updated = store.clock().now();
+        // Stored as if the receiver had made it, before a's version arrives.
+        store
+            .commit(vec![WriteOp::Snapshot {
+                records: vec![mine],
+                done: None,
+            }])
+            .await
+            .expect("receiver's version");
+        store
+            .commit(vec![WriteOp::Replicated(shipment(&a, 0))])
+            .await
+            .expect("replicated");
+    }
+    assert_eq!(
+        with.locate(&by_name("fresh")).expect("locate").uuids,
+        vec!["o"]
+    );
+    assert_eq!(with.locate(&by_name("old")).expect("locate").total, 0);
+    assert_eq!(
+        without.locate(&by_name("fresh")).expect("locate").total,
+        0,
+        "a plain merge keeps the later version's terms"
+    );
+    with.verify_indexes().expect("indexes");
+    for s in [a, with, without] {
+        s.close().await;
+    }
+}
