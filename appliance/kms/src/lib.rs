@@ -486,6 +486,15 @@ impl Kms {
     }
 }
 
+/// The store options the key service opens its store with: the caller's, with the key
+/// service's rule for the Locate terms of records merged with a peer's.
+pub(crate) fn store_options(given: &StoreOptions) -> StoreOptions {
+    StoreOptions {
+        indexer: Some(keywarden_store::Indexer(std::sync::Arc::new(index_terms))),
+        ..given.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -608,14 +617,5 @@ mod tests {
         assert_eq!(store_reasons(&kms.readiness().await).len(), 1);
         kms.note_probe(Ok(()));
         assert!(store_reasons(&kms.readiness().await).is_empty());
-    }
-}
-
-/// The store options the key service opens its store with: the caller's, with the key
-/// service's rule for the Locate terms of records merged with a peer's.
-pub(crate) fn store_options(given: &StoreOptions) -> StoreOptions {
-    StoreOptions {
-        indexer: Some(keywarden_store::Indexer(std::sync::Arc::new(index_terms))),
-        ..given.clone()
     }
 }
