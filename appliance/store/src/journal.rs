@@ -121,6 +121,13 @@ pub(crate) enum JournalWrite {
         /// Per origin, the highest sequence dropped.
         below: Vec<(NodeId, u64)>,
     },
+    /// A conflict found by a merge (its table key and stored value).
+    Conflict {
+        /// Key in `conflicts`.
+        key: Vec<u8>,
+        /// Stored value.
+        value: Vec<u8>,
+    },
     /// Entries appended to this node's copy of another origin's log.
     RemoteLog {
         /// Whose log.

@@ -21,6 +21,7 @@
 
 mod cache;
 mod clock;
+mod conflict;
 mod envelope;
 mod epoch;
 mod error;
@@ -42,6 +43,7 @@ mod write_stats;
 mod writer;
 
 pub use clock::{Hlc, HlcClock, NodeId, Stamp};
+pub use conflict::{Conflict, ConflictKind};
 pub use epoch::{EPOCH_KEY_LEN, EpochKey, NewEpoch, ResealBatch, StorageEpochs, Unlock};
 pub use error::{RecordFault, StoreError};
 pub use oplog::{LogEntry, LogOp};

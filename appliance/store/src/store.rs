@@ -14,6 +14,7 @@ use redb::{
 
 use crate::cache::RecordCache;
 use crate::clock::{HlcClock, NodeId, unix_now};
+use crate::conflict::Conflict;
 use crate::envelope;
 use crate::epoch::{EpochKey, KeyCell, Keyring, NewEpoch, ResealBatch, StorageEpochs, Unlock};
 use crate::error::StoreError;
@@ -23,9 +24,9 @@ use crate::oplog::{LegacyLogEntry, LogEntry, StoredLogEntry};
 use crate::record::{LifecycleState, ObjectRecord};
 use crate::storage::{Backend, FsStorage, Storage};
 use crate::tables::{
-    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_FORMAT, META_JOURNAL_APPLIED,
-    META_LAST_ERASE, META_NODE_ID, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, VERSION_VECTOR,
-    WRAPPED_KEKS,
+    CONFLICTS, INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_FORMAT,
+    META_JOURNAL_APPLIED, META_LAST_ERASE, META_NODE_ID, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS,
+    VERSION_VECTOR, WRAPPED_KEKS,
 };
 use crate::types::{CommitInfo, LocateQuery, LocateResult, StoreOptions, StoreStats, WriteOp};
 use crate::write_stats::{WriteCounters, WriteStats};
@@ -314,7 +315,8 @@ fn read_epochs(db: &Database, pending: &[JournalGroup]) -> Result<StorageEpochs,
             JournalWrite::WrappedKek { .. }
             | JournalWrite::RemoteLog { .. }
             | JournalWrite::AdoptVector { .. }
-            | JournalWrite::TruncateLogs { .. } => {}
+            | JournalWrite::TruncateLogs { .. }
+            | JournalWrite::Conflict { .. } => {}
         }
     }
     state.wrapped = rows.into_iter().collect();
@@ -809,6 +811,23 @@ impl Store {
                 v.value(),
                 false,
             )?));
+        }
+        Ok(out)
+    }
+
+    /// Conflicts that merges with peers' records found on this node, at most `max`, by object.
+    pub fn conflicts(&self, max: usize) -> Result<Vec<Conflict>, StoreError> {
+        let read = self.inner.db.begin_read()?;
+        let table = match read.open_table(CONFLICTS) {
+            Ok(t) => t,
+            // No merge ever found one: the table was never created.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for item in table.iter()?.take(max) {
+            let (_, v) = item?;
+            out.push(Conflict::decode(v.value())?);
         }
         Ok(out)
     }

@@ -20,6 +20,8 @@ pub(crate) const ORIGIN_LOG: TableDefinition<(u64, u64), &[u8]> =
 pub(crate) const VERSION_VECTOR: TableDefinition<u64, u64> = TableDefinition::new("version_vector");
 /// Node-local: domain → its KEK wrapped by this node's HSM root key (never replicated).
 pub(crate) const WRAPPED_KEKS: TableDefinition<&str, &[u8]> = TableDefinition::new("wrapped_keks");
+/// Node-local: conflicts found by merges with peers' records (see `conflict`).
+pub(crate) const CONFLICTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("conflicts");
 /// Node-local: epoch → its data key wrapped by the store's owner (never replicated).
 pub(crate) const STORAGE_EPOCHS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("storage_epochs");

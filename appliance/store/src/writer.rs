@@ -15,6 +15,7 @@ use tokio::sync::{oneshot, watch};
 use crate::cache::RecordCache;
 use crate::clock::Stamp;
 use crate::clock::{HlcClock, NodeId, unix_now};
+use crate::conflict::{Conflict, ConflictKind};
 use crate::envelope;
 use crate::epoch::{EpochKey, KeyCell, Keyring, ResealBatch};
 use crate::error::{RecordFault, StoreError};
@@ -24,7 +25,7 @@ use crate::oplog::{LogOp, StoredLogEntry};
 use crate::record::{ObjectRecord, Record};
 use crate::syncer::{Ack, Syncer};
 use crate::tables::{
-    INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING,
+    CONFLICTS, INDEX, INDEX_COUNTS, META, META_EPOCH, META_EPOCH_SINCE, META_ERASE_PENDING,
     META_JOURNAL_APPLIED, META_LAST_ERASE, OBJECTS, ORIGIN_LOG, STORAGE_EPOCHS, VERSION_VECTOR,
     WRAPPED_KEKS,
 };
@@ -308,6 +309,10 @@ struct Tables<'t> {
     vv: Table<'t, u64, u64>,
     keks: Table<'t, &'static str, &'static [u8]>,
     epochs: Table<'t, u64, &'static [u8]>,
+    /// Opened on first use: conflicts are rare, and every group opening one more table costs
+    /// every Create.
+    conflicts: Option<Table<'t, &'static [u8], &'static [u8]>>,
+    txn: &'t WriteTransaction,
     /// A write of this transaction changed what an older copy of its record would undo: an
     /// erase is due.
     erase_pending: bool,
@@ -324,8 +329,19 @@ impl<'t> Tables<'t> {
             vv: txn.open_table(VERSION_VECTOR)?,
             keks: txn.open_table(WRAPPED_KEKS)?,
             epochs: txn.open_table(STORAGE_EPOCHS)?,
+            conflicts: None,
+            txn,
             count_deltas: BTreeMap::new(),
             erase_pending: false,
+        })
+    }
+
+    fn conflicts(&mut self) -> Result<&mut Table<'t, &'static [u8], &'static [u8]>, StoreError> {
+        if self.conflicts.is_none() {
+            self.conflicts = Some(self.txn.open_table(CONFLICTS)?);
+        }
+        self.conflicts.as_mut().ok_or(StoreError::Commit {
+            reason: "conflicts table not opened".into(),
         })
     }
 }
@@ -902,6 +918,14 @@ impl Writer {
             return Ok(());
         }
         check_created_unique(t, old.as_ref(), &merged)?;
+        for conflict in conflicts_found(t, old.as_ref(), theirs, &merged, self.clock.now())? {
+            let write = JournalWrite::Conflict {
+                key: conflict.key(),
+                value: conflict.encode()?,
+            };
+            apply_conflict(t, &write)?;
+            journal.push(write);
+        }
         let record = envelope::seal_current(
             &self.keyring,
             &merged.uuid,
@@ -997,7 +1021,8 @@ fn apply_epoch_write(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Sto
         | JournalWrite::MergedObject { .. }
         | JournalWrite::RemoteLog { .. }
         | JournalWrite::AdoptVector { .. }
-        | JournalWrite::TruncateLogs { .. } => {}
+        | JournalWrite::TruncateLogs { .. }
+        | JournalWrite::Conflict { .. } => {}
     }
     Ok(())
 }
@@ -1120,6 +1145,86 @@ fn apply_remote_log(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), Stor
     let last = seq - 1;
     if t.vv.get(origin.0)?.is_none_or(|v| v.value() < last) {
         t.vv.insert(origin.0, last)?;
+    }
+    Ok(())
+}
+
+/// What merging `theirs` into `old` (giving `merged`) reveals that two nodes did without
+/// seeing each other's change.
+fn conflicts_found(
+    t: &Tables<'_>,
+    old: Option<&ObjectRecord>,
+    theirs: &ObjectRecord,
+    merged: &ObjectRecord,
+    now: Stamp,
+) -> Result<Vec<Conflict>, StoreError> {
+    let mut out = Vec::new();
+    // A compromise on one side and a destroy on the other, each side lacking the other's fact:
+    // concurrent (a node that destroyed after seeing the compromise ships both).
+    if let Some(o) = old {
+        let (a, b) = (&o.lifecycle, &theirs.lifecycle);
+        let race = match (
+            (a.compromised.as_ref(), a.destroyed.as_ref()),
+            (b.compromised.as_ref(), b.destroyed.as_ref()),
+        ) {
+            ((Some(c), None), (None, Some(d))) | ((None, Some(d)), (Some(c), None)) => {
+                (c.stamp.node != d.stamp.node).then_some((c.stamp.node, d.stamp.node))
+            }
+            _ => None,
+        };
+        if let Some((compromised_by, destroyed_by)) = race {
+            out.push(Conflict {
+                uuid: merged.uuid.clone(),
+                kind: ConflictKind::CompromiseDestroyRace {
+                    compromised_by,
+                    destroyed_by,
+                },
+                detected: now,
+            });
+        }
+    }
+    // A name this node did not know the object by, already carried by another object.
+    for name in &merged.index.names {
+        if old.is_some_and(|o| o.index.names.contains(name)) {
+            continue;
+        }
+        let prefix = index::prefix(index::KIND_NAME, name.as_bytes());
+        for item in t.index.range(prefix.as_slice()..)? {
+            let (k, _) = item?;
+            let Some(created) = k.value().strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            if created == merged.created.to_be_bytes().as_slice() {
+                continue;
+            }
+            let mut all = index::prefix(index::KIND_ALL, &[]);
+            all.extend_from_slice(created);
+            let other = t
+                .index
+                .get(all.as_slice())?
+                .and_then(|v| index::decode_all_value(v.value()).map(|(_, u)| u.to_string()))
+                .unwrap_or_default();
+            out.push(Conflict {
+                uuid: merged.uuid.clone(),
+                kind: ConflictKind::DuplicateName {
+                    name: name.clone(),
+                    other,
+                },
+                detected: now,
+            });
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Records a conflict, unless one of the same key is recorded already (live and in the replay).
+fn apply_conflict(t: &mut Tables<'_>, write: &JournalWrite) -> Result<(), StoreError> {
+    if let JournalWrite::Conflict { key, value } = write {
+        let table = t.conflicts()?;
+        if table.get(key.as_slice())?.is_none() {
+            table.insert(key.as_slice(), value.as_slice())?;
+        }
     }
     Ok(())
 }
@@ -1270,6 +1375,7 @@ pub(crate) fn replay(
                     write_object_rows(&mut t, old.as_ref(), &rec, record)?;
                 }
                 JournalWrite::RemoteLog { .. } => apply_remote_log(&mut t, w)?,
+                JournalWrite::Conflict { .. } => apply_conflict(&mut t, w)?,
                 JournalWrite::AdoptVector { .. } | JournalWrite::TruncateLogs { .. } => {
                     apply_log_write(&mut t, w)?;
                 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::clock::Stamp;
+use crate::conflict::ConflictKind;
 use crate::journal::Journal;
 use crate::oplog::LogOp;
 use crate::record::LifecycleEvent;
@@ -468,6 +469,114 @@ async fn merged_records_get_their_terms_from_the_indexer() {
     );
     with.verify_indexes().expect("indexes");
     for s in [a, with, without] {
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn merges_record_concurrent_compromise_and_destroy_and_duplicate_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = open_unlocked(&dir.path().join("a.redb"), StoreOptions::default());
+    let b_path = dir.path().join("b.redb");
+    let b = open_unlocked(&b_path, never_checkpoint());
+    // x exists on both; a compromises it and b destroys it, neither seeing the other.
+    let x = crate::record::test_record(a.clock().now(), "x", "alice", &[]);
+    a.commit(vec![WriteOp::PutObject(x.clone())])
+        .await
+        .expect("x on a");
+    b.commit(vec![WriteOp::Replicated(shipment(&a, 0))])
+        .await
+        .expect("x on b");
+    let mut compromised = x.clone();
+    compromised.lifecycle.compromised = event(&a);
+    compromised.updated = a.clock().now();
+    a.commit(vec![WriteOp::PutObject(compromised)])
+        .await
+        .expect("compromise");
+    let mut destroyed = x.clone();
+    destroyed.lifecycle.destroyed = event(&b);
+    destroyed.updated = b.clock().now();
+    b.commit(vec![WriteOp::PutObject(destroyed)])
+        .await
+        .expect("destroy");
+    // Both name a new object "shared".
+    let p = crate::record::test_record(a.clock().now(), "p", "alice", &["shared"]);
+    a.commit(vec![WriteOp::PutObject(p)]).await.expect("p");
+    let q = crate::record::test_record(b.clock().now(), "q", "bob", &["shared"]);
+    b.commit(vec![WriteOp::PutObject(q)]).await.expect("q");
+    assert!(
+        b.conflicts(10).expect("conflicts").is_empty(),
+        "local writes find none"
+    );
+
+    b.commit(vec![WriteOp::Replicated(shipment(&a, 1))])
+        .await
+        .expect("heal");
+    let found = b.conflicts(10).expect("conflicts");
+    let kinds: Vec<&ConflictKind> = found.iter().map(|c| &c.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            &ConflictKind::DuplicateName {
+                name: "shared".into(),
+                other: "q".into()
+            },
+            &ConflictKind::CompromiseDestroyRace {
+                compromised_by: a.node_id(),
+                destroyed_by: b.node_id()
+            },
+        ],
+        "{found:?}"
+    );
+    let x = b.get("x").expect("get").expect("x");
+    assert!(x.lifecycle.compromised.is_some() && x.lifecycle.destroyed.is_some());
+    // Shipped again: nothing new.
+    b.commit(vec![WriteOp::Replicated(shipment(&a, 1))])
+        .await
+        .expect("again");
+    assert_eq!(b.conflicts(10).expect("conflicts").len(), 2);
+    // A destroy made after seeing the compromise is no race.
+    let c_dir = dir.path().join("c.redb");
+    let c = open_unlocked(&c_dir, StoreOptions::default());
+    let mut both = (*a.get("x").expect("get").expect("x")).clone();
+    both.lifecycle.destroyed = event(&b);
+    let made = a.clock().now();
+    let y = ObjectRecord {
+        uuid: "y".into(),
+        created: made,
+        updated: made,
+        ..both.clone()
+    };
+    let y_only_compromised = ObjectRecord {
+        lifecycle: crate::record::Lifecycle {
+            destroyed: None,
+            ..both.lifecycle.clone()
+        },
+        ..y.clone()
+    };
+    c.commit(vec![WriteOp::Snapshot {
+        records: vec![y_only_compromised],
+        done: None,
+    }])
+    .await
+    .expect("y compromised");
+    c.commit(vec![WriteOp::Snapshot {
+        records: vec![y],
+        done: None,
+    }])
+    .await
+    .expect("y then destroyed");
+    assert!(c.conflicts(10).expect("conflicts").is_empty());
+
+    // The journal alone brings them back after a crash.
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let image = crashed.path().join("b.redb");
+    std::fs::copy(&b_path, &image).expect("copy database");
+    std::fs::copy(Journal::path_for(&b_path), Journal::path_for(&image)).expect("copy journal");
+    let reopened = open_unlocked(&image, StoreOptions::default());
+    assert_eq!(reopened.conflicts(10).expect("conflicts"), found);
+    reopened.close().await;
+    for s in [a, b, c] {
         s.close().await;
     }
 }
