@@ -56,6 +56,9 @@ pub struct NetConfig {
     pub resend_after_ms: u64,
     /// How often log entries that every member holds are dropped.
     pub truncate_every: Duration,
+    /// A link on which this node sent nothing for this long gets an acknowledgement, so that
+    /// the peer's idle timeout only closes links that are really dead.
+    pub keepalive: Duration,
 }
 
 impl NetConfig {
@@ -85,6 +88,7 @@ impl NetConfig {
             window_entries: 4096,
             resend_after_ms: 5_000,
             truncate_every: Duration::from_secs(60),
+            keepalive: Duration::from_secs(10),
         }
     }
 
@@ -145,6 +149,7 @@ impl NetConfig {
             ("handshake_timeout", self.handshake_timeout),
             ("idle_timeout", self.idle_timeout),
             ("truncate_every", self.truncate_every),
+            ("keepalive", self.keepalive),
         ] {
             if d.is_zero() {
                 return bad(field, "must be above zero".into());
@@ -152,6 +157,15 @@ impl NetConfig {
         }
         if self.idle_timeout <= self.tick * 2 {
             return bad("idle_timeout", "must be well above the tick".into());
+        }
+        if self.idle_timeout < (self.keepalive + self.tick) * 3 {
+            return bad(
+                "idle_timeout",
+                format!(
+                    "{:?} lets a quiet but live link close: at least three keepalives ({:?}) and ticks",
+                    self.idle_timeout, self.keepalive
+                ),
+            );
         }
         if self.send_queue == 0 {
             return bad("send_queue", "must be above zero".into());
@@ -166,6 +180,7 @@ impl NetConfig {
         c.batch_entries = self.batch_entries;
         c.window_entries = self.window_entries;
         c.resend_after_ms = self.resend_after_ms;
+        c.keepalive_ms = u64::try_from(self.keepalive.as_millis()).unwrap_or(u64::MAX);
         c
     }
 }

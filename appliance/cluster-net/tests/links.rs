@@ -300,3 +300,55 @@ async fn a_node_joining_after_the_logs_were_truncated_bootstraps_from_a_snapshot
         r.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_link_stays_up_on_keepalives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    let mut a = node(dir.path(), &pki, "a", "one").await;
+    let mut b = node(dir.path(), &pki, "b", "two").await;
+    let shape = [copy(&a), copy(&b)];
+    let all: Vec<&Node> = shape.iter().collect();
+    let mut starts = Vec::new();
+    for me in [&mut a, &mut b] {
+        let listener = me.listener.take().expect("listener");
+        let mut c = config(&pki, me, &me.pair, &all);
+        c.keepalive = Duration::from_millis(50);
+        c.idle_timeout = Duration::from_millis(300);
+        starts.push(
+            Replicator::start_on(listener, c, Arc::clone(&me.store))
+                .await
+                .expect("start"),
+        );
+    }
+    let rb = starts.pop().expect("b");
+    let ra = starts.pop().expect("a");
+    until("linked", || ra.status().connected == vec![b.member.node]).await;
+    // Nothing to replicate for five idle timeouts: the link must not drop once.
+    let mut status = ra.status();
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_millis(1500) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        status = ra.status();
+        assert_eq!(
+            status.connected,
+            vec![b.member.node],
+            "link dropped while quiet"
+        );
+    }
+    let _ = status;
+    // A setting that would let a quiet link close is refused at start.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let mut bad = config(&pki, &a, &a.pair, &all);
+    bad.keepalive = Duration::from_secs(30);
+    bad.idle_timeout = Duration::from_secs(60);
+    let err = Replicator::start_on(listener, bad, Arc::clone(&a.store))
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("idle_timeout"), "{err}");
+    for r in [ra, rb] {
+        r.shutdown().await;
+    }
+}

@@ -45,6 +45,9 @@ pub struct ReplicaConfig {
     pub window_entries: u64,
     /// How long sent entries may stay unacknowledged before they are sent again (ms).
     pub resend_after_ms: u64,
+    /// A link on which this node sent nothing for this long gets an `Ack` (ms), so that a
+    /// quiet cluster's links are not taken for dead by the driver's idle timeout.
+    pub keepalive_ms: u64,
 }
 
 impl ReplicaConfig {
@@ -57,6 +60,7 @@ impl ReplicaConfig {
             batch_entries: 256,
             window_entries: 4096,
             resend_after_ms: 2_000,
+            keepalive_ms: 10_000,
         }
     }
 }
@@ -210,6 +214,8 @@ struct Link {
     progress_ms: u64,
     /// A snapshot being sent to the peer: no entries go to it meanwhile.
     outgoing: Option<Outgoing>,
+    /// Last time (ms) anything was sent on this link.
+    sent_ms: u64,
 }
 
 /// A snapshot on its way to a peer, one page at a time.
@@ -437,6 +443,11 @@ impl Replica {
             {
                 l.sent = l.sent.meet(&p.acked);
                 l.progress_ms = now;
+            }
+            if let Some(l) = p.link.as_mut()
+                && now.saturating_sub(l.sent_ms) >= self.config.keepalive_ms
+            {
+                l.ack_due = true;
             }
             if let Some(out) = p.link.as_mut().and_then(|l| l.outgoing.as_mut())
                 && out
@@ -728,6 +739,17 @@ impl Replica {
             }
         }
         let _ = me;
+        for a in &out {
+            if let Action::Send { conn, .. } = a
+                && let Some(l) = self
+                    .peers
+                    .values_mut()
+                    .filter_map(|p| p.link.as_mut())
+                    .find(|l| l.conn == *conn)
+            {
+                l.sent_ms = now;
+            }
+        }
         out
     }
 
@@ -913,6 +935,7 @@ impl Replica {
             resend_due: false,
             progress_ms: now,
             outgoing: None,
+            sent_ms: now,
         });
         out
     }
@@ -1129,6 +1152,52 @@ mod tests {
             VersionVector::new(),
         );
         assert_eq!(solo.agreement(), Ok(()));
+    }
+
+    #[test]
+    fn a_quiet_link_gets_an_ack_every_keepalive() {
+        struct Nothing;
+        impl LogSource for Nothing {
+            type Error = String;
+            fn entries(&self, _: NodeId, _: u64, _: usize) -> Result<Vec<LogEntry>, String> {
+                Ok(vec![])
+            }
+            fn record(&self, _: &str) -> Result<Option<Vec<u8>>, String> {
+                Ok(None)
+            }
+            fn snapshot_page(
+                &self,
+                _: Option<&str>,
+                _: usize,
+            ) -> Result<Vec<ShippedRecord>, String> {
+                Ok(vec![])
+            }
+        }
+        let acks = |actions: &[Action]| {
+            actions
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a,
+                        Action::Send {
+                            msg: Message::Ack(_),
+                            ..
+                        }
+                    )
+                })
+                .count()
+        };
+        let mut r = replica();
+        r.open(ConnId(1), Some(NodeId(2)));
+        r.receive(ConnId(1), Message::Hello(hello(2, "a")));
+        r.tick(1_000);
+        assert_eq!(acks(&r.poll(&Nothing)), 0, "nothing to say yet");
+        r.tick(10_000);
+        assert_eq!(acks(&r.poll(&Nothing)), 1, "quiet for 10 s");
+        r.tick(15_000);
+        assert_eq!(acks(&r.poll(&Nothing)), 0, "just sent one");
+        r.tick(20_000);
+        assert_eq!(acks(&r.poll(&Nothing)), 1);
     }
 
     #[test]
