@@ -106,14 +106,64 @@ async fn read_frame<R: AsyncRead + Unpin>(rd: &mut R, limits: &Limits) -> Result
         .await
         .map_err(|e| format!("reading a frame header: {e}"))?;
     let (len, _) = wire::peek_frame(&header, limits).map_err(|e| e.to_string())?;
-    let mut frame = vec![0u8; HEADER_LEN + len];
-    frame[..HEADER_LEN].copy_from_slice(&header);
-    rd.read_exact(&mut frame[HEADER_LEN..])
+    // The buffer grows as bytes arrive: an announced length costs memory only once sent.
+    let mut frame = Vec::with_capacity(HEADER_LEN + len.min(64 * 1024));
+    frame.extend_from_slice(&header);
+    let got = rd
+        .take(len as u64)
+        .read_to_end(&mut frame)
         .await
         .map_err(|e| format!("reading a frame body: {e}"))?;
+    if got < len {
+        return Err(format!("frame cut short: {got} of {len} bytes"));
+    }
     wire::decode(&frame, limits)
         .map(|(msg, _)| msg)
         .map_err(|e| format!("peer sent an unreadable frame: {e}"))
+}
+
+/// Handshakes in progress on the cluster listener.
+#[derive(Default)]
+struct Handshakes {
+    by_ip: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+}
+
+/// Most handshakes in progress in total, and from one address.
+const MAX_HANDSHAKES: usize = 64;
+const MAX_HANDSHAKES_PER_IP: usize = 8;
+
+/// One admitted handshake; its slot is freed on drop.
+struct HandshakePermit {
+    of: Arc<Handshakes>,
+    ip: std::net::IpAddr,
+}
+
+impl Handshakes {
+    fn admit(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<HandshakePermit> {
+        let mut by_ip = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let total: usize = by_ip.values().sum();
+        let mine = by_ip.get(&ip).copied().unwrap_or(0);
+        if total >= MAX_HANDSHAKES || mine >= MAX_HANDSHAKES_PER_IP {
+            return None;
+        }
+        by_ip.insert(ip, mine + 1);
+        Some(HandshakePermit {
+            of: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for HandshakePermit {
+    fn drop(&mut self) {
+        let mut by_ip = self.of.by_ip.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = by_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                by_ip.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Accepts peer links until the listener fails or the task is aborted.
@@ -123,6 +173,7 @@ pub(crate) async fn listen(
     events: mpsc::UnboundedSender<Event>,
 ) {
     let acceptor = TlsAcceptor::from(Arc::clone(&config.server));
+    let handshakes = Arc::new(Handshakes::default());
     loop {
         let (tcp, addr) = match listener.accept().await {
             Ok(x) => x,
@@ -132,12 +183,20 @@ pub(crate) async fn listen(
                 continue;
             }
         };
+        // Before the handshake nobody is known: bounded per address and in total, so that a
+        // flood of idle connections cannot keep members out for long.
+        let Some(permit) = handshakes.admit(addr.ip()) else {
+            debug!(%addr, "too many cluster handshakes in progress, closing");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let config = Arc::clone(&config);
         let events = events.clone();
         tokio::spawn(async move {
-            let tls = match timeout(config.handshake_timeout, acceptor.accept(tcp)).await {
+            let accepted = timeout(config.handshake_timeout, acceptor.accept(tcp)).await;
+            drop(permit);
+            let tls = match accepted {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
                     debug!(%addr, error = %e, "peer TLS handshake failed");
@@ -200,5 +259,48 @@ pub(crate) async fn dial(
             return;
         }
         tokio::time::sleep(config.redial).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_frame_announcing_the_largest_length_and_cut_short_is_an_error() {
+        let limits = Limits::default();
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        let mut header = (u32::try_from(limits.max_frame).expect("fits"))
+            .to_be_bytes()
+            .to_vec();
+        header.extend_from_slice(&wire::PROTOCOL_VERSION.to_be_bytes());
+        client.write_all(&header).await.expect("header");
+        client.write_all(&[1, 2, 3]).await.expect("body");
+        drop(client);
+        let err = read_frame(&mut server, &limits)
+            .await
+            .expect_err("cut short");
+        assert!(err.contains("cut short"), "{err}");
+    }
+
+    #[test]
+    fn handshakes_are_bounded_per_address_and_in_total() {
+        let h = Arc::new(Handshakes::default());
+        let one: std::net::IpAddr = "10.0.0.1".parse().expect("ip");
+        let permits: Vec<_> = (0..MAX_HANDSHAKES_PER_IP)
+            .map(|_| h.admit(one).expect("admitted"))
+            .collect();
+        assert!(h.admit(one).is_none(), "per address");
+        let mut others = Vec::new();
+        for i in 0..MAX_HANDSHAKES - MAX_HANDSHAKES_PER_IP {
+            let ip = std::net::IpAddr::from([10, 1, (i / 200) as u8, (i % 200) as u8]);
+            others.push(h.admit(ip).expect("admitted"));
+        }
+        assert!(
+            h.admit("10.9.9.9".parse().expect("ip")).is_none(),
+            "in total"
+        );
+        drop(permits);
+        assert!(h.admit(one).is_some(), "freed on drop");
     }
 }
