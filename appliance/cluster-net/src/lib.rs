@@ -12,6 +12,7 @@
 mod config;
 mod error;
 mod links;
+mod metrics;
 mod replicator;
 mod source;
 

@@ -55,6 +55,13 @@ where
     let (ended_tx, ended) = oneshot::channel();
     let limits = config.limits;
     let idle = config.idle_timeout;
+    // The core must know the link before its first frame: sent before the reader exists, so
+    // no frame event can overtake it (a Hello taken for a closed link's would be dropped).
+    let _ = events.send(Event::Opened {
+        conn,
+        peer,
+        frames: tx,
+    });
     let reader_events = events.clone();
     let reader = tokio::spawn(async move {
         let why = loop {
@@ -90,11 +97,6 @@ where
         let _ = wr.shutdown().await;
         // The writer is gone (closed by the core, or the socket failed): so is the link.
         reader_abort.abort();
-    });
-    let _ = events.send(Event::Opened {
-        conn,
-        peer,
-        frames: tx,
     });
     ended
 }

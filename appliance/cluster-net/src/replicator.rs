@@ -19,6 +19,7 @@ use tracing::{debug, warn};
 use crate::config::{NetConfig, PeerAddress};
 use crate::error::NetError;
 use crate::links;
+use crate::metrics::{self, Metrics};
 use crate::source::{StoreSource, replicated, snapshot};
 
 /// What the links, the apply task and the API tell the core task.
@@ -79,6 +80,7 @@ pub struct Status {
 /// A running replicator; stopped by [`Replicator::shutdown`] or on drop.
 pub struct Replicator {
     events: mpsc::UnboundedSender<Event>,
+    metrics: Metrics,
     status: watch::Receiver<Status>,
     tasks: Vec<JoinHandle<()>>,
     /// Where it listens (the port chosen when the configuration said 0).
@@ -120,6 +122,7 @@ impl Replicator {
             ..Status::default()
         });
         let (apply_tx, apply_rx) = mpsc::unbounded_channel();
+        let metrics = Metrics::default();
         let mut tasks = vec![
             tokio::spawn(core(
                 replica,
@@ -129,9 +132,10 @@ impl Replicator {
                 status_tx,
                 Arc::clone(&config),
                 events.clone(),
+                metrics.clone(),
             )),
             tokio::spawn(own_durable(store.own_durable(), events.clone())),
-            tokio::spawn(apply(store, apply_rx, events.clone())),
+            tokio::spawn(apply(store, apply_rx, events.clone(), metrics.clone())),
             tokio::spawn(links::listen(listener, Arc::clone(&config), events.clone())),
         ];
         for peer in config
@@ -147,6 +151,7 @@ impl Replicator {
         }
         Ok(Replicator {
             events,
+            metrics,
             status,
             tasks,
             local_addr,
@@ -157,6 +162,11 @@ impl Replicator {
     /// its id is the higher).
     pub fn add_member(&self, peer: PeerAddress) {
         let _ = self.events.send(Event::AddMember(peer));
+    }
+
+    /// Registers the replication metrics (`replication_*`) in `registry`.
+    pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics.register(registry);
     }
 
     /// The current status.
@@ -178,10 +188,20 @@ impl Replicator {
         };
         let mut status = self.status.clone();
         let wait = status.wait_for(|s| level_of(s) >= level);
-        match tokio::time::timeout(within, wait).await {
+        let reached = match tokio::time::timeout(within, wait).await {
             Ok(Ok(s)) => level_of(&s),
             _ => level_of(&self.status.borrow()),
-        }
+        };
+        let name = match reached {
+            AckLevel::Local => "local",
+            AckLevel::Site => "site",
+            AckLevel::MultiSite => "multi-site",
+        };
+        self.metrics
+            .acknowledged
+            .get_or_create(&vec![("level".to_owned(), name.to_owned())])
+            .inc();
+        reached
     }
 
     /// Stops every task; links close.
@@ -203,6 +223,7 @@ impl Drop for Replicator {
 
 struct Links {
     frames: HashMap<ConnId, (NodeId, mpsc::Sender<Vec<u8>>)>,
+    metrics: Metrics,
 }
 
 impl Links {
@@ -246,6 +267,7 @@ impl Links {
                     replica.closed(conn);
                 }
                 Action::SnapshotStarted { peer, origin } => {
+                    self.metrics.snapshots_started.inc();
                     tracing::info!(%peer, %origin, "peer is behind this node's log of that origin: sending it a snapshot");
                 }
                 Action::SourceFailed { peer, reason } => {
@@ -265,10 +287,13 @@ async fn core(
     status: watch::Sender<Status>,
     config: Arc<NetConfig>,
     events: mpsc::UnboundedSender<Event>,
+    metrics: Metrics,
 ) {
     let started = Instant::now();
+    let mut last_metrics: Option<Instant> = None;
     let mut links = Links {
         frames: HashMap::new(),
+        metrics: metrics.clone(),
     };
     let mut ticker = tokio::time::interval(config.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -384,6 +409,10 @@ async fn core(
             durable: replica.durable().clone(),
             degraded: replica.agreement().err(),
         };
+        if last_metrics.is_none_or(|t| t.elapsed() >= METRICS_EVERY) {
+            last_metrics = Some(Instant::now());
+            update_metrics(&metrics, &replica, &store);
+        }
         status.send_if_modified(|s| {
             if *s == now {
                 false
@@ -394,6 +423,52 @@ async fn core(
         });
     }
     drop(dialers);
+}
+
+/// How often the gauges that read the store (lag in seconds, conflicts) are refreshed.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
+
+/// Refreshes the gauges from the core and the store.
+fn update_metrics(metrics: &Metrics, replica: &Replica, store: &Store) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let mut connected = 0;
+    for (peer, linked, acked) in replica.peers() {
+        connected += i64::from(linked);
+        let lag = replica.durable().lead_over(acked);
+        metrics
+            .lag_entries
+            .get_or_create(&metrics::peer(peer))
+            .set(i64::try_from(lag).unwrap_or(i64::MAX));
+        // The oldest entry it lacks, over every origin (entries dropped by a truncation are
+        // covered by a snapshot and do not count).
+        let oldest = replica
+            .durable()
+            .ahead_of(acked)
+            .filter_map(|(origin, theirs, _)| {
+                store
+                    .log_since(origin, theirs, 1)
+                    .ok()?
+                    .first()
+                    .map(|e| e.stamp.hlc.wall_ms)
+            })
+            .min();
+        let seconds = oldest.map_or(0.0, |ms| now_ms.saturating_sub(ms) as f64 / 1000.0);
+        metrics
+            .lag_seconds
+            .get_or_create(&metrics::peer(peer))
+            .set(seconds);
+    }
+    metrics.peers_connected.set(connected);
+    metrics
+        .degraded
+        .set(i64::from(replica.agreement().is_err()));
+    if let Ok(c) = store.conflicts(usize::MAX) {
+        metrics
+            .conflicts
+            .set(i64::try_from(c.len()).unwrap_or(i64::MAX));
+    }
 }
 
 /// A task that ends with its owner (the core task, aborted or not).
@@ -422,6 +497,7 @@ async fn apply(
     store: Arc<Store>,
     mut rx: mpsc::UnboundedReceiver<Job>,
     events: mpsc::UnboundedSender<Event>,
+    metrics: Metrics,
 ) {
     while let Some(job) = rx.recv().await {
         let (write, done, failed): (_, Event, Box<dyn Fn(String) -> Event + Send>) = match job {
@@ -439,6 +515,7 @@ async fn apply(
                         Box::new(failed),
                     ),
                     Err(e) => {
+                        metrics.apply_failures.inc();
                         let _ = events.send(failed(e.to_string()));
                         continue;
                     }
@@ -458,6 +535,7 @@ async fn apply(
                         Box::new(failed),
                     ),
                     Err(e) => {
+                        metrics.apply_failures.inc();
                         let _ = events.send(failed(e.to_string()));
                         continue;
                     }
@@ -467,16 +545,29 @@ async fn apply(
         match store.commit_applied(vec![write]).await {
             Ok(applied) => {
                 let events = events.clone();
+                let metrics = metrics.clone();
                 tokio::spawn(async move {
                     let ev = match applied.durable().await {
-                        Ok(_) => done,
-                        Err(e) => failed(e.to_string()),
+                        Ok(_) => {
+                            match &done {
+                                Event::SnapshotApplied { .. } => {
+                                    metrics.snapshot_pages_applied.inc()
+                                }
+                                _ => metrics.batches_applied.inc(),
+                            };
+                            done
+                        }
+                        Err(e) => {
+                            metrics.apply_failures.inc();
+                            failed(e.to_string())
+                        }
                     };
                     let _ = events.send(ev);
                 });
             }
             Err(e) => {
                 debug!(error = %e, "received state refused by the store");
+                metrics.apply_failures.inc();
                 let _ = events.send(failed(e.to_string()));
             }
         }

@@ -311,6 +311,13 @@ impl Replica {
         self.peers.get(&peer).map(|p| &p.acked)
     }
 
+    /// Every peer: its id, whether a greeted link is open, and what it holds durably.
+    pub fn peers(&self) -> impl Iterator<Item = (NodeId, bool, &VersionVector)> + '_ {
+        self.peers
+            .iter()
+            .map(|(n, p)| (*n, p.link.is_some(), &p.acked))
+    }
+
     /// Peers with an open, greeted connection.
     pub fn connected(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.peers
