@@ -12,6 +12,10 @@
 //! nothing else; every object is exactly what the last present commit on it wrote, and opens
 //! without any destroyed epoch's key; the current epoch was never destroyed; the indexes, term
 //! counts, Locate answers, origin log and version vector agree with exactly those commits.
+//! In half of the seeds a replicator's writes run beside them: batches of another origin's
+//! entries with their records (`WriteOp::Replicated`); after every reopen that origin's vector
+//! entry is an acknowledged batch's end (or the one in flight), its log holds exactly the
+//! entries up to there, and each of its objects is the record of the last entry naming it.
 //!
 //! `KW_POWER_CUT_SEEDS=n` runs seeds `0..n` (default [`DEFAULT_SEEDS`]),
 //! `KW_POWER_CUT_FIRST_SEED=s` starts elsewhere, `KW_POWER_CUT_SEED=s` runs one seed. A seed
@@ -27,12 +31,12 @@ use std::time::Duration;
 use super::{DiskImage, SimDisk, SplitMix64, epoch_key, wrapped_epoch_key};
 use crate::record::test_record;
 use crate::{
-    LocateQuery, LogOp, NewEpoch, NodeId, ObjectRecord, Store, StoreError, StoreOptions,
-    StoredAttribute, WriteOp,
+    LocateQuery, LogOp, NewEpoch, NodeId, ObjectRecord, ReplicatedEntries, Stamp, Store,
+    StoreError, StoreOptions, StoredAttribute, WriteOp,
 };
 
 const DB: &str = "/sim/store.redb";
-/// Seeds run by a plain `cargo test` (about 20 s on the 2-core machine, debug build).
+/// Seeds run by a plain `cargo test` (about 60 s on the 2-core machine, debug build).
 const DEFAULT_SEEDS: u64 = 1500;
 
 #[derive(Clone, Debug)]
@@ -66,7 +70,36 @@ impl TaskModel {
     }
 }
 
+/// The other origin whose entries a replicator applies beside the local commits.
+const REMOTE: NodeId = NodeId(0x5eed_0000_0000_0001);
+
+/// What the replicator knows of the batches it applied.
+#[derive(Clone, Debug, Default)]
+struct RemoteModel {
+    /// Highest sequence of a batch that is in the store.
+    through: u64,
+    /// Every entry issued so far, in sequence order: (seq, its record).
+    issued: Vec<(u64, ObjectRecord)>,
+    /// The last sequence of a batch whose answer was an error (the power went).
+    in_doubt: Option<u64>,
+}
+
+impl RemoteModel {
+    /// Each remote object as the entries up to `through` leave it.
+    fn objects(&self) -> BTreeMap<String, ObjectRecord> {
+        let mut out = BTreeMap::new();
+        for (seq, r) in &self.issued {
+            if *seq <= self.through {
+                out.insert(r.uuid.clone(), r.canonical());
+            }
+        }
+        out
+    }
+}
+
 struct Plan {
+    /// Whether replicated batches run beside the local commits.
+    remote: bool,
     tasks: usize,
     commits: usize,
     rounds: usize,
@@ -81,6 +114,7 @@ struct Plan {
 impl Plan {
     fn draw(rng: &mut SplitMix64) -> Plan {
         Plan {
+            remote: rng.chance(1, 2),
             tasks: 1 + rng.below(4) as usize,
             commits: 1 + rng.below(6) as usize,
             rounds: 2 + rng.below(2) as usize,
@@ -121,6 +155,8 @@ struct Tally {
     /// Unanswered commits found in the store after the reopen, and not found.
     in_doubt_kept: u64,
     in_doubt_lost: u64,
+    /// Replicated batches acknowledged.
+    replicated: u64,
     /// Erases started, and those whose settle returned (their older epochs destroyed).
     erases_started: u64,
     erases_settled: u64,
@@ -130,6 +166,7 @@ struct Tally {
 fn check(
     store: &Store,
     models: &mut [TaskModel],
+    remote: &mut RemoteModel,
     node: &mut Option<NodeId>,
     ctx: &str,
     tally: &mut Tally,
@@ -162,7 +199,42 @@ fn check(
             doubt.map(|d| d.n)
         );
     }
-    let mut total = 0u64;
+    let vv = store.version_vector().expect("version vector");
+    let held = vv.get(&REMOTE).copied().unwrap_or(0);
+    if let Some(d) = remote.in_doubt.take()
+        && held == d
+    {
+        remote.through = d;
+    }
+    assert_eq!(
+        held, remote.through,
+        "{ctx}: the replicated origin is held through {held}, acknowledged through {}",
+        remote.through
+    );
+    let remote_log: Vec<u64> = store
+        .log_since(REMOTE, 0, usize::MAX)
+        .expect("remote log")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        remote_log,
+        (1..=held).collect::<Vec<_>>(),
+        "{ctx}: the replicated origin's log"
+    );
+    let remote_objects = remote.objects();
+    for k in 0..16 {
+        let uuid = format!("r-k{k}");
+        let got = store
+            .get(&uuid)
+            .unwrap_or_else(|e| panic!("{ctx}: get {uuid}: {e}"));
+        assert_eq!(
+            got.as_deref(),
+            remote_objects.get(&uuid),
+            "{ctx}: replicated object {uuid} is not what its last held entry shipped"
+        );
+    }
+    let mut total = remote_objects.len() as u64;
     for (t, m) in models.iter().enumerate() {
         let objects = m.objects();
         total += objects.len() as u64;
@@ -220,7 +292,6 @@ fn check(
         (1..=written).collect::<Vec<_>>(),
         "{ctx}: log sequence numbers"
     );
-    let vv = store.version_vector().expect("version vector");
     assert_eq!(
         vv.get(&node).copied().unwrap_or(0),
         written,
@@ -329,6 +400,61 @@ async fn task_round(
     model
 }
 
+/// The replicator's batches of a round, each after the previous one resolved.
+async fn remote_round(
+    store: Store,
+    disk: SimDisk,
+    mut model: RemoteModel,
+    batches: usize,
+    keys: u64,
+    seed: u64,
+) -> RemoteModel {
+    let mut rng = SplitMix64::new(seed);
+    for _ in 0..batches {
+        let first = model.through + 1;
+        let mut entries = Vec::new();
+        let mut records: Vec<ObjectRecord> = Vec::new();
+        for i in 0..1 + rng.below(3) {
+            let seq = first + i;
+            let uuid = format!("r-k{}", rng.below(keys));
+            let stamp = Stamp {
+                hlc: store.clock().now().hlc,
+                node: REMOTE,
+            };
+            let name = format!("r-{seq}");
+            let mut r = test_record(stamp, &uuid, "remote", &[name.as_str()]);
+            if let Some((_, old)) = model.issued.iter().rev().find(|(_, o)| o.uuid == uuid) {
+                r.created = old.created;
+                r.origin = old.origin;
+            }
+            entries.push((stamp, uuid.clone()));
+            records.retain(|x| x.uuid != uuid);
+            records.push(r.clone());
+            model.issued.retain(|(s, _)| *s < seq);
+            model.issued.push((seq, r));
+        }
+        let last = first + entries.len() as u64 - 1;
+        let batch = ReplicatedEntries {
+            origin: REMOTE,
+            first_seq: first,
+            entries,
+            records,
+        };
+        match store.commit(vec![WriteOp::Replicated(batch)]).await {
+            Ok(_) => model.through = last,
+            Err(e) => {
+                assert!(
+                    disk.is_cut(),
+                    "replicated batch {first}..={last} failed with power on: {e}"
+                );
+                model.in_doubt = Some(last);
+                break;
+            }
+        }
+    }
+    model
+}
+
 /// One erase beside the commits: a new epoch, the re-seal pass, the settle, then forgetting
 /// the older epochs. Returns the epochs the settle named: from then on their keys count as
 /// destroyed (as the key service destroys them in the HSM right after the settle).
@@ -422,6 +548,7 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
     let mut rng = SplitMix64::new(seed);
     let plan = Plan::draw(&mut rng);
     let mut models = vec![TaskModel::default(); plan.tasks];
+    let mut remote = RemoteModel::default();
     let mut node = None;
     let mut image = DiskImage::default();
     let mut destroyed: Vec<u64> = Vec::new();
@@ -441,6 +568,7 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
         };
         let cut_seed = rng.next_u64();
         let task_seeds: Vec<u64> = (0..plan.tasks).map(|_| rng.next_u64()).collect();
+        let remote_seed = rng.next_u64();
         let close_first = rng.chance(1, 2);
         let erase_now = plan.erases && rng.chance(2, 3);
         disk.arm_cut_on(cut_at, cut_only, cut_seed);
@@ -451,8 +579,19 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
                 tally.in_open += 1;
             }
             Ok(store) => {
-                check(&store, &mut models, &mut node, &ctx, tally);
+                check(&store, &mut models, &mut remote, &mut node, &ctx, tally);
                 let before: usize = models.iter().map(|m| m.present.len()).sum();
+                let remote_before = remote.through;
+                let replicator = plan.remote.then(|| {
+                    rt.spawn(remote_round(
+                        store.clone(),
+                        disk.clone(),
+                        remote.clone(),
+                        plan.commits,
+                        plan.keys,
+                        remote_seed,
+                    ))
+                });
                 let tasks: Vec<_> = models
                     .iter()
                     .cloned()
@@ -480,6 +619,10 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
                     }
                     out
                 });
+                if let Some(replicator) = replicator {
+                    remote = rt.block_on(replicator).expect("replicator task");
+                    tally.replicated += remote.through - remote_before;
+                }
                 if let Some(eraser) = eraser {
                     let settled = rt.block_on(eraser).expect("erase task");
                     if !settled.is_empty() {
@@ -507,7 +650,7 @@ fn run_seed(seed: u64, rt: &tokio::runtime::Runtime, tally: &mut Tally) {
     let ctx = format!("seed {seed}, after the last cut");
     let store =
         open(&disk, &plan.options, &destroyed).unwrap_or_else(|e| panic!("{ctx}: no reopen: {e}"));
-    check(&store, &mut models, &mut node, &ctx, tally);
+    check(&store, &mut models, &mut remote, &mut node, &ctx, tally);
     drop(store);
     let panics = std::mem::take(&mut *STORE_PANICS.lock().unwrap_or_else(|p| p.into_inner()));
     assert!(
@@ -555,4 +698,10 @@ fn acknowledged_commits_survive_power_cuts_and_nothing_is_half_applied() {
         seeds.len(),
         began.elapsed().as_secs_f64()
     );
+    if seeds.len() >= 100 {
+        assert!(
+            tally.acknowledged > 0 && tally.replicated > 0 && tally.erases_settled > 0,
+            "the seeds did not exercise every kind of write: {tally:#?}"
+        );
+    }
 }
