@@ -244,3 +244,34 @@ impl Kms {
             .map_err(AuditReadError::from)
     }
 }
+
+/// Why the conflicts cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConflictReadError {
+    /// The caller's role is neither admin nor auditor.
+    #[error("the {0} role may not read the conflicts")]
+    Forbidden(Role),
+    /// The store is closed or not unlocked yet.
+    #[error("the store is not open: {0}")]
+    Store(String),
+}
+
+impl Kms {
+    /// Conflicts that merges with peers' records found on this node (at most `limit`), for
+    /// admins and auditors.
+    pub fn read_conflicts(
+        &self,
+        caller: &Caller,
+        limit: usize,
+    ) -> Result<Vec<keywarden_store::Conflict>, ConflictReadError> {
+        if !matches!(caller.role, Role::Admin | Role::Auditor) {
+            return Err(ConflictReadError::Forbidden(caller.role));
+        }
+        let store = self
+            .store()
+            .ok_or_else(|| ConflictReadError::Store("closed".to_owned()))?;
+        store
+            .conflicts(limit)
+            .map_err(|e| ConflictReadError::Store(e.to_string()))
+    }
+}

@@ -80,14 +80,14 @@ use hsm_client::HsmClient;
 use keywarden_store::{DomainKek, Store};
 use tokio::task::JoinHandle;
 
-pub use audit::{AUDIT_DIR, AuditReadError, audit_dir};
+pub use audit::{AUDIT_DIR, AuditReadError, ConflictReadError, audit_dir};
 pub use epochs::{EraseReport, open_store};
 pub use error::KmsError;
 pub use execute::Request;
 pub use hsm_policy::HsmLossPolicy;
 pub use keywarden_authz::{Identity, Policy, Role};
 /// Tuning of the node's store, part of [`KmsConfig`].
-pub use keywarden_store::StoreOptions;
+pub use keywarden_store::{Conflict, ConflictKind, Hlc, NodeId, Stamp, StoreOptions};
 pub use object::index_terms;
 pub use op_error::OpError;
 

@@ -234,7 +234,10 @@ pub async fn route<S: KmipService>(
         }
         return erase(ctx, client).await;
     }
-    let known = matches!(path, "/healthz" | "/readyz" | "/metrics" | AUDIT_PATH);
+    let known = matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | AUDIT_PATH | CONFLICTS_PATH
+    );
     if !known {
         return problem(
             StatusCode::NOT_FOUND,
@@ -271,6 +274,7 @@ pub async fn route<S: KmipService>(
             respond(status, "application/json", Bytes::from(body.to_string()))
         }
         AUDIT_PATH => audit(ctx, parts.uri.query(), client).await,
+        CONFLICTS_PATH => conflicts(ctx, parts.uri.query(), client).await,
         _ => {
             let Client::Certified(caller) = client else {
                 return problem(
@@ -356,6 +360,65 @@ async fn audit<S: KmipService>(
             Bytes::from(json!({ "records": records }).to_string()),
         ),
         Err(refusal) => refused(refusal, "audit log read failed"),
+    }
+}
+
+/// Conflicts found by merges on this node, for admins and auditors: `GET
+/// /v1/cluster/conflicts?limit=N`.
+const CONFLICTS_PATH: &str = "/v1/cluster/conflicts";
+/// Most conflicts in one answer.
+const CONFLICTS_MAX: usize = 10_000;
+
+async fn conflicts<S: KmipService>(
+    ctx: &HttpsContext<S>,
+    query: Option<&str>,
+    client: &Client<S::Caller>,
+) -> Response<Full<Bytes>> {
+    let Client::Certified(caller) = client else {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the conflicts require a client certificate whose role is admin or auditor",
+        );
+    };
+    let mut limit = 1000;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "limit" => match value
+                .parse()
+                .ok()
+                .filter(|v| (1..=CONFLICTS_MAX).contains(v))
+            {
+                Some(v) => limit = v,
+                None => {
+                    return problem(
+                        StatusCode::BAD_REQUEST,
+                        "Bad Request",
+                        &format!("limit: {value:?} is not 1 to {CONFLICTS_MAX}"),
+                    );
+                }
+            },
+            other => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    &format!("unknown parameter {other:?} (limit)"),
+                );
+            }
+        }
+    }
+    match ctx.service.read_conflicts(caller, limit).await {
+        Ok(found) => respond(
+            StatusCode::OK,
+            "application/json",
+            Bytes::from(json!({ "conflicts": found }).to_string()),
+        ),
+        Err(refusal) => refused(refusal, "conflicts read failed"),
     }
 }
 

@@ -57,6 +57,22 @@ impl KmipService for KmipServer {
         audited(self.kms(), caller, "Read Audit Log", false, result).await
     }
 
+    async fn read_conflicts(
+        &self,
+        caller: &Caller,
+        limit: usize,
+    ) -> Result<serde_json::Value, Refusal> {
+        use keywarden_kms::ConflictReadError as E;
+        let result = match self.kms().read_conflicts(caller, limit) {
+            Ok(found) => Ok(serde_json::Value::Array(
+                found.iter().map(conflict_json).collect(),
+            )),
+            Err(e @ E::Forbidden(_)) => Err(Refusal::Forbidden(e.to_string())),
+            Err(e @ E::Store(_)) => Err(Refusal::Unavailable(e.to_string())),
+        };
+        audited(self.kms(), caller, "Read Conflicts", false, result).await
+    }
+
     async fn erase_storage(&self, caller: &Caller) -> Result<EraseDone, Refusal> {
         let result = if caller.role == Role::Admin {
             match self.kms().erase_storage().await {
@@ -118,6 +134,37 @@ impl KmipService for KmipServer {
 
 /// Records an administrative request and its outcome in the audit log, then hands the outcome
 /// back.
+/// A conflict as the API shows it: node ids in hex (a u64 does not survive a JSON number).
+fn conflict_json(c: &keywarden_kms::Conflict) -> serde_json::Value {
+    use keywarden_kms::ConflictKind as K;
+    let mut v = serde_json::json!({
+        "object": c.uuid,
+        "detected_ms": c.detected.hlc.wall_ms,
+        "detected_by": c.detected.node.to_string(),
+    });
+    let kind = match &c.kind {
+        K::CompromiseDestroyRace {
+            compromised_by,
+            destroyed_by,
+        } => serde_json::json!({
+            "kind": "compromise-destroy-race",
+            "resolution": "both kept: destroyed and compromised, material gone",
+            "compromised_by": compromised_by.to_string(),
+            "destroyed_by": destroyed_by.to_string(),
+        }),
+        K::DuplicateName { name, other } => serde_json::json!({
+            "kind": "duplicate-name",
+            "resolution": "both objects keep the name",
+            "name": name,
+            "other_object": other,
+        }),
+    };
+    if let (Some(v), serde_json::Value::Object(k)) = (v.as_object_mut(), kind) {
+        v.extend(k);
+    }
+    v
+}
+
 async fn audited<T>(
     kms: &Kms,
     caller: &Caller,
@@ -133,4 +180,52 @@ async fn audited<T>(
     };
     kms.record_request(caller, request, outcome, durable).await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conflict_json;
+    use keywarden_kms::{Conflict, ConflictKind, Hlc, NodeId, Stamp};
+
+    #[test]
+    fn conflicts_show_node_ids_in_hex_and_say_how_they_were_resolved() {
+        let detected = Stamp {
+            hlc: Hlc {
+                wall_ms: 1_800_000_000_123,
+                logical: 0,
+            },
+            node: NodeId(u64::MAX - 1),
+        };
+        let race = conflict_json(&Conflict {
+            uuid: "u1".into(),
+            kind: ConflictKind::CompromiseDestroyRace {
+                compromised_by: NodeId(1),
+                destroyed_by: NodeId(u64::MAX),
+            },
+            detected,
+        });
+        assert_eq!(
+            race,
+            serde_json::json!({
+                "object": "u1",
+                "detected_ms": 1_800_000_000_123u64,
+                "detected_by": "fffffffffffffffe",
+                "kind": "compromise-destroy-race",
+                "resolution": "both kept: destroyed and compromised, material gone",
+                "compromised_by": "0000000000000001",
+                "destroyed_by": "ffffffffffffffff",
+            })
+        );
+        let name = conflict_json(&Conflict {
+            uuid: "u2".into(),
+            kind: ConflictKind::DuplicateName {
+                name: "payroll".into(),
+                other: "u3".into(),
+            },
+            detected,
+        });
+        assert_eq!(name["kind"], "duplicate-name");
+        assert_eq!(name["name"], "payroll");
+        assert_eq!(name["other_object"], "u3");
+    }
 }

@@ -92,6 +92,21 @@ pub trait KmipService: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<serde_json::Value, Refusal>> + Send;
 
+    /// Conflicts that merges with peers' records found on this node (at most `limit`), as
+    /// JSON, for admins and auditors. A service without storage has none to list.
+    fn read_conflicts(
+        &self,
+        caller: &Self::Caller,
+        limit: usize,
+    ) -> impl Future<Output = Result<serde_json::Value, Refusal>> + Send {
+        let _ = (caller, limit);
+        async {
+            Err(Refusal::Unavailable(
+                "this key service has no storage to find conflicts in".to_owned(),
+            ))
+        }
+    }
+
     /// Whether the node can serve.
     fn readiness(&self) -> impl Future<Output = Readiness> + Send;
 

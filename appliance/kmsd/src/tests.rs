@@ -88,6 +88,18 @@ impl KmipService for Double {
         }
     }
 
+    async fn read_conflicts(
+        &self,
+        caller: &String,
+        limit: usize,
+    ) -> Result<serde_json::Value, Refusal> {
+        if caller == ADMIN_DN {
+            Ok(serde_json::json!([{ "limit": limit }]))
+        } else {
+            Err(Refusal::Forbidden(format!("{caller} may not read them")))
+        }
+    }
+
     async fn handle(&self, caller: &String, request: &[u8]) -> Vec<u8> {
         self.started.fetch_add(1, Ordering::SeqCst);
         if request.get(8..) == Some(SLOW) {
@@ -822,6 +834,50 @@ async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
         (
             h.client_config(None),
             "/v1/audit",
+            "403",
+            "client certificate",
+        ),
+    ] {
+        let mut tls = h.connect(config, h.https).await.unwrap();
+        let response = http_get(&mut tls, path).await;
+        assert!(
+            response.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path}: {response}"
+        );
+        assert!(response.contains(needle), "{path}: {response}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn conflicts_are_listed_to_their_readers_with_checked_parameters() {
+    let mut h = Harness::start(Options::default()).await;
+    let admin = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
+    let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
+    for (config, path, status, needle) in [
+        (
+            admin.clone(),
+            "/v1/cluster/conflicts?limit=7",
+            "200",
+            r#""limit":7"#,
+        ),
+        (
+            admin.clone(),
+            "/v1/cluster/conflicts",
+            "200",
+            r#""conflicts":[{"limit":1000}]"#,
+        ),
+        (
+            admin.clone(),
+            "/v1/cluster/conflicts?limit=0",
+            "400",
+            "limit",
+        ),
+        (admin, "/v1/cluster/conflicts?from=1", "400", "from"),
+        (user, "/v1/cluster/conflicts", "403", "may not read"),
+        (
+            h.client_config(None),
+            "/v1/cluster/conflicts",
             "403",
             "client certificate",
         ),

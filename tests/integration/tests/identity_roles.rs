@@ -339,6 +339,18 @@ async fn an_auditor_reads_the_audit_log_and_metrics_and_touches_no_key() -> Resu
         status == 200 && body.contains("kms_operations_total"),
         "metrics: {status}"
     );
+    let (status, body) = https_request_as(&node, auditor, "GET", "/v1/cluster/conflicts").await?;
+    ensure!(
+        status == 200 && body.contains("\"conflicts\":[]"),
+        "conflicts read: {status} {body}"
+    );
+    let pki = node.pki();
+    let user = Some((pki.user.cert.as_path(), pki.user.key.as_path()));
+    let (status, body) = https_request_as(&node, user, "GET", "/v1/cluster/conflicts").await?;
+    ensure!(
+        status == 403,
+        "a crypto-user read the conflicts: {status} {body}"
+    );
     let (status, body) = https_request_as(&node, auditor, "POST", "/v1/storage/erase").await?;
     ensure!(status == 403, "an auditor erased storage: {status} {body}");
     let mut c = connect_as(&node, &cert, &key).await?;
