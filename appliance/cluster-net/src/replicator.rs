@@ -56,6 +56,7 @@ pub(crate) enum Event {
         reason: String,
     },
     AddMember(PeerAddress),
+    RemoveMember(NodeId),
 }
 
 /// Received state for the apply task, in the order the core handed it out.
@@ -123,7 +124,7 @@ impl Replicator {
         });
         let (apply_tx, apply_rx) = mpsc::unbounded_channel();
         let metrics = Metrics::default();
-        let mut tasks = vec![
+        let tasks = vec![
             tokio::spawn(core(
                 replica,
                 Arc::clone(&store),
@@ -138,17 +139,6 @@ impl Replicator {
             tokio::spawn(apply(store, apply_rx, events.clone(), metrics.clone())),
             tokio::spawn(links::listen(listener, Arc::clone(&config), events.clone())),
         ];
-        for peer in config
-            .peers
-            .iter()
-            .filter(|p| p.member.node > config.me.node)
-        {
-            tasks.push(tokio::spawn(links::dial(
-                peer.clone(),
-                Arc::clone(&config),
-                events.clone(),
-            )));
-        }
         Ok(Replicator {
             events,
             metrics,
@@ -167,6 +157,12 @@ impl Replicator {
     /// Registers the replication metrics (`replication_*`) in `registry`.
     pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
         self.metrics.register(registry);
+    }
+
+    /// A member left the cluster: its link closes, it is no longer dialled, a Hello from it is
+    /// refused, and it no longer holds back log truncation.
+    pub fn remove_member(&self, node: NodeId) {
+        let _ = self.events.send(Event::RemoveMember(node));
     }
 
     /// The current status.
@@ -299,7 +295,20 @@ async fn core(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut truncated = VersionVector::new();
     let mut last_truncation = Instant::now();
-    let mut dialers: Vec<AbortOnDrop> = Vec::new();
+    // One dialer per member with a higher id (the lower id dials).
+    let dial = |peer: PeerAddress| {
+        AbortOnDrop(tokio::spawn(links::dial(
+            peer,
+            Arc::clone(&config),
+            events.clone(),
+        )))
+    };
+    let mut dialers: HashMap<NodeId, AbortOnDrop> = config
+        .peers
+        .iter()
+        .filter(|p| p.member.node > config.me.node)
+        .map(|p| (p.member.node, dial(p.clone())))
+        .collect();
     loop {
         let first = tokio::select! {
             ev = rx.recv() => match ev {
@@ -355,13 +364,14 @@ async fn core(
                             site: peer.member.site.clone(),
                         });
                         if peer.member.node > config.me.node {
-                            dialers.push(AbortOnDrop(tokio::spawn(links::dial(
-                                peer,
-                                Arc::clone(&config),
-                                events.clone(),
-                            ))));
+                            let node = peer.member.node;
+                            dialers.entry(node).or_insert_with(|| dial(peer));
                         }
                         vec![]
+                    }
+                    Event::RemoveMember(node) => {
+                        dialers.remove(&node);
+                        replica.remove_member(node)
                     }
                 };
                 links.carry_out(&mut replica, actions, &apply);

@@ -382,3 +382,47 @@ async fn a_quiet_link_stays_up_on_keepalives() {
         r.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_is_cut_off_and_its_later_writes_stay_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    let mut a = node(dir.path(), &pki, "a", "one").await;
+    let mut b = node(dir.path(), &pki, "b", "one").await;
+    let mut c = node(dir.path(), &pki, "c", "two").await;
+    let shape = [copy(&a), copy(&b), copy(&c)];
+    let all: Vec<&Node> = shape.iter().collect();
+    let ra = start(&pki, &mut a, &all).await;
+    let rb = start(&pki, &mut b, &all).await;
+    let rc = start(&pki, &mut c, &all).await;
+    write(&c, "before", 3).await;
+    until("c's first writes everywhere", || {
+        has_all(&a.store, "before", 3) && has_all(&b.store, "before", 3)
+    })
+    .await;
+    ra.remove_member(c.member.node);
+    rb.remove_member(c.member.node);
+    until("c gone from a and b", || {
+        !ra.status().connected.contains(&c.member.node)
+            && !rb.status().connected.contains(&c.member.node)
+    })
+    .await;
+    write(&c, "after", 3).await;
+    // c keeps dialling and is refused each time; give it several attempts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !ra.status().connected.contains(&c.member.node),
+        "a removed member linked again"
+    );
+    assert!(
+        a.store.get("after-0").expect("get").is_none()
+            && b.store.get("after-0").expect("get").is_none(),
+        "a removed member's later writes got in"
+    );
+    // What it wrote before its removal stays.
+    assert!(has_all(&a.store, "before", 3));
+    for r in [ra, rb, rc] {
+        r.shutdown().await;
+    }
+}

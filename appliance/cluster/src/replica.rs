@@ -377,6 +377,22 @@ impl Replica {
         }
     }
 
+    /// A member left the cluster (removed by an administrator, or lost for good): its link is
+    /// closed, a Hello from it is refused from now on, and what it holds no longer holds back
+    /// log truncation. Its writes that reached another node stay.
+    pub fn remove_member(&mut self, node: NodeId) -> Vec<Action> {
+        if self.incoming.as_ref().is_some_and(|i| i.from == node) {
+            self.incoming = None;
+        }
+        match self.peers.remove(&node).and_then(|p| p.link) {
+            Some(l) => vec![Action::Close {
+                conn: l.conn,
+                error: PeerError::NotMember(node),
+            }],
+            None => vec![],
+        }
+    }
+
     /// Per origin, what every member holds durably, this node included: log entries at or
     /// below it are needed by no member, and the store may drop them. A member never heard
     /// from holds nothing, so it keeps everything.
@@ -1123,6 +1139,33 @@ mod tests {
         let out = r.receive(ConnId(2), Message::Hello(hello(2, "a")));
         assert!(matches!(refusal(&out), Some(PeerError::Violation(_))));
         assert_eq!(r.connected().count(), 0);
+    }
+
+    #[test]
+    fn a_removed_member_is_closed_refused_and_no_longer_holds_back_truncation() {
+        let mut r = replica();
+        r.local_durable(9);
+        r.open(ConnId(1), Some(NodeId(2)));
+        let mut h = hello(2, "a");
+        h.durable = [(NodeId(1), 9)].into_iter().collect();
+        r.receive(ConnId(1), Message::Hello(h));
+        // Node 3 never answered: nothing may be dropped.
+        assert_eq!(r.truncatable().get(NodeId(1)), 0);
+        let closed = r.remove_member(NodeId(3));
+        assert!(closed.is_empty(), "it had no link");
+        assert_eq!(r.truncatable().get(NodeId(1)), 9);
+        let closed = r.remove_member(NodeId(2));
+        assert!(matches!(
+            closed.as_slice(),
+            [Action::Close {
+                conn: ConnId(1),
+                error: PeerError::NotMember(NodeId(2))
+            }]
+        ));
+        r.closed(ConnId(1));
+        r.open(ConnId(2), Some(NodeId(2)));
+        let out = r.receive(ConnId(2), Message::Hello(hello(2, "a")));
+        assert!(matches!(refusal(&out), Some(PeerError::NotMember(_))));
     }
 
     #[test]

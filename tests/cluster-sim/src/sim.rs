@@ -45,6 +45,9 @@ pub struct SimConfig {
     /// A node of site 0 that joins with an empty store at the heal, after logs were
     /// truncated: it can only catch up from a snapshot.
     pub late_joiner: bool,
+    /// At the heal one node is lost for good and removed from the cluster: its writes that
+    /// reached site level must survive it, and truncation must go on without it.
+    pub lose_a_node: bool,
 }
 
 /// Bugs the checker must find (its own tests plant them).
@@ -74,6 +77,7 @@ impl Default for SimConfig {
             partition_rate: 1,
             mutation: None,
             late_joiner: true,
+            lose_a_node: true,
         }
     }
 }
@@ -184,8 +188,13 @@ pub struct Sim {
     healing: bool,
     acknowledged: Vec<Write>,
     /// UUIDs any node ever held durably as compromised, or as destroyed.
-    ever_compromised: BTreeSet<String>,
-    ever_destroyed: BTreeSet<String>,
+    /// UUID → nodes that held a compromise of it, or a destroy, durably.
+    ever_compromised: BTreeMap<String, BTreeSet<usize>>,
+    ever_destroyed: BTreeMap<String, BTreeSet<usize>>,
+    /// The highest level each own write reached: (node, seq) → level.
+    levels: BTreeMap<(usize, u64), AckLevel>,
+    /// The node lost for good at the heal.
+    lost: Option<usize>,
     /// Every log entry that became durable anywhere: (origin, seq) → (object, stamp).
     issued: BTreeMap<(NodeId, u64), (String, Stamp)>,
     report: Report,
@@ -268,8 +277,10 @@ impl Sim {
             heal_at: 0,
             healing: false,
             acknowledged: Vec::new(),
-            ever_compromised: BTreeSet::new(),
-            ever_destroyed: BTreeSet::new(),
+            ever_compromised: BTreeMap::new(),
+            ever_destroyed: BTreeMap::new(),
+            levels: BTreeMap::new(),
+            lost: None,
             issued: BTreeMap::new(),
             report: Report::default(),
         }
@@ -300,6 +311,23 @@ impl Sim {
             };
             for n in &mut self.nodes {
                 n.replica.add_member(member.clone());
+            }
+        }
+        if self.config.lose_a_node {
+            // A founder of any site, chosen by the seed, is gone for good: down now, never
+            // restarted, removed by every other member.
+            let founders = self.config.sites * self.config.nodes_per_site;
+            let k = self.rng.below(founders as u64) as usize;
+            if self.nodes[k].up {
+                self.crash(k);
+            }
+            self.lost = Some(k);
+            let gone = self.nodes[k].id;
+            for i in 0..self.nodes.len() {
+                if i != k {
+                    let actions = self.nodes[i].replica.remove_member(gone);
+                    self.carry_out(i, actions)?;
+                }
             }
         }
         let healed = self.now;
@@ -339,6 +367,9 @@ impl Sim {
         }
         for i in 0..self.nodes.len() {
             if !self.nodes[i].up {
+                if Some(i) == self.lost {
+                    continue;
+                }
                 if self.healing || self.now >= self.nodes[i].restart_at {
                     self.restart(i);
                 }
@@ -760,10 +791,16 @@ impl Sim {
             .filter_map(|u| node.store.durable.objects.get(u))
         {
             if r.lifecycle.compromised.is_some() {
-                self.ever_compromised.insert(r.uuid.clone());
+                self.ever_compromised
+                    .entry(r.uuid.clone())
+                    .or_default()
+                    .insert(i);
             }
             if r.lifecycle.destroyed.is_some() {
-                self.ever_destroyed.insert(r.uuid.clone());
+                self.ever_destroyed
+                    .entry(r.uuid.clone())
+                    .or_default()
+                    .insert(i);
             }
         }
         self.carry_out(i, actions)
@@ -801,6 +838,7 @@ impl Sim {
                 continue;
             }
             *seen = level;
+            self.levels.insert((i, *seq), level);
             self.report.levels_checked += 1;
             let holds = |n: &Node| n.store.durable.vector().get(me) >= *seq;
             let same_site: Vec<&Node> = self
@@ -833,16 +871,25 @@ impl Sim {
         Ok(())
     }
 
+    /// The nodes still in the cluster.
+    fn live(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| Some(*i) != self.lost)
+    }
+
     fn converged(&self) -> bool {
-        let first = &self.nodes[0].store;
-        let vector = first.durable.vector();
-        self.nodes.iter().all(|n| {
+        let Some((_, first)) = self.live().next() else {
+            return true;
+        };
+        let vector = first.store.durable.vector();
+        self.live().all(|(_, n)| {
             n.up && n.store.visible.vector() == n.store.durable.vector()
                 && n.store.durable.vector() == vector
-        }) && self
-            .nodes
-            .iter()
-            .all(|n| n.store.visible == n.store.durable && n.store.durable == first.durable)
+        }) && self.live().all(|(_, n)| {
+            n.store.visible == n.store.durable && n.store.durable == first.store.durable
+        })
     }
 
     fn check_end(&self) -> Result<(), Failure> {
@@ -879,8 +926,21 @@ impl Sim {
                 }
             }
         }
-        let objects = &self.nodes[0].store.durable.objects;
+        let Some((_, first)) = self.live().next() else {
+            return Ok(());
+        };
+        let objects = &first.store.durable.objects;
         for w in &self.acknowledged {
+            // The lost node's writes must survive it only once they reached site level (held
+            // durably by another node of its site, or its site had no other node answering).
+            if Some(w.node) == self.lost
+                && self
+                    .levels
+                    .get(&(w.node, w.seq))
+                    .is_none_or(|l| *l < AckLevel::Site)
+            {
+                continue;
+            }
             let Some(rec) = objects.get(&w.uuid) else {
                 return fail(
                     now,
@@ -907,7 +967,13 @@ impl Sim {
                 );
             }
         }
-        for uuid in &self.ever_compromised {
+        let held_by_a_live_node =
+            |nodes: &BTreeSet<usize>| nodes.iter().any(|i| Some(*i) != self.lost);
+        for (uuid, _) in self
+            .ever_compromised
+            .iter()
+            .filter(|(_, nodes)| held_by_a_live_node(nodes))
+        {
             if objects
                 .get(uuid)
                 .is_none_or(|r| r.lifecycle.compromised.is_none())
@@ -915,7 +981,11 @@ impl Sim {
                 return fail(now, format!("the compromise of {uuid} was lost"));
             }
         }
-        for uuid in &self.ever_destroyed {
+        for (uuid, _) in self
+            .ever_destroyed
+            .iter()
+            .filter(|(_, nodes)| held_by_a_live_node(nodes))
+        {
             if objects
                 .get(uuid)
                 .is_none_or(|r| r.lifecycle.destroyed.is_none() || r.material.is_some())
