@@ -87,3 +87,51 @@ pub(crate) fn replicated(a: Apply) -> Result<ReplicatedEntries, ApplyError> {
         records,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keywarden_cluster::wire::{EntryRef, ShippedRecord};
+    use keywarden_store::{Hlc, Stamp};
+
+    /// A record this build cannot read (a later record version, or garbage) refuses the whole
+    /// batch with the object and the sender named: nothing of it reaches the store.
+    #[test]
+    fn a_record_of_an_unknown_version_refuses_the_batch() {
+        let stamp = Stamp {
+            hlc: Hlc::default(),
+            node: NodeId(2),
+        };
+        // Postcard tag 7: a `Record` variant this build does not have.
+        let unknown = vec![7u8, 1, 2, 3];
+        let apply = Apply {
+            from: NodeId(3),
+            origin: NodeId(2),
+            first_seq: 1,
+            entries: vec![EntryRef {
+                stamp,
+                uuid: "u1".into(),
+            }],
+            records: vec![ShippedRecord {
+                uuid: "u1".into(),
+                record: unknown.clone(),
+            }],
+        };
+        let err = replicated(apply).expect_err("unknown record version");
+        let text = err.to_string();
+        assert!(
+            text.contains("u1") && text.contains(&NodeId(3).to_string()),
+            "{text}"
+        );
+        let page = SnapshotApply {
+            from: NodeId(3),
+            page: 0,
+            records: vec![ShippedRecord {
+                uuid: "u1".into(),
+                record: unknown,
+            }],
+            done: None,
+        };
+        assert!(snapshot(page).is_err());
+    }
+}

@@ -1035,6 +1035,22 @@ mod tests {
 
     const CLUSTER: ClusterId = ClusterId([1; 16]);
 
+    /// A store with nothing in it.
+    struct Nothing;
+
+    impl LogSource for Nothing {
+        type Error = String;
+        fn entries(&self, _: NodeId, _: u64, _: usize) -> Result<Vec<LogEntry>, String> {
+            Ok(vec![])
+        }
+        fn record(&self, _: &str) -> Result<Option<Vec<u8>>, String> {
+            Ok(None)
+        }
+        fn snapshot_page(&self, _: Option<&str>, _: usize) -> Result<Vec<ShippedRecord>, String> {
+            Ok(vec![])
+        }
+    }
+
     fn member(node: u64, site: &str) -> Member {
         Member {
             node: NodeId(node),
@@ -1122,6 +1138,30 @@ mod tests {
     }
 
     #[test]
+    fn a_newer_peer_is_spoken_to_at_the_newest_version_both_speak() {
+        let mut r = replica();
+        r.open(ConnId(1), Some(NodeId(2)));
+        let newer = Hello {
+            protocol_min: MIN_PROTOCOL_VERSION,
+            protocol_max: PROTOCOL_VERSION + 2,
+            ..hello(2, "a")
+        };
+        assert!(refusal(&r.receive(ConnId(1), Message::Hello(newer))).is_none());
+        // A keepalive is due: whatever goes out goes at the negotiated version.
+        r.tick(20_000);
+        let sent: Vec<u16> = r
+            .poll(&Nothing)
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { version, .. } => Some(*version),
+                _ => None,
+            })
+            .collect();
+        assert!(!sent.is_empty());
+        assert!(sent.iter().all(|v| *v == PROTOCOL_VERSION), "{sent:?}");
+    }
+
+    #[test]
     fn a_message_before_hello_or_a_second_hello_is_a_violation() {
         let mut r = replica();
         r.open(ConnId(1), None);
@@ -1206,23 +1246,6 @@ mod tests {
 
     #[test]
     fn a_quiet_link_gets_an_ack_every_keepalive() {
-        struct Nothing;
-        impl LogSource for Nothing {
-            type Error = String;
-            fn entries(&self, _: NodeId, _: u64, _: usize) -> Result<Vec<LogEntry>, String> {
-                Ok(vec![])
-            }
-            fn record(&self, _: &str) -> Result<Option<Vec<u8>>, String> {
-                Ok(None)
-            }
-            fn snapshot_page(
-                &self,
-                _: Option<&str>,
-                _: usize,
-            ) -> Result<Vec<ShippedRecord>, String> {
-                Ok(vec![])
-            }
-        }
         let acks = |actions: &[Action]| {
             actions
                 .iter()
