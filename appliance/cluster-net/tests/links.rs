@@ -10,8 +10,8 @@ use keywarden_cluster::wire::ClusterId;
 use keywarden_cluster::{AckLevel, Member, node_dns_name};
 use keywarden_cluster_net::{NetConfig, PeerAddress, Replicator};
 use keywarden_dev_pki::{CertPair, DevPki};
-use keywarden_store::testing::open_unlocked;
-use keywarden_store::{IndexTerms, Lifecycle, ObjectRecord, Store, StoreOptions, WriteOp};
+use keywarden_store::testing::{open_unlocked, test_record};
+use keywarden_store::{Store, StoreOptions, WriteOp};
 use keywarden_tls::{ClientAuth, ClientTrust, ServerTls, mutual_client_config};
 use tokio::net::TcpListener;
 
@@ -46,6 +46,14 @@ async fn node(dir: &Path, pki: &DevPki, name: &str, site: &str) -> Node {
         store,
         pair,
     }
+}
+
+/// A temporary directory with a dev PKI in it, for one test's nodes.
+fn workspace() -> (tempfile::TempDir, DevPki) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = DevPki::at(&dir.path().join("pki"));
+    pki.ensure().expect("pki");
+    (dir, pki)
 }
 
 /// The same node as another test's view of it: its identity and address, no listener.
@@ -95,27 +103,6 @@ async fn start(pki: &DevPki, me: &mut Node, all: &[&Node]) -> Replicator {
         .expect("start")
 }
 
-fn record(store: &Store, uuid: &str) -> ObjectRecord {
-    let stamp = store.clock().now();
-    ObjectRecord {
-        uuid: uuid.into(),
-        domain: "default".into(),
-        owner: "CN=test".into(),
-        object_type: 2,
-        origin: stamp.node,
-        created: stamp,
-        updated: stamp,
-        lifecycle: Lifecycle::default(),
-        material: None,
-        attributes: Vec::new(),
-        links: Vec::new(),
-        index: IndexTerms {
-            names: vec![uuid.into()],
-            ..IndexTerms::default()
-        },
-    }
-}
-
 /// Writes `n` objects named `prefix-i` on `node` (its replicator learns of them from the
 /// store); returns the last seq.
 async fn write(node: &Node, prefix: &str, n: usize) -> u64 {
@@ -123,9 +110,11 @@ async fn write(node: &Node, prefix: &str, n: usize) -> u64 {
     for i in 0..n {
         let info = node
             .store
-            .commit(vec![WriteOp::PutObject(record(
-                &node.store,
+            .commit(vec![WriteOp::PutObject(test_record(
+                node.store.clock().now(),
                 &format!("{prefix}-{i}"),
+                "CN=test",
+                &[],
             ))])
             .await
             .expect("commit");
@@ -148,9 +137,7 @@ fn has_all(store: &Store, prefix: &str, n: usize) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_reach_every_member_with_their_levels_and_an_absent_node_catches_up() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pki = DevPki::at(&dir.path().join("pki"));
-    pki.ensure().expect("pki");
+    let (dir, pki) = workspace();
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "one").await;
     let mut c = node(dir.path(), &pki, "c", "two").await;
@@ -230,9 +217,7 @@ async fn writes_reach_every_member_with_their_levels_and_an_absent_node_catches_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_claiming_another_node_than_its_certificate_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pki = DevPki::at(&dir.path().join("pki"));
-    pki.ensure().expect("pki");
+    let (dir, pki) = workspace();
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "one").await;
     let mut c = node(dir.path(), &pki, "c", "one").await;
@@ -260,9 +245,7 @@ async fn a_peer_claiming_another_node_than_its_certificate_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_joining_after_the_logs_were_truncated_bootstraps_from_a_snapshot() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pki = DevPki::at(&dir.path().join("pki"));
-    pki.ensure().expect("pki");
+    let (dir, pki) = workspace();
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "two").await;
     let mut j = node(dir.path(), &pki, "j", "one").await;
@@ -331,9 +314,7 @@ async fn a_quiet_link_stays_up_on_keepalives() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pki = DevPki::at(&dir.path().join("pki"));
-    pki.ensure().expect("pki");
+    let (dir, pki) = workspace();
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "two").await;
     let shape = [copy(&a), copy(&b)];
@@ -385,9 +366,7 @@ async fn a_quiet_link_stays_up_on_keepalives() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_member_is_cut_off_and_its_later_writes_stay_out() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pki = DevPki::at(&dir.path().join("pki"));
-    pki.ensure().expect("pki");
+    let (dir, pki) = workspace();
     let mut a = node(dir.path(), &pki, "a", "one").await;
     let mut b = node(dir.path(), &pki, "b", "one").await;
     let mut c = node(dir.path(), &pki, "c", "two").await;

@@ -540,7 +540,7 @@ impl Replica {
         };
         match msg {
             Message::Hello(_) => self.refuse(conn, PeerError::Violation("a second Hello")),
-            Message::Entries(e) => self.entries(peer, conn, e),
+            Message::Entries(e) => self.entries(peer, e),
             Message::Ack(a) => {
                 self.ack(peer, a);
                 vec![]
@@ -621,7 +621,6 @@ impl Replica {
     /// window, read from `source`.
     pub fn poll<S: LogSource>(&mut self, source: &S) -> Vec<Action> {
         let mut out = Vec::new();
-        let me = self.config.me.node;
         let batch = self.config.batch_entries.max(1);
         let window = self.config.window_entries.max(1);
         let now = self.now_ms;
@@ -761,7 +760,6 @@ impl Replica {
                 }
             }
         }
-        let _ = me;
         for a in &out {
             if let Action::Send { conn, .. } = a
                 && let Some(l) = self
@@ -963,7 +961,7 @@ impl Replica {
         out
     }
 
-    fn entries(&mut self, peer: NodeId, conn: ConnId, e: Entries) -> Vec<Action> {
+    fn entries(&mut self, peer: NodeId, e: Entries) -> Vec<Action> {
         let origin = e.origin;
         if origin == self.config.me.node {
             // Our own writes coming back: we hold them already (a node's own log is complete).
@@ -983,7 +981,6 @@ impl Replica {
             if let Some(l) = self.peers.get_mut(&peer).and_then(|p| p.link.as_mut()) {
                 l.resend_due = true;
             }
-            let _ = conn;
             return vec![];
         }
         if last <= have {

@@ -307,34 +307,60 @@ const AUDIT_PATH: &str = "/v1/audit";
 /// Entries per page when `limit` is not given.
 const AUDIT_DEFAULT_LIMIT: usize = 100;
 
-/// The `from` and `limit` of an audit query; `Err` names the bad parameter.
-fn audit_query(query: Option<&str>) -> Result<(u64, usize), String> {
-    let (mut from, mut limit) = (1u64, AUDIT_DEFAULT_LIMIT);
-    for pair in query
+/// The `name=value` pairs of a query in order, each name one of `known`; an unknown one is
+/// an `Err` naming it, in its place.
+fn query_pairs<'q>(
+    query: Option<&'q str>,
+    known: &'q [&'q str],
+) -> impl Iterator<Item = Result<(&'q str, &'q str), String>> {
+    query
         .unwrap_or_default()
         .split('&')
         .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "from" => {
-                from = value.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if known.contains(&name) {
+                Ok((name, value))
+            } else {
+                Err(format!("unknown parameter {name:?} ({})", known.join(", ")))
+            }
+        })
+}
+
+/// A `limit` parameter: 1 to `max`.
+fn limit_param(value: &str, max: usize) -> Result<usize, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|v| (1..=max).contains(v))
+        .ok_or_else(|| format!("limit: {value:?} is not 1 to {max}"))
+}
+
+/// The `from` and `limit` of an audit query; `Err` names the bad parameter.
+fn audit_query(query: Option<&str>) -> Result<(u64, usize), String> {
+    let (mut from, mut limit) = (1u64, AUDIT_DEFAULT_LIMIT);
+    for pair in query_pairs(query, &["from", "limit"]) {
+        let (name, value) = pair?;
+        if name == "from" {
+            from =
+                value.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
                     format!("from: {value:?} is not a sequence number (1 or more)")
                 })?;
-            }
-            "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|v| (1..=keywarden_audit::MAX_READ).contains(v))
-                    .ok_or_else(|| {
-                        format!("limit: {value:?} is not 1 to {}", keywarden_audit::MAX_READ)
-                    })?;
-            }
-            other => return Err(format!("unknown parameter {other:?} (from, limit)")),
+        } else {
+            limit = limit_param(value, keywarden_audit::MAX_READ)?;
         }
     }
     Ok((from, limit))
+}
+
+/// The `limit` of a conflicts query (1000 when not given); `Err` names the bad parameter.
+fn conflicts_query(query: Option<&str>) -> Result<usize, String> {
+    let mut limit = 1000;
+    for pair in query_pairs(query, &["limit"]) {
+        let (_, value) = pair?;
+        limit = limit_param(value, CONFLICTS_MAX)?;
+    }
+    Ok(limit)
 }
 
 async fn audit<S: KmipService>(
@@ -381,37 +407,10 @@ async fn conflicts<S: KmipService>(
             "the conflicts require a client certificate whose role is admin or auditor",
         );
     };
-    let mut limit = 1000;
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "limit" => match value
-                .parse()
-                .ok()
-                .filter(|v| (1..=CONFLICTS_MAX).contains(v))
-            {
-                Some(v) => limit = v,
-                None => {
-                    return problem(
-                        StatusCode::BAD_REQUEST,
-                        "Bad Request",
-                        &format!("limit: {value:?} is not 1 to {CONFLICTS_MAX}"),
-                    );
-                }
-            },
-            other => {
-                return problem(
-                    StatusCode::BAD_REQUEST,
-                    "Bad Request",
-                    &format!("unknown parameter {other:?} (limit)"),
-                );
-            }
-        }
-    }
+    let limit = match conflicts_query(query) {
+        Ok(limit) => limit,
+        Err(detail) => return problem(StatusCode::BAD_REQUEST, "Bad Request", &detail),
+    };
     match ctx.service.read_conflicts(caller, limit).await {
         Ok(found) => respond(
             StatusCode::OK,

@@ -814,12 +814,28 @@ async fn metrics_need_a_client_certificate_health_and_readiness_do_not() {
     h.stop().await;
 }
 
+/// Each GET of `path` with `config` answers `status` with a body containing `needle`.
+async fn expect_gets(
+    h: &Harness,
+    cases: impl IntoIterator<Item = (ClientConfig, &str, &str, &str)>,
+) {
+    for (config, path, status, needle) in cases {
+        let mut tls = h.connect(config, h.https).await.unwrap();
+        let response = http_get(&mut tls, path).await;
+        assert!(
+            response.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path}: {response}"
+        );
+        assert!(response.contains(needle), "{path}: {response}");
+    }
+}
+
 #[tokio::test]
 async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
     let mut h = Harness::start(Options::default()).await;
     let admin = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
     let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
-    for (config, path, status, needle) in [
+    let cases = [
         (
             admin.clone(),
             "/v1/audit?from=5&limit=7",
@@ -837,15 +853,8 @@ async fn the_audit_log_is_served_to_its_readers_with_checked_parameters() {
             "403",
             "client certificate",
         ),
-    ] {
-        let mut tls = h.connect(config, h.https).await.unwrap();
-        let response = http_get(&mut tls, path).await;
-        assert!(
-            response.starts_with(&format!("HTTP/1.1 {status}")),
-            "{path}: {response}"
-        );
-        assert!(response.contains(needle), "{path}: {response}");
-    }
+    ];
+    expect_gets(&h, cases).await;
     h.stop().await;
 }
 
@@ -854,7 +863,7 @@ async fn conflicts_are_listed_to_their_readers_with_checked_parameters() {
     let mut h = Harness::start(Options::default()).await;
     let admin = h.client_config(Some((&h.pki.admin.cert, &h.pki.admin.key)));
     let user = h.client_config(Some((&h.pki.user.cert, &h.pki.user.key)));
-    for (config, path, status, needle) in [
+    let cases = [
         (
             admin.clone(),
             "/v1/cluster/conflicts?limit=7",
@@ -881,15 +890,8 @@ async fn conflicts_are_listed_to_their_readers_with_checked_parameters() {
             "403",
             "client certificate",
         ),
-    ] {
-        let mut tls = h.connect(config, h.https).await.unwrap();
-        let response = http_get(&mut tls, path).await;
-        assert!(
-            response.starts_with(&format!("HTTP/1.1 {status}")),
-            "{path}: {response}"
-        );
-        assert!(response.contains(needle), "{path}: {response}");
-    }
+    ];
+    expect_gets(&h, cases).await;
     h.stop().await;
 }
 

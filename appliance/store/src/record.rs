@@ -11,8 +11,8 @@ pub type ObjectRecord = ObjectRecordV1;
 
 /// A plain record for tests: domain `d1`, object type 2, AES-256 index terms, `names` as Names,
 /// created and updated at `stamp` by `stamp.node`.
-#[cfg(test)]
-pub(crate) fn test_record(stamp: Stamp, uuid: &str, owner: &str, names: &[&str]) -> ObjectRecord {
+#[cfg(any(test, feature = "power-cut"))]
+pub fn test_record(stamp: Stamp, uuid: &str, owner: &str, names: &[&str]) -> ObjectRecord {
     ObjectRecord {
         uuid: uuid.to_string(),
         domain: "d1".to_string(),

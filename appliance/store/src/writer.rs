@@ -738,17 +738,16 @@ impl Writer {
         self.next_group += 1;
         let committed = txn.commit();
         // Before the syncer can acknowledge the group, whether or not redb took it.
+        // No allocation per op: every Create passes here.
         self.cache.invalidate(commits.iter().flat_map(|ops| {
-            ops.iter().flat_map(|op| -> Box<dyn Iterator<Item = &str>> {
-                match op {
-                    WriteOp::PutObject(rec) => Box::new(std::iter::once(rec.uuid.as_str())),
-                    WriteOp::PutWrappedKek { .. } => Box::new(std::iter::empty()),
-                    WriteOp::Replicated(r) => Box::new(r.records.iter().map(|x| x.uuid.as_str())),
-                    WriteOp::Snapshot { records, .. } => {
-                        Box::new(records.iter().map(|x| x.uuid.as_str()))
-                    }
-                    WriteOp::TruncateLogs { .. } => Box::new(std::iter::empty()),
-                }
+            ops.iter().flat_map(|op| {
+                let (one, many): (Option<&ObjectRecord>, &[ObjectRecord]) = match op {
+                    WriteOp::PutObject(rec) => (Some(rec), &[]),
+                    WriteOp::Replicated(r) => (None, &r.records),
+                    WriteOp::Snapshot { records, .. } => (None, records),
+                    WriteOp::PutWrappedKek { .. } | WriteOp::TruncateLogs { .. } => (None, &[]),
+                };
+                one.into_iter().chain(many).map(|r| r.uuid.as_str())
             })
         }));
         if let Err(e) = committed {
@@ -918,7 +917,7 @@ impl Writer {
             return Ok(());
         }
         check_created_unique(t, old.as_ref(), &merged)?;
-        for conflict in conflicts_found(t, old.as_ref(), theirs, &merged, self.clock.now())? {
+        for conflict in conflicts_found(t, old.as_ref(), theirs, &merged, &self.clock)? {
             let write = JournalWrite::Conflict {
                 key: conflict.key(),
                 value: conflict.encode()?,
@@ -1156,7 +1155,7 @@ fn conflicts_found(
     old: Option<&ObjectRecord>,
     theirs: &ObjectRecord,
     merged: &ObjectRecord,
-    now: Stamp,
+    clock: &HlcClock,
 ) -> Result<Vec<Conflict>, StoreError> {
     let mut out = Vec::new();
     // A compromise on one side and a destroy on the other, each side lacking the other's fact:
@@ -1179,7 +1178,7 @@ fn conflicts_found(
                     compromised_by,
                     destroyed_by,
                 },
-                detected: now,
+                detected: clock.now(),
             });
         }
     }
@@ -1210,7 +1209,7 @@ fn conflicts_found(
                     name: name.clone(),
                     other,
                 },
-                detected: now,
+                detected: clock.now(),
             });
             break;
         }

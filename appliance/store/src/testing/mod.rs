@@ -14,6 +14,8 @@
 //! dark): nothing resolves as durable after it, so whatever a caller saw succeed was durable
 //! before it. Reads keep working, so the dying process can wind down.
 
+/// A plain record for tests of other crates too.
+pub use crate::record::test_record;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
